@@ -88,9 +88,9 @@ std::optional<std::vector<unsigned char>> base64_decode(std::string_view in, std
   for (std::size_t i = 0; i < symbols; ++i) {
     const int v = base64_value(in[i]);
     if (v < 0) {
-      error = (in[i] == '=') ? "has '=' padding before the end (position " + std::to_string(i) + ")"
-                             : "has a character outside the base64 alphabet at position " +
-                                   std::to_string(i);
+      error = (in[i] == '=')
+                  ? "has '=' padding before the end (position " + std::to_string(i) + ")"
+                  : "has a character outside the base64 alphabet at position " + std::to_string(i);
       return std::nullopt;
     }
     acc = (acc << 6) | static_cast<std::uint32_t>(v);

@@ -22,8 +22,8 @@ struct Result {
 
 // Runs `matchgate-admin <args>` with `input` on its standard input.
 Result admin(const std::string& args, const std::string& input_shell = "printf ''") {
-  const std::string cmd = input_shell + " | '" + std::string(MATCHGATE_ADMIN_BIN) + "' " + args +
-                          " 2>/dev/null";
+  const std::string cmd =
+      input_shell + " | '" + std::string(MATCHGATE_ADMIN_BIN) + "' " + args + " 2>/dev/null";
   Result r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;

@@ -12,7 +12,6 @@
 // switch, a member lock-out, ...) needs no change elsewhere in this file.
 #include "matchgate/crypto/password_hash.hpp"
 
-#include <CLI/CLI.hpp>
 #include <termios.h>
 #include <unistd.h>
 
@@ -26,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 namespace {
 
 namespace mc = matchgate::crypto;
@@ -35,8 +36,8 @@ constexpr unsigned kMaxIterations = 10'000'000;
 
 // Exit codes shared by the subcommands.
 constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;   // a check said no, or the input was unusable
-constexpr int kExitMalformed = 2; // a given hash is not well formed
+constexpr int kExitFailure = 1;    // a check said no, or the input was unusable
+constexpr int kExitMalformed = 2;  // a given hash is not well formed
 
 // ---------------------------------------------------------------- terminal
 
