@@ -1,0 +1,161 @@
+// matchgated: the exchange gateway daemon.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "matchgate/app/config.hpp"
+#include "matchgate/engine/engine.hpp"
+#include "matchgate/ops/logging.hpp"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitConfig = 1;  // config invalid, or the environment refuses it
+constexpr int kExitUsage = 2;   // bad command line
+
+namespace app = matchgate::app;
+namespace engine = matchgate::engine;
+namespace ops = matchgate::ops;
+
+// Startup failures go to the log and, when the log is a file, to stderr too,
+// so whoever started the daemon sees why it stopped.
+template <class... Args>
+void fatal(const app::Config& config, fmt::format_string<Args...> format, Args&&... args) {
+  const std::string message = fmt::format(format, std::forward<Args>(args)...);
+  spdlog::critical("{}", message);
+  if (config.log.file) std::fprintf(stderr, "matchgated: %s\n", message.c_str());
+}
+
+int run(const app::Config& config, const std::string& level_override) {
+  // Blocked before any thread exists (the log worker included), so every
+  // thread inherits the mask and only sigwait() below sees the signals.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  if (int rc = pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr); rc != 0) {
+    std::fprintf(stderr, "matchgated: cannot block signals: %s\n", std::strerror(rc));
+    return kExitConfig;
+  }
+
+  ops::LogOptions log_options;
+  log_options.level = *ops::parse_log_level(level_override.empty() ? config.log.level : level_override);
+  log_options.file = config.log.file;
+  std::unique_ptr<ops::LoggingScope> logging;
+  try {
+    logging = std::make_unique<ops::LoggingScope>(log_options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "matchgated: %s: log.file: %s\n", config.source.string().c_str(), e.what());
+    return kExitConfig;
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.wal.dir, ec);
+  if (ec) {
+    fatal(config, "cannot create WAL directory {}: {}", config.wal.dir.string(), ec.message());
+    return kExitConfig;
+  }
+
+  const std::vector<engine::MemberSpec> members = app::member_specs(config);
+  std::vector<std::unique_ptr<engine::Engine>> engines;
+  engines.reserve(config.engine.shards);
+  for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
+    engine::EngineOptions options;
+    options.max_orders = static_cast<std::uint32_t>(config.engine.max_orders);
+    // The shard number in the top 16 bits keeps order and exec ids unique
+    // across shards without any coordination.
+    options.id_base = static_cast<engine::OrderId>(shard) << 48;
+    engines.push_back(std::make_unique<engine::Engine>(app::instrument_specs_of_shard(config, shard), members, options));
+  }
+
+  spdlog::info("matchgated {} starting: config {}", MATCHGATE_VERSION, config.source.string());
+  spdlog::info("gateway {} comp_id {}; {} members; wal {} (sync {}); dedup {} ttl {}s", config.gateway.listen,
+               config.gateway.comp_id, config.members.size(), config.wal.dir.string(), app::to_string(config.wal.sync),
+               app::to_string(config.dedup.backend), config.dedup.ttl_s);
+  for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
+    std::string symbols;
+    for (std::size_t i : app::instruments_of_shard(config, shard)) {
+      if (!symbols.empty()) symbols += ' ';
+      symbols += config.instruments[i].symbol;
+    }
+    const std::string cpu = config.engine.cpus.empty() ? "unpinned" : "cpu " + std::to_string(config.engine.cpus[shard]);
+    spdlog::info("shard {} ({}, max_orders {}): {}", shard, cpu, config.engine.max_orders,
+                 symbols.empty() ? "(no instruments)" : symbols);
+  }
+  spdlog::info("ready; waiting for SIGINT or SIGTERM");
+
+  int signal = 0;
+  if (int rc = sigwait(&stop_signals, &signal); rc != 0) {
+    fatal(config, "sigwait failed: {}", std::strerror(rc));
+    return kExitConfig;
+  }
+  spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  engines.clear();
+  spdlog::info("stopped");
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"matchgated: exchange order-matching and clearing gateway daemon.\n"
+               "FIX 4.4 members connect over TCP; orders are matched by per-core engine shards.",
+               "matchgated"};
+  std::string config_path;
+  bool check_only = false;
+  std::string level_override;
+  cli.add_option("-c,--config", config_path, "Configuration file, TOML (required; every key is described in docs/CONFIG.md)")
+      ->required()
+      ->option_text("PATH");
+  cli.add_flag("--check-config", check_only,
+               "Validate the configuration, print a one-line summary and exit: 0 if valid, 1 with the error "
+               "(file:line:col: key: problem) otherwise");
+  cli.add_option("--log-level", level_override, "Log level, overriding [log] level of the config: trace, debug, info, warn, error, critical or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+      ->option_text("LEVEL");
+  cli.set_version_flag("--version", std::string("matchgated ") + MATCHGATE_VERSION, "Print the version and exit");
+  cli.footer(
+      "Exit status: 0 clean shutdown (SIGINT/SIGTERM) or valid config, 1 invalid config or startup failure, "
+      "2 usage error.\nRelative paths in the config (wal.dir, log.file) are relative to the working directory.");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return cli.exit(e);  // --help, --version
+  } catch (const CLI::ParseError& e) {
+    cli.exit(e);
+    return kExitUsage;
+  }
+
+  app::Config config;
+  try {
+    config = app::load_config(config_path);
+  } catch (const app::ConfigError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitConfig;
+  }
+
+  if (check_only) {
+    std::printf("config OK: %zu members, %zu instruments, %zu shards\n", config.members.size(),
+                config.instruments.size(), config.engine.shards);
+    return kExitOk;
+  }
+  try {
+    return run(config, level_override);
+  } catch (const std::exception& e) {
+    // Anything thrown while starting (e.g. an allocation for the order pool)
+    // is fatal; report it rather than abort with a core.
+    std::fprintf(stderr, "matchgated: startup failed: %s\n", e.what());
+    ops::shutdown_logging();
+    return kExitConfig;
+  }
+}

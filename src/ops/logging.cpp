@@ -1,0 +1,98 @@
+#include "matchgate/ops/logging.hpp"
+
+#include <spdlog/async.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "matchgate/ops/counters.hpp"
+
+namespace matchgate::ops {
+
+namespace {
+constexpr const char* kLoggerName = "matchgate";
+}
+
+std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) noexcept {
+  // Spelled out rather than spdlog::level::from_str, which maps anything
+  // unknown to "off" and accepts aliases ("warning", "err").
+  static constexpr std::array<std::pair<std::string_view, spdlog::level::level_enum>, 7> kLevels{{
+      {"trace", spdlog::level::trace},
+      {"debug", spdlog::level::debug},
+      {"info", spdlog::level::info},
+      {"warn", spdlog::level::warn},
+      {"error", spdlog::level::err},
+      {"critical", spdlog::level::critical},
+      {"off", spdlog::level::off},
+  }};
+  for (const auto& [text, level] : kLevels) {
+    if (text == name) return level;
+  }
+  return std::nullopt;
+}
+
+void init_logging(const LogOptions& options) {
+  shutdown_logging();
+  spdlog::sink_ptr sink;
+  try {
+    if (options.file) {
+      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file->string(), false);
+    } else {
+      sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    }
+  } catch (const spdlog::spdlog_ex& e) {
+    throw std::runtime_error(std::string("cannot open log sink: ") + e.what());
+  }
+  spdlog::init_thread_pool(options.queue_size, 1);
+  // overrun_oldest: when the worker falls behind (slow disk), old lines are
+  // dropped instead of blocking an engine or network thread.
+  auto logger = std::make_shared<spdlog::async_logger>(kLoggerName, std::move(sink), spdlog::thread_pool(),
+                                                       spdlog::async_overflow_policy::overrun_oldest);
+  logger->set_level(options.level);
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%l%$ [%t] %v");
+  // Warnings and worse reach the file promptly; the rest is flushed by the
+  // periodic flusher or at shutdown.
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+void shutdown_logging() noexcept {
+  try {
+    spdlog::level::level_enum level = spdlog::level::info;
+    if (auto* logger = spdlog::default_logger_raw(); logger != nullptr) {
+      level = logger->level();
+      logger->flush();
+    }
+    spdlog::shutdown();
+    // spdlog::shutdown() leaves no default logger, and spdlog::info() would
+    // then dereference null: late lines (e.g. from a destructor) go to
+    // stderr synchronously instead.
+    auto fallback = std::make_shared<spdlog::logger>(kLoggerName, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    fallback->set_level(level);
+    spdlog::set_default_logger(std::move(fallback));
+  } catch (...) {
+    // Nothing sensible to do when logging itself fails at exit.
+  }
+}
+
+void EventCounter::write_report(spdlog::level::level_enum level, std::uint64_t since, std::uint64_t total,
+                                std::string_view detail) const noexcept {
+  if (level == spdlog::level::off) return;  // spdlog would print it, labelled "off"
+  try {
+    if (detail.empty()) {
+      spdlog::log(level, "{}: {} since last report ({} total)", name_, since, total);
+    } else {
+      spdlog::log(level, "{}: {} since last report ({} total); last: {}", name_, since, total, detail);
+    }
+  } catch (...) {
+    // A failed log line must not turn a counted error into a crash.
+  }
+}
+
+}  // namespace matchgate::ops
