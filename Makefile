@@ -1,0 +1,77 @@
+# matchgate front door. Two commands matter (README.md):
+#   make run    install what is missing, build the release preset, start the daemon
+#   make test   install what is missing, build and run the whole suite:
+#               release tests, ASan+UBSan tests, benchmark gates
+# Other targets: deps build bench bench-check format format-check clean help.
+# Programs land in build/bin/ (release) and build-asan/bin/ (sanitizers).
+#
+# Knobs: JOBS (build parallelism, default nproc), CTEST_JOBS (tests run at
+# once, default 1: end-to-end tests bind ports), CONFIG (for `make run`).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+# Targets run one after another even under `make -j`: the parallelism is
+# inside ninja, and the phases of `make test` have a meaningful order.
+.NOTPARALLEL:
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_JOBS ?= 1
+CONFIG ?= config/matchgate.toml
+PHASE := scripts/phase.sh
+FORMAT_DIRS := src include tests bench tools
+
+.PHONY: help deps build run test release-build release-test asan-build asan-test \
+        bench bench-check format format-check clean
+
+help:
+	@echo "make run          install deps, build (release preset), run build/bin/matchgated --config $(CONFIG)"
+	@echo "make test         install deps, release build + ctest, ASan/UBSan build + ctest, benchmark gates"
+	@echo "make build        install deps, build the release preset into build/"
+	@echo "make bench        build, then run every build/bin/*_bench"
+	@echo "make bench-check  build, then run every build/bin/*-gate (fails if a ratio is below its floor)"
+	@echo "make format       clang-format -i over $(FORMAT_DIRS)"
+	@echo "make clean        remove build/ and build-asan/"
+
+deps:
+	@$(PHASE) "dependencies" scripts/install-deps.sh
+
+build: release-build
+
+release-build: deps
+	@$(PHASE) "release: configure" cmake --preset release
+	@$(PHASE) "release: build" cmake --build --preset release -j$(JOBS)
+
+release-test: release-build
+	@$(PHASE) "release: tests" ctest --preset release -j$(CTEST_JOBS)
+
+asan-build: deps
+	@$(PHASE) "asan: configure" cmake --preset asan
+	@$(PHASE) "asan: build" cmake --build --preset asan -j$(JOBS)
+
+asan-test: asan-build
+	@$(PHASE) "asan: tests" ctest --preset asan -j$(CTEST_JOBS)
+
+test: deps release-test asan-test bench-check
+
+run: release-build
+	@test -x build/bin/matchgated || { echo "make run: build/bin/matchgated was not built" >&2; exit 1; }
+	exec build/bin/matchgated --config $(CONFIG)
+
+bench: release-build
+	@$(PHASE) "benchmarks" scripts/run-programs.sh bench build/bin
+
+bench-check: release-build
+	@$(PHASE) "benchmark gates" scripts/run-programs.sh gate build/bin
+
+format:
+	@scripts/install-deps.sh --only clang-format
+	find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.cc' \) \
+	  -print0 | xargs -0 -r clang-format -i
+
+format-check:
+	@scripts/install-deps.sh --only clang-format
+	find $(FORMAT_DIRS) -type f \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' -o -name '*.cc' \) \
+	  -print0 | xargs -0 -r clang-format --dry-run --Werror
+
+clean:
+	rm -rf build build-asan
