@@ -6,7 +6,8 @@
 # Programs land in build/bin/ (release) and build-asan/bin/ (sanitizers).
 #
 # Knobs: JOBS (build parallelism, default nproc), CTEST_JOBS (tests run at
-# once, default 1: end-to-end tests bind ports), CONFIG (for `make run`).
+# once, default 1: end-to-end tests bind ports), CONFIG (for `make run`),
+# BENCH_ARGS (passed to every benchmark by `make bench`).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -17,6 +18,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS ?= 1
 CONFIG ?= config/matchgate.toml
+BENCH_ARGS ?=
 PHASE := scripts/phase.sh
 FORMAT_DIRS := src include tests bench tools
 
@@ -58,7 +60,7 @@ run: release-build
 	exec build/bin/matchgated --config $(CONFIG)
 
 bench: release-build
-	@$(PHASE) "benchmarks" scripts/run-programs.sh bench build/bin
+	@$(PHASE) "benchmarks" scripts/run-programs.sh bench build/bin -- $(BENCH_ARGS)
 
 bench-check: release-build
 	@$(PHASE) "benchmark gates" scripts/run-programs.sh gate build/bin

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# run-programs.sh KIND [BIN_DIR]
+# run-programs.sh KIND [BIN_DIR] [-- ARGS...]
 #   KIND=gate   runs every BIN_DIR/*-gate (benchmark gates: each exits non-zero
 #               when a measured ratio falls below its committed floor)
 #   KIND=bench  runs every BIN_DIR/*_bench (benchmarks, for reading)
 # Runs them all, one after another, even after a failure; exits 1 if any
 # failed. No matching program is not an error (nothing to check yet).
+# ARGS after `--` are passed to every program (e.g. --benchmark_min_time=0.05).
 set -uo pipefail
 
 kind=${1:-}
 bin_dir=${2:-build/bin}
+shift $(($# < 2 ? $# : 2))
+[ "${1:-}" = "--" ] && shift
+args=("$@")
 case "$kind" in
   gate) pattern='*-gate' ;;
   bench) pattern='*_bench' ;;
@@ -32,7 +36,7 @@ failed=()
 for p in "${programs[@]}"; do
   echo "---- $p"
   start=$(date +%s)
-  "$p"
+  "$p" "${args[@]}"
   rc=$?
   secs=$(($(date +%s) - start))
   if [ "$rc" -eq 0 ]; then
