@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <sched.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -13,7 +14,6 @@
 #include <limits>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "matchgate/crypto/password_hash.hpp"
 #include "matchgate/util/decimal.hpp"
@@ -39,8 +39,8 @@ std::string format_error(const std::string& file, std::uint32_t line, std::uint3
 
 }  // namespace
 
-ConfigError::ConfigError(std::string file, std::uint32_t line, std::uint32_t column, std::string key,
-                         std::string problem)
+ConfigError::ConfigError(std::string file, std::uint32_t line, std::uint32_t column,
+                         std::string key, std::string problem)
     : std::runtime_error(format_error(file, line, column, key, problem)),
       file_(std::move(file)),
       line_(line),
@@ -50,17 +50,22 @@ ConfigError::ConfigError(std::string file, std::uint32_t line, std::uint32_t col
 
 const char* to_string(WalSync s) noexcept {
   switch (s) {
-    case WalSync::Group: return "group";
-    case WalSync::Async: return "async";
-    case WalSync::None: return "none";
+    case WalSync::Group:
+      return "group";
+    case WalSync::Async:
+      return "async";
+    case WalSync::None:
+      return "none";
   }
   return "?";
 }
 
 const char* to_string(DedupBackend b) noexcept {
   switch (b) {
-    case DedupBackend::Embedded: return "embedded";
-    case DedupBackend::Redis: return "redis";
+    case DedupBackend::Embedded:
+      return "embedded";
+    case DedupBackend::Redis:
+      return "redis";
   }
   return "?";
 }
@@ -78,7 +83,8 @@ std::size_t shard_of_symbol(std::string_view symbol, std::size_t shards) noexcep
   return shards == 0 ? 0 : static_cast<std::size_t>(fnv1a64(symbol) % shards);
 }
 
-PriceBand compute_band(engine::Price reference, engine::Price tick, std::int64_t pct_scaled) noexcept {
+PriceBand compute_band(engine::Price reference, engine::Price tick,
+                       std::int64_t pct_scaled) noexcept {
   const engine::Price top = engine::kMaxPrice / tick * tick;
   if (pct_scaled == 0) return PriceBand{tick, engine::kMaxPrice};
   // ref * (1 +- pct/100) with pct = pct_scaled / kBandPctScale, i.e.
@@ -106,9 +112,11 @@ std::vector<std::size_t> instruments_of_shard(const Config& config, std::size_t 
   return out;
 }
 
-std::vector<engine::InstrumentSpec> instrument_specs_of_shard(const Config& config, std::size_t shard) {
+std::vector<engine::InstrumentSpec> instrument_specs_of_shard(const Config& config,
+                                                              std::size_t shard) {
   std::vector<engine::InstrumentSpec> out;
-  for (std::size_t i : instruments_of_shard(config, shard)) out.push_back(config.instruments[i].spec);
+  for (std::size_t i : instruments_of_shard(config, shard))
+    out.push_back(config.instruments[i].spec);
   return out;
 }
 
@@ -123,16 +131,26 @@ namespace {
 
 const char* type_name(toml::node_type t) {
   switch (t) {
-    case toml::node_type::none: return "nothing";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none:
+      return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
   }
   return "an unknown value";
 }
@@ -175,7 +193,8 @@ bool valid_hostname(std::string_view host) {
     std::size_t dot = host.find('.', start);
     if (dot == std::string_view::npos) dot = host.size();
     const std::string_view label = host.substr(start, dot - start);
-    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
+      return false;
     for (char c : label) {
       if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
     }
@@ -190,7 +209,8 @@ std::string check_listen(std::string_view listen, std::string& host, std::uint16
   if (colon == std::string_view::npos) return "expected \"host:port\", e.g. \"127.0.0.1:9878\"";
   const std::string_view h = listen.substr(0, colon);
   const std::string_view p = listen.substr(colon + 1);
-  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (p.empty() || p.size() > 5 ||
+      !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return "port must be a number 1..65535 in \"host:port\"";
   }
   const unsigned long value = std::stoul(std::string(p));
@@ -204,7 +224,8 @@ std::string check_listen(std::string_view listen, std::string& host, std::uint16
     if (inet_pton(AF_INET6, bare.c_str(), &a6) != 1) return "bad IPv6 address \"" + bare + "\"";
   } else if (h.find(':') != std::string_view::npos) {
     return "IPv6 addresses need brackets, e.g. \"[::1]:9878\"";
-  } else if (std::all_of(h.begin(), h.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
+  } else if (std::all_of(h.begin(), h.end(),
+                         [](char c) { return (c >= '0' && c <= '9') || c == '.'; })) {
     in_addr a4{};
     if (inet_pton(AF_INET, bare.c_str(), &a4) != 1) return "bad IPv4 address \"" + bare + "\"";
   } else if (!valid_hostname(h)) {
@@ -239,7 +260,8 @@ class Loader {
           std::size_t d = edit_distance(name, candidate);
           // A truncated or extended name ("tick" for "tick_size") is a likely
           // typo however long the missing part is.
-          const bool prefix = name.size() >= 3 && (candidate.starts_with(name) || name.starts_with(candidate));
+          const bool prefix =
+              name.size() >= 3 && (candidate.starts_with(name) || name.starts_with(candidate));
           if (prefix) d = std::min<std::size_t>(d, 2);
           if (d < best_distance) {
             best_distance = d;
@@ -264,7 +286,8 @@ class Loader {
     // nullptr if absent; fails if required and absent.
     const toml::node* find(std::string_view key, bool required) const {
       const toml::node* node = table_.get(key);
-      if (node == nullptr && required) loader_.fail(table_.source(), key_path(key), "missing required key");
+      if (node == nullptr && required)
+        loader_.fail(table_.source(), key_path(key), "missing required key");
       return node;
     }
 
@@ -285,7 +308,8 @@ class Loader {
     std::optional<bool> boolean(std::string_view key, bool required) const {
       const toml::node* node = find(key, required);
       if (node == nullptr) return std::nullopt;
-      if (!node->is_boolean()) loader_.wrong_type(*node, key_path(key), "a boolean (true or false)");
+      if (!node->is_boolean())
+        loader_.wrong_type(*node, key_path(key), "a boolean (true or false)");
       return node->as_boolean()->get();
     }
 
@@ -295,9 +319,11 @@ class Loader {
       if (node == nullptr) return std::nullopt;
       if (node->is_floating_point() || node->is_integer()) {
         loader_.fail(*node, key_path(key),
-                     "expected a decimal string such as \"0.01\" (quoted: TOML numbers would lose precision)");
+                     "expected a decimal string such as \"0.01\" (quoted: TOML numbers would lose "
+                     "precision)");
       }
-      if (!node->is_string()) loader_.wrong_type(*node, key_path(key), "a decimal string such as \"0.01\"");
+      if (!node->is_string())
+        loader_.wrong_type(*node, key_path(key), "a decimal string such as \"0.01\"");
       const auto& text = node->as_string()->get();
       const util::DecimalParse parsed = util::parse_decimal(text);
       if (!parsed) {
@@ -316,7 +342,8 @@ class Loader {
       if (!node->is_string()) loader_.wrong_type(*node, key_path(key), expected);
       const std::string& text = node->as_string()->get();
       const auto it = std::find(choices.begin(), choices.end(), text);
-      if (it == choices.end()) loader_.fail(*node, key_path(key), "\"" + text + "\" is not " + expected);
+      if (it == choices.end())
+        loader_.fail(*node, key_path(key), "\"" + text + "\" is not " + expected);
       return static_cast<std::size_t>(it - choices.begin());
     }
 
@@ -326,16 +353,19 @@ class Loader {
     std::string path_;
   };
 
-  [[noreturn]] void fail(const toml::source_region& where, const std::string& key, const std::string& problem) const {
+  [[noreturn]] void fail(const toml::source_region& where, const std::string& key,
+                         const std::string& problem) const {
     throw ConfigError(file_, where.begin.line, where.begin.column, key, problem);
   }
-  [[noreturn]] void fail(const toml::node& node, const std::string& key, const std::string& problem) const {
+  [[noreturn]] void fail(const toml::node& node, const std::string& key,
+                         const std::string& problem) const {
     fail(node.source(), key, problem);
   }
   [[noreturn]] void fail_nowhere(const std::string& key, const std::string& problem) const {
     throw ConfigError(file_, 0, 0, key, problem);
   }
-  [[noreturn]] void wrong_type(const toml::node& node, const std::string& key, const std::string& expected) const {
+  [[noreturn]] void wrong_type(const toml::node& node, const std::string& key,
+                               const std::string& expected) const {
     fail(node, key, "expected " + expected + ", got " + type_name(node.type()));
   }
 
@@ -358,7 +388,8 @@ class Loader {
     }
     const toml::array* array = node->as_array();
     if (array == nullptr || !array->is_array_of_tables() || array->empty()) {
-      if (array != nullptr && array->empty()) fail(*node, key, "at least one [[" + key + "]] entry is required");
+      if (array != nullptr && array->empty())
+        fail(*node, key, "at least one [[" + key + "]] entry is required");
       wrong_type(*node, key, "an array of tables ([[" + key + "]])");
     }
     return *array;
@@ -389,7 +420,8 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
     std::string host;
     std::uint16_t port = 0;
     if (auto problem = check_listen(*listen, host, port); !problem.empty()) {
-      fail(*table.find("listen", true), table.key_path("listen"), "\"" + *listen + "\": " + problem);
+      fail(*table.find("listen", true), table.key_path("listen"),
+           "\"" + *listen + "\": " + problem);
     }
     out.listen = *listen;
     out.listen_host = host;
@@ -416,7 +448,8 @@ void Loader::load_engine(const toml::table* t, EngineConfig& out) {
   if (auto max_orders = table.integer("max_orders", false)) {
     if (*max_orders < 1 || static_cast<std::uint64_t>(*max_orders) > kMaxOrdersPerShard) {
       fail(*table.find("max_orders", true), table.key_path("max_orders"),
-           "expected 1.." + std::to_string(kMaxOrdersPerShard) + ", got " + std::to_string(*max_orders));
+           "expected 1.." + std::to_string(kMaxOrdersPerShard) + ", got " +
+               std::to_string(*max_orders));
     }
     out.max_orders = static_cast<std::size_t>(*max_orders);
   }
@@ -426,7 +459,8 @@ void Loader::load_engine(const toml::table* t, EngineConfig& out) {
     if (cpus == nullptr) wrong_type(*node, key, "an array of CPU numbers");
     if (cpus->size() != out.shards) {
       fail(*node, key,
-           "has " + std::to_string(cpus->size()) + " entries but engine.shards is " + std::to_string(out.shards) +
+           "has " + std::to_string(cpus->size()) + " entries but engine.shards is " +
+               std::to_string(out.shards) +
                " (one CPU per shard, or leave cpus out for no pinning)");
     }
     std::set<std::int64_t> seen;
@@ -436,10 +470,13 @@ void Loader::load_engine(const toml::table* t, EngineConfig& out) {
       if (!cpu.is_integer()) wrong_type(cpu, ckey, "an integer CPU number");
       const std::int64_t value = cpu.as_integer()->get();
       if (value < 0 || value >= CPU_SETSIZE) {
-        fail(cpu, ckey, "expected a CPU number 0.." + std::to_string(CPU_SETSIZE - 1) + ", got " + std::to_string(value));
+        fail(cpu, ckey,
+             "expected a CPU number 0.." + std::to_string(CPU_SETSIZE - 1) + ", got " +
+                 std::to_string(value));
       }
       // Shards busy-poll: two on one CPU would starve each other.
-      if (!seen.insert(value).second) fail(cpu, ckey, "CPU " + std::to_string(value) + " is given to two shards");
+      if (!seen.insert(value).second)
+        fail(cpu, ckey, "CPU " + std::to_string(value) + " is given to two shards");
       out.cpus.push_back(static_cast<int>(value));
     }
   }
@@ -475,12 +512,16 @@ void Loader::load_dedup(const toml::table* t, DedupConfig& out) {
 void Loader::load_log(const toml::table* t, LogConfig& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "log", {"level", "file"});
-  static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
-  if (auto level = table.choice("level", false, {"trace", "debug", "info", "warn", "error", "critical", "off"})) {
+  static constexpr const char* kLevels[] = {"trace", "debug",    "info", "warn",
+                                            "error", "critical", "off"};
+  if (auto level = table.choice("level", false,
+                                {"trace", "debug", "info", "warn", "error", "critical", "off"})) {
     out.level = kLevels[*level];
   }
   if (auto file = table.string("file", false)) {
-    if (file->empty()) fail(*table.find("file", true), table.key_path("file"), "must not be empty (leave it out for stderr)");
+    if (file->empty())
+      fail(*table.find("file", true), table.key_path("file"),
+           "must not be empty (leave it out for stderr)");
     out.file = *file;
   }
 }
@@ -488,8 +529,9 @@ void Loader::load_log(const toml::table* t, LogConfig& out) {
 void Loader::load_members(const toml::array& members, Config& out) {
   std::set<std::string> comp_ids;
   for (std::size_t i = 0; i < members.size(); ++i) {
-    Table table(*this, *members.get(i)->as_table(), "members[" + std::to_string(i) + "]",
-                {"comp_id", "password_hash", "accounts", "stp", "cancel_on_disconnect", "credit_limit"});
+    Table table(
+        *this, *members.get(i)->as_table(), "members[" + std::to_string(i) + "]",
+        {"comp_id", "password_hash", "accounts", "stp", "cancel_on_disconnect", "credit_limit"});
     MemberConfig m;
 
     m.comp_id = *table.string("comp_id", true);
@@ -498,7 +540,8 @@ void Loader::load_members(const toml::array& members, Config& out) {
       fail(comp_node, table.key_path("comp_id"), problem);
     }
     if (m.comp_id == out.gateway.comp_id) {
-      fail(comp_node, table.key_path("comp_id"), "\"" + m.comp_id + "\" is the gateway's own comp_id");
+      fail(comp_node, table.key_path("comp_id"),
+           "\"" + m.comp_id + "\" is the gateway's own comp_id");
     }
     if (!comp_ids.insert(m.comp_id).second) {
       fail(comp_node, table.key_path("comp_id"), "duplicate comp_id \"" + m.comp_id + "\"");
@@ -521,20 +564,24 @@ void Loader::load_members(const toml::array& members, Config& out) {
         const std::string akey = key + "[" + std::to_string(j) + "]";
         if (!account.is_string()) wrong_type(account, akey, "a string");
         const std::string& name = account.as_string()->get();
-        if (auto problem = check_id(name, kMaxAccountLength); !problem.empty()) fail(account, akey, problem);
+        if (auto problem = check_id(name, kMaxAccountLength); !problem.empty())
+          fail(account, akey, problem);
         if (!seen.insert(name).second) fail(account, akey, "duplicate account \"" + name + "\"");
         m.accounts.push_back(name);
       }
     }
 
-    if (auto stp = table.choice("stp", false, {"none", "cancel_resting", "cancel_incoming", "cancel_both"})) {
-      static constexpr engine::StpMode kModes[] = {engine::StpMode::None, engine::StpMode::CancelResting,
-                                                  engine::StpMode::CancelIncoming, engine::StpMode::CancelBoth};
+    if (auto stp = table.choice("stp", false,
+                                {"none", "cancel_resting", "cancel_incoming", "cancel_both"})) {
+      static constexpr engine::StpMode kModes[] = {
+          engine::StpMode::None, engine::StpMode::CancelResting, engine::StpMode::CancelIncoming,
+          engine::StpMode::CancelBoth};
       m.stp = kModes[*stp];
     }
     if (auto cod = table.boolean("cancel_on_disconnect", false)) m.cancel_on_disconnect = *cod;
     if (auto limit = table.decimal("credit_limit", false)) {
-      if (*limit < 0) fail(*table.find("credit_limit", true), table.key_path("credit_limit"), "must be >= 0");
+      if (*limit < 0)
+        fail(*table.find("credit_limit", true), table.key_path("credit_limit"), "must be >= 0");
       m.credit_limit = *limit;
     }
     out.members.push_back(std::move(m));
@@ -545,7 +592,8 @@ void Loader::load_instruments(const toml::array& instruments, Config& out) {
   std::set<std::string> symbols;
   for (std::size_t i = 0; i < instruments.size(); ++i) {
     Table table(*this, *instruments.get(i)->as_table(), "instruments[" + std::to_string(i) + "]",
-                {"symbol", "tick_size", "lot_size", "reference_price", "price_band_pct", "max_order_qty", "shard"});
+                {"symbol", "tick_size", "lot_size", "reference_price", "price_band_pct",
+                 "max_order_qty", "shard"});
     InstrumentConfig ins;
     auto at = [&](std::string_view key) -> const toml::node& { return *table.find(key, true); };
     auto fail_key = [&](std::string_view key, const std::string& problem) {
@@ -553,24 +601,30 @@ void Loader::load_instruments(const toml::array& instruments, Config& out) {
     };
 
     ins.symbol = *table.string("symbol", true);
-    if (auto problem = check_id(ins.symbol, kMaxCompIdLength); !problem.empty()) fail_key("symbol", problem);
-    if (!symbols.insert(ins.symbol).second) fail_key("symbol", "duplicate symbol \"" + ins.symbol + "\"");
+    if (auto problem = check_id(ins.symbol, kMaxCompIdLength); !problem.empty())
+      fail_key("symbol", problem);
+    if (!symbols.insert(ins.symbol).second)
+      fail_key("symbol", "duplicate symbol \"" + ins.symbol + "\"");
 
     ins.tick_size = *table.decimal("tick_size", true);
     if (ins.tick_size <= 0) fail_key("tick_size", "must be > 0");
-    if (ins.tick_size > engine::kMaxPrice) fail_key("tick_size", "absurdly large (above the engine's maximum price)");
+    if (ins.tick_size > engine::kMaxPrice)
+      fail_key("tick_size", "absurdly large (above the engine's maximum price)");
 
     ins.lot_size = *table.integer("lot_size", true);
-    if (ins.lot_size <= 0) fail_key("lot_size", "must be an integer > 0, got " + std::to_string(ins.lot_size));
+    if (ins.lot_size <= 0)
+      fail_key("lot_size", "must be an integer > 0, got " + std::to_string(ins.lot_size));
     if (ins.lot_size > kMaxConfigQty) fail_key("lot_size", "absurdly large (limit is 10^15)");
 
     ins.reference_price = *table.decimal("reference_price", true);
     if (ins.reference_price <= 0) fail_key("reference_price", "must be > 0");
     if (ins.reference_price > engine::kMaxPrice) {
-      fail_key("reference_price", "absurdly large (maximum is " + util::format_decimal(engine::kMaxPrice) + ")");
+      fail_key("reference_price",
+               "absurdly large (maximum is " + util::format_decimal(engine::kMaxPrice) + ")");
     }
     if (ins.reference_price % ins.tick_size != 0) {
-      fail_key("reference_price", util::format_decimal(ins.reference_price) + " is not a multiple of tick_size " +
+      fail_key("reference_price", util::format_decimal(ins.reference_price) +
+                                      " is not a multiple of tick_size " +
                                       util::format_decimal(ins.tick_size));
     }
 
@@ -589,7 +643,8 @@ void Loader::load_instruments(const toml::array& instruments, Config& out) {
         // arithmetic; the float is only a carrier for those digits.
         const double scaled = v * static_cast<double>(kBandPctScale);
         const double rounded = std::round(scaled);
-        if (std::fabs(scaled - rounded) > 1e-6) fail(node, key, "at most 4 decimal places are allowed");
+        if (std::fabs(scaled - rounded) > 1e-6)
+          fail(node, key, "at most 4 decimal places are allowed");
         ins.price_band = static_cast<std::int64_t>(rounded);
       } else {
         wrong_type(node, key, "a number (percent)");
@@ -600,16 +655,19 @@ void Loader::load_instruments(const toml::array& instruments, Config& out) {
     if (ins.max_order_qty <= 0) {
       fail_key("max_order_qty", "must be an integer > 0, got " + std::to_string(ins.max_order_qty));
     }
-    if (ins.max_order_qty > kMaxConfigQty) fail_key("max_order_qty", "absurdly large (limit is 10^15)");
+    if (ins.max_order_qty > kMaxConfigQty)
+      fail_key("max_order_qty", "absurdly large (limit is 10^15)");
     if (ins.max_order_qty % ins.lot_size != 0) {
-      fail_key("max_order_qty", std::to_string(ins.max_order_qty) + " is not a multiple of lot_size " +
+      fail_key("max_order_qty", std::to_string(ins.max_order_qty) +
+                                    " is not a multiple of lot_size " +
                                     std::to_string(ins.lot_size));
     }
 
     if (auto shard = table.integer("shard", false)) {
       if (*shard < 0 || static_cast<std::uint64_t>(*shard) >= out.engine.shards) {
-        fail_key("shard", "expected 0.." + std::to_string(out.engine.shards - 1) + " (engine.shards is " +
-                              std::to_string(out.engine.shards) + "), got " + std::to_string(*shard));
+        fail_key("shard", "expected 0.." + std::to_string(out.engine.shards - 1) +
+                              " (engine.shards is " + std::to_string(out.engine.shards) +
+                              "), got " + std::to_string(*shard));
       }
       ins.shard = static_cast<std::size_t>(*shard);
       ins.shard_explicit = true;
@@ -629,7 +687,8 @@ void Loader::load_instruments(const toml::array& instruments, Config& out) {
 }
 
 Config Loader::load(const toml::table& root) {
-  Table top(*this, root, "", {"gateway", "engine", "wal", "dedup", "log", "members", "instruments"});
+  Table top(*this, root, "",
+            {"gateway", "engine", "wal", "dedup", "log", "members", "instruments"});
   Config config;
   // Fixed order, whatever the order in the file: instruments need
   // engine.shards and members need gateway.comp_id.
@@ -659,7 +718,8 @@ Config parse_config(std::string_view toml_text, const std::string& name) {
 Config load_config(const std::filesystem::path& file) {
   const std::string name = file.string();
   std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) throw ConfigError(name, 0, 0, {}, "is a directory, not a file");
+  if (std::filesystem::is_directory(file, ec))
+    throw ConfigError(name, 0, 0, {}, "is a directory, not a file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError(name, 0, 0, {}, std::string("cannot open: ") + std::strerror(errno));
   std::ostringstream text;

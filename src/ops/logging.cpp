@@ -51,8 +51,9 @@ void init_logging(const LogOptions& options) {
   spdlog::init_thread_pool(options.queue_size, 1);
   // overrun_oldest: when the worker falls behind (slow disk), old lines are
   // dropped instead of blocking an engine or network thread.
-  auto logger = std::make_shared<spdlog::async_logger>(kLoggerName, std::move(sink), spdlog::thread_pool(),
-                                                       spdlog::async_overflow_policy::overrun_oldest);
+  auto logger =
+      std::make_shared<spdlog::async_logger>(kLoggerName, std::move(sink), spdlog::thread_pool(),
+                                             spdlog::async_overflow_policy::overrun_oldest);
   logger->set_level(options.level);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%l%$ [%t] %v");
   // Warnings and worse reach the file promptly; the rest is flushed by the
@@ -73,7 +74,8 @@ void shutdown_logging() noexcept {
     // spdlog::shutdown() leaves no default logger, and spdlog::info() would
     // then dereference null: late lines (e.g. from a destructor) go to
     // stderr synchronously instead.
-    auto fallback = std::make_shared<spdlog::logger>(kLoggerName, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    auto fallback = std::make_shared<spdlog::logger>(
+        kLoggerName, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     fallback->set_level(level);
     spdlog::set_default_logger(std::move(fallback));
   } catch (...) {
@@ -81,14 +83,15 @@ void shutdown_logging() noexcept {
   }
 }
 
-void EventCounter::write_report(spdlog::level::level_enum level, std::uint64_t since, std::uint64_t total,
-                                std::string_view detail) const noexcept {
+void EventCounter::write_report(spdlog::level::level_enum level, std::uint64_t since,
+                                std::uint64_t total, std::string_view detail) const noexcept {
   if (level == spdlog::level::off) return;  // spdlog would print it, labelled "off"
   try {
     if (detail.empty()) {
       spdlog::log(level, "{}: {} since last report ({} total)", name_, since, total);
     } else {
-      spdlog::log(level, "{}: {} since last report ({} total); last: {}", name_, since, total, detail);
+      spdlog::log(level, "{}: {} since last report ({} total); last: {}", name_, since, total,
+                  detail);
     }
   } catch (...) {
     // A failed log line must not turn a counted error into a crash.

@@ -6,22 +6,33 @@ namespace matchgate::util {
 
 const char* to_string(DecimalError e) noexcept {
   switch (e) {
-    case DecimalError::None: return "ok";
-    case DecimalError::Empty: return "empty decimal";
-    case DecimalError::BadSign: return "bad sign (only a leading '-' is allowed)";
-    case DecimalError::NoDigits: return "digits required on both sides of '.'";
-    case DecimalError::InvalidCharacter: return "invalid character in decimal (digits, one '.', leading '-' only)";
-    case DecimalError::TooManyDecimals: return "more than 8 fraction digits";
-    case DecimalError::Overflow: return "decimal out of range";
+    case DecimalError::None:
+      return "ok";
+    case DecimalError::Empty:
+      return "empty decimal";
+    case DecimalError::BadSign:
+      return "bad sign (only a leading '-' is allowed)";
+    case DecimalError::NoDigits:
+      return "digits required on both sides of '.'";
+    case DecimalError::InvalidCharacter:
+      return "invalid character in decimal (digits, one '.', leading '-' only)";
+    case DecimalError::TooManyDecimals:
+      return "more than 8 fraction digits";
+    case DecimalError::Overflow:
+      return "decimal out of range";
   }
   return "invalid decimal";
 }
 
 namespace {
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
-DecimalParse fail(DecimalError e) noexcept { return DecimalParse{0, e}; }
+DecimalParse fail(DecimalError e) noexcept {
+  return DecimalParse{0, e};
+}
 
 }  // namespace
 

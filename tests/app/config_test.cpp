@@ -19,14 +19,16 @@ constexpr const char* kHash =
     "pbkdf2-sha256$200000$UAzXEion4I4qhARKCF5fjQ==$ZTNIE0ZGY13hc5PAyJeuBM4unN5mMh87hJ90TVT84MI=";
 
 std::string member(const std::string& comp_id = "M1", const std::string& extra = "") {
-  return "[[members]]\ncomp_id = \"" + comp_id + "\"\npassword_hash = \"" + kHash + "\"\naccounts = [\"A\"]\n" +
-         extra + "\n";
+  return "[[members]]\ncomp_id = \"" + comp_id + "\"\npassword_hash = \"" + kHash +
+         "\"\naccounts = [\"A\"]\n" + extra + "\n";
 }
 
 std::string instrument(const std::string& symbol = "ACME", const std::string& extra = "",
-                       const std::string& tick = "\"0.01\"", const std::string& ref = "\"100.00\"") {
-  return "[[instruments]]\nsymbol = \"" + symbol + "\"\ntick_size = " + tick + "\nlot_size = 1\nreference_price = " +
-         ref + "\nprice_band_pct = 10\nmax_order_qty = 1000\n" + extra + "\n";
+                       const std::string& tick = "\"0.01\"",
+                       const std::string& ref = "\"100.00\"") {
+  return "[[instruments]]\nsymbol = \"" + symbol + "\"\ntick_size = " + tick +
+         "\nlot_size = 1\nreference_price = " + ref +
+         "\nprice_band_pct = 10\nmax_order_qty = 1000\n" + extra + "\n";
 }
 
 // 1-based line (what toml++ reports) of the nth occurrence of `needle`.
@@ -42,7 +44,8 @@ std::uint32_t line_of(const std::string& text, const std::string& needle, int nt
   while (--nth > 0 && pos != std::string::npos) pos = text.find(needle, pos + 1);
   EXPECT_NE(pos, std::string::npos) << needle;
   if (pos == std::string::npos) return 0;
-  return static_cast<std::uint32_t>(1 + std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
+  return static_cast<std::uint32_t>(
+      1 + std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n'));
 }
 
 class ConfigTest : public ::testing::Test {
@@ -65,8 +68,8 @@ class ConfigTest : public ::testing::Test {
 
   // Loads `text`, expects a ConfigError naming `key` at the line of the
   // nth `line_needle` (empty: no line expected) and containing `problem`.
-  app::ConfigError fail(const std::string& text, const std::string& key, const std::string& line_needle,
-                        const std::string& problem, int nth = 1) {
+  app::ConfigError fail(const std::string& text, const std::string& key,
+                        const std::string& line_needle, const std::string& problem, int nth = 1) {
     try {
       load(text);
     } catch (const app::ConfigError& e) {
@@ -79,10 +82,12 @@ class ConfigTest : public ::testing::Test {
       }
       EXPECT_NE(std::string(e.what()).find(problem), std::string::npos) << e.what();
       // The message itself carries the position and key, for humans.
-      const std::string prefix = (dir_ / "matchgate.toml").string() +
-                                 (e.line() ? ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) : "") +
-                                 ": " + (key.empty() ? "" : key + ": ");
-      EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0U) << e.what() << "\nexpected prefix " << prefix;
+      const std::string prefix =
+          (dir_ / "matchgate.toml").string() +
+          (e.line() ? ":" + std::to_string(e.line()) + ":" + std::to_string(e.column()) : "") +
+          ": " + (key.empty() ? "" : key + ": ");
+      EXPECT_EQ(std::string(e.what()).rfind(prefix, 0), 0U)
+          << e.what() << "\nexpected prefix " << prefix;
       return e;
     }
     ADD_FAILURE() << "config loaded but should fail on " << key;
@@ -93,7 +98,8 @@ class ConfigTest : public ::testing::Test {
 };
 
 TEST_F(ConfigTest, BundledConfigLoads) {
-  const auto config = app::load_config(std::filesystem::path(MATCHGATE_SOURCE_DIR) / "config/matchgate.toml");
+  const auto config =
+      app::load_config(std::filesystem::path(MATCHGATE_SOURCE_DIR) / "config/matchgate.toml");
   EXPECT_EQ(config.gateway.listen, "127.0.0.1:9878");
   EXPECT_EQ(config.gateway.listen_port, 9878);
   EXPECT_EQ(config.engine.shards, 2U);
@@ -127,7 +133,8 @@ TEST_F(ConfigTest, BundledConfigLoads) {
   EXPECT_EQ(config.instruments[1].shard, 0U);
   EXPECT_TRUE(config.instruments[1].shard_explicit);
   std::size_t total = 0;
-  for (std::size_t s = 0; s < config.engine.shards; ++s) total += app::instruments_of_shard(config, s).size();
+  for (std::size_t s = 0; s < config.engine.shards; ++s)
+    total += app::instruments_of_shard(config, s).size();
   EXPECT_EQ(total, 3U);
 }
 
@@ -182,11 +189,12 @@ TEST_F(ConfigTest, UnknownKeys) {
   fail("verbose = true\n" + member() + instrument(), "verbose", "verbose", "unknown key");
   fail("[gatway]\nlisten = \"1.2.3.4:5\"\n" + member() + instrument(), "gatway", "[gatway]",
        "did you mean \"gateway\"?");
-  fail("[engine]\nshard = 2\n" + member() + instrument(), "engine.shard", "shard =", "did you mean \"shards\"?");
+  fail("[engine]\nshard = 2\n" + member() + instrument(), "engine.shard",
+       "shard =", "did you mean \"shards\"?");
   fail(member() + member("M2", "colour = \"red\"") + instrument(), "members[1].colour", "colour",
        "unknown key; allowed keys: \"comp_id\"");
-  fail(member() + instrument("ACME") + instrument("B", "tick = \"0.01\""), "instruments[1].tick", "tick =",
-       "did you mean \"tick_size\"?");
+  fail(member() + instrument("ACME") + instrument("B", "tick = \"0.01\""), "instruments[1].tick",
+       "tick =", "did you mean \"tick_size\"?");
 }
 
 TEST_F(ConfigTest, MissingRequiredKeys) {
@@ -204,53 +212,61 @@ TEST_F(ConfigTest, WrongTypes) {
        "expected an integer, got a string");
   fail(member() + instrument("ACME", "", "0.01"), "instruments[0].tick_size", "tick_size",
        "expected a decimal string such as \"0.01\"");
-  fail(member("M1", "cancel_on_disconnect = \"yes\""), "members[0].cancel_on_disconnect", "cancel_on_disconnect",
-       "expected a boolean");
+  fail(member("M1", "cancel_on_disconnect = \"yes\""), "members[0].cancel_on_disconnect",
+       "cancel_on_disconnect", "expected a boolean");
   fail("gateway = 5\n" + member() + instrument(), "gateway", "gateway", "expected a table");
   fail("members = 5\n" + instrument(), "members", "members", "expected an array of tables");
-  fail("[[members]]\ncomp_id = \"M1\"\npassword_hash = \"" + std::string(kHash) + "\"\naccounts = \"A\"\n" +
-           instrument(),
+  fail("[[members]]\ncomp_id = \"M1\"\npassword_hash = \"" + std::string(kHash) +
+           "\"\naccounts = \"A\"\n" + instrument(),
        "members[0].accounts", "accounts", "expected an array");
-  fail("[engine]\nshards = 2\ncpus = [1, \"2\"]\n" + member() + instrument(), "engine.cpus[1]", "cpus",
-       "expected an integer CPU number, got a string");
+  fail("[engine]\nshards = 2\ncpus = [1, \"2\"]\n" + member() + instrument(), "engine.cpus[1]",
+       "cpus", "expected an integer CPU number, got a string");
   fail(replaced(member() + instrument(), "price_band_pct = 10", "price_band_pct = \"10\""),
        "instruments[0].price_band_pct", "price_band_pct", "expected a number");
 }
 
 TEST_F(ConfigTest, InvalidNumbers) {
-  fail(member() + instrument("ACME", "", "\"0.05\"", "\"100.02\""), "instruments[0].reference_price",
-       "reference_price", "100.02 is not a multiple of tick_size 0.05");
-  fail(member() + instrument("ACME", "", "\"-0.01\""), "instruments[0].tick_size", "tick_size", "must be > 0");
-  fail(member() + instrument("ACME", "", "\"0\""), "instruments[0].tick_size", "tick_size", "must be > 0");
-  fail(member() + instrument("ACME", "", "\"0.000000001\""), "instruments[0].tick_size", "tick_size",
-       "more than 8 fraction digits");
-  fail(member() + instrument("ACME", "", "\"1e-2\""), "instruments[0].tick_size", "tick_size", "not a valid decimal");
+  fail(member() + instrument("ACME", "", "\"0.05\"", "\"100.02\""),
+       "instruments[0].reference_price", "reference_price",
+       "100.02 is not a multiple of tick_size 0.05");
+  fail(member() + instrument("ACME", "", "\"-0.01\""), "instruments[0].tick_size", "tick_size",
+       "must be > 0");
+  fail(member() + instrument("ACME", "", "\"0\""), "instruments[0].tick_size", "tick_size",
+       "must be > 0");
+  fail(member() + instrument("ACME", "", "\"0.000000001\""), "instruments[0].tick_size",
+       "tick_size", "more than 8 fraction digits");
+  fail(member() + instrument("ACME", "", "\"1e-2\""), "instruments[0].tick_size", "tick_size",
+       "not a valid decimal");
   fail(member() + instrument("ACME", "", "\"0.01\"", "\"-100\""), "instruments[0].reference_price",
        "reference_price", "must be > 0");
-  fail(member() + instrument("ACME", "", "\"0.01\"", "\"30000000000\""), "instruments[0].reference_price",
-       "reference_price", "absurdly large");
-  fail(member() + instrument("ACME", "", "\"0.01\"", "\"99999999999\""), "instruments[0].reference_price",
-       "reference_price", "decimal out of range");
+  fail(member() + instrument("ACME", "", "\"0.01\"", "\"30000000000\""),
+       "instruments[0].reference_price", "reference_price", "absurdly large");
+  fail(member() + instrument("ACME", "", "\"0.01\"", "\"99999999999\""),
+       "instruments[0].reference_price", "reference_price", "decimal out of range");
 
   const std::string ok = member() + instrument();
-  fail(replaced(ok, "lot_size = 1", "lot_size = 7"), "instruments[0].max_order_qty", "max_order_qty",
-       "1000 is not a multiple of lot_size 7");
+  fail(replaced(ok, "lot_size = 1", "lot_size = 7"), "instruments[0].max_order_qty",
+       "max_order_qty", "1000 is not a multiple of lot_size 7");
   fail(replaced(ok, "lot_size = 1", "lot_size = -1"), "instruments[0].lot_size", "lot_size",
        "must be an integer > 0");
   fail(replaced(ok, "max_order_qty = 1000", "max_order_qty = 0"), "instruments[0].max_order_qty",
        "max_order_qty", "> 0");
-  fail(replaced(ok, "max_order_qty = 1000", "max_order_qty = 10000000000000000"), "instruments[0].max_order_qty",
-       "max_order_qty", "absurdly large");
+  fail(replaced(ok, "max_order_qty = 1000", "max_order_qty = 10000000000000000"),
+       "instruments[0].max_order_qty", "max_order_qty", "absurdly large");
 
-  fail(member("M1", "credit_limit = \"-5\"") + instrument(), "members[0].credit_limit", "credit_limit", ">= 0");
+  fail(member("M1", "credit_limit = \"-5\"") + instrument(), "members[0].credit_limit",
+       "credit_limit", ">= 0");
   fail(member("M1", "credit_limit = 5") + instrument(), "members[0].credit_limit", "credit_limit",
        "decimal string");
-  fail("[engine]\nshards = 0\n" + member() + instrument(), "engine.shards", "shards", "expected 1..64");
-  fail("[engine]\nshards = 65\n" + member() + instrument(), "engine.shards", "shards", "expected 1..64");
-  fail("[engine]\nmax_orders = 0\n" + member() + instrument(), "engine.max_orders", "max_orders", "expected 1..");
+  fail("[engine]\nshards = 0\n" + member() + instrument(), "engine.shards", "shards",
+       "expected 1..64");
+  fail("[engine]\nshards = 65\n" + member() + instrument(), "engine.shards", "shards",
+       "expected 1..64");
+  fail("[engine]\nmax_orders = 0\n" + member() + instrument(), "engine.max_orders", "max_orders",
+       "expected 1..");
   fail("[dedup]\nttl_s = 0\n" + member() + instrument(), "dedup.ttl_s", "ttl_s", "> 0");
-  fail("[engine]\nshards = 2\n" + member() + instrument("ACME", "shard = 2"), "instruments[0].shard", "shard =",
-       "expected 0..1");
+  fail("[engine]\nshards = 2\n" + member() + instrument("ACME", "shard = 2"),
+       "instruments[0].shard", "shard =", "expected 0..1");
 }
 
 TEST_F(ConfigTest, PriceBandPercent) {
@@ -260,7 +276,8 @@ TEST_F(ConfigTest, PriceBandPercent) {
   EXPECT_EQ(load(with_band("2.5")).instruments[0].price_band, 25'000);
   EXPECT_EQ(load(with_band("0.0001")).instruments[0].price_band, 1);
   EXPECT_EQ(load(with_band("99.9999")).instruments[0].price_band, 999'999);
-  fail(with_band("0.00001"), "instruments[0].price_band_pct", "price_band_pct", "at most 4 decimal places");
+  fail(with_band("0.00001"), "instruments[0].price_band_pct", "price_band_pct",
+       "at most 4 decimal places");
   fail(with_band("100"), "instruments[0].price_band_pct", "price_band_pct", ">= 0 and < 100");
   fail(with_band("-1"), "instruments[0].price_band_pct", "price_band_pct", ">= 0 and < 100");
   fail(with_band("nan"), "instruments[0].price_band_pct", "price_band_pct", ">= 0 and < 100");
@@ -272,7 +289,8 @@ TEST(ComputeBand, ExactIntegerArithmetic) {
     const auto b = app::compute_band(ref, tick, pct);
     return std::pair(b.low, b.high);
   };
-  EXPECT_EQ(band(100 * kPriceScale, 1'000'000, 100'000), std::pair(90 * kPriceScale, 110 * kPriceScale));
+  EXPECT_EQ(band(100 * kPriceScale, 1'000'000, 100'000),
+            std::pair(90 * kPriceScale, 110 * kPriceScale));
   EXPECT_EQ(band(2'550'000'000, 5'000'000, 50'000), P(2'425'000'000, 2'675'000'000));
   // 99.875 +- 0.1234 %: 99.75175425 .. 99.99824575, rounded inwards to 0.001.
   EXPECT_EQ(band(9'987'500'000, 100'000, 1'234), P(9'975'200'000, 9'999'800'000));
@@ -282,19 +300,22 @@ TEST(ComputeBand, ExactIntegerArithmetic) {
   EXPECT_EQ(band(3, 1, 500'000), P(2, 4));
   EXPECT_EQ(band(1, 1, 999'999), P(1, 1));
   // No band.
-  EXPECT_EQ(band(100 * kPriceScale, 1'000'000, 0), std::pair(engine::Price{1'000'000}, engine::kMaxPrice));
+  EXPECT_EQ(band(100 * kPriceScale, 1'000'000, 0),
+            std::pair(engine::Price{1'000'000}, engine::kMaxPrice));
   // Near the top the high edge is capped at the largest tick multiple <= kMaxPrice.
   const engine::Price top = engine::kMaxPrice / 1'000'000 * 1'000'000;
   EXPECT_EQ(band(top, 1'000'000, 500'000).second, top);
 }
 
 TEST_F(ConfigTest, Duplicates) {
-  fail(member("M1") + member("M1") + instrument(), "members[1].comp_id", "comp_id", "duplicate comp_id \"M1\"", 2);
+  fail(member("M1") + member("M1") + instrument(), "members[1].comp_id", "comp_id",
+       "duplicate comp_id \"M1\"", 2);
   fail(member() + instrument("ACME") + instrument("ACME"), "instruments[1].symbol", "symbol",
        "duplicate symbol \"ACME\"", 2);
   fail(replaced(member() + instrument(), "accounts = [\"A\"]", "accounts = [\"A\", \"B\", \"A\"]"),
        "members[0].accounts[2]", "accounts", "duplicate account \"A\"");
-  fail(member("MATCHGATE") + instrument(), "members[0].comp_id", "comp_id", "gateway's own comp_id");
+  fail(member("MATCHGATE") + instrument(), "members[0].comp_id", "comp_id",
+       "gateway's own comp_id");
 }
 
 TEST_F(ConfigTest, CpusMustMatchShards) {
@@ -309,15 +330,21 @@ TEST_F(ConfigTest, CpusMustMatchShards) {
 TEST_F(ConfigTest, BadEnumValues) {
   fail("[wal]\nsync = \"sometimes\"\n" + member() + instrument(), "wal.sync", "sync",
        "\"sometimes\" is not one of \"group\", \"async\", \"none\"");
-  fail("[dedup]\nbackend = \"memcached\"\n" + member() + instrument(), "dedup.backend", "backend", "is not one of");
-  fail("[log]\nlevel = \"warning\"\n" + member() + instrument(), "log.level", "level", "is not one of");
-  fail(member("M1", "stp = \"cancel\"") + instrument(), "members[0].stp", "stp", "is not one of \"none\"");
+  fail("[dedup]\nbackend = \"memcached\"\n" + member() + instrument(), "dedup.backend", "backend",
+       "is not one of");
+  fail("[log]\nlevel = \"warning\"\n" + member() + instrument(), "log.level", "level",
+       "is not one of");
+  fail(member("M1", "stp = \"cancel\"") + instrument(), "members[0].stp", "stp",
+       "is not one of \"none\"");
 }
 
 TEST_F(ConfigTest, ListenAddress) {
-  auto listen = [](const std::string& addr) { return "[gateway]\nlisten = \"" + addr + "\"\n" + member() + instrument(); };
+  auto listen = [](const std::string& addr) {
+    return "[gateway]\nlisten = \"" + addr + "\"\n" + member() + instrument();
+  };
   EXPECT_EQ(load(listen("0.0.0.0:1")).gateway.listen_port, 1);
-  EXPECT_EQ(load(listen("exchange-gw.example.com:65535")).gateway.listen_host, "exchange-gw.example.com");
+  EXPECT_EQ(load(listen("exchange-gw.example.com:65535")).gateway.listen_host,
+            "exchange-gw.example.com");
   EXPECT_EQ(load(listen("localhost:9878")).gateway.listen_host, "localhost");
   EXPECT_EQ(load(listen("[::]:9878")).gateway.listen_host, "::");
   fail(listen("127.0.0.1"), "gateway.listen", "listen", "expected \"host:port\"");
@@ -333,13 +360,15 @@ TEST_F(ConfigTest, ListenAddress) {
 
 TEST_F(ConfigTest, IdentifiersAndHashes) {
   fail(member("M 1") + instrument(), "members[0].comp_id", "comp_id", "printable");
-  fail(member(std::string(33, 'X')) + instrument(), "members[0].comp_id", "comp_id", "longer than 32");
+  fail(member(std::string(33, 'X')) + instrument(), "members[0].comp_id", "comp_id",
+       "longer than 32");
   fail(member() + instrument(""), "instruments[0].symbol", "symbol", "must not be empty");
-  fail(replaced(member() + instrument(), kHash, "plaintext"), "members[0].password_hash", "password_hash", "");
-  fail(replaced(member() + instrument(), "accounts = [\"A\"]", "accounts = []"), "members[0].accounts", "accounts",
-       "at least one account");
-  fail(replaced(member() + instrument(), "accounts = [\"A\"]", "accounts = [\"\"]"), "members[0].accounts[0]",
-       "accounts", "must not be empty");
+  fail(replaced(member() + instrument(), kHash, "plaintext"), "members[0].password_hash",
+       "password_hash", "");
+  fail(replaced(member() + instrument(), "accounts = [\"A\"]", "accounts = []"),
+       "members[0].accounts", "accounts", "at least one account");
+  fail(replaced(member() + instrument(), "accounts = [\"A\"]", "accounts = [\"\"]"),
+       "members[0].accounts[0]", "accounts", "must not be empty");
 }
 
 TEST_F(ConfigTest, SyntaxAndFileErrors) {
@@ -354,10 +383,11 @@ TEST_F(ConfigTest, SyntaxAndFileErrors) {
 }
 
 TEST_F(ConfigTest, ShardAssignmentIsStable) {
-  const auto a = load("[engine]\nshards = 8\n" + member() + instrument("ACME") + instrument("GLOBX") +
-                      instrument("BOND10Y"));
-  const auto b = load("[engine]\nshards = 8\n" + member() + instrument("NEW1") + instrument("BOND10Y") +
-                      instrument("NEW2") + instrument("ACME") + instrument("GLOBX"));
+  const auto a = load("[engine]\nshards = 8\n" + member() + instrument("ACME") +
+                      instrument("GLOBX") + instrument("BOND10Y"));
+  const auto b =
+      load("[engine]\nshards = 8\n" + member() + instrument("NEW1") + instrument("BOND10Y") +
+           instrument("NEW2") + instrument("ACME") + instrument("GLOBX"));
   auto shard_of = [](const app::Config& c, const std::string& symbol) {
     for (const auto& i : c.instruments) {
       if (i.symbol == symbol) return i.shard;

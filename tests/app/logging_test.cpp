@@ -35,7 +35,8 @@ TEST(Logging, ParseLevel) {
 }
 
 TEST(Logging, FileSinkLevelAndCounter) {
-  const auto path = std::filesystem::temp_directory_path() / ("matchgate_log_test_" + std::to_string(::getpid()) + ".log");
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("matchgate_log_test_" + std::to_string(::getpid()) + ".log");
   std::filesystem::remove(path);
   {
     ops::LoggingScope scope(ops::LogOptions{spdlog::level::info, path});
@@ -53,7 +54,9 @@ TEST(Logging, FileSinkLevelAndCounter) {
   const std::string text = read_all(path);
   EXPECT_NE(text.find("visible line 42"), std::string::npos) << text;
   EXPECT_EQ(text.find("hidden line"), std::string::npos) << text;
-  EXPECT_NE(text.find("rejects: 3 since last report (3 total); last: price off tick"), std::string::npos) << text;
+  EXPECT_NE(text.find("rejects: 3 since last report (3 total); last: price off tick"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(text.find("(4 total)"), std::string::npos) << text;
   std::filesystem::remove(path);
   spdlog::info("after shutdown: must not crash");

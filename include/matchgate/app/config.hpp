@@ -21,7 +21,8 @@ namespace matchgate::app {
 // required table that is missing altogether).
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string file, std::uint32_t line, std::uint32_t column, std::string key, std::string problem);
+  ConfigError(std::string file, std::uint32_t line, std::uint32_t column, std::string key,
+              std::string problem);
 
   const std::string& file() const noexcept { return file_; }
   std::uint32_t line() const noexcept { return line_; }  // 0 = unknown
@@ -60,7 +61,7 @@ struct GatewayConfig {
 
 struct EngineConfig {
   std::size_t shards = 1;
-  std::vector<int> cpus;  // empty = no pinning; else cpus[shard]
+  std::vector<int> cpus;               // empty = no pinning; else cpus[shard]
   std::size_t max_orders = 1'048'576;  // per shard
 };
 
@@ -97,9 +98,9 @@ struct InstrumentConfig {
   engine::Price reference_price = 0;
   std::int64_t price_band = 0;  // percent * kBandPctScale; 0 = no band
   engine::Qty max_order_qty = 0;
-  std::size_t shard = 0;          // explicit or derived (see shard_of_symbol)
+  std::size_t shard = 0;  // explicit or derived (see shard_of_symbol)
   bool shard_explicit = false;
-  engine::InstrumentSpec spec;    // tick, lot, max_qty and the absolute band
+  engine::InstrumentSpec spec;  // tick, lot, max_qty and the absolute band
 };
 
 struct Config {
@@ -126,7 +127,8 @@ std::size_t shard_of_symbol(std::string_view symbol, std::size_t shards) noexcep
 // Indexes into config.instruments of the instruments on `shard`, in file
 // order. The engine of that shard numbers them 0, 1, ... in this order.
 std::vector<std::size_t> instruments_of_shard(const Config& config, std::size_t shard);
-std::vector<engine::InstrumentSpec> instrument_specs_of_shard(const Config& config, std::size_t shard);
+std::vector<engine::InstrumentSpec> instrument_specs_of_shard(const Config& config,
+                                                              std::size_t shard);
 std::vector<engine::MemberSpec> member_specs(const Config& config);
 
 // The band of a reference price and percentage (units of 1/kBandPctScale %),
@@ -137,6 +139,7 @@ struct PriceBand {
   engine::Price low = 0;
   engine::Price high = 0;
 };
-PriceBand compute_band(engine::Price reference, engine::Price tick, std::int64_t pct_scaled) noexcept;
+PriceBand compute_band(engine::Price reference, engine::Price tick,
+                       std::int64_t pct_scaled) noexcept;
 
 }  // namespace matchgate::app

@@ -37,14 +37,17 @@ class EventCounter {
   // passed since that report, logs "<name>: <n> since last report (<total> total)[; last: detail]".
   // Several threads may call it; exactly one of them writes the line.
   // Returns the count reported, 0 if nothing was written.
-  std::uint64_t report_if_due(spdlog::level::level_enum level, std::string_view detail = {}) noexcept {
+  std::uint64_t report_if_due(spdlog::level::level_enum level,
+                              std::string_view detail = {}) noexcept {
     // Nothing new: leave the slot free, so the first error after a quiet
     // spell is reported at once.
-    if (total_.load(std::memory_order_relaxed) == reported_.load(std::memory_order_relaxed)) return 0;
+    if (total_.load(std::memory_order_relaxed) == reported_.load(std::memory_order_relaxed))
+      return 0;
     const std::int64_t now = now_ns();
     std::int64_t due = next_report_ns_.load(std::memory_order_relaxed);
     if (now < due) return 0;
-    if (!next_report_ns_.compare_exchange_strong(due, now + interval_ns_, std::memory_order_relaxed)) {
+    if (!next_report_ns_.compare_exchange_strong(due, now + interval_ns_,
+                                                 std::memory_order_relaxed)) {
       return 0;  // another thread is reporting this interval
     }
     const std::uint64_t total = total_.load(std::memory_order_relaxed);

@@ -1,6 +1,6 @@
 // matchgated: the exchange gateway daemon.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "matchgate/app/config.hpp"
@@ -48,13 +48,15 @@ int run(const app::Config& config, const std::string& level_override) {
   }
 
   ops::LogOptions log_options;
-  log_options.level = *ops::parse_log_level(level_override.empty() ? config.log.level : level_override);
+  log_options.level =
+      *ops::parse_log_level(level_override.empty() ? config.log.level : level_override);
   log_options.file = config.log.file;
   std::unique_ptr<ops::LoggingScope> logging;
   try {
     logging = std::make_unique<ops::LoggingScope>(log_options);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "matchgated: %s: log.file: %s\n", config.source.string().c_str(), e.what());
+    std::fprintf(stderr, "matchgated: %s: log.file: %s\n", config.source.string().c_str(),
+                 e.what());
     return kExitConfig;
   }
 
@@ -74,12 +76,14 @@ int run(const app::Config& config, const std::string& level_override) {
     // The shard number in the top 16 bits keeps order and exec ids unique
     // across shards without any coordination.
     options.id_base = static_cast<engine::OrderId>(shard) << 48;
-    engines.push_back(std::make_unique<engine::Engine>(app::instrument_specs_of_shard(config, shard), members, options));
+    engines.push_back(std::make_unique<engine::Engine>(
+        app::instrument_specs_of_shard(config, shard), members, options));
   }
 
   spdlog::info("matchgated {} starting: config {}", MATCHGATE_VERSION, config.source.string());
-  spdlog::info("gateway {} comp_id {}; {} members; wal {} (sync {}); dedup {} ttl {}s", config.gateway.listen,
-               config.gateway.comp_id, config.members.size(), config.wal.dir.string(), app::to_string(config.wal.sync),
+  spdlog::info("gateway {} comp_id {}; {} members; wal {} (sync {}); dedup {} ttl {}s",
+               config.gateway.listen, config.gateway.comp_id, config.members.size(),
+               config.wal.dir.string(), app::to_string(config.wal.sync),
                app::to_string(config.dedup.backend), config.dedup.ttl_s);
   for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
     std::string symbols;
@@ -87,7 +91,9 @@ int run(const app::Config& config, const std::string& level_override) {
       if (!symbols.empty()) symbols += ' ';
       symbols += config.instruments[i].symbol;
     }
-    const std::string cpu = config.engine.cpus.empty() ? "unpinned" : "cpu " + std::to_string(config.engine.cpus[shard]);
+    const std::string cpu = config.engine.cpus.empty()
+                                ? "unpinned"
+                                : "cpu " + std::to_string(config.engine.cpus[shard]);
     spdlog::info("shard {} ({}, max_orders {}): {}", shard, cpu, config.engine.max_orders,
                  symbols.empty() ? "(no instruments)" : symbols);
   }
@@ -107,25 +113,33 @@ int run(const app::Config& config, const std::string& level_override) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"matchgated: exchange order-matching and clearing gateway daemon.\n"
-               "FIX 4.4 members connect over TCP; orders are matched by per-core engine shards.",
-               "matchgated"};
+  CLI::App cli{
+      "matchgated: exchange order-matching and clearing gateway daemon.\n"
+      "FIX 4.4 members connect over TCP; orders are matched by per-core engine shards.",
+      "matchgated"};
   std::string config_path;
   bool check_only = false;
   std::string level_override;
-  cli.add_option("-c,--config", config_path, "Configuration file, TOML (required; every key is described in docs/CONFIG.md)")
+  cli.add_option("-c,--config", config_path,
+                 "Configuration file, TOML (required; every key is described in docs/CONFIG.md)")
       ->required()
       ->option_text("PATH");
-  cli.add_flag("--check-config", check_only,
-               "Validate the configuration, print a one-line summary and exit: 0 if valid, 1 with the error "
-               "(file:line:col: key: problem) otherwise");
-  cli.add_option("--log-level", level_override, "Log level, overriding [log] level of the config: trace, debug, info, warn, error, critical or off")
+  cli.add_flag(
+      "--check-config", check_only,
+      "Validate the configuration, print a one-line summary and exit: 0 if valid, 1 with the error "
+      "(file:line:col: key: problem) otherwise");
+  cli.add_option("--log-level", level_override,
+                 "Log level, overriding [log] level of the config: trace, debug, info, warn, "
+                 "error, critical or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
       ->option_text("LEVEL");
-  cli.set_version_flag("--version", std::string("matchgated ") + MATCHGATE_VERSION, "Print the version and exit");
+  cli.set_version_flag("--version", std::string("matchgated ") + MATCHGATE_VERSION,
+                       "Print the version and exit");
   cli.footer(
-      "Exit status: 0 clean shutdown (SIGINT/SIGTERM) or valid config, 1 invalid config or startup failure, "
-      "2 usage error.\nRelative paths in the config (wal.dir, log.file) are relative to the working directory.");
+      "Exit status: 0 clean shutdown (SIGINT/SIGTERM) or valid config, 1 invalid config or startup "
+      "failure, "
+      "2 usage error.\nRelative paths in the config (wal.dir, log.file) are relative to the "
+      "working directory.");
 
   try {
     cli.parse(argc, argv);
