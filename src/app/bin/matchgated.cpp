@@ -60,6 +60,8 @@ int run(const app::Config& config, const std::string& level_override) {
     return kExitConfig;
   }
 
+  spdlog::info("matchgated {} starting: config {}", MATCHGATE_VERSION, config.source.string());
+
   std::error_code ec;
   std::filesystem::create_directories(config.wal.dir, ec);
   if (ec) {
@@ -80,7 +82,6 @@ int run(const app::Config& config, const std::string& level_override) {
         app::instrument_specs_of_shard(config, shard), members, options));
   }
 
-  spdlog::info("matchgated {} starting: config {}", MATCHGATE_VERSION, config.source.string());
   spdlog::info("gateway {} comp_id {}; {} members; wal {} (sync {}); dedup {} ttl {}s",
                config.gateway.listen, config.gateway.comp_id, config.members.size(),
                config.wal.dir.string(), app::to_string(config.wal.sync),
