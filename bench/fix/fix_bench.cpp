@@ -1,0 +1,129 @@
+// Per-message cost of the FIX codec on the gateway's hot path: framing and
+// parsing an inbound NewOrderSingle, encoding an outbound ExecutionReport.
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "matchgate/fix/framer.hpp"
+#include "matchgate/fix/message.hpp"
+#include "matchgate/fix/writer.hpp"
+
+namespace {
+
+using namespace matchgate::fix;
+
+std::string with_header(std::string body) {
+  for (char& c : body) {
+    if (c == '|') c = kSoh;
+  }
+  std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + '\x01' + body;
+  char trailer[8];
+  std::snprintf(trailer, sizeof trailer, "10=%03u\x01", static_cast<unsigned>(checksum(m)));
+  return m + trailer;
+}
+
+// About 150 bytes, the shape a member's engine sends.
+const std::string kNewOrder = with_header(
+    "35=D|49=MEMBER01|56=MATCHGATE|34=1042|52=20240315-09:30:01.123|11=ORD-000123|1=ACC42|55=XYZ|"
+    "54=1|60=20240315-09:30:01.123|38=100|40=2|44=101.25|59=0|");
+
+void BM_FrameNewOrderSingle(benchmark::State& state) {
+  for (auto _ : state) {
+    FrameResult r = frame_message(kNewOrder);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kNewOrder.size()));
+  state.SetLabel(std::to_string(kNewOrder.size()) + " bytes");
+}
+BENCHMARK(BM_FrameNewOrderSingle);
+
+// What the session and order-entry layers do with every NewOrderSingle:
+// frame, parse, and convert the fields they need.
+void BM_ParseNewOrderSingle(benchmark::State& state) {
+  MessageView view;
+  for (auto _ : state) {
+    const FrameResult r = frame_message(kNewOrder);
+    const ParseError e = view.parse(std::string_view(kNewOrder).substr(0, r.length));
+    auto seq = view.get_uint(tag::MsgSeqNum);
+    auto sent = view.get_timestamp(tag::SendingTime);
+    auto sender = view.get(tag::SenderCompID);
+    auto cl_ord_id = view.get(tag::ClOrdID);
+    auto symbol = view.get(tag::Symbol);
+    auto side = view.get_char(tag::Side);
+    auto qty = view.get_decimal(tag::OrderQty);
+    auto price = view.get_decimal(tag::Price);
+    auto ord_type = view.get_char(tag::OrdType);
+    auto tif = view.get_char(tag::TimeInForce);
+    benchmark::DoNotOptimize(e);
+    benchmark::DoNotOptimize(seq);
+    benchmark::DoNotOptimize(sent);
+    benchmark::DoNotOptimize(sender);
+    benchmark::DoNotOptimize(cl_ord_id);
+    benchmark::DoNotOptimize(symbol);
+    benchmark::DoNotOptimize(side);
+    benchmark::DoNotOptimize(qty);
+    benchmark::DoNotOptimize(price);
+    benchmark::DoNotOptimize(ord_type);
+    benchmark::DoNotOptimize(tif);
+  }
+  if (!view.parse(kNewOrder).ok()) state.SkipWithError("test message does not parse");
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(kNewOrder.size()));
+}
+BENCHMARK(BM_ParseNewOrderSingle);
+
+// A fill report, about 250 bytes.
+void BM_EncodeExecutionReport(benchmark::State& state) {
+  std::array<char, 1024> buf;
+  MessageWriter w(buf);
+  const UtcNanos now = parse_utc_timestamp("20240315-09:30:01.123456").value;
+  std::uint64_t seq = 1;
+  std::size_t size = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(buf.data());
+    const WriteResult r = w.begin(msg_type::ExecutionReport, "MATCHGATE", "MEMBER01", seq++, now)
+                              .add_string(tag::OrderID, "1000000017")
+                              .add_string(tag::ClOrdID, "ORD-000123")
+                              .add_string(tag::ExecID, "2000000042")
+                              .add_char(tag::ExecType, 'F')
+                              .add_char(tag::OrdStatus, '1')
+                              .add_string(tag::Account, "ACC42")
+                              .add_string(tag::Symbol, "XYZ")
+                              .add_char(tag::Side, '1')
+                              .add_char(tag::OrdType, '2')
+                              .add_char(tag::TimeInForce, '0')
+                              .add_decimal(tag::OrderQty, "100")
+                              .add_decimal(tag::Price, "101.25")
+                              .add_decimal(tag::LastQty, "40")
+                              .add_decimal(tag::LastPx, "101.25")
+                              .add_decimal(tag::LeavesQty, "60")
+                              .add_decimal(tag::CumQty, "40")
+                              .add_decimal(tag::AvgPx, "101.25")
+                              .add_timestamp(tag::TransactTime, now)
+                              .finish();
+    size = r.message.size();
+    benchmark::DoNotOptimize(r);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(size));
+  state.SetLabel(std::to_string(size) + " bytes");
+}
+BENCHMARK(BM_EncodeExecutionReport);
+
+void BM_Checksum256(benchmark::State& state) {
+  const std::string bytes(256, 'x');
+  for (auto _ : state) {
+    auto sum = checksum(bytes);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetBytesProcessed(state.iterations() * 256);
+}
+BENCHMARK(BM_Checksum256);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,153 @@
+#include "matchgate/fix/message.hpp"
+
+#include <cstring>
+
+namespace matchgate::fix {
+namespace {
+
+// Nine digits keep every tag inside int; the FIX tag space is far smaller.
+constexpr std::size_t kMaxTagDigits = 9;
+
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+SessionRejectReason reason_for(ParseErrorCode code) noexcept {
+  switch (code) {
+    case ParseErrorCode::InvalidTag: return SessionRejectReason::InvalidTagNumber;
+    case ParseErrorCode::EmptyValue: return SessionRejectReason::TagSpecifiedWithoutValue;
+    case ParseErrorCode::MissingDelimiter: return SessionRejectReason::IncorrectDataFormat;
+    case ParseErrorCode::DuplicateTag: return SessionRejectReason::TagAppearsMoreThanOnce;
+    case ParseErrorCode::OutOfOrder: return SessionRejectReason::TagSpecifiedOutOfRequiredOrder;
+    case ParseErrorCode::MissingMsgType:
+    case ParseErrorCode::MissingCheckSum: return SessionRejectReason::RequiredTagMissing;
+    case ParseErrorCode::TooManyFields:
+    case ParseErrorCode::None: break;
+  }
+  return SessionRejectReason::Other;
+}
+
+}  // namespace
+
+std::string_view to_string(ParseErrorCode code) noexcept {
+  switch (code) {
+    case ParseErrorCode::None: return "none";
+    case ParseErrorCode::InvalidTag: return "invalid tag number";
+    case ParseErrorCode::EmptyValue: return "tag without value";
+    case ParseErrorCode::MissingDelimiter: return "missing delimiter";
+    case ParseErrorCode::DuplicateTag: return "tag appears more than once";
+    case ParseErrorCode::OutOfOrder: return "tag out of required order";
+    case ParseErrorCode::MissingMsgType: return "MsgType missing";
+    case ParseErrorCode::MissingCheckSum: return "CheckSum missing";
+    case ParseErrorCode::TooManyFields: return "too many fields";
+  }
+  return "unknown";
+}
+
+MessageView::MessageView() noexcept = default;
+
+void MessageView::clear() noexcept {
+  // Only the slots this message set are dirty; wiping the whole index would
+  // cost more than parsing a typical message.
+  for (std::size_t i = 0; i < count_; ++i) {
+    const Tag t = fields_[i].tag;
+    if (t < kIndexedTags) index_[static_cast<std::size_t>(t)] = 0;
+  }
+  count_ = 0;
+  raw_ = {};
+}
+
+ParseError MessageView::parse(std::string_view frame) noexcept {
+  clear();
+  auto fail = [this](ParseErrorCode code, Tag ref) noexcept {
+    clear();
+    return ParseError{code, ref, reason_for(code)};
+  };
+
+  const char* p = frame.data();
+  const char* const end = p + frame.size();
+  while (p != end) {
+    const char* q = p;
+    std::uint32_t value = 0;
+    while (q != end && is_digit(*q) && static_cast<std::size_t>(q - p) < kMaxTagDigits) {
+      value = value * 10 + static_cast<std::uint32_t>(*q - '0');
+      ++q;
+    }
+    const auto tag = static_cast<Tag>(value);
+    if (q == p || (q != end && is_digit(*q))) return fail(ParseErrorCode::InvalidTag, 0);
+    if (q == end || *q == kSoh) return fail(ParseErrorCode::MissingDelimiter, tag);
+    if (*q != '=') return fail(ParseErrorCode::InvalidTag, 0);
+    // Tag 0 and "055" are not tag numbers; the latter is still worth naming.
+    if (*p == '0') return fail(ParseErrorCode::InvalidTag, tag);
+
+    const char* const v = q + 1;
+    const auto* soh = static_cast<const char*>(std::memchr(v, kSoh, static_cast<std::size_t>(end - v)));
+    if (soh == nullptr) return fail(ParseErrorCode::MissingDelimiter, tag);
+    if (soh == v) return fail(ParseErrorCode::EmptyValue, tag);
+
+    switch (count_) {
+      case 0:
+        if (tag != tag::BeginString) return fail(ParseErrorCode::OutOfOrder, tag::BeginString);
+        break;
+      case 1:
+        if (tag != tag::BodyLength) return fail(ParseErrorCode::OutOfOrder, tag::BodyLength);
+        break;
+      case 2:
+        if (tag == tag::CheckSum) return fail(ParseErrorCode::MissingMsgType, tag::MsgType);
+        if (tag != tag::MsgType) return fail(ParseErrorCode::OutOfOrder, tag::MsgType);
+        break;
+      default: break;
+    }
+    if (tag == tag::CheckSum && soh + 1 != end) return fail(ParseErrorCode::OutOfOrder, tag::CheckSum);
+
+    if (find(tag) != nullptr) return fail(ParseErrorCode::DuplicateTag, tag);
+    if (count_ == kMaxFields) return fail(ParseErrorCode::TooManyFields, tag);
+    fields_[count_] = Field{tag, std::string_view(v, static_cast<std::size_t>(soh - v))};
+    ++count_;
+    if (tag < kIndexedTags) index_[static_cast<std::size_t>(tag)] = static_cast<std::uint8_t>(count_);
+    p = soh + 1;
+  }
+
+  if (count_ < 2) return fail(ParseErrorCode::OutOfOrder, count_ == 0 ? tag::BeginString : tag::BodyLength);
+  if (count_ < 3) return fail(ParseErrorCode::MissingMsgType, tag::MsgType);
+  if (fields_[count_ - 1].tag != tag::CheckSum) return fail(ParseErrorCode::MissingCheckSum, tag::CheckSum);
+  raw_ = frame;
+  return {};
+}
+
+const Field* MessageView::find(Tag tag) const noexcept {
+  if (tag > 0 && tag < kIndexedTags) {
+    const std::uint8_t pos = index_[static_cast<std::size_t>(tag)];
+    return pos != 0 ? &fields_[pos - 1] : nullptr;
+  }
+  for (std::size_t i = 0; i < count_; ++i) {
+    if (fields_[i].tag == tag) return &fields_[i];
+  }
+  return nullptr;
+}
+
+ValueResult<std::string_view> MessageView::get_string(Tag tag) const noexcept {
+  const Field* f = find(tag);
+  if (f == nullptr) return {{}, ValueError::Missing};
+  return {f->value, ValueError::None};
+}
+
+namespace {
+template <class T, class Parse>
+ValueResult<T> convert(const Field* f, Parse parse) noexcept {
+  if (f == nullptr) return {T{}, ValueError::Missing};
+  return parse(f->value);
+}
+}  // namespace
+
+ValueResult<std::int64_t> MessageView::get_int(Tag tag) const noexcept {
+  return convert<std::int64_t>(find(tag), parse_int);
+}
+ValueResult<std::uint64_t> MessageView::get_uint(Tag tag) const noexcept {
+  return convert<std::uint64_t>(find(tag), parse_uint);
+}
+ValueResult<char> MessageView::get_char(Tag tag) const noexcept { return convert<char>(find(tag), parse_char); }
+ValueResult<bool> MessageView::get_bool(Tag tag) const noexcept { return convert<bool>(find(tag), parse_bool); }
+ValueResult<UtcNanos> MessageView::get_timestamp(Tag tag) const noexcept {
+  return convert<UtcNanos>(find(tag), parse_utc_timestamp);
+}
+
+}  // namespace matchgate::fix
