@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "matchgate/app/config.hpp"
+#include "matchgate/app/gateway_options.hpp"
 #include "matchgate/engine/engine.hpp"
+#include "matchgate/gateway/gateway.hpp"
 #include "matchgate/ops/logging.hpp"
 
 namespace {
@@ -69,22 +71,12 @@ int run(const app::Config& config, const std::string& level_override) {
     return kExitConfig;
   }
 
-  const std::vector<engine::MemberSpec> members = app::member_specs(config);
-  std::vector<std::unique_ptr<engine::Engine>> engines;
-  engines.reserve(config.engine.shards);
-  for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
-    engine::EngineOptions options;
-    options.max_orders = static_cast<std::uint32_t>(config.engine.max_orders);
-    // The shard number in the top 16 bits keeps order and exec ids unique
-    // across shards without any coordination.
-    options.id_base = static_cast<engine::OrderId>(shard) << 48;
-    engines.push_back(std::make_unique<engine::Engine>(
-        app::instrument_specs_of_shard(config, shard), members, options));
-  }
-
-  spdlog::info("gateway {} comp_id {}; {} members; wal {} (sync {}); dedup {} ttl {}s",
-               config.gateway.listen, config.gateway.comp_id, config.members.size(),
-               config.wal.dir.string(), app::to_string(config.wal.sync),
+  matchgate::gateway::Gateway gateway(app::gateway_options(config));
+  spdlog::info("gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "
+               "dedup {} ttl {}s",
+               config.gateway.listen_host, gateway.port(),
+               matchgate::net::to_string(gateway.network().backend()), config.gateway.comp_id,
+               config.members.size(), config.wal.dir.string(), app::to_string(config.wal.sync),
                app::to_string(config.dedup.backend), config.dedup.ttl_s);
   for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
     std::string symbols;
@@ -98,17 +90,27 @@ int run(const app::Config& config, const std::string& level_override) {
     spdlog::info("shard {} ({}, max_orders {}): {}", shard, cpu, config.engine.max_orders,
                  symbols.empty() ? "(no instruments)" : symbols);
   }
-  spdlog::info("ready; waiting for SIGINT or SIGTERM");
+  gateway.start();
+  spdlog::info("ready; SIGINT or SIGTERM stops the daemon");
 
-  int signal = 0;
-  if (int rc = sigwait(&stop_signals, &signal); rc != 0) {
-    fatal(config, "sigwait failed: {}", std::strerror(rc));
-    return kExitConfig;
+  // Wake up now and then to notice a failed agent thread.
+  int exit_code = kExitOk;
+  while (true) {
+    const timespec period{0, 200'000'000};
+    const int signal = sigtimedwait(&stop_signals, nullptr, &period);
+    if (signal == SIGINT || signal == SIGTERM) {
+      spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    if (const std::string failure = gateway.failure(); !failure.empty()) {
+      fatal(config, "agent thread failed: {}; shutting down", failure);
+      exit_code = kExitConfig;
+      break;
+    }
   }
-  spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
-  engines.clear();
+  gateway.stop();
   spdlog::info("stopped");
-  return kExitOk;
+  return exit_code;
 }
 
 }  // namespace

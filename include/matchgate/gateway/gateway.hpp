@@ -1,0 +1,56 @@
+#pragma once
+// Wires network thread(s) and engine shards together with SPSC rings and
+// runs each as an agent on its own thread.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "matchgate/engine/instrument.hpp"
+#include "matchgate/gateway/network_agent.hpp"
+#include "matchgate/gateway/network_options.hpp"
+#include "matchgate/gateway/shard_agent.hpp"
+
+namespace matchgate::gateway {
+
+struct ShardOptions {
+  std::vector<engine::InstrumentSpec> instruments;  // the shard's own numbering
+  int cpu = -1;                                     // -1: no pinning
+};
+
+struct GatewayOptions {
+  NetworkOptions network;
+  int network_cpu = -1;
+  std::vector<ShardOptions> shards;
+  std::vector<engine::MemberSpec> members;
+  std::uint32_t max_orders_per_shard = 1U << 20;
+  std::size_t ring_capacity = 65536;
+  std::string idle = "backoff";  // "spin" | "backoff"
+};
+
+class Gateway {
+ public:
+  // Builds everything and binds the listening socket; throws on failure.
+  explicit Gateway(GatewayOptions options);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  void start();
+  // Logout to every session, wait up to `drain` for them to close and for
+  // the shards to finish what they were given, then stop the threads.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(2000));
+
+  std::uint16_t port() const;
+  const NetworkAgent& network() const;
+  std::size_t shard_count() const;
+  const ShardAgent& shard(std::size_t i) const;
+  // Empty while every thread is healthy; otherwise what failed.
+  std::string failure() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace matchgate::gateway

@@ -1,0 +1,152 @@
+#pragma once
+// A network thread: TCP connections (io_uring or Asio), the FIX 4.4 session
+// layer of the members connected to it, and order entry towards the shards.
+// One agent, one thread, no locks on the message path.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "matchgate/fix/message.hpp"
+#include "matchgate/fix/writer.hpp"
+#include "matchgate/gateway/authenticator.hpp"
+#include "matchgate/gateway/network_options.hpp"
+#include "matchgate/gateway/order_entry.hpp"
+#include "matchgate/gateway/session_store.hpp"
+#include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/net/tcp_server.hpp"
+
+namespace matchgate::gateway {
+
+struct SessionCounters {
+  std::uint64_t logons = 0;
+  std::uint64_t logon_failures = 0;
+  std::uint64_t garbled = 0;
+  std::uint64_t session_rejects = 0;
+  std::uint64_t resend_requests_sent = 0;
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+};
+
+class NetworkAgent final : public net::ConnectionHandler {
+ public:
+  // Binds the listening socket (throws std::system_error when it cannot).
+  NetworkAgent(std::uint32_t index, NetworkOptions options, std::vector<RequestRing*> to_shards,
+               std::vector<ReplyRing*> from_shards);
+  ~NetworkAgent() override;
+
+  int do_work();
+  const char* name() const noexcept { return name_.c_str(); }
+  std::uint16_t port() const { return server_->port(); }
+  net::Backend backend() const { return server_->backend(); }
+  const std::string& fallback_reason() const noexcept { return fallback_reason_; }
+  const SessionCounters& counters() const noexcept { return counters_; }
+  const OrderEntry& order_entry() const noexcept { return *order_entry_; }
+
+  // Graceful stop: stop taking new connections' logons, send Logout to every
+  // logged-on member. Thread-safe to request; acted on in do_work().
+  void request_logout_all() noexcept { logout_all_requested_.store(true); }
+  bool all_sessions_closed() const noexcept { return open_connections_.load() == 0; }
+
+  // net::ConnectionHandler
+  bool on_accept(net::ConnectionId id, const net::PeerAddress& peer) override;
+  std::size_t on_data(net::ConnectionId id, std::span<const char> data) override;
+  void on_close(net::ConnectionId id, net::CloseReason reason) override;
+
+  // For OrderEntry: an outbound application or session message to a member,
+  // sequenced, stored for resend, and sent when the member is connected.
+  fix::MessageWriter& begin_message(engine::MemberId member, std::string_view msg_type);
+  void send_message(engine::MemberId member);
+  void send_reject(engine::MemberId member, std::uint64_t ref_seq, std::string_view ref_msg_type,
+                   fix::Tag ref_tag, fix::SessionRejectReason reason, std::string_view text);
+  void send_business_reject(engine::MemberId member, std::uint64_t ref_seq,
+                            std::string_view ref_msg_type, int reason, std::string_view text);
+
+  fix::UtcNanos wall_ns() const noexcept { return wall_ns_; }
+
+  // Member session state, exposed for tests and operations.
+  std::uint64_t next_inbound_seq(engine::MemberId m) const { return sessions_[m].next_in; }
+  std::uint64_t next_outbound_seq(engine::MemberId m) const { return sessions_[m].next_out; }
+  bool logged_on(engine::MemberId m) const { return sessions_[m].logged_on; }
+
+ private:
+  enum class ConnState : std::uint8_t { Free, AwaitLogon, Authenticating, LoggedOn, Closing };
+
+  struct Connection {
+    net::ConnectionId id;
+    ConnState state = ConnState::Free;
+    engine::MemberId member = 0;
+    bool has_member = false;
+    bool paused = false;
+    std::int64_t deadline_ns = 0;  // logon timeout
+    // A Logon waiting for its password check.
+    std::uint64_t logon_seq = 0;
+    bool logon_reset = false;
+    std::int64_t logon_heartbeat_s = 0;
+  };
+
+  struct MemberSession {
+    net::ConnectionId conn;
+    bool logged_on = false;
+    bool busy = false;  // a connection is logging on or logged on as this member
+    std::uint64_t next_in = 1;
+    std::uint64_t next_out = 1;
+    std::int64_t heartbeat_ns = 0;
+    std::int64_t last_sent_ns = 0;
+    std::int64_t last_received_ns = 0;
+    bool test_request_sent = false;
+    std::uint64_t resend_until = 0;  // a ResendRequest is outstanding up to this seq
+    bool logout_sent = false;
+    std::int64_t logout_deadline_ns = 0;
+    SessionStore store;
+  };
+
+  Connection* connection(net::ConnectionId id);
+  void handle_frame(Connection& c, std::string_view frame);
+  void handle_logon_message(Connection& c, const fix::MessageView& m);
+  void complete_logon(Connection& c, bool password_ok);
+  void handle_session_message(Connection& c, const fix::MessageView& m, std::string_view frame);
+  void dispatch(Connection& c, MemberSession& s, const fix::MessageView& m, std::uint64_t seq);
+  void handle_resend_request(MemberSession& s, engine::MemberId member, const fix::MessageView& m,
+                             std::uint64_t seq);
+  void send_gap_fill(MemberSession& s, engine::MemberId member, std::uint64_t seq,
+                     std::uint64_t new_seq);
+  void send_logout(engine::MemberId member, std::string_view text);
+  // Logout to a connection that has no session (unknown CompID and the like),
+  // then close it.
+  void refuse(Connection& c, std::string_view target_comp_id, std::string_view text);
+  void close(Connection& c);
+  void check_timers();
+  void collect_logons();
+  void resume_paused();
+  std::int64_t now_ns() const noexcept { return now_ns_; }
+
+  std::uint32_t index_;
+  std::string name_;
+  NetworkOptions options_;
+  std::vector<ReplyRing*> from_shards_;
+  std::vector<Connection> connections_;
+  std::vector<MemberSession> sessions_;
+  std::unique_ptr<OrderEntry> order_entry_;
+  std::unique_ptr<net::TcpServer> server_;
+  std::string fallback_reason_;
+  Authenticator authenticator_;
+  std::vector<Authenticator::Result> auth_results_;
+  std::vector<net::ConnectionId> paused_;
+  fix::MessageView view_;
+  std::vector<char> out_buffer_;
+  std::vector<char> resend_buffer_;
+  fix::MessageWriter writer_;
+  bool writing_admin_ = false;
+  std::int64_t now_ns_ = 0;
+  std::int64_t wall_ns_ = 0;
+  std::int64_t next_timer_check_ns_ = 0;
+  std::atomic<bool> logout_all_requested_{false};
+  bool logging_out_all_ = false;
+  std::atomic<std::size_t> open_connections_{0};
+  SessionCounters counters_;
+};
+
+}  // namespace matchgate::gateway

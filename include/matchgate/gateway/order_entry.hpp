@@ -1,0 +1,86 @@
+#pragma once
+// The application layer of a network thread: NewOrderSingle, cancel,
+// cancel/replace and status requests become shard requests; shard replies
+// become ExecutionReports and OrderCancelRejects. docs/FIX.md is the
+// member-facing description of every answer given here.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "matchgate/fix/message.hpp"
+#include "matchgate/gateway/network_options.hpp"
+#include "matchgate/gateway/order_records.hpp"
+#include "matchgate/gateway/shard_agent.hpp"
+
+namespace matchgate::gateway {
+
+class NetworkAgent;
+
+struct OrderEntryCounters {
+  std::uint64_t new_orders = 0;
+  std::uint64_t cancels = 0;
+  std::uint64_t replaces = 0;
+  std::uint64_t status_requests = 0;
+  std::uint64_t rejected_at_gateway = 0;
+  std::uint64_t execution_reports = 0;
+};
+
+class OrderEntry {
+ public:
+  OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
+             std::vector<RequestRing*> to_shards, NetworkAgent& out);
+
+  // True when every shard ring can take one more request; checked before a
+  // message is consumed, so a full ring stops reading instead of dropping.
+  bool has_room() const noexcept;
+  // An application message of a logged-on member, in sequence.
+  void on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m);
+  void on_reply(const ShardReply& reply);
+  // Cancel every resting order of the member (cancel on disconnect). Retried
+  // from poll_pending() while a ring is full.
+  void mass_cancel(engine::MemberId member);
+  int poll_pending();
+
+  const OrderRecordTable& records() const noexcept { return records_; }
+  const OrderEntryCounters& counters() const noexcept { return counters_; }
+  static bool supported(std::string_view msg_type) noexcept;
+
+ private:
+  struct Context {  // the inbound message being answered
+    engine::MemberId member;
+    std::uint64_t seq;
+    std::string_view msg_type;
+  };
+  void new_order(const Context& ctx, const fix::MessageView& m);
+  void cancel_or_replace(const Context& ctx, const fix::MessageView& m, bool replace);
+  void status(const Context& ctx, const fix::MessageView& m);
+
+  // An ExecutionReport about order record `r`. `exec_id` 0 means gateway
+  // generated (a G-prefixed id); `ord_rej_reason` < 0 leaves tag 103 out.
+  void report(const OrderRecord& r, std::string_view cl_ord_id, std::string_view orig_cl_ord_id,
+              char exec_type, std::uint64_t exec_id, bool maker_side, engine::Qty last_qty,
+              engine::Price last_px, int ord_rej_reason, std::string_view text);
+  void reject_new(const Context& ctx, const fix::MessageView& m, int ord_rej_reason,
+                  std::string_view text);
+  void cancel_reject(engine::MemberId member, std::string_view cl_ord_id,
+                     std::string_view orig_cl_ord_id, const OrderRecord* order, bool replace,
+                     int reason, std::string_view text);
+  bool required(const Context& ctx, const fix::MessageView& m, fix::Tag tag);
+  std::uint32_t latest(std::uint32_t slot) const noexcept;
+  std::uint32_t find_instrument(std::string_view symbol) const noexcept;
+  bool push(std::uint32_t shard, const ShardRequest& r);
+
+  std::uint32_t net_index_;
+  const NetworkOptions& options_;
+  std::vector<RequestRing*> to_shards_;
+  NetworkAgent& out_;
+  OrderRecordTable records_;
+  std::vector<std::pair<std::string, std::uint32_t>> symbols_;  // sorted, -> instrument
+  std::vector<engine::MemberId> pending_mass_cancels_;
+  std::uint64_t gateway_exec_ids_ = 0;
+  OrderEntryCounters counters_;
+};
+
+}  // namespace matchgate::gateway

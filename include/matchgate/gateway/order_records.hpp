@@ -1,0 +1,82 @@
+#pragma once
+// What a network thread remembers of each ClOrdID it has seen: enough to
+// answer with ExecutionReports, OrderCancelRejects and status requests
+// without asking the shard. Fixed capacity, no allocation per message.
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "matchgate/engine/types.hpp"
+
+namespace matchgate::gateway {
+
+inline constexpr std::size_t kMaxClOrdIdLength = 64;
+inline constexpr std::uint32_t kNoSlot = 0xffffffffU;
+
+enum class RecordKind : std::uint8_t { Order, CancelRequest, ReplaceRequest };
+
+struct OrderRecord {
+  std::array<char, kMaxClOrdIdLength> cl_ord_id{};
+  std::uint8_t cl_ord_id_length = 0;
+  RecordKind kind = RecordKind::Order;
+  char ord_status = 'A';  // FIX OrdStatus(39); 'A' pending new
+  bool done = false;      // no further events will come for it
+  bool in_use = false;
+  engine::Side side = engine::Side::Buy;
+  engine::OrdType type = engine::OrdType::Limit;
+  engine::TimeInForce tif = engine::TimeInForce::Day;
+  engine::MemberId member = 0;
+  std::uint32_t instrument = 0;  // the gateway's (config) numbering
+  std::uint32_t account = 0;     // index into the member's accounts
+  std::uint32_t orig = kNoSlot;  // requests: the record they refer to
+  std::uint32_t superseded_by = kNoSlot;  // an order record replaced by a newer one
+  engine::OrderId order_id = engine::kNoOrder;
+  engine::Price price = 0;
+  engine::Qty qty = 0;
+  engine::Qty cum_qty = 0;
+  __int128 notional = 0;  // sum of price * qty over fills, for AvgPx
+
+  std::string_view cl_ord_id_view() const noexcept {
+    return {cl_ord_id.data(), cl_ord_id_length};
+  }
+};
+
+// Records by slot, and an index from (member, ClOrdID) to slot. Finished
+// records are kept for status requests and duplicate detection, and are
+// recycled oldest-first only when the table has no free slot left.
+class OrderRecordTable {
+ public:
+  explicit OrderRecordTable(std::uint32_t capacity);
+
+  // A new record for (member, id), or kNoSlot when every slot holds an
+  // unfinished record. The id must not be in the table already.
+  std::uint32_t create(engine::MemberId member, std::string_view cl_ord_id, RecordKind kind);
+  std::uint32_t find(engine::MemberId member, std::string_view cl_ord_id) const noexcept;
+  // Marks finished; it becomes eligible for recycling.
+  void finish(std::uint32_t slot);
+
+  OrderRecord& operator[](std::uint32_t slot) noexcept { return records_[slot]; }
+  const OrderRecord& operator[](std::uint32_t slot) const noexcept { return records_[slot]; }
+  std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(records_.size()); }
+  std::uint32_t in_use() const noexcept { return in_use_; }
+
+ private:
+  std::uint64_t key_hash(engine::MemberId member, std::string_view id) const noexcept;
+  void index_insert(std::uint32_t slot);
+  void index_erase(std::uint32_t slot);
+  std::size_t home(std::uint64_t hash) const noexcept { return hash & mask_; }
+
+  std::vector<OrderRecord> records_;
+  std::vector<std::uint64_t> hashes_;  // per slot, so erasing need not rehash the id
+  std::vector<std::uint32_t> free_;    // never-used or recycled slots
+  // Finished records in finishing order: a ring of slots, oldest at head_.
+  std::vector<std::uint32_t> finished_;
+  std::size_t finished_head_ = 0;
+  std::size_t finished_count_ = 0;
+  std::vector<std::uint32_t> index_;  // open addressing, kNoSlot = empty
+  std::size_t mask_ = 0;
+  std::uint32_t in_use_ = 0;
+};
+
+}  // namespace matchgate::gateway

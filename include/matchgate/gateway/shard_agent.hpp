@@ -1,0 +1,62 @@
+#pragma once
+// One engine shard: a pinned thread that owns its instruments' books and talks
+// to the network threads only through SPSC rings (one per pair and direction).
+#include <cstdint>
+#include <deque>
+#include <memory_resource>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "matchgate/engine/engine.hpp"
+#include "matchgate/gateway/shard_messages.hpp"
+#include "matchgate/util/spsc_ring.hpp"
+
+namespace matchgate::gateway {
+
+using RequestRing = util::SpscRing<ShardRequest>;
+using ReplyRing = util::SpscRing<ShardReply>;
+
+class ShardAgent {
+ public:
+  // `inbound[i]` and `outbound[i]` connect to network thread i; each network
+  // thread numbers its records below `records_per_net_thread`.
+  ShardAgent(std::uint32_t index, std::vector<engine::InstrumentSpec> instruments,
+             std::vector<engine::MemberSpec> members, engine::EngineOptions options,
+             std::vector<RequestRing*> inbound, std::vector<ReplyRing*> outbound,
+             std::uint32_t records_per_net_thread);
+
+  int do_work();
+  const char* name() const noexcept { return name_.c_str(); }
+
+  const engine::Engine& engine() const noexcept { return engine_; }
+  std::uint64_t requests_processed() const noexcept { return processed_; }
+  // Replies waiting because a network thread's ring was full.
+  std::size_t spilled() const noexcept { return spill_.size(); }
+
+  // The engine's listener: routes events to the network threads concerned
+  // and keeps the record -> order id table current.
+  void on_event(const engine::Event& e);
+
+ private:
+  void process(const ShardRequest& r);
+  engine::OrderId order_of(RecordRef ref) const noexcept;
+  void deliver(std::uint32_t net_thread, const ShardReply& reply);
+  int flush_spill();
+
+  std::string name_;
+  engine::Engine engine_;
+  std::vector<RequestRing*> inbound_;
+  std::vector<ReplyRing*> outbound_;
+  // Per network thread, record slot -> the engine order it names. Lets a
+  // cancel that follows its order on the same ring find the order before the
+  // network thread has seen the order's acknowledgement.
+  std::vector<std::pmr::vector<engine::OrderId>> order_of_record_;
+  // Replies a full ring could not take, in order. Allocates only under
+  // backpressure; while non-empty no new request is taken.
+  std::deque<std::pair<std::uint32_t, ShardReply>> spill_;
+  RecordRef current_request_ = kNoRecord;
+  std::uint64_t processed_ = 0;
+};
+
+}  // namespace matchgate::gateway

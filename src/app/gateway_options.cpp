@@ -1,0 +1,42 @@
+#include "matchgate/app/gateway_options.hpp"
+
+namespace matchgate::app {
+
+gateway::GatewayOptions gateway_options(const Config& config) {
+  gateway::GatewayOptions g;
+  gateway::NetworkOptions& n = g.network;
+  n.comp_id = config.gateway.comp_id;
+  n.backend = config.gateway.backend == "io_uring" ? net::Backend::IoUring
+              : config.gateway.backend == "asio"   ? net::Backend::Asio
+                                                   : net::Backend::Auto;
+  n.server.host = config.gateway.listen_host;
+  n.server.port = config.gateway.listen_port;
+  n.server.max_connections = config.gateway.max_sessions;
+  n.server.max_message_bytes = config.gateway.max_message_bytes;
+  n.server.max_output_bytes = config.gateway.max_output_bytes;
+  n.max_records = static_cast<std::uint32_t>(config.gateway.max_tracked_orders);
+  for (const MemberConfig& m : config.members) {
+    n.members.push_back(
+        gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect});
+  }
+  n.instruments.resize(config.instruments.size());
+  g.shards.resize(config.engine.shards);
+  for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
+    g.shards[shard].cpu = config.engine.cpus.empty() ? -1 : config.engine.cpus[shard];
+    const std::vector<std::size_t> owned = instruments_of_shard(config, shard);
+    for (std::size_t local = 0; local < owned.size(); ++local) {
+      const InstrumentConfig& inst = config.instruments[owned[local]];
+      n.instruments[owned[local]] = gateway::InstrumentRoute{
+          inst.symbol, static_cast<std::uint32_t>(shard), static_cast<engine::InstrumentId>(local)};
+      g.shards[shard].instruments.push_back(inst.spec);
+    }
+  }
+  g.network_cpu = config.gateway.cpu;
+  g.members = member_specs(config);
+  g.max_orders_per_shard = static_cast<std::uint32_t>(config.engine.max_orders);
+  g.ring_capacity = config.engine.ring_capacity;
+  g.idle = config.engine.idle;
+  return g;
+}
+
+}  // namespace matchgate::app

@@ -1,0 +1,591 @@
+#include "matchgate/gateway/order_entry.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "matchgate/fix/tags.hpp"
+#include "matchgate/gateway/network_agent.hpp"
+#include "matchgate/util/decimal.hpp"
+
+namespace matchgate::gateway {
+
+namespace {
+
+using engine::EventType;
+using engine::RejectReason;
+
+// OrdRejReason(103), FIX 4.4.
+constexpr int kRejUnknownSymbol = 1;
+constexpr int kRejDuplicateOrder = 6;
+constexpr int kRejIncorrectQuantity = 13;
+constexpr int kRejOther = 99;
+// CxlRejReason(102), FIX 4.4.
+constexpr int kCxlTooLate = 0;
+constexpr int kCxlUnknownOrder = 1;
+constexpr int kCxlDuplicateClOrdId = 6;
+constexpr int kCxlOther = 99;
+
+int ord_rej_reason(RejectReason r) noexcept {
+  switch (r) {
+    case RejectReason::UnknownInstrument: return kRejUnknownSymbol;
+    case RejectReason::InvalidQuantity:
+    case RejectReason::QuantityAboveMax: return kRejIncorrectQuantity;
+    default: return kRejOther;
+  }
+}
+
+int cxl_rej_reason(RejectReason r) noexcept {
+  switch (r) {
+    case RejectReason::OrderDone: return kCxlTooLate;
+    case RejectReason::UnknownOrder:
+    case RejectReason::NotOwner: return kCxlUnknownOrder;
+    default: return kCxlOther;
+  }
+}
+
+char side_char(engine::Side s) noexcept { return s == engine::Side::Buy ? '1' : '2'; }
+char ord_type_char(engine::OrdType t) noexcept { return t == engine::OrdType::Market ? '1' : '2'; }
+char tif_char(engine::TimeInForce t) noexcept {
+  switch (t) {
+    case engine::TimeInForce::Day: return '0';
+    case engine::TimeInForce::Gtc: return '1';
+    case engine::TimeInForce::Ioc: return '3';
+    case engine::TimeInForce::Fok: return '4';
+  }
+  return '0';
+}
+
+// Text of an integer into a caller buffer.
+std::string_view to_chars(std::uint64_t v, char* buf, std::size_t cap) noexcept {
+  const auto r = std::to_chars(buf, buf + cap, v);
+  return {buf, static_cast<std::size_t>(r.ptr - buf)};
+}
+
+char open_status(const OrderRecord& r) noexcept {
+  if (r.cum_qty >= r.qty && r.qty > 0) return '2';
+  return r.cum_qty > 0 ? '1' : '0';
+}
+
+}  // namespace
+
+OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
+                       std::vector<RequestRing*> to_shards, NetworkAgent& out)
+    : net_index_(net_index),
+      options_(options),
+      to_shards_(std::move(to_shards)),
+      out_(out),
+      records_(options.max_records) {
+  for (std::uint32_t i = 0; i < options_.instruments.size(); ++i) {
+    symbols_.emplace_back(options_.instruments[i].symbol, i);
+  }
+  std::sort(symbols_.begin(), symbols_.end());
+  pending_mass_cancels_.reserve(options_.members.size());
+}
+
+bool OrderEntry::supported(std::string_view t) noexcept {
+  return t == fix::msg_type::NewOrderSingle || t == fix::msg_type::OrderCancelRequest ||
+         t == fix::msg_type::OrderCancelReplaceRequest || t == fix::msg_type::OrderStatusRequest;
+}
+
+bool OrderEntry::has_room() const noexcept {
+  for (const RequestRing* ring : to_shards_) {
+    if (ring->size_approx() >= ring->capacity()) return false;
+  }
+  return true;
+}
+
+bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r) {
+  // has_room() was checked before the message was taken, and this thread is
+  // the ring's only producer, so this cannot fail.
+  return to_shards_[shard]->try_push(r);
+}
+
+std::uint32_t OrderEntry::find_instrument(std::string_view symbol) const noexcept {
+  const auto it = std::lower_bound(
+      symbols_.begin(), symbols_.end(), symbol,
+      [](const std::pair<std::string, std::uint32_t>& e, std::string_view s) { return e.first < s; });
+  if (it == symbols_.end() || it->first != symbol) return kNoSlot;
+  return it->second;
+}
+
+std::uint32_t OrderEntry::latest(std::uint32_t slot) const noexcept {
+  while (slot != kNoSlot && records_[slot].superseded_by != kNoSlot) {
+    slot = records_[slot].superseded_by;
+  }
+  return slot;
+}
+
+bool OrderEntry::required(const Context& ctx, const fix::MessageView& m, fix::Tag tag) {
+  if (m.has(tag)) return true;
+  out_.send_reject(ctx.member, ctx.seq, ctx.msg_type, tag,
+                   fix::SessionRejectReason::RequiredTagMissing, "required tag missing");
+  ++counters_.rejected_at_gateway;
+  return false;
+}
+
+void OrderEntry::on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m) {
+  const Context ctx{member, seq, m.msg_type()};
+  switch (ctx.msg_type[0]) {
+    case 'D': new_order(ctx, m); break;
+    case 'F': cancel_or_replace(ctx, m, false); break;
+    case 'G': cancel_or_replace(ctx, m, true); break;
+    case 'H': status(ctx, m); break;
+    default: break;
+  }
+}
+
+void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
+  ++counters_.new_orders;
+  for (fix::Tag t : {fix::tag::ClOrdID, fix::tag::Symbol, fix::tag::Side, fix::tag::OrderQty,
+                     fix::tag::OrdType, fix::tag::TransactTime}) {
+    if (!required(ctx, m, t)) return;
+  }
+  const auto bad_value = [&](fix::Tag tag, fix::SessionRejectReason why, std::string_view text) {
+    out_.send_reject(ctx.member, ctx.seq, ctx.msg_type, tag, why, text);
+    ++counters_.rejected_at_gateway;
+  };
+  const std::string_view cl_ord_id = m.get(fix::tag::ClOrdID);
+  if (cl_ord_id.size() > kMaxClOrdIdLength) {
+    bad_value(fix::tag::ClOrdID, fix::SessionRejectReason::ValueIncorrect,
+              "ClOrdID longer than 64 characters");
+    return;
+  }
+  const std::string_view side = m.get(fix::tag::Side);
+  if (side != "1" && side != "2") {
+    bad_value(fix::tag::Side, fix::SessionRejectReason::ValueIncorrect, "Side must be 1 or 2");
+    return;
+  }
+  const std::string_view ord_type = m.get(fix::tag::OrdType);
+  if (ord_type != "1" && ord_type != "2") {
+    bad_value(fix::tag::OrdType, fix::SessionRejectReason::ValueIncorrect,
+              "OrdType must be 1 (market) or 2 (limit)");
+    return;
+  }
+  engine::TimeInForce tif = engine::TimeInForce::Day;
+  if (m.has(fix::tag::TimeInForce)) {
+    const std::string_view t = m.get(fix::tag::TimeInForce);
+    if (t == "0") {
+      tif = engine::TimeInForce::Day;
+    } else if (t == "1") {
+      tif = engine::TimeInForce::Gtc;
+    } else if (t == "3") {
+      tif = engine::TimeInForce::Ioc;
+    } else if (t == "4") {
+      tif = engine::TimeInForce::Fok;
+    } else {
+      bad_value(fix::tag::TimeInForce, fix::SessionRejectReason::ValueIncorrect,
+                "TimeInForce must be 0, 1, 3 or 4");
+      return;
+    }
+  }
+  const util::DecimalParse qty = util::parse_decimal(m.get(fix::tag::OrderQty));
+  if (!qty) {
+    bad_value(fix::tag::OrderQty, fix::SessionRejectReason::IncorrectDataFormat, qty.message());
+    return;
+  }
+  const bool is_limit = ord_type == "2";
+  util::DecimalParse price{};
+  if (is_limit) {
+    if (!required(ctx, m, fix::tag::Price)) return;
+    price = util::parse_decimal(m.get(fix::tag::Price));
+    if (!price) {
+      bad_value(fix::tag::Price, fix::SessionRejectReason::IncorrectDataFormat, price.message());
+      return;
+    }
+  }
+  if (!m.get_timestamp(fix::tag::TransactTime)) {
+    bad_value(fix::tag::TransactTime, fix::SessionRejectReason::IncorrectDataFormat,
+              "TransactTime must be a UTCTimestamp");
+    return;
+  }
+
+  // From here on the message is well formed: business problems are answered
+  // with a rejecting ExecutionReport.
+  const MemberOptions& member = options_.members[ctx.member];
+  std::uint32_t account = 0;
+  bool account_ok = true;
+  if (m.has(fix::tag::Account)) {
+    const std::string_view a = m.get(fix::tag::Account);
+    const auto it = std::find(member.accounts.begin(), member.accounts.end(), a);
+    account_ok = it != member.accounts.end();
+    account = static_cast<std::uint32_t>(it - member.accounts.begin());
+  }
+  if (records_.find(ctx.member, cl_ord_id) != kNoSlot) {
+    reject_new(ctx, m, kRejDuplicateOrder, "duplicate ClOrdID");
+    return;
+  }
+  const std::uint32_t instrument = find_instrument(m.get(fix::tag::Symbol));
+  if (instrument == kNoSlot) {
+    reject_new(ctx, m, kRejUnknownSymbol, "unknown symbol");
+    return;
+  }
+  if (!account_ok) {
+    reject_new(ctx, m, kRejOther, "unknown account");
+    return;
+  }
+  if (qty.value % util::kDecimalScale != 0) {
+    reject_new(ctx, m, kRejIncorrectQuantity, "quantity must be a whole number");
+    return;
+  }
+  const std::uint32_t slot = records_.create(ctx.member, cl_ord_id, RecordKind::Order);
+  if (slot == kNoSlot) {
+    reject_new(ctx, m, kRejOther, "gateway order capacity exhausted");
+    return;
+  }
+  OrderRecord& r = records_[slot];
+  r.side = side == "1" ? engine::Side::Buy : engine::Side::Sell;
+  r.type = is_limit ? engine::OrdType::Limit : engine::OrdType::Market;
+  r.tif = tif;
+  r.instrument = instrument;
+  r.account = account;
+  r.price = is_limit ? price.value : 0;
+  r.qty = qty.value / util::kDecimalScale;
+  const InstrumentRoute& route = options_.instruments[instrument];
+  ShardRequest req;
+  req.kind = RequestKind::New;
+  req.side = r.side;
+  req.type = r.type;
+  req.tif = tif;
+  req.member = ctx.member;
+  req.account = account;
+  req.instrument = route.local_id;
+  req.ref = make_ref(net_index_, slot);
+  req.price = r.price;
+  req.qty = r.qty;
+  push(route.shard, req);
+}
+
+void OrderEntry::reject_new(const Context& ctx, const fix::MessageView& m, int ord_rej_reason,
+                            std::string_view text) {
+  ++counters_.rejected_at_gateway;
+  ++counters_.execution_reports;
+  char exec_id[32];
+  const std::size_t n = static_cast<std::size_t>(
+      std::snprintf(exec_id, sizeof exec_id, "G%u-%llu", net_index_,
+                    static_cast<unsigned long long>(++gateway_exec_ids_)));
+  fix::MessageWriter& w = out_.begin_message(ctx.member, fix::msg_type::ExecutionReport);
+  w.add_string(fix::tag::OrderID, "NONE")
+      .add_string(fix::tag::ClOrdID, m.get(fix::tag::ClOrdID))
+      .add_string(fix::tag::ExecID, std::string_view(exec_id, n))
+      .add_char(fix::tag::ExecType, '8')
+      .add_char(fix::tag::OrdStatus, '8')
+      .add_int(fix::tag::OrdRejReason, ord_rej_reason);
+  for (fix::Tag t : {fix::tag::Account, fix::tag::Symbol, fix::tag::Side}) {
+    if (m.has(t)) w.add_string(t, m.get(t));
+  }
+  if (m.has(fix::tag::OrderQty)) w.add_string(fix::tag::OrderQty, m.get(fix::tag::OrderQty));
+  w.add_int(fix::tag::LeavesQty, 0)
+      .add_int(fix::tag::CumQty, 0)
+      .add_int(fix::tag::AvgPx, 0)
+      .add_timestamp(fix::tag::TransactTime, out_.wall_ns())
+      .add_string(fix::tag::Text, text);
+  out_.send_message(ctx.member);
+}
+
+void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m, bool replace) {
+  ++(replace ? counters_.replaces : counters_.cancels);
+  if (!required(ctx, m, fix::tag::ClOrdID) || !required(ctx, m, fix::tag::OrigClOrdID)) return;
+  const std::string_view cl_ord_id = m.get(fix::tag::ClOrdID);
+  const std::string_view orig_id = m.get(fix::tag::OrigClOrdID);
+  if (cl_ord_id.size() > kMaxClOrdIdLength) {
+    out_.send_reject(ctx.member, ctx.seq, ctx.msg_type, fix::tag::ClOrdID,
+                     fix::SessionRejectReason::ValueIncorrect, "ClOrdID longer than 64 characters");
+    return;
+  }
+  util::DecimalParse price{};
+  util::DecimalParse qty{};
+  if (replace) {
+    for (fix::Tag t : {fix::tag::OrderQty, fix::tag::Price}) {
+      if (!required(ctx, m, t)) return;
+    }
+    qty = util::parse_decimal(m.get(fix::tag::OrderQty));
+    price = util::parse_decimal(m.get(fix::tag::Price));
+    if (!qty || !price) {
+      out_.send_reject(ctx.member, ctx.seq, ctx.msg_type,
+                       !qty ? fix::tag::OrderQty : fix::tag::Price,
+                       fix::SessionRejectReason::IncorrectDataFormat,
+                       !qty ? qty.message() : price.message());
+      return;
+    }
+  }
+  const std::uint32_t target = latest(records_.find(ctx.member, orig_id));
+  const OrderRecord* order = target != kNoSlot ? &records_[target] : nullptr;
+  if (records_.find(ctx.member, cl_ord_id) != kNoSlot) {
+    cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlDuplicateClOrdId,
+                  "duplicate ClOrdID");
+    return;
+  }
+  if (order == nullptr || order->kind == RecordKind::CancelRequest) {
+    cancel_reject(ctx.member, cl_ord_id, orig_id, nullptr, replace, kCxlUnknownOrder,
+                  "unknown order");
+    return;
+  }
+  if (order->kind == RecordKind::Order && order->done) {
+    cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlTooLate,
+                  "order already done");
+    return;
+  }
+  if (replace) {
+    const std::string_view symbol = m.get(fix::tag::Symbol);
+    const std::string_view side = m.get(fix::tag::Side);
+    if ((!symbol.empty() && symbol != options_.instruments[order->instrument].symbol) ||
+        (!side.empty() && (side.size() != 1 || side[0] != side_char(order->side)))) {
+      cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlOther,
+                    "Symbol and Side cannot change");
+      return;
+    }
+    if (qty.value % util::kDecimalScale != 0) {
+      cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlOther,
+                    "quantity must be a whole number");
+      return;
+    }
+  }
+  const std::uint32_t slot = records_.create(
+      ctx.member, cl_ord_id, replace ? RecordKind::ReplaceRequest : RecordKind::CancelRequest);
+  if (slot == kNoSlot) {
+    cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlOther,
+                  "gateway order capacity exhausted");
+    return;
+  }
+  OrderRecord& r = records_[slot];
+  const OrderRecord& o = records_[target];
+  r.orig = target;
+  r.instrument = o.instrument;
+  r.side = o.side;
+  r.type = o.type;
+  r.tif = o.tif;
+  r.account = o.account;
+  r.price = replace ? price.value : o.price;
+  r.qty = replace ? qty.value / util::kDecimalScale : o.qty;
+  const InstrumentRoute& route = options_.instruments[o.instrument];
+  ShardRequest req;
+  req.kind = replace ? RequestKind::Replace : RequestKind::Cancel;
+  req.member = ctx.member;
+  req.instrument = route.local_id;
+  req.ref = make_ref(net_index_, slot);
+  req.target = make_ref(net_index_, target);
+  req.price = r.price;
+  req.qty = r.qty;
+  push(route.shard, req);
+}
+
+void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
+  ++counters_.status_requests;
+  if (!required(ctx, m, fix::tag::ClOrdID)) return;
+  const std::string_view cl_ord_id = m.get(fix::tag::ClOrdID);
+  const std::uint32_t slot = latest(records_.find(ctx.member, cl_ord_id));
+  if (slot == kNoSlot || records_[slot].kind != RecordKind::Order) {
+    char exec_id[32];
+    const std::size_t n = static_cast<std::size_t>(
+        std::snprintf(exec_id, sizeof exec_id, "G%u-%llu", net_index_,
+                      static_cast<unsigned long long>(++gateway_exec_ids_)));
+    fix::MessageWriter& w = out_.begin_message(ctx.member, fix::msg_type::ExecutionReport);
+    w.add_string(fix::tag::OrderID, "NONE")
+        .add_string(fix::tag::ClOrdID, cl_ord_id)
+        .add_string(fix::tag::ExecID, std::string_view(exec_id, n))
+        .add_char(fix::tag::ExecType, 'I')
+        .add_char(fix::tag::OrdStatus, '8');
+    for (fix::Tag t : {fix::tag::Symbol, fix::tag::Side}) {
+      if (m.has(t)) w.add_string(t, m.get(t));
+    }
+    w.add_int(fix::tag::LeavesQty, 0)
+        .add_int(fix::tag::CumQty, 0)
+        .add_int(fix::tag::AvgPx, 0)
+        .add_string(fix::tag::Text, "unknown order");
+    out_.send_message(ctx.member);
+    return;
+  }
+  report(records_[slot], records_[slot].cl_ord_id_view(), {}, 'I', 0, false, 0, 0, -1, {});
+}
+
+void OrderEntry::cancel_reject(engine::MemberId member, std::string_view cl_ord_id,
+                               std::string_view orig_cl_ord_id, const OrderRecord* order,
+                               bool replace, int reason, std::string_view text) {
+  ++counters_.rejected_at_gateway;
+  char id_buf[24];
+  fix::MessageWriter& w = out_.begin_message(member, fix::msg_type::OrderCancelReject);
+  if (order != nullptr && order->order_id != engine::kNoOrder) {
+    w.add_string(fix::tag::OrderID, to_chars(order->order_id, id_buf, sizeof id_buf));
+  } else {
+    w.add_string(fix::tag::OrderID, "NONE");
+  }
+  w.add_string(fix::tag::ClOrdID, cl_ord_id)
+      .add_string(fix::tag::OrigClOrdID, orig_cl_ord_id)
+      .add_char(fix::tag::OrdStatus, order != nullptr && order->kind == RecordKind::Order
+                                         ? order->ord_status
+                                         : '8')
+      .add_char(fix::tag::CxlRejResponseTo, replace ? '2' : '1')
+      .add_int(fix::tag::CxlRejReason, reason)
+      .add_string(fix::tag::Text, text);
+  out_.send_message(member);
+}
+
+void OrderEntry::report(const OrderRecord& r, std::string_view cl_ord_id,
+                        std::string_view orig_cl_ord_id, char exec_type, std::uint64_t exec_id,
+                        bool maker_side, engine::Qty last_qty, engine::Price last_px,
+                        int ord_rej_reason, std::string_view text) {
+  ++counters_.execution_reports;
+  char order_id_buf[24];
+  char exec_id_buf[32];
+  std::string_view exec_id_text;
+  if (exec_id != 0) {
+    // One engine event can be reported to both sides of a trade.
+    exec_id_text = to_chars(exec_id * 2 + (maker_side ? 1 : 0), exec_id_buf, sizeof exec_id_buf);
+  } else {
+    const int n = std::snprintf(exec_id_buf, sizeof exec_id_buf, "G%u-%llu", net_index_,
+                                static_cast<unsigned long long>(++gateway_exec_ids_));
+    exec_id_text = std::string_view(exec_id_buf, static_cast<std::size_t>(n));
+  }
+  char price_buf[util::kMaxDecimalChars];
+  fix::MessageWriter& w = out_.begin_message(r.member, fix::msg_type::ExecutionReport);
+  w.add_string(fix::tag::OrderID, r.order_id != engine::kNoOrder
+                                      ? to_chars(r.order_id, order_id_buf, sizeof order_id_buf)
+                                      : std::string_view("NONE"))
+      .add_string(fix::tag::ClOrdID, cl_ord_id);
+  if (!orig_cl_ord_id.empty()) w.add_string(fix::tag::OrigClOrdID, orig_cl_ord_id);
+  w.add_string(fix::tag::ExecID, exec_id_text)
+      .add_char(fix::tag::ExecType, exec_type)
+      .add_char(fix::tag::OrdStatus, r.ord_status);
+  if (ord_rej_reason >= 0) w.add_int(fix::tag::OrdRejReason, ord_rej_reason);
+  w.add_string(fix::tag::Account, options_.members[r.member].accounts[r.account])
+      .add_string(fix::tag::Symbol, options_.instruments[r.instrument].symbol)
+      .add_char(fix::tag::Side, side_char(r.side))
+      .add_int(fix::tag::OrderQty, r.qty)
+      .add_char(fix::tag::OrdType, ord_type_char(r.type));
+  if (r.type == engine::OrdType::Limit) {
+    const std::size_t n = util::format_decimal(r.price, price_buf, sizeof price_buf);
+    w.add_decimal(fix::tag::Price, std::string_view(price_buf, n));
+  }
+  w.add_char(fix::tag::TimeInForce, tif_char(r.tif));
+  if (exec_type == 'F') {
+    const std::size_t n = util::format_decimal(last_px, price_buf, sizeof price_buf);
+    w.add_int(fix::tag::LastQty, last_qty).add_decimal(fix::tag::LastPx, std::string_view(price_buf, n));
+  }
+  const bool open = r.ord_status == '0' || r.ord_status == '1' || r.ord_status == 'A';
+  w.add_int(fix::tag::LeavesQty, open ? r.qty - r.cum_qty : 0).add_int(fix::tag::CumQty, r.cum_qty);
+  const engine::Price avg =
+      r.cum_qty > 0 ? static_cast<engine::Price>(r.notional / r.cum_qty) : 0;
+  const std::size_t n = util::format_decimal(avg, price_buf, sizeof price_buf);
+  w.add_decimal(fix::tag::AvgPx, std::string_view(price_buf, n))
+      .add_timestamp(fix::tag::TransactTime, out_.wall_ns());
+  if (!text.empty()) w.add_string(fix::tag::Text, text);
+  out_.send_message(r.member);
+}
+
+void OrderEntry::on_reply(const ShardReply& reply) {
+  const engine::Event& e = reply.event;
+  const RecordRef ref = e.order.client_ref;
+  const bool mine = net_thread_of(ref) == net_index_ && slot_of(ref) < records_.capacity();
+  switch (e.type) {
+    case EventType::Accepted: {
+      if (!mine) return;
+      OrderRecord& r = records_[slot_of(ref)];
+      r.order_id = e.order.id;
+      r.ord_status = '0';
+      report(r, r.cl_ord_id_view(), {}, '0', e.exec_id, false, 0, 0, -1, {});
+      return;
+    }
+    case EventType::Trade: {
+      const auto fill = [&](RecordRef side_ref, const engine::OrderView& v, bool maker) {
+        if (net_thread_of(side_ref) != net_index_ || slot_of(side_ref) >= records_.capacity()) return;
+        const std::uint32_t slot = slot_of(side_ref);
+        OrderRecord& r = records_[slot];
+        r.cum_qty = v.filled;
+        r.notional += static_cast<__int128>(e.trade_price) * e.trade_qty;
+        r.ord_status = open_status(r);
+        report(r, r.cl_ord_id_view(), {}, 'F', e.exec_id, maker, e.trade_qty, e.trade_price, -1,
+               {});
+        if (r.ord_status == '2') records_.finish(slot);
+      };
+      fill(ref, e.order, false);
+      fill(e.maker.client_ref, e.maker, true);
+      return;
+    }
+    case EventType::Canceled:
+    case EventType::Expired: {
+      if (!mine) return;
+      const std::uint32_t slot = slot_of(ref);
+      OrderRecord& r = records_[slot];
+      const bool expired = e.type == EventType::Expired;
+      r.ord_status = expired ? 'C' : '4';
+      const bool by_request = e.cancel_reason == engine::CancelReason::Requested &&
+                              net_thread_of(reply.request) == net_index_ &&
+                              slot_of(reply.request) < records_.capacity();
+      if (by_request) {
+        const std::uint32_t req = slot_of(reply.request);
+        report(r, records_[req].cl_ord_id_view(), r.cl_ord_id_view(), '4', e.exec_id, false, 0, 0,
+               -1, {});
+        records_[req].ord_status = '4';
+        records_.finish(req);
+      } else {
+        report(r, r.cl_ord_id_view(), {}, expired ? 'C' : '4', e.exec_id, false, 0, 0, -1,
+               expired ? std::string_view("day order expired")
+                       : std::string_view(engine::to_string(e.cancel_reason)));
+      }
+      records_.finish(slot);
+      return;
+    }
+    case EventType::Replaced: {
+      if (!mine) return;
+      const std::uint32_t slot = slot_of(ref);
+      OrderRecord& r = records_[slot];
+      if (r.orig == kNoSlot) return;
+      OrderRecord& old = records_[r.orig];
+      r.kind = RecordKind::Order;
+      r.order_id = e.order.id;
+      r.price = e.order.price;
+      r.qty = e.order.qty;
+      r.cum_qty = e.order.filled;
+      r.notional = old.notional;
+      r.ord_status = open_status(r);
+      old.superseded_by = slot;
+      old.ord_status = '5';
+      report(r, r.cl_ord_id_view(), old.cl_ord_id_view(), '5', e.exec_id, false, 0, 0, -1, {});
+      records_.finish(r.orig);
+      return;
+    }
+    case EventType::Rejected: {
+      if (!mine) return;
+      const std::uint32_t slot = slot_of(ref);
+      OrderRecord& r = records_[slot];
+      if (r.kind == RecordKind::Order) {
+        r.ord_status = '8';
+        report(r, r.cl_ord_id_view(), {}, '8', e.exec_id, false, 0, 0,
+               ord_rej_reason(e.reject_reason), engine::to_string(e.reject_reason));
+      } else {
+        const OrderRecord* order = r.orig != kNoSlot ? &records_[r.orig] : nullptr;
+        cancel_reject(r.member, r.cl_ord_id_view(),
+                      order != nullptr ? order->cl_ord_id_view() : std::string_view(), order,
+                      r.kind == RecordKind::ReplaceRequest, cxl_rej_reason(e.reject_reason),
+                      engine::to_string(e.reject_reason));
+        r.ord_status = '8';
+      }
+      records_.finish(slot);
+      return;
+    }
+  }
+}
+
+void OrderEntry::mass_cancel(engine::MemberId member) {
+  pending_mass_cancels_.push_back(member);
+  poll_pending();
+}
+
+int OrderEntry::poll_pending() {
+  if (pending_mass_cancels_.empty() || !has_room()) return 0;
+  int work = 0;
+  for (engine::MemberId member : pending_mass_cancels_) {
+    for (std::uint32_t shard = 0; shard < to_shards_.size(); ++shard) {
+      ShardRequest req;
+      req.kind = RequestKind::MassCancel;
+      req.member = member;
+      push(shard, req);
+    }
+    ++work;
+    if (!has_room()) break;
+  }
+  pending_mass_cancels_.erase(pending_mass_cancels_.begin(), pending_mass_cancels_.begin() + work);
+  return work;
+}
+
+}  // namespace matchgate::gateway

@@ -1,0 +1,98 @@
+#include "matchgate/gateway/order_records.hpp"
+
+#include <bit>
+#include <cstring>
+
+namespace matchgate::gateway {
+
+OrderRecordTable::OrderRecordTable(std::uint32_t capacity)
+    : records_(capacity), hashes_(capacity, 0), finished_(capacity, kNoSlot) {
+  free_.reserve(capacity);
+  for (std::uint32_t i = capacity; i > 0; --i) free_.push_back(i - 1);
+  const std::size_t size = std::bit_ceil(std::max<std::size_t>(16, std::size_t{capacity} * 2));
+  index_.assign(size, kNoSlot);
+  mask_ = size - 1;
+}
+
+std::uint64_t OrderRecordTable::key_hash(engine::MemberId member,
+                                         std::string_view id) const noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL ^ (std::uint64_t{member} * 0x9E3779B97F4A7C15ULL);
+  for (unsigned char c : id) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h ^ (h >> 29);
+}
+
+std::uint32_t OrderRecordTable::create(engine::MemberId member, std::string_view cl_ord_id,
+                                       RecordKind kind) {
+  if (cl_ord_id.size() > kMaxClOrdIdLength) return kNoSlot;
+  if (free_.empty()) {
+    if (finished_count_ == 0) return kNoSlot;
+    const std::uint32_t oldest = finished_[finished_head_];
+    finished_head_ = (finished_head_ + 1) % finished_.size();
+    --finished_count_;
+    index_erase(oldest);
+    records_[oldest].in_use = false;
+    --in_use_;
+    free_.push_back(oldest);
+  }
+  const std::uint32_t slot = free_.back();
+  free_.pop_back();
+  OrderRecord& r = records_[slot];
+  r = OrderRecord{};
+  std::memcpy(r.cl_ord_id.data(), cl_ord_id.data(), cl_ord_id.size());
+  r.cl_ord_id_length = static_cast<std::uint8_t>(cl_ord_id.size());
+  r.kind = kind;
+  r.member = member;
+  r.in_use = true;
+  hashes_[slot] = key_hash(member, cl_ord_id);
+  index_insert(slot);
+  ++in_use_;
+  return slot;
+}
+
+std::uint32_t OrderRecordTable::find(engine::MemberId member,
+                                     std::string_view cl_ord_id) const noexcept {
+  const std::uint64_t h = key_hash(member, cl_ord_id);
+  for (std::size_t i = home(h);; i = (i + 1) & mask_) {
+    const std::uint32_t slot = index_[i];
+    if (slot == kNoSlot) return kNoSlot;
+    const OrderRecord& r = records_[slot];
+    if (hashes_[slot] == h && r.member == member && r.cl_ord_id_view() == cl_ord_id) return slot;
+  }
+}
+
+void OrderRecordTable::finish(std::uint32_t slot) {
+  OrderRecord& r = records_[slot];
+  if (r.done) return;
+  r.done = true;
+  finished_[(finished_head_ + finished_count_) % finished_.size()] = slot;
+  ++finished_count_;
+}
+
+void OrderRecordTable::index_insert(std::uint32_t slot) {
+  std::size_t i = home(hashes_[slot]);
+  while (index_[i] != kNoSlot) i = (i + 1) & mask_;
+  index_[i] = slot;
+}
+
+void OrderRecordTable::index_erase(std::uint32_t slot) {
+  std::size_t i = home(hashes_[slot]);
+  while (index_[i] != slot) {
+    if (index_[i] == kNoSlot) return;
+    i = (i + 1) & mask_;
+  }
+  // Backward-shift deletion keeps probe runs intact without tombstones.
+  std::size_t hole = i;
+  for (std::size_t j = (hole + 1) & mask_; index_[j] != kNoSlot; j = (j + 1) & mask_) {
+    const std::size_t h = home(hashes_[index_[j]]);
+    if (((j - h) & mask_) >= ((j - hole) & mask_)) {
+      index_[hole] = index_[j];
+      hole = j;
+    }
+  }
+  index_[hole] = kNoSlot;
+}
+
+}  // namespace matchgate::gateway

@@ -1,0 +1,108 @@
+#include "matchgate/gateway/shard_agent.hpp"
+
+namespace matchgate::gateway {
+
+namespace {
+// Requests taken per ring per duty cycle: bounded so one busy network thread
+// cannot starve another's ring.
+constexpr std::size_t kBatch = 256;
+}  // namespace
+
+ShardAgent::ShardAgent(std::uint32_t index, std::vector<engine::InstrumentSpec> instruments,
+                       std::vector<engine::MemberSpec> members, engine::EngineOptions options,
+                       std::vector<RequestRing*> inbound, std::vector<ReplyRing*> outbound,
+                       std::uint32_t records_per_net_thread)
+    : name_("shard-" + std::to_string(index)),
+      engine_(std::move(instruments), std::move(members), options),
+      inbound_(std::move(inbound)),
+      outbound_(std::move(outbound)) {
+  std::pmr::memory_resource* memory =
+      options.memory != nullptr ? options.memory : std::pmr::get_default_resource();
+  order_of_record_.reserve(inbound_.size());
+  for (std::size_t i = 0; i < inbound_.size(); ++i) {
+    order_of_record_.emplace_back(records_per_net_thread, engine::kNoOrder, memory);
+  }
+}
+
+int ShardAgent::do_work() {
+  int work = flush_spill();
+  if (!spill_.empty()) return work;
+  for (RequestRing* ring : inbound_) {
+    work += static_cast<int>(ring->drain([this](const ShardRequest& r) { process(r); }, kBatch));
+    if (!spill_.empty()) break;
+  }
+  return work;
+}
+
+engine::OrderId ShardAgent::order_of(RecordRef ref) const noexcept {
+  const std::uint32_t net = net_thread_of(ref);
+  const std::uint32_t slot = slot_of(ref);
+  if (net >= order_of_record_.size() || slot >= order_of_record_[net].size()) {
+    return engine::kNoOrder;
+  }
+  return order_of_record_[net][slot];
+}
+
+void ShardAgent::process(const ShardRequest& r) {
+  ++processed_;
+  current_request_ = r.ref;
+  switch (r.kind) {
+    case RequestKind::New:
+      if (net_thread_of(r.ref) < order_of_record_.size() &&
+          slot_of(r.ref) < order_of_record_[net_thread_of(r.ref)].size()) {
+        // The slot may have named an earlier, finished order.
+        order_of_record_[net_thread_of(r.ref)][slot_of(r.ref)] = engine::kNoOrder;
+      }
+      engine_.submit(engine::NewOrder{r.ref, r.member, r.account, r.instrument, r.side, r.type,
+                                      r.tif, r.price, r.qty},
+                     *this);
+      break;
+    case RequestKind::Cancel:
+      engine_.cancel(engine::CancelOrder{r.ref, r.member, order_of(r.target)}, *this);
+      break;
+    case RequestKind::Replace:
+      engine_.replace(engine::ReplaceOrder{r.ref, r.member, order_of(r.target), r.price, r.qty},
+                      *this);
+      break;
+    case RequestKind::MassCancel:
+      engine_.mass_cancel(r.member, *this);
+      break;
+  }
+  current_request_ = kNoRecord;
+}
+
+void ShardAgent::on_event(const engine::Event& e) {
+  if (e.type == engine::EventType::Accepted || e.type == engine::EventType::Replaced) {
+    const RecordRef ref = e.order.client_ref;
+    if (net_thread_of(ref) < order_of_record_.size() &&
+        slot_of(ref) < order_of_record_[net_thread_of(ref)].size()) {
+      order_of_record_[net_thread_of(ref)][slot_of(ref)] = e.order.id;
+    }
+  }
+  const ShardReply reply{e, current_request_};
+  const std::uint32_t owner = net_thread_of(e.order.client_ref);
+  deliver(owner, reply);
+  if (e.type == engine::EventType::Trade) {
+    const std::uint32_t maker_owner = net_thread_of(e.maker.client_ref);
+    if (maker_owner != owner) deliver(maker_owner, reply);
+  }
+}
+
+void ShardAgent::deliver(std::uint32_t net_thread, const ShardReply& reply) {
+  if (net_thread >= outbound_.size()) return;  // not a record of any network thread
+  if (spill_.empty() && outbound_[net_thread]->try_push(reply)) return;
+  spill_.emplace_back(net_thread, reply);
+}
+
+int ShardAgent::flush_spill() {
+  int work = 0;
+  while (!spill_.empty()) {
+    auto& [net, reply] = spill_.front();
+    if (!outbound_[net]->try_push(reply)) break;
+    spill_.pop_front();
+    ++work;
+  }
+  return work;
+}
+
+}  // namespace matchgate::gateway
