@@ -415,7 +415,36 @@ class Loader {
 
 void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "gateway", {"listen", "comp_id"});
+  Table table(*this, *t, "gateway",
+              {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes",
+               "max_output_bytes", "max_tracked_orders", "cpu"});
+  if (auto backend = table.choice("backend", false, {"auto", "io_uring", "asio"})) {
+    static constexpr const char* kNames[] = {"auto", "io_uring", "asio"};
+    out.backend = kNames[*backend];
+  }
+  const auto bounded = [&](std::string_view key, std::int64_t lo, std::int64_t hi,
+                           std::size_t& field) {
+    if (auto v = table.integer(key, false)) {
+      if (*v < lo || *v > hi) {
+        fail(*table.find(key, true), table.key_path(key),
+             "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                 std::to_string(*v));
+      }
+      field = static_cast<std::size_t>(*v);
+    }
+  };
+  bounded("max_sessions", 1, 65536, out.max_sessions);
+  bounded("max_message_bytes", 512, 1 << 20, out.max_message_bytes);
+  bounded("max_output_bytes", 64 << 10, std::int64_t{1} << 30, out.max_output_bytes);
+  bounded("max_tracked_orders", 1024, std::int64_t{1} << 28, out.max_tracked_orders);
+  if (auto cpu = table.integer("cpu", false)) {
+    if (*cpu < 0 || *cpu >= CPU_SETSIZE) {
+      fail(*table.find("cpu", true), table.key_path("cpu"),
+           "expected a CPU number 0.." + std::to_string(CPU_SETSIZE - 1) + ", got " +
+               std::to_string(*cpu));
+    }
+    out.cpu = static_cast<int>(*cpu);
+  }
   if (auto listen = table.string("listen", false)) {
     std::string host;
     std::uint16_t port = 0;
@@ -437,7 +466,18 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
 
 void Loader::load_engine(const toml::table* t, EngineConfig& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "engine", {"shards", "cpus", "max_orders"});
+  Table table(*this, *t, "engine", {"shards", "cpus", "max_orders", "idle", "ring_capacity"});
+  if (auto idle = table.choice("idle", false, {"backoff", "spin"})) {
+    out.idle = *idle == 0 ? "backoff" : "spin";
+  }
+  if (auto ring = table.integer("ring_capacity", false)) {
+    if (*ring < 64 || *ring > (std::int64_t{1} << 24)) {
+      fail(*table.find("ring_capacity", true), table.key_path("ring_capacity"),
+           "expected 64.." + std::to_string(std::int64_t{1} << 24) + ", got " +
+               std::to_string(*ring));
+    }
+    out.ring_capacity = static_cast<std::size_t>(*ring);
+  }
   if (auto shards = table.integer("shards", false)) {
     if (*shards < 1 || *shards > static_cast<std::int64_t>(kMaxShards)) {
       fail(*table.find("shards", true), table.key_path("shards"),
