@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -117,9 +118,15 @@ TEST(PasswordHash, IterationBounds) {
 }
 
 struct Malformed {
+  std::string label;  // names the case in gtest and ctest
   std::string encoded;
   std::string expected_error;  // the exact message
 };
+
+// Keeps ctest names short: gtest_discover_tests puts the printed value there.
+void PrintTo(const Malformed& m, std::ostream* os) {
+  *os << m.label;
+}
 
 class MalformedHash : public ::testing::TestWithParam<Malformed> {};
 
@@ -133,60 +140,66 @@ TEST_P(MalformedHash, IsRejectedWithAPreciseMessage) {
 INSTANTIATE_TEST_SUITE_P(
     PasswordHash, MalformedHash,
     ::testing::Values(
-        Malformed{"", "password hash is empty"},
-        Malformed{"demo-pass-1",
+        Malformed{"Empty", "", "password hash is empty"},
+        Malformed{"OneField", "demo-pass-1",
                   "password hash has 1 '$'-separated fields, expected 4: "
                   "pbkdf2-sha256$<iterations>$<salt>$<key>"},
-        Malformed{"pbkdf2-sha256$10000$" + kSalt,
+        Malformed{"ThreeFields", "pbkdf2-sha256$10000$" + kSalt,
                   "password hash has 3 '$'-separated fields, expected 4: "
                   "pbkdf2-sha256$<iterations>$<salt>$<key>"},
-        Malformed{make("pbkdf2-sha256", "10000", kSalt, kKey) + "$",
+        Malformed{"FiveFields", make("pbkdf2-sha256", "10000", kSalt, kKey) + "$",
                   "password hash has 5 '$'-separated fields, expected 4: "
                   "pbkdf2-sha256$<iterations>$<salt>$<key>"},
-        Malformed{make("pbkdf2-sha1", "10000", kSalt, kKey),
+        Malformed{"SchemeSha1", make("pbkdf2-sha1", "10000", kSalt, kKey),
                   "password hash scheme is 'pbkdf2-sha1', expected 'pbkdf2-sha256'"},
-        Malformed{make("PBKDF2-SHA256", "10000", kSalt, kKey),
+        Malformed{"SchemeUpperCase", make("PBKDF2-SHA256", "10000", kSalt, kKey),
                   "password hash scheme is 'PBKDF2-SHA256', expected 'pbkdf2-sha256'"},
-        Malformed{make("pbkdf2-sha256", "", kSalt, kKey), "iteration count is empty"},
-        Malformed{make("pbkdf2-sha256", "10k", kSalt, kKey),
+        Malformed{"IterationsEmpty", make("pbkdf2-sha256", "", kSalt, kKey),
+                  "iteration count is empty"},
+        Malformed{"IterationsSuffix", make("pbkdf2-sha256", "10k", kSalt, kKey),
                   "iteration count '10k' is not a decimal number"},
-        Malformed{make("pbkdf2-sha256", "-10000", kSalt, kKey),
+        Malformed{"IterationsNegative", make("pbkdf2-sha256", "-10000", kSalt, kKey),
                   "iteration count '-10000' is not a decimal number"},
-        Malformed{make("pbkdf2-sha256", "+10000", kSalt, kKey),
+        Malformed{"IterationsPlus", make("pbkdf2-sha256", "+10000", kSalt, kKey),
                   "iteration count '+10000' is not a decimal number"},
-        Malformed{make("pbkdf2-sha256", " 10000", kSalt, kKey),
+        Malformed{"IterationsSpace", make("pbkdf2-sha256", " 10000", kSalt, kKey),
                   "iteration count ' 10000' is not a decimal number"},
-        Malformed{make("pbkdf2-sha256", "010000", kSalt, kKey),
+        Malformed{"IterationsLeadingZero", make("pbkdf2-sha256", "010000", kSalt, kKey),
                   "iteration count '010000' has a leading zero"},
-        Malformed{make("pbkdf2-sha256", "9999", kSalt, kKey),
+        Malformed{"IterationsTooFew", make("pbkdf2-sha256", "9999", kSalt, kKey),
                   "iteration count 9999 is outside 10000..10000000"},
-        Malformed{make("pbkdf2-sha256", "99999999999999999999999", kSalt, kKey),
+        Malformed{"IterationsHuge", make("pbkdf2-sha256", "99999999999999999999999", kSalt, kKey),
                   "iteration count 99999999999999999999999 is outside 10000..10000000"},
-        Malformed{make("pbkdf2-sha256", "10000", "", kKey), "salt is empty"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODw=", kKey),
+        Malformed{"SaltEmpty", make("pbkdf2-sha256", "10000", "", kKey), "salt is empty"},
+        Malformed{"SaltLength23", make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODw=", kKey),
                   "salt has length 23, not a multiple of 4"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODw", kKey),
+        Malformed{"SaltLength22", make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODw", kKey),
                   "salt has length 22, not a multiple of 4"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0OD!==", kKey),
+        Malformed{"SaltBadChar", make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0OD!==", kKey),
                   "salt has a character outside the base64 alphabet at position 21"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0O-w==", kKey),
+        Malformed{"SaltUrlSafeChar",
+                  make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0O-w==", kKey),
                   "salt has a character outside the base64 alphabet at position 20"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcI=QoLDA0ODw==", kKey),
+        Malformed{"SaltPaddingInside",
+                  make("pbkdf2-sha256", "10000", "AAECAwQFBgcI=QoLDA0ODw==", kKey),
                   "salt has '=' padding before the end (position 12)"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODx==", kKey),
+        Malformed{"SaltNonCanonical",
+                  make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODx==", kKey),
                   "salt is not canonical base64 (non-zero bits in its last character)"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0O", kKey),
+        Malformed{"Salt15Bytes", make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0O", kKey),
                   "salt decodes to 15 bytes, expected 16"},
-        Malformed{make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODxA=", kKey),
+        Malformed{"Salt17Bytes", make("pbkdf2-sha256", "10000", "AAECAwQFBgcICQoLDA0ODxA=", kKey),
                   "salt decodes to 17 bytes, expected 16"},
-        Malformed{make("pbkdf2-sha256", "10000", kSalt, ""), "derived key is empty"},
-        Malformed{make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 43)),
+        Malformed{"KeyEmpty", make("pbkdf2-sha256", "10000", kSalt, ""), "derived key is empty"},
+        Malformed{"KeyLength43", make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 43)),
                   "derived key has length 43, not a multiple of 4"},
-        Malformed{make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 40)),
+        Malformed{"Key30Bytes", make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 40)),
                   "derived key decodes to 30 bytes, expected 32"},
-        Malformed{make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 42) + "h="),
+        Malformed{"KeyNonCanonical",
+                  make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 42) + "h="),
                   "derived key is not canonical base64 (non-zero bits in its last character)"},
-        Malformed{make("pbkdf2-sha256", "10000", kSalt, kKey + " "),
+        Malformed{"KeyTrailingSpace", make("pbkdf2-sha256", "10000", kSalt, kKey + " "),
                   "derived key has length 45, not a multiple of 4"},
-        Malformed{make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 43) + "\n"),
-                  "derived key has a character outside the base64 alphabet at position 43"}));
+        Malformed{"KeyNewline", make("pbkdf2-sha256", "10000", kSalt, kKey.substr(0, 43) + "\n"),
+                  "derived key has a character outside the base64 alphabet at position 43"}),
+    [](const ::testing::TestParamInfo<Malformed>& info) { return info.param.label; });
