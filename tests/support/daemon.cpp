@@ -1,0 +1,177 @@
+#include "support/daemon.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "matchgate/crypto/password_hash.hpp"
+
+#ifndef MATCHGATE_BIN_DIR
+#error "MATCHGATE_BIN_DIR must name the directory holding matchgated"
+#endif
+
+namespace matchgate::testing {
+
+namespace {
+
+constexpr const char* kDefaultInstruments = R"([[instruments]]
+symbol = "ACME"
+tick_size = "0.01"
+lot_size = 1
+reference_price = "100.00"
+price_band_pct = 10
+max_order_qty = 1000000
+
+[[instruments]]
+symbol = "LOTS"
+tick_size = "0.05"
+lot_size = 10
+reference_price = "20.00"
+price_band_pct = 0
+max_order_qty = 10000
+)";
+
+bool can_connect(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("free_port: bind failed");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string Daemon::binary(const std::string& name) { return std::string(MATCHGATE_BIN_DIR) + "/" + name; }
+
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
+  char templ[] = "/tmp/matchgate-test-XXXXXX";
+  if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = templ;
+  config_path_ = dir_ + "/matchgate.toml";
+  log_path_ = dir_ + "/matchgated.log";
+  // The bind can race with another process taking the port: try a few.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    port_ = free_port();
+    start();
+    if (pid_ > 0) return;
+  }
+  throw std::runtime_error("matchgated did not start; log:\n" + log());
+}
+
+void Daemon::start() {
+  std::ostringstream cfg;
+  cfg << "[gateway]\nlisten = \"127.0.0.1:" << port_ << "\"\ncomp_id = \"MATCHGATE\"\n"
+      << "backend = \"" << options_.backend << "\"\n"
+      << options_.gateway_extra << "\n"
+      << "[engine]\nshards = " << options_.shards << "\nmax_orders = 65536\nidle = \""
+      << options_.idle << "\"\nring_capacity = 4096\n"
+      << options_.engine_extra << "\n"
+      << "[wal]\ndir = \"" << dir_ << "/wal\"\n\n"
+      << "[log]\nlevel = \"" << options_.log_level << "\"\nfile = \"" << log_path_ << "\"\n\n";
+  for (const TestMember& m : options_.members) {
+    cfg << "[[members]]\ncomp_id = \"" << m.comp_id << "\"\npassword_hash = \""
+        << crypto::hash_password(m.password, 10'000) << "\"\naccounts = [";
+    for (std::size_t i = 0; i < m.accounts.size(); ++i) {
+      cfg << (i ? ", " : "") << '"' << m.accounts[i] << '"';
+    }
+    cfg << "]\nstp = \"" << m.stp << "\"\ncancel_on_disconnect = "
+        << (m.cancel_on_disconnect ? "true" : "false") << "\n\n";
+  }
+  cfg << (options_.instruments.empty() ? kDefaultInstruments : options_.instruments);
+  std::ofstream(config_path_) << cfg.str();
+
+  const std::string bin = binary("matchgated");
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int out = ::open((dir_ + "/stdout.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::execl(bin.c_str(), bin.c_str(), "--config", config_path_.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!running()) {
+      pid_ = -1;
+      return;
+    }
+    if (can_connect(port_)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+bool Daemon::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == 0) return true;
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  pid_ = -1;
+  return false;
+}
+
+int Daemon::stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return exit_status_;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+      exit_status_ = 128 + SIGKILL;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return exit_status_;
+}
+
+Daemon::~Daemon() {
+  stop(std::chrono::milliseconds(5'000));
+  if (std::getenv("MATCHGATE_KEEP_TEST_DIRS") == nullptr) {
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    (void)std::system(cmd.c_str());
+  }
+}
+
+std::string Daemon::log() const {
+  std::ostringstream out;
+  out << std::ifstream(log_path_).rdbuf() << std::ifstream(dir_ + "/stdout.log").rdbuf();
+  return out.str();
+}
+
+}  // namespace matchgate::testing
