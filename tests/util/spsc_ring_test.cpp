@@ -62,6 +62,7 @@ TEST(SpscRing, CapacityRoundsUpToPowerOfTwo) {
 TEST(SpscRing, RejectsZeroAndOverflowingCapacity) {
   EXPECT_THROW(SpscRing<int>(0), std::invalid_argument);
   EXPECT_THROW(SpscRing<Msg>(std::size_t{1} << 62), std::length_error);
+  EXPECT_THROW(SpscRing<int>(8, nullptr), std::invalid_argument);
 }
 
 TEST(SpscRing, EmptyRingPopsNothing) {

@@ -171,7 +171,12 @@ class SpscRing {
   };
 
   SpscRing(Layout layout, std::pmr::memory_resource* mr)
-      : layout_(layout), mr_(mr), storage_(mr->allocate(layout.bytes, Layout::kAlign)) {}
+      : layout_(layout), mr_(checked(mr)), storage_(mr_->allocate(layout.bytes, Layout::kAlign)) {}
+
+  static std::pmr::memory_resource* checked(std::pmr::memory_resource* mr) {
+    if (mr == nullptr) throw std::invalid_argument("SpscRing needs a memory resource");
+    return mr;
+  }
 
   T* buffer() const noexcept {
     // Bytes copied in with memcpy implicitly create the T objects (T is
