@@ -15,7 +15,7 @@ Engine::Engine(std::vector<InstrumentSpec> instruments, std::vector<MemberSpec> 
     : members_(std::move(members)),
       memory_(or_default(options.memory)),
       pool_(options.max_orders, memory_),
-      ids_(options.max_orders, memory_),
+      ids_(pool_, options.max_orders, memory_),
       id_base_(options.id_base),
       next_order_id_(options.id_base + 1),
       next_exec_id_(options.id_base + 1) {
@@ -23,26 +23,13 @@ Engine::Engine(std::vector<InstrumentSpec> instruments, std::vector<MemberSpec> 
   for (InstrumentSpec& spec : instruments) books_.emplace_back(std::move(spec), memory_);
 }
 
-RejectReason Engine::check_qty(const InstrumentSpec& spec, Qty qty) const noexcept {
-  if (qty <= 0 || qty % spec.lot != 0) return RejectReason::InvalidQuantity;
-  if (qty > spec.max_qty) return RejectReason::QuantityAboveMax;
-  return RejectReason::None;
-}
-
-RejectReason Engine::check_price(const InstrumentSpec& spec, Price price) const noexcept {
-  if (price <= 0 || price > kMaxPrice) return RejectReason::InvalidPrice;
-  if (price % spec.tick != 0) return RejectReason::PriceOffTick;
-  if (price < spec.band_low || price > spec.band_high) return RejectReason::PriceOutsideBand;
-  return RejectReason::None;
-}
-
 RejectReason Engine::check_new(const NewOrder& cmd) const noexcept {
   if (cmd.member >= members_.size()) return RejectReason::UnknownMember;
   if (cmd.instrument >= books_.size()) return RejectReason::UnknownInstrument;
-  const InstrumentSpec& spec = books_[cmd.instrument].spec;
-  if (RejectReason r = check_qty(spec, cmd.qty); r != RejectReason::None) return r;
+  const OrderBook& book = books_[cmd.instrument];
+  if (RejectReason r = check_qty(book, cmd.qty); r != RejectReason::None) return r;
   if (cmd.type == OrdType::Limit) {
-    if (RejectReason r = check_price(spec, cmd.price); r != RejectReason::None) return r;
+    if (RejectReason r = check_price(book, cmd.price); r != RejectReason::None) return r;
   }
   if (pool_.full()) return RejectReason::CapacityExceeded;
   return RejectReason::None;
@@ -67,14 +54,6 @@ std::uint32_t Engine::target_of(MemberId member, OrderId id, RejectReason& reaso
   return slot;
 }
 
-bool Engine::crosses(const OrderBook& book, const Order& taker, Price level_price) const noexcept {
-  if (taker.type == OrdType::Market) {
-    return taker.side == Side::Buy ? level_price <= book.spec.band_high
-                                   : level_price >= book.spec.band_low;
-  }
-  return taker.side == Side::Buy ? level_price <= taker.price : level_price >= taker.price;
-}
-
 bool Engine::fok_can_fill(const OrderBook& book, const Order& taker) const noexcept {
   const BookSide& resting = book.side(opposite(taker.side));
   const StpMode stp = members_[taker.member].stp;
@@ -88,7 +67,7 @@ bool Engine::fok_can_fill(const OrderBook& book, const Order& taker) const noexc
       if (available >= need) return true;
       continue;
     }
-    for (std::uint32_t m = level.head; m != kNil; m = pool_[m].next) {
+    for (std::uint32_t m = level.head; m != kNil; m = pool_.link(m).next) {
       const Order& maker = pool_[m];
       if (maker.member == taker.member) {
         if (stp == StpMode::CancelResting) continue;
@@ -108,7 +87,7 @@ std::uint64_t Engine::state_hash() const {
   for (const OrderBook& book : books_) {
     for (const BookSide* side : {&book.bids, &book.asks}) {
       for (std::size_t i = 0; i < side->level_count(); ++i) {
-        for (std::uint32_t m = side->from_best(i).head; m != kNil; m = pool_[m].next) {
+        for (std::uint32_t m = side->from_best(i).head; m != kNil; m = pool_.link(m).next) {
           const Order& o = pool_[m];
           h.add(o.id);
           h.add(o.client_ref);
@@ -156,7 +135,7 @@ std::vector<OrderView> Engine::orders(InstrumentId instrument, Side side) const 
   if (instrument >= books_.size()) return out;
   const BookSide& s = books_[instrument].side(side);
   for (std::size_t i = 0; i < s.level_count(); ++i) {
-    for (std::uint32_t m = s.from_best(i).head; m != kNil; m = pool_[m].next) {
+    for (std::uint32_t m = s.from_best(i).head; m != kNil; m = pool_.link(m).next) {
       out.push_back(pool_[m].view());
     }
   }

@@ -73,12 +73,29 @@ class Engine {
 
  private:
   RejectReason check_new(const NewOrder& cmd) const noexcept;
-  RejectReason check_price(const InstrumentSpec& spec, Price price) const noexcept;
-  RejectReason check_qty(const InstrumentSpec& spec, Qty qty) const noexcept;
+  static RejectReason check_price(const OrderBook& book, Price price) noexcept {
+    if (price <= 0 || price > kMaxPrice) return RejectReason::InvalidPrice;
+    if (!book.tick.divides(price)) return RejectReason::PriceOffTick;
+    if (price < book.spec.band_low || price > book.spec.band_high) {
+      return RejectReason::PriceOutsideBand;
+    }
+    return RejectReason::None;
+  }
+  static RejectReason check_qty(const OrderBook& book, Qty qty) noexcept {
+    if (qty <= 0 || !book.lot.divides(qty)) return RejectReason::InvalidQuantity;
+    if (qty > book.spec.max_qty) return RejectReason::QuantityAboveMax;
+    return RejectReason::None;
+  }
   // Resolves a cancel/replace target; kNil with `reason` set when rejected.
   std::uint32_t target_of(MemberId member, OrderId id, RejectReason& reason) const noexcept;
   bool fok_can_fill(const OrderBook& book, const Order& taker) const noexcept;
-  bool crosses(const OrderBook& book, const Order& taker, Price level_price) const noexcept;
+  static bool crosses(const OrderBook& book, const Order& taker, Price level_price) noexcept {
+    if (taker.type == OrdType::Market) {
+      return taker.side == Side::Buy ? level_price <= book.spec.band_high
+                                     : level_price >= book.spec.band_low;
+    }
+    return taker.side == Side::Buy ? level_price <= taker.price : level_price >= taker.price;
+  }
 
   template <EventListener L>
   void emit(L& listener, Event& event) {
@@ -208,7 +225,7 @@ bool Engine::match(OrderBook& book, std::uint32_t slot, L& listener) {
     std::uint32_t m = level.head;
     while (m != kNil && taker.leaves() > 0) {
       Order& maker = pool_[m];
-      const std::uint32_t next = maker.next;
+      const std::uint32_t next = pool_.link(m).next;
       if (stp != StpMode::None && maker.member == taker.member) {
         if (stp != StpMode::CancelIncoming) {
           level.total -= maker.leaves();
@@ -274,9 +291,9 @@ void Engine::replace(const ReplaceOrder& cmd, L& listener) {
   }
   Order& o = pool_[slot];
   OrderBook& book = books_[o.instrument];
-  reason = check_qty(book.spec, cmd.qty);
+  reason = check_qty(book, cmd.qty);
   if (reason == RejectReason::None && cmd.qty <= o.filled) reason = RejectReason::ReplaceBelowFilled;
-  if (reason == RejectReason::None) reason = check_price(book.spec, cmd.price);
+  if (reason == RejectReason::None) reason = check_price(book, cmd.price);
   if (reason != RejectReason::None) {
     reject_request(listener, cmd.member, cmd.order_id, cmd.client_ref, slot, reason);
     return;
@@ -308,7 +325,7 @@ void Engine::sweep(Pick pick, EventType type, CancelReason why, L& listener) {
         PriceLevel& level = side->from_best(i);
         for (std::uint32_t m = level.head; m != kNil;) {
           Order& o = pool_[m];
-          const std::uint32_t next = o.next;
+          const std::uint32_t next = pool_.link(m).next;
           if (pick(o)) {
             level.total -= o.leaves();
             level.unlink(pool_, m);

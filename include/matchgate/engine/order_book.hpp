@@ -2,6 +2,7 @@
 #include <memory_resource>
 
 #include "matchgate/engine/book_side.hpp"
+#include "matchgate/engine/divisibility.hpp"
 #include "matchgate/engine/instrument.hpp"
 
 namespace matchgate::engine {
@@ -10,12 +11,18 @@ namespace matchgate::engine {
 // which owns the order pool the sides link into.
 struct OrderBook {
   OrderBook(InstrumentSpec s, std::pmr::memory_resource* memory)
-      : spec(std::move(s)), bids(Side::Buy, memory), asks(Side::Sell, memory) {}
+      : spec(std::move(s)),
+        tick(static_cast<std::uint64_t>(spec.tick)),
+        lot(static_cast<std::uint64_t>(spec.lot)),
+        bids(Side::Buy, memory),
+        asks(Side::Sell, memory) {}
 
   BookSide& side(Side s) noexcept { return s == Side::Buy ? bids : asks; }
   const BookSide& side(Side s) const noexcept { return s == Side::Buy ? bids : asks; }
 
   InstrumentSpec spec;
+  DivisibilityTest tick;
+  DivisibilityTest lot;
   BookSide bids;
   BookSide asks;
 };

@@ -16,32 +16,32 @@ struct PriceLevel {
   std::uint32_t count;
 
   void push_back(OrderPool& pool, std::uint32_t slot) noexcept {
-    Order& o = pool[slot];
-    o.prev = tail;
-    o.next = kNil;
+    OrderLink& l = pool.link(slot);
+    l.prev = tail;
+    l.next = kNil;
     if (tail != kNil) {
-      pool[tail].next = slot;
+      pool.link(tail).next = slot;
     } else {
       head = slot;
     }
     tail = slot;
-    total += o.leaves();
+    total += pool[slot].leaves();
     ++count;
   }
 
   // Unlinks without touching `total`: callers adjust it by what they remove,
   // which for a filled maker is already zero.
   void unlink(OrderPool& pool, std::uint32_t slot) noexcept {
-    Order& o = pool[slot];
-    if (o.prev != kNil) {
-      pool[o.prev].next = o.next;
+    const OrderLink l = pool.link(slot);
+    if (l.prev != kNil) {
+      pool.link(l.prev).next = l.next;
     } else {
-      head = o.next;
+      head = l.next;
     }
-    if (o.next != kNil) {
-      pool[o.next].prev = o.prev;
+    if (l.next != kNil) {
+      pool.link(l.next).prev = l.prev;
     } else {
-      tail = o.prev;
+      tail = l.prev;
     }
     --count;
   }
