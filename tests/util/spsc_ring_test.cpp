@@ -242,12 +242,13 @@ enum class Api { Single, Batch, Mixed };
 // Two threads, millions of sequenced messages: every message must arrive
 // exactly once, in order, intact. The ring is small, so full and empty are
 // hit constantly and the indices wrap thousands of times.
-void run_stress(Api api) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  constexpr std::uint64_t kMessages = 200'000;
+constexpr std::uint64_t kStressMessages = 200'000;
 #else
-  constexpr std::uint64_t kMessages = 10'000'000;
+constexpr std::uint64_t kStressMessages = 10'000'000;
 #endif
+
+void run_stress(Api api, std::uint64_t kMessages) {
   SpscRing<Msg> ring(1024);
   auto use_batch = [api](std::uint64_t seq, std::uint64_t every) {
     return api == Api::Batch || (api == Api::Mixed && seq % every == 0);
@@ -274,7 +275,7 @@ void run_stress(Api api) {
       }
       // Yield now and then so a descheduled consumer on a busy (or
       // sanitised) machine gets to run; correctness does not depend on it.
-      if (!progressed && ++failures % 64 == 0) std::this_thread::yield();
+      if (!progressed && ++failures % 16 == 0) std::this_thread::yield();
     }
   });
 
@@ -298,7 +299,7 @@ void run_stress(Api api) {
         got = 1;
       }
     }
-    if (got == 0 && ++failures % 64 == 0) std::this_thread::yield();
+    if (got == 0 && ++failures % 16 == 0) std::this_thread::yield();
   }
   producer.join();
 
@@ -309,8 +310,10 @@ void run_stress(Api api) {
   EXPECT_FALSE(ring.try_pop(extra));
 }
 
-TEST(SpscRing, TwoThreadStressSingleMessageApi) { run_stress(Api::Single); }
-TEST(SpscRing, TwoThreadStressBatchApi) { run_stress(Api::Batch); }
-TEST(SpscRing, TwoThreadStressMixedApi) { run_stress(Api::Mixed); }
+// One handoff per message makes this form the slowest when the two threads
+// share an oversubscribed core (CI), so it gets a fifth of the messages.
+TEST(SpscRing, TwoThreadStressSingleMessageApi) { run_stress(Api::Single, kStressMessages / 5); }
+TEST(SpscRing, TwoThreadStressBatchApi) { run_stress(Api::Batch, kStressMessages); }
+TEST(SpscRing, TwoThreadStressMixedApi) { run_stress(Api::Mixed, kStressMessages); }
 
 }  // namespace
