@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include "matchgate/fix/framer.hpp"
@@ -12,6 +13,12 @@ namespace matchgate::gateway {
 namespace {
 
 constexpr std::size_t kOutBufferBytes = 8192;
+// Answers echo values of the message they answer (ClOrdID, Symbol, Account,
+// OrigClOrdID, TestReqID, ...), together never more than that message's own
+// size; this is room for everything else an answer carries.
+constexpr std::size_t kAnswerOverheadBytes = 1024;
+// PossDupFlag(43) and OrigSendingTime(122) added to a resent message.
+constexpr std::size_t kPossDupExtraBytes = 256;
 constexpr std::int64_t kTimerPeriodNs = 10'000'000;  // session timers every 10 ms
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
@@ -56,8 +63,9 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
       options_(std::move(options)),
       from_shards_(std::move(from_shards)),
       sessions_(options_.members.size()),
-      out_buffer_(kOutBufferBytes),
-      resend_buffer_(kOutBufferBytes + 256),
+      out_buffer_(std::max(kOutBufferBytes,
+                           options_.server.max_message_bytes + kAnswerOverheadBytes)),
+      resend_buffer_(out_buffer_.size() + kPossDupExtraBytes),
       writer_(std::span<char>(out_buffer_)) {
   order_entry_ = std::make_unique<OrderEntry>(index_, options_, std::move(to_shards), *this);
   connections_.resize(options_.server.max_connections + 16);
