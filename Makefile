@@ -7,7 +7,9 @@
 #
 # Knobs: JOBS (build parallelism, default nproc), CTEST_JOBS (tests run at
 # once, default 1: end-to-end tests bind ports), CONFIG (for `make run`),
-# BENCH_ARGS (passed to every benchmark by `make bench`).
+# BENCH_ARGS (passed to every benchmark by `make bench`; Google Benchmark
+# flags such as --benchmark_min_time=0.05 suit the Google Benchmark programs
+# only, so set it when those are the ones you run).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
