@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Gateway benchmark, one run on loopback, everything measured side by side:
+#   - the TCP ping-pong floor (tcp_pingpong, 64 and 200 bytes),
+#   - matchgated (io_uring and asio back ends, idle spin and backoff),
+#   - the QuickFIX baseline acceptor,
+# each driven by matchgate-load: round trip (1 session, 1 order in flight)
+# and throughput (SESSIONS sessions, INFLIGHT orders in flight each).
+# Repetitions are interleaved (floor, every daemon config, baseline, then the
+# next repetition) so that drift in the machine's load hits all of them alike;
+# the table shows medians over the repetitions.
+#
+#   bench/gateway/run.sh [BIN_DIR]        (default: build/bin)
+#
+# Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
+# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin backoff"),
+# KEEP=1 keeps the work directory (configs, logs, JSON results).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bin=${1:-$here/../../build/bin}
+bin=$(cd "$bin" && pwd)
+REPS=${REPS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-1}
+SESSIONS=${SESSIONS:-8}
+INFLIGHT=${INFLIGHT:-32}
+BACKENDS=${BACKENDS:-"io_uring asio"}
+IDLES=${IDLES:-"spin backoff"}
+
+for p in matchgated matchgate-admin matchgate-load tcp_pingpong quickfix_baseline_acceptor; do
+  [[ -x $bin/$p ]] || { echo "run.sh: $bin/$p missing; build it first" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/matchgate-gwbench-XXXXXX)
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ ${KEEP:-0} == 1 ]]; then echo "work directory kept: $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A loopback port nothing answers on. Another process may still take it
+# before we bind; the callers retry.
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+}
+
+wait_port() {  # PID PORT: until PORT accepts, or PID died / 20 s passed
+  local i
+  for ((i = 0; i < 400; i++)); do
+    kill -0 "$1" 2>/dev/null || return 1
+    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  return 1
+}
+
+stop() {  # PID: SIGTERM, then SIGKILL after 10 s
+  local pid=$1 i
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local keep=()
+  for p in "${pids[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  pids=("${keep[@]+"${keep[@]}"}")
+}
+
+# PBKDF2 at the minimum iteration count: logons are not what is measured.
+members_toml=$work/members.toml
+: >"$members_toml"
+for ((i = 1; i <= SESSIONS; i++)); do
+  hash=$(printf 'secret-%d\n' "$i" | "$bin/matchgate-admin" hash-password --iterations 10000)
+  printf '[[members]]\ncomp_id = "MEMBER%d"\npassword_hash = "%s"\naccounts = ["ACC%d"]\n\n' \
+    "$i" "$hash" "$i" >>"$members_toml"
+done
+
+write_config() {  # FILE PORT BACKEND IDLE
+  cat >"$1" <<EOF
+[gateway]
+listen = "127.0.0.1:$2"
+comp_id = "MATCHGATE"
+backend = "$3"
+max_tracked_orders = 4194304
+
+[engine]
+shards = 1
+max_orders = 1048576
+idle = "$4"
+ring_capacity = 65536
+
+[wal]
+dir = "$work/wal"
+sync = "none"
+
+[log]
+level = "warn"
+file = "$work/matchgated.log"
+
+EOF
+  cat "$members_toml" >>"$1"
+  cat >>"$1" <<EOF
+[[instruments]]
+symbol = "ACME"
+tick_size = "0.01"
+lot_size = 1
+reference_price = "100.00"
+price_band_pct = 10
+max_order_qty = 1000000
+EOF
+}
+
+started_pid=
+start_matchgated() {  # BACKEND IDLE; sets started_pid and port
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    write_config "$work/matchgate.toml" "$port" "$1" "$2"
+    "$bin/matchgated" --config "$work/matchgate.toml" >>"$work/matchgated.out" 2>&1 &
+    started_pid=$!
+    pids+=("$started_pid")
+    if wait_port "$started_pid" "$port"; then return 0; fi
+    stop "$started_pid"
+  done
+  echo "run.sh: matchgated did not start; see $work/matchgated.out" >&2
+  KEEP=1
+  exit 1
+}
+
+start_quickfix() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    "$bin/quickfix_baseline_acceptor" --port "$port" --members-from 'MEMBER{}' --sessions "$SESSIONS" \
+      >>"$work/quickfix.out" 2>&1 &
+    started_pid=$!
+    pids+=("$started_pid")
+    if wait_port "$started_pid" "$port"; then return 0; fi
+    stop "$started_pid"
+  done
+  echo "run.sh: quickfix_baseline_acceptor did not start; see $work/quickfix.out" >&2
+  KEEP=1
+  exit 1
+}
+
+failures=0
+load() {  # NAME REP KIND(rt|tp) PORT
+  local out=$work/$1.$3.$2.json args
+  if [[ $3 == rt ]]; then
+    args=(--member MEMBER1:secret-1 --closed-loop --inflight 1)
+  else
+    args=(--members-from 'MEMBER{}:secret-{}' --sessions "$SESSIONS" --closed-loop --inflight "$INFLIGHT")
+  fi
+  # An acceptor may still be tearing down the previous run's session when
+  # the next logon arrives (QuickFIX refuses it as already logged on): a run
+  # that could not set up (exit 2) gets one more try.
+  local rc=0 try
+  for try in 1 2; do
+    rc=0
+    "$bin/matchgate-load" --port "$4" "${args[@]}" --duration "$DURATION" --warmup "$WARMUP" \
+      --json "$out" >"$work/$1.$3.$2.txt" 2>&1 || rc=$?
+    sleep 0.5
+    ((rc == 2)) || break
+  done
+  if ((rc != 0)); then
+    echo "  $1 $3 rep $2: matchgate-load reported a failure:" >&2
+    sed 's/^/    /' "$work/$1.$3.$2.txt" >&2
+    failures=$((failures + 1))
+  fi
+}
+
+configs=()
+for b in $BACKENDS; do for i in $IDLES; do configs+=("$b-$i"); done; done
+
+echo "gateway benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT"
+for ((rep = 1; rep <= REPS; rep++)); do
+  echo "repetition $rep/$REPS"
+  "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
+  for c in "${configs[@]}"; do
+    start_matchgated "${c%-*}" "${c#*-}"
+    load "mg-$c" "$rep" rt "$port"
+    load "mg-$c" "$rep" tp "$port"
+    stop "$started_pid"
+  done
+  start_quickfix
+  load quickfix "$rep" rt "$port"
+  load quickfix "$rep" tp "$port"
+  stop "$started_pid"
+done
+
+# ------------------------------------------------------------------ table
+
+num() {  # FILE KEY: the number after "KEY": in one of our JSON files
+  grep -o "\"$2\": [0-9.]*" "$1" | head -n1 | awk '{print $2}'
+}
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+med() {  # GLOB KEY
+  local f
+  for f in $1; do [[ -f $f ]] && num "$f" "$2"; done | median
+}
+pingpong_p50() {  # BYTES KEY
+  local f
+  for f in "$work"/pingpong.*.json; do
+    grep -o "\"bytes\": $1, [^}]*" "$f" | grep -o "\"$2\": [0-9.]*" | awk '{print $2}'
+  done | median
+}
+
+pp64=$(pingpong_p50 64 p50_us)
+pp200=$(pingpong_p50 200 p50_us)
+pp200_99=$(pingpong_p50 200 p99_us)
+pp64_99=$(pingpong_p50 64 p99_us)
+qf_tp=$(med "$work/quickfix.tp.*.json" orders_per_s)
+
+echo
+echo "medians of $REPS repetitions"
+printf 'TCP ping-pong floor: 64 B p50 %.1f us p99 %.1f us; 200 B p50 %.1f us p99 %.1f us\n' \
+  "$pp64" "$pp64_99" "$pp200" "$pp200_99"
+echo
+printf '%-20s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "target" "rt p50" "rt p99" "p99.9" "p50/pp200" \
+  "orders/s" "ERs/s" "vs QF" "tp p99"
+printf '%-20s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "" "us" "us" "us" "x" "$SESSIONS sess" "" "x" "us"
+for name in "${configs[@]/#/mg-}" quickfix; do
+  rt50=$(med "$work/$name.rt.*.json" p50)
+  rt99=$(med "$work/$name.rt.*.json" p99)
+  rt999=$(med "$work/$name.rt.*.json" p99.9)
+  tp=$(med "$work/$name.tp.*.json" orders_per_s)
+  ers=$(med "$work/$name.tp.*.json" exec_reports_per_s)
+  tp99=$(med "$work/$name.tp.*.json" p99)
+  printf '%-20s | %9.1f %9.1f %9.1f %9.2f | %11.0f %11.0f %9.2f %9.0f\n' "$name" "$rt50" "$rt99" "$rt999" \
+    "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$tp" "$ers" \
+    "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99"
+done
+echo
+echo "targets: rt p50 <= 1.5x ping-pong p50 (200 B); orders/s >= 10x QuickFIX and >= 300000 over 8 sessions"
+if ((failures > 0)); then
+  echo "WARNING: $failures load run(s) reported missing answers or errors (see above)"
+  exit 1
+fi
