@@ -1,6 +1,7 @@
 #include "matchgate/fix/value.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <limits>
 
 namespace matchgate::fix {
@@ -22,7 +23,7 @@ bool fixed_digits(std::string_view s, std::size_t at, std::size_t count, unsigne
   return true;
 }
 
-void put_digits(char* out, std::size_t count, std::uint64_t v) noexcept {
+void put_digits(char* out, std::size_t count, std::uint32_t v) noexcept {
   for (std::size_t i = count; i-- > 0;) {
     out[i] = static_cast<char>('0' + v % 10);
     v /= 10;
@@ -105,35 +106,38 @@ ValueResult<UtcNanos> parse_utc_timestamp(std::string_view s) noexcept {
 }
 
 std::size_t format_utc_timestamp(UtcNanos t, TimePrecision precision, std::span<char> out) noexcept {
-  std::size_t frac_digits = 0;
-  switch (precision) {
-    case TimePrecision::Seconds: frac_digits = 0; break;
-    case TimePrecision::Millis: frac_digits = 3; break;
-    case TimePrecision::Micros: frac_digits = 6; break;
-    case TimePrecision::Nanos: frac_digits = 9; break;
-  }
-  const std::size_t size = 17 + (frac_digits != 0 ? 1 + frac_digits : 0);
+  TimestampFormatter formatter;
+  return formatter.format(t, precision, out);
+}
+
+std::size_t TimestampFormatter::format(UtcNanos t, TimePrecision precision, std::span<char> out) noexcept {
+  const std::size_t size = timestamp_size(precision);
   if (t < 0 || out.size() < size) return 0;
 
   const std::int64_t seconds = t / kNanosPerSecond;
-  const std::int64_t nanos = t % kNanosPerSecond;
-  const std::int64_t days = seconds / kSecondsPerDay;
-  const std::int64_t in_day = seconds % kSecondsPerDay;
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  const auto nanos = static_cast<std::uint32_t>(t % kNanosPerSecond);
+  const std::int64_t day = seconds / kSecondsPerDay;
+  const auto in_day = static_cast<std::uint32_t>(seconds % kSecondsPerDay);
+  if (day != day_) {
+    const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{day}}};
+    put_digits(date_, 4, static_cast<std::uint32_t>(static_cast<int>(ymd.year())));
+    put_digits(date_ + 4, 2, static_cast<unsigned>(ymd.month()));
+    put_digits(date_ + 6, 2, static_cast<unsigned>(ymd.day()));
+    day_ = day;
+  }
 
   char* p = out.data();
-  put_digits(p, 4, static_cast<std::uint64_t>(static_cast<int>(ymd.year())));
-  put_digits(p + 4, 2, static_cast<unsigned>(ymd.month()));
-  put_digits(p + 6, 2, static_cast<unsigned>(ymd.day()));
+  std::memcpy(p, date_, 8);
   p[8] = '-';
-  put_digits(p + 9, 2, static_cast<std::uint64_t>(in_day / 3600));
+  put_digits(p + 9, 2, in_day / 3600);
   p[11] = ':';
-  put_digits(p + 12, 2, static_cast<std::uint64_t>(in_day / 60 % 60));
+  put_digits(p + 12, 2, in_day / 60 % 60);
   p[14] = ':';
-  put_digits(p + 15, 2, static_cast<std::uint64_t>(in_day % 60));
-  if (frac_digits != 0) {
+  put_digits(p + 15, 2, in_day % 60);
+  if (size > 17) {
     p[17] = '.';
-    std::uint64_t frac = static_cast<std::uint64_t>(nanos);
+    const std::size_t frac_digits = size - 18;
+    std::uint32_t frac = nanos;
     for (std::size_t i = frac_digits; i < 9; ++i) frac /= 10;
     put_digits(p + 18, frac_digits, frac);
   }

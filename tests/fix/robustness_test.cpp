@@ -84,6 +84,8 @@ void check_view(const MessageView& v, std::string_view frame) {
   for (const Field& f : v.fields()) {
     ASSERT_GT(f.tag, 0);
     ASSERT_FALSE(f.value.empty());
+    ASSERT_EQ(f.value.find('\x01'), std::string_view::npos);
+    ASSERT_EQ(f.value.data()[f.value.size()], '\x01');  // the delimiter follows directly
     ASSERT_GE(f.value.data(), frame.data());
     ASSERT_LE(f.value.data() + f.value.size(), frame.data() + frame.size());
     ASSERT_EQ(v.find(f.tag), &f);

@@ -64,4 +64,27 @@ inline constexpr std::size_t kMaxTimestampChars = 27;  // YYYYMMDD-HH:MM:SS.nnnn
 // (the gateway never has a reason to send times before 1970).
 std::size_t format_utc_timestamp(UtcNanos t, TimePrecision precision, std::span<char> out) noexcept;
 
+// Chars format_utc_timestamp writes for `precision`.
+constexpr std::size_t timestamp_size(TimePrecision precision) noexcept {
+  switch (precision) {
+    case TimePrecision::Seconds: return 17;
+    case TimePrecision::Millis: return 21;
+    case TimePrecision::Micros: return 24;
+    case TimePrecision::Nanos: return 27;
+  }
+  return 0;
+}
+
+// format_utc_timestamp that remembers the last calendar date it converted:
+// consecutive outbound timestamps almost always share the day, and the
+// calendar conversion is most of the cost.
+class TimestampFormatter {
+ public:
+  std::size_t format(UtcNanos t, TimePrecision precision, std::span<char> out) noexcept;
+
+ private:
+  std::int64_t day_ = -1;  // days since the epoch that date_ spells
+  char date_[8] = {};      // YYYYMMDD
+};
+
 }  // namespace matchgate::fix

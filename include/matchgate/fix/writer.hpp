@@ -77,12 +77,17 @@ class MessageWriter {
   std::size_t body_size() const noexcept { return started_ ? pos_ - body_start_ : 0; }
 
  private:
+  // Checks room for "tag=", `size` value bytes and SOH (keeping room for the
+  // trailer), writes all but the value and returns where the value goes;
+  // nullptr after an error. Values are formatted straight into the buffer.
+  char* field(Tag tag, std::size_t size) noexcept;
   MessageWriter& append(Tag tag, const char* value, std::size_t size) noexcept;
   MessageWriter& fail(WriteError error) noexcept;
 
   std::span<char> buf_;
   std::string_view begin_string_;
   TimePrecision precision_;
+  TimestampFormatter timestamps_;
   std::size_t body_start_ = 0;  // end of the reserved header slot
   std::size_t pos_ = 0;
   bool started_ = false;
