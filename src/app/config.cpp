@@ -417,7 +417,7 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "gateway",
               {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes",
-               "max_output_bytes", "max_tracked_orders", "cpu"});
+               "max_output_bytes", "max_tracked_orders", "resend_buffer_bytes", "cpu"});
   if (auto backend = table.choice("backend", false, {"auto", "io_uring", "asio"})) {
     static constexpr const char* kNames[] = {"auto", "io_uring", "asio"};
     out.backend = kNames[*backend];
@@ -437,6 +437,8 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
   bounded("max_message_bytes", 512, 1 << 20, out.max_message_bytes);
   bounded("max_output_bytes", 64 << 10, std::int64_t{1} << 30, out.max_output_bytes);
   bounded("max_tracked_orders", 1024, std::int64_t{1} << 28, out.max_tracked_orders);
+  bounded("resend_buffer_bytes", std::int64_t{1} << 20, std::int64_t{1} << 34,
+          out.resend_buffer_bytes);
   if (auto cpu = table.integer("cpu", false)) {
     if (*cpu < 0 || *cpu >= CPU_SETSIZE) {
       fail(*table.find("cpu", true), table.key_path("cpu"),

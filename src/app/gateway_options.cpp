@@ -15,6 +15,7 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   n.server.max_message_bytes = config.gateway.max_message_bytes;
   n.server.max_output_bytes = config.gateway.max_output_bytes;
   n.max_records = static_cast<std::uint32_t>(config.gateway.max_tracked_orders);
+  n.resend_buffer_bytes = config.gateway.resend_buffer_bytes;
   for (const MemberConfig& m : config.members) {
     n.members.push_back(
         gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect});

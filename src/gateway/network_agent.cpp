@@ -67,6 +67,7 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
                            options_.server.max_message_bytes + kAnswerOverheadBytes)),
       resend_buffer_(out_buffer_.size() + kPossDupExtraBytes),
       writer_(std::span<char>(out_buffer_)) {
+  for (MemberSession& s : sessions_) s.store = SessionStore(options_.resend_buffer_bytes);
   order_entry_ = std::make_unique<OrderEntry>(index_, options_, std::move(to_shards), *this);
   connections_.resize(options_.server.max_connections + 16);
   server_ = net::make_tcp_server(options_.backend, options_.server, *this, &fallback_reason_);

@@ -2,31 +2,48 @@
 
 namespace matchgate::gateway {
 
-SessionStore::SessionStore(std::size_t reserve_bytes, std::size_t reserve_messages) {
-  bytes_.reserve(reserve_bytes);
-  entries_.reserve(reserve_messages);
-}
+SessionStore::SessionStore(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
 void SessionStore::append(std::uint64_t seq, std::string_view message, bool admin) {
   if (seq != last_seq() + 1) reset(seq);
   entries_.push_back(Entry{bytes_.size(), static_cast<std::uint32_t>(message.size()), admin});
   bytes_.insert(bytes_.end(), message.begin(), message.end());
+  while (stored_bytes() > max_bytes_ && size() > 1) drop_oldest();
+}
+
+void SessionStore::drop_oldest() {
+  const Entry& e = entries_[entry_begin_];
+  byte_begin_ = e.offset + e.length;
+  ++entry_begin_;
+  ++first_seq_;
+  ++dropped_;
+  if (entry_begin_ * 2 > entries_.size()) compact();
+}
+
+void SessionStore::compact() {
+  entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(entry_begin_));
+  entry_begin_ = 0;
+  bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(byte_begin_));
+  for (Entry& e : entries_) e.offset -= byte_begin_;
+  byte_begin_ = 0;
 }
 
 std::string_view SessionStore::message(std::uint64_t seq) const noexcept {
   if (seq < first_seq_ || seq > last_seq()) return {};
-  const Entry& e = entries_[seq - first_seq_];
+  const Entry& e = entries_[entry_begin_ + (seq - first_seq_)];
   return {bytes_.data() + e.offset, e.length};
 }
 
 bool SessionStore::is_admin(std::uint64_t seq) const noexcept {
   if (seq < first_seq_ || seq > last_seq()) return true;
-  return entries_[seq - first_seq_].admin;
+  return entries_[entry_begin_ + (seq - first_seq_)].admin;
 }
 
 void SessionStore::reset(std::uint64_t next_seq) {
   bytes_.clear();
   entries_.clear();
+  byte_begin_ = 0;
+  entry_begin_ = 0;
   first_seq_ = next_seq;
 }
 

@@ -62,6 +62,7 @@ struct GatewayConfig {
   std::size_t max_message_bytes = 8192;  // one inbound FIX message, header to checksum
   std::size_t max_output_bytes = 4 << 20;  // unsent bytes per connection before it is cut
   std::size_t max_tracked_orders = 1 << 20;  // ClOrdIDs remembered by the gateway
+  std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // sent messages kept per member
   int cpu = -1;                          // CPU of the network thread; -1 = no pinning
 };
 
