@@ -37,6 +37,18 @@ inline DaemonOptions small(DaemonOptions o = {}) {
   return o;
 }
 
+// Stops the daemon and checks that it exited cleanly: status 0 and no
+// sanitizer report in its output (under MATCHGATE_SANITIZE the daemon is
+// sanitized too). Prints the log on any failure of the test.
+inline void stop_and_check(Daemon& d) {
+  const int status = d.stop();
+  const std::string log = d.log();
+  EXPECT_EQ(status, 0) << "daemon exit status";
+  EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << "sanitizer report";
+  EXPECT_EQ(log.find("runtime error:"), std::string::npos) << "sanitizer report";
+  if (::testing::Test::HasFailure()) std::cerr << "daemon log:\n" << log.substr(0, 200000);
+}
+
 // Three members: the fixture's two and MEMBER3 with cancel_on_disconnect.
 inline DaemonOptions three_members(DaemonOptions o = small()) {
   o.members.push_back({"MEMBER3", "secret-3", {"M3-A"}, "none", true});

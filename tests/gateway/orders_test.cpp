@@ -41,7 +41,9 @@ class OrdersTest : public ::testing::Test {
     m2_ = logged_on(*daemon_, "MEMBER2");
   }
   void TearDown() override {
-    if (HasFailure()) std::cerr << "daemon log:\n" << daemon_->log();
+    m1_.reset();
+    m2_.reset();
+    stop_and_check(*daemon_);
   }
   // Every ExecID seen, per member: they must never repeat.
   void track(const FixMessage& er, const std::string& member) {

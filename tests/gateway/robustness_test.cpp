@@ -17,6 +17,7 @@ class RobustnessTest : public ::testing::Test {
   void SetUp() override { start({}); }
   void start(DaemonOptions o) {
     healthy_.reset();
+    if (daemon_) stop_and_check(*daemon_);
     daemon_ = std::make_unique<Daemon>(small(std::move(o)));
     healthy_ = logged_on(*daemon_, "MEMBER2");
   }
@@ -29,7 +30,8 @@ class RobustnessTest : public ::testing::Test {
     }
     if (daemon_) {
       EXPECT_TRUE(daemon_->running()) << "daemon died";
-      if (HasFailure()) std::cerr << "daemon log:\n" << daemon_->log();
+      healthy_.reset();
+      stop_and_check(*daemon_);
     }
   }
   std::unique_ptr<FixClient> member1() { return logged_on(*daemon_, "MEMBER1"); }

@@ -14,9 +14,7 @@ using namespace gw;
 class SessionTest : public ::testing::Test {
  protected:
   void SetUp() override { daemon_ = std::make_unique<Daemon>(small()); }
-  void TearDown() override {
-    if (HasFailure()) std::cerr << "daemon log:\n" << daemon_->log();
-  }
+  void TearDown() override { stop_and_check(*daemon_); }
   std::unique_ptr<Daemon> daemon_;
 };
 
@@ -32,18 +30,22 @@ TEST_F(SessionTest, HeartbeatThenTestRequestThenLogoutWhenTheClientStaysSilent) 
   // The client still says nothing: a TestRequest follows.
   std::optional<FixMessage> m;
   std::uint64_t last_seq = hb->seq();
+  int heartbeats = 0;
   do {
     m = c->receive(5s);
     ASSERT_TRUE(m.has_value()) << "no TestRequest";
     EXPECT_EQ(m->seq(), ++last_seq);
+    ASSERT_LT(++heartbeats, 10) << "only Heartbeats";
   } while (m->type == "0");
   EXPECT_EQ(m->type, "1") << m->printable();
   EXPECT_FALSE(m->get(112).empty());
   // And still nothing: Logout with a reason, then the connection closes.
+  heartbeats = 0;
   do {
     m = c->receive(5s);
     ASSERT_TRUE(m.has_value()) << "no Logout";
     EXPECT_EQ(m->seq(), ++last_seq);
+    ASSERT_LT(++heartbeats, 10) << "only Heartbeats";
   } while (m->type == "0");
   EXPECT_EQ(m->type, "5") << m->printable();
   EXPECT_EQ(m->get(58), "heartbeat timeout");
@@ -234,6 +236,24 @@ TEST_F(SessionTest, ResendRequestForARangeEndingInAdminMessages) {
   EXPECT_EQ(gf->get(36), "4");
   EXPECT_EQ(gf->get(123), "Y");
   EXPECT_TRUE(alive(*c, "c"));
+}
+
+TEST_F(SessionTest, ResendRequestBeyondTheLastMessageSent) {
+  auto c = logged_on(*daemon_, "MEMBER1");  // out 1
+  // Nothing was sent from 50 on: nothing to resend, no answer.
+  c->send("2", {{7, "50"}, {16, "0"}});
+  std::vector<FixMessage> before;
+  ASSERT_TRUE(alive(*c, "x", &before));  // out 2
+  for (const FixMessage& m : before) ADD_FAILURE() << "unexpected " << m.printable();
+  // An EndSeqNo past the last message means "up to the last".
+  c->send("2", {{7, "1"}, {16, "60"}});
+  before.clear();
+  ASSERT_TRUE(alive(*c, "y", &before));
+  ASSERT_EQ(before.size(), 1U);
+  EXPECT_EQ(before[0].type, "4");
+  EXPECT_EQ(before[0].seq(), 1U);
+  EXPECT_EQ(before[0].get(36), "3");
+  EXPECT_EQ(before[0].get(123), "Y");
 }
 
 TEST_F(SessionTest, SequenceResetResetModeMovesTheExpectedNumber) {
@@ -451,6 +471,39 @@ TEST_F(SessionTest, FillsWhileDisconnectedAreDeliveredByResendAfterTheNextLogon)
   EXPECT_EQ(gf->seq(), out_last + 2);
   EXPECT_EQ(gf->get(36), std::to_string(out_last + 3));
   EXPECT_TRUE(alive(m1));
+}
+
+TEST_F(SessionTest, MessagesSentRightBehindTheLogonAreProcessedAfterIt) {
+  FixClient c(daemon_->port(), "MEMBER1");
+  std::string bytes = FixClient::encode(
+      "A", "MEMBER1", "MATCHGATE", 1, {{98, "0"}, {108, "30"}, {141, "Y"}, {554, "secret-1"}});
+  bytes += FixClient::encode("D", "MEMBER1", "MATCHGATE", 2,
+                             order_fields("piped", "ACME", '1', "3", "99"));
+  bytes += FixClient::encode("1", "MEMBER1", "MATCHGATE", 3, {{112, "piped-t"}});
+  c.send_raw(bytes);  // one write: the gateway sees them together
+  c.set_next_seq(4);
+  auto logon = c.receive(5s);
+  ASSERT_TRUE(logon.has_value());
+  EXPECT_EQ(logon->type, "A");
+  // The Heartbeat comes from the network thread at once, the report only
+  // after the shard: either order.
+  bool got_er = false;
+  bool got_hb = false;
+  for (int i = 0; i < 2; ++i) {
+    auto m = c.receive(5s);
+    ASSERT_TRUE(m.has_value());
+    if (m->type == "8") {
+      got_er = true;
+      EXPECT_EQ(m->get(11), "piped");
+      EXPECT_EQ(m->get(150), "0");
+    } else {
+      got_hb = true;
+      EXPECT_EQ(m->type, "0");
+      EXPECT_EQ(m->get(112), "piped-t");
+    }
+  }
+  EXPECT_TRUE(got_er && got_hb);
+  EXPECT_TRUE(alive(c));
 }
 
 TEST_F(SessionTest, LogoutFromTheClientIsAnsweredAndTheConnectionCloses) {
