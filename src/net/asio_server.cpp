@@ -3,7 +3,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/eventfd.h>
+
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
 #include <optional>
@@ -28,7 +31,7 @@ class AsioServer final : public ServerCore<AsioConn> {
 
  public:
   AsioServer(const ServerOptions& options, ConnectionHandler& handler)
-      : ServerCore(options, handler), io_(1), acceptor_(io_), pending_(io_) {
+      : ServerCore(options, handler), io_(1), acceptor_(io_), pending_(io_), wake_desc_(io_) {
     conns_.resize(opt_.max_connections);
     for (auto& c : conns_) c.sock.emplace(io_);
     attach_buffers();
@@ -44,6 +47,15 @@ class AsioServer final : public ServerCore<AsioConn> {
       throw boost::system::system_error(ec, "asio acceptor");
     }
     start_accept();
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+    wake_desc_.assign(wake_fd_);
+    arm_wake();
+  }
+
+  void wake() noexcept override {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
   }
 
   ~AsioServer() override {
@@ -51,6 +63,7 @@ class AsioServer final : public ServerCore<AsioConn> {
     // handlers are destroyed with it, uninvoked.
     error_code ec;
     acceptor_.close(ec);
+    wake_desc_.close(ec);
     conns_.clear();
   }
 
@@ -103,6 +116,14 @@ class AsioServer final : public ServerCore<AsioConn> {
   void backend_release(std::uint32_t) override {}
 
  private:
+  // A read of the eventfd that wake() writes; completing ends run_one_for().
+  void arm_wake() {
+    wake_desc_.async_read_some(asio::buffer(&wake_value_, sizeof wake_value_),
+                               [this](const error_code& ec, std::size_t) {
+                                 if (ec != asio::error::operation_aborted) arm_wake();
+                               });
+  }
+
   void start_accept() {
     accept_pending_ = true;
     acceptor_.async_accept(pending_, [this](const error_code& ec) { on_accept(ec); });
@@ -229,6 +250,9 @@ class AsioServer final : public ServerCore<AsioConn> {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   tcp::socket pending_;
+  asio::posix::stream_descriptor wake_desc_;
+  int wake_fd_ = -1;  // owned by wake_desc_
+  std::uint64_t wake_value_ = 0;
   std::uint16_t port_ = 0;
   bool accept_pending_ = false;
   bool accept_rearm_ = false;

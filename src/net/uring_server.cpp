@@ -1,6 +1,7 @@
 // io_uring backend: one ring, multishot accept, multishot recv into a
 // provided buffer ring, at most one send per connection in flight.
 #include <liburing.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,7 +22,7 @@ constexpr std::uint16_t kBufGroup = 0;
 constexpr std::uint32_t kListenSlot = 0xFFFFFFFFu;
 constexpr unsigned kCqeBatch = 256;
 
-enum Op : std::uint64_t { kAccept = 1, kRecv = 2, kSend = 3, kCancel = 4 };
+enum Op : std::uint64_t { kAccept = 1, kRecv = 2, kSend = 3, kCancel = 4, kWake = 5 };
 
 std::uint64_t user_data(Op op, std::uint32_t slot) { return (std::uint64_t{op} << 56) | slot; }
 
@@ -60,6 +61,9 @@ class UringServer final : public ServerCore<UringConn> {
     listen_fd_ = open_listen_socket(opt_);
     port_ = local_port(listen_fd_);
     arm_accept();
+    wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+    arm_wake();
   }
 
   ~UringServer() override {
@@ -70,6 +74,12 @@ class UringServer final : public ServerCore<UringConn> {
       if (c.fd >= 0) ::close(c.fd);
     }
     if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
+  }
+
+  void wake() noexcept override {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
   }
 
   int do_work() override {
@@ -237,6 +247,14 @@ class UringServer final : public ServerCore<UringConn> {
     accept_armed_ = true;
   }
 
+  // A read of the eventfd that wake() writes: its completion ends a wait in
+  // poll(). Re-armed after every completion.
+  void arm_wake() {
+    io_uring_sqe* sqe = get_sqe();
+    io_uring_prep_read(sqe, wake_fd_, &wake_value_, sizeof wake_value_, 0);
+    io_uring_sqe_set_data64(sqe, user_data(kWake, 0));
+  }
+
   void arm_recv(std::uint32_t slot) {
     UringConn& c = conns_[slot];
     io_uring_sqe* sqe = get_sqe();
@@ -324,6 +342,9 @@ class UringServer final : public ServerCore<UringConn> {
       case kCancel:
         --conns_[slot].ops;
         try_release(slot);
+        break;
+      case kWake:
+        if (res != -ECANCELED) arm_wake();
         break;
     }
   }
@@ -540,6 +561,8 @@ class UringServer final : public ServerCore<UringConn> {
   bool enabled_ = false;
   unsigned ring_flags_ = 0;
   int listen_fd_ = -1;
+  int wake_fd_ = -1;
+  std::uint64_t wake_value_ = 0;  // the kernel reads the eventfd into it
   std::uint16_t port_ = 0;
   bool accept_armed_ = false;
 

@@ -125,6 +125,10 @@ class TcpServer {
   // do_work(), and when it found nothing to do, wait at most max_idle_wait
   // for I/O and then do_work() again.
   virtual int poll(std::chrono::microseconds max_idle_wait) = 0;
+  // The one call any thread may make: ends a poll() that is waiting (or
+  // makes the next one return at once). Lets another thread that left work
+  // for this one, e.g. in a ring, wake it without it having to spin.
+  virtual void wake() noexcept = 0;
 
   // Copies data into the connection's output buffer; it is sent by the next
   // do_work(). False when the id is stale/closed, or when the data would
