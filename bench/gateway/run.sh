@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gateway benchmark, one run on loopback, everything measured side by side:
 #   - the TCP ping-pong floor (tcp_pingpong, 64 and 200 bytes),
-#   - matchgated (io_uring and asio back ends, idle spin and backoff),
+#   - matchgated (io_uring and asio back ends, idle spin and wait),
 #   - the QuickFIX baseline acceptor,
 # each driven by matchgate-load: round trip (1 session, 1 order in flight)
 # and throughput (SESSIONS sessions, INFLIGHT orders in flight each).
@@ -12,7 +12,7 @@
 #   bench/gateway/run.sh [BIN_DIR]        (default: build/bin)
 #
 # Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
-# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin backoff"),
+# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"),
 # KEEP=1 keeps the work directory (configs, logs, JSON results).
 set -euo pipefail
 
@@ -25,7 +25,7 @@ WARMUP=${WARMUP:-1}
 SESSIONS=${SESSIONS:-8}
 INFLIGHT=${INFLIGHT:-32}
 BACKENDS=${BACKENDS:-"io_uring asio"}
-IDLES=${IDLES:-"spin backoff"}
+IDLES=${IDLES:-"spin wait"}
 
 for p in matchgated matchgate-admin matchgate-load tcp_pingpong quickfix_baseline_acceptor; do
   [[ -x $bin/$p ]] || { echo "run.sh: $bin/$p missing; build it first" >&2; exit 2; }

@@ -469,8 +469,8 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
 void Loader::load_engine(const toml::table* t, EngineConfig& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "engine", {"shards", "cpus", "max_orders", "idle", "ring_capacity"});
-  if (auto idle = table.choice("idle", false, {"backoff", "spin"})) {
-    out.idle = *idle == 0 ? "backoff" : "spin";
+  if (auto idle = table.choice("idle", false, {"wait", "spin"})) {
+    out.idle = *idle == 0 ? "wait" : "spin";
   }
   if (auto ring = table.integer("ring_capacity", false)) {
     if (*ring < 64 || *ring > (std::int64_t{1} << 24)) {

@@ -6,16 +6,26 @@
 
 #include "matchgate/util/agent_runner.hpp"
 #include "matchgate/util/cpu_affinity.hpp"
-#include "matchgate/util/idle_strategy.hpp"
+#include "matchgate/util/parking_idle.hpp"
 #include "matchgate/util/numa_memory_resource.hpp"
 
 namespace matchgate::gateway {
 
 namespace {
 
-util::AnyIdle make_idle(const std::string& name) {
-  if (auto idle = util::AnyIdle::from_name(name)) return *idle;
-  throw std::invalid_argument("unknown idle strategy \"" + name + "\"");
+// "spin" never parks; "wait" spins briefly, then parks the agent until it is
+// rung or its I/O is ready. A shard has no timers, so it may park longer.
+template <class A>
+util::ParkingIdle make_idle(const std::string& mode, A& agent, std::chrono::microseconds max_park) {
+  if (mode != "spin" && mode != "wait") {
+    throw std::invalid_argument("unknown idle mode \"" + mode + "\"");
+  }
+  util::ParkingIdle::Config config;
+  config.never_park = mode == "spin";
+  config.max_park = max_park;
+  return util::ParkingIdle(
+      [](void* a, std::chrono::microseconds timeout) { static_cast<A*>(a)->park(timeout); },
+      &agent, config);
 }
 
 util::AgentRunnerOptions runner_options(int cpu, const std::string& name) {
@@ -40,8 +50,8 @@ struct Gateway::Impl {
   std::vector<std::unique_ptr<ReplyRing>> replies;
   std::vector<std::unique_ptr<ShardAgent>> shards;
   std::unique_ptr<NetworkAgent> network;
-  std::vector<std::unique_ptr<util::AgentRunner<ShardAgent, util::AnyIdle>>> shard_runners;
-  std::unique_ptr<util::AgentRunner<NetworkAgent, util::AnyIdle>> network_runner;
+  std::vector<std::unique_ptr<util::AgentRunner<ShardAgent, util::ParkingIdle>>> shard_runners;
+  std::unique_ptr<util::AgentRunner<NetworkAgent, util::ParkingIdle>> network_runner;
 };
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
@@ -70,6 +80,12 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
         g.options.network.max_records));
   }
   g.network = std::make_unique<NetworkAgent>(0, g.options.network, to_shards, from_shards);
+  std::vector<util::Doorbell*> shard_bells;
+  for (auto& shard : g.shards) {
+    shard->set_reply_doorbells({&g.network->doorbell()});
+    shard_bells.push_back(&shard->doorbell());
+  }
+  g.network->set_shard_doorbells(std::move(shard_bells));
   if (!g.network->fallback_reason().empty()) {
     spdlog::warn("io_uring unavailable, using the asio backend: {}", g.network->fallback_reason());
   }
@@ -80,8 +96,8 @@ Gateway::~Gateway() { stop(std::chrono::milliseconds(0)); }
 void Gateway::start() {
   Impl& g = *impl_;
   for (std::size_t i = 0; i < g.shards.size(); ++i) {
-    auto runner = std::make_unique<util::AgentRunner<ShardAgent, util::AnyIdle>>(
-        *g.shards[i], make_idle(g.options.idle),
+    auto runner = std::make_unique<util::AgentRunner<ShardAgent, util::ParkingIdle>>(
+        *g.shards[i], make_idle(g.options.idle, *g.shards[i], std::chrono::milliseconds(10)),
         runner_options(g.options.shards[i].cpu, g.shards[i]->name()));
     runner->start();
     if (!runner->pin_error().empty()) {
@@ -90,8 +106,9 @@ void Gateway::start() {
     }
     g.shard_runners.push_back(std::move(runner));
   }
-  g.network_runner = std::make_unique<util::AgentRunner<NetworkAgent, util::AnyIdle>>(
-      *g.network, make_idle(g.options.idle), runner_options(g.options.network_cpu, "net-0"));
+  g.network_runner = std::make_unique<util::AgentRunner<NetworkAgent, util::ParkingIdle>>(
+      *g.network, make_idle(g.options.idle, *g.network, std::chrono::milliseconds(1)),
+      runner_options(g.options.network_cpu, "net-0"));
   g.network_runner->start();
 }
 

@@ -66,7 +66,8 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
       out_buffer_(std::max(kOutBufferBytes,
                            options_.server.max_message_bytes + kAnswerOverheadBytes)),
       resend_buffer_(out_buffer_.size() + kPossDupExtraBytes),
-      writer_(std::span<char>(out_buffer_)) {
+      writer_(std::span<char>(out_buffer_)),
+      bell_([](void* self) noexcept { static_cast<NetworkAgent*>(self)->server_->wake(); }, this) {
   for (MemberSession& s : sessions_) s.store = SessionStore(options_.resend_buffer_bytes);
   order_entry_ = std::make_unique<OrderEntry>(index_, options_, std::move(to_shards), *this);
   connections_.resize(options_.server.max_connections + 16);
@@ -91,7 +92,18 @@ int NetworkAgent::do_work() {
     next_timer_check_ns_ = now_ns_ + kTimerPeriodNs;
     check_timers();
   }
+  order_entry_->ring_shards();
   return work;
+}
+
+void NetworkAgent::park(std::chrono::microseconds timeout) {
+  bell_.arm();
+  bool idle = !order_entry_->has_pending();
+  for (const ReplyRing* ring : from_shards_) idle = idle && ring->empty_approx();
+  // poll() handles whatever I/O it finds, which may hand requests to shards.
+  if (idle) server_->poll(timeout);
+  bell_.disarm();
+  order_entry_->ring_shards();
 }
 
 NetworkAgent::Connection* NetworkAgent::connection(net::ConnectionId id) {

@@ -79,6 +79,7 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
     symbols_.emplace_back(options_.instruments[i].symbol, i);
   }
   std::sort(symbols_.begin(), symbols_.end());
+  pushed_.assign(to_shards_.size(), false);
   pending_mass_cancels_.reserve(options_.members.size());
 }
 
@@ -97,7 +98,16 @@ bool OrderEntry::has_room() const noexcept {
 bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r) {
   // has_room() was checked before the message was taken, and this thread is
   // the ring's only producer, so this cannot fail.
+  pushed_[shard] = true;
   return to_shards_[shard]->try_push(r);
+}
+
+void OrderEntry::ring_shards() noexcept {
+  for (std::size_t i = 0; i < pushed_.size(); ++i) {
+    if (!pushed_[i]) continue;
+    pushed_[i] = false;
+    if (i < shard_bells_.size() && shard_bells_[i] != nullptr) shard_bells_[i]->ring();
+  }
 }
 
 std::uint32_t OrderEntry::find_instrument(std::string_view symbol) const noexcept {

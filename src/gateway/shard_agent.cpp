@@ -18,6 +18,7 @@ ShardAgent::ShardAgent(std::uint32_t index, std::vector<engine::InstrumentSpec> 
       outbound_(std::move(outbound)) {
   std::pmr::memory_resource* memory =
       options.memory != nullptr ? options.memory : std::pmr::get_default_resource();
+  replied_.assign(outbound_.size(), false);
   order_of_record_.reserve(inbound_.size());
   for (std::size_t i = 0; i < inbound_.size(); ++i) {
     order_of_record_.emplace_back(records_per_net_thread, engine::kNoOrder, memory);
@@ -26,12 +27,27 @@ ShardAgent::ShardAgent(std::uint32_t index, std::vector<engine::InstrumentSpec> 
 
 int ShardAgent::do_work() {
   int work = flush_spill();
-  if (!spill_.empty()) return work;
-  for (RequestRing* ring : inbound_) {
-    work += static_cast<int>(ring->drain([this](const ShardRequest& r) { process(r); }, kBatch));
-    if (!spill_.empty()) break;
+  if (spill_.empty()) {
+    for (RequestRing* ring : inbound_) {
+      work += static_cast<int>(ring->drain([this](const ShardRequest& r) { process(r); }, kBatch));
+      if (!spill_.empty()) break;
+    }
+  }
+  // One ring of each network thread's doorbell per cycle, not per reply.
+  for (std::size_t i = 0; i < replied_.size(); ++i) {
+    if (!replied_[i]) continue;
+    replied_[i] = false;
+    if (i < reply_bells_.size() && reply_bells_[i] != nullptr) reply_bells_[i]->ring();
   }
   return work;
+}
+
+void ShardAgent::park(std::chrono::microseconds timeout) noexcept {
+  const std::uint32_t armed = bell_.arm();
+  bool idle = spill_.empty();
+  for (const RequestRing* ring : inbound_) idle = idle && ring->empty_approx();
+  if (idle) bell_.wait(armed, timeout);
+  bell_.disarm();
 }
 
 engine::OrderId ShardAgent::order_of(RecordRef ref) const noexcept {
@@ -90,6 +106,7 @@ void ShardAgent::on_event(const engine::Event& e) {
 
 void ShardAgent::deliver(std::uint32_t net_thread, const ShardReply& reply) {
   if (net_thread >= outbound_.size()) return;  // not a record of any network thread
+  replied_[net_thread] = true;
   if (spill_.empty() && outbound_[net_thread]->try_push(reply)) return;
   spill_.emplace_back(net_thread, reply);
 }
@@ -99,6 +116,7 @@ int ShardAgent::flush_spill() {
   while (!spill_.empty()) {
     auto& [net, reply] = spill_.front();
     if (!outbound_[net]->try_push(reply)) break;
+    replied_[net] = true;
     spill_.pop_front();
     ++work;
   }

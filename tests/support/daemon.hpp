@@ -29,7 +29,7 @@ struct DaemonOptions {
   std::string instruments;
   int shards = 2;
   std::string backend = "auto";
-  std::string idle = "backoff";
+  std::string idle = "wait";
   std::string gateway_extra;  // more lines for [gateway]
   std::string engine_extra;   // more lines for [engine]
   std::string log_level = "info";

@@ -70,7 +70,7 @@ struct EngineConfig {
   std::size_t shards = 1;
   std::vector<int> cpus;               // empty = no pinning; else cpus[shard]
   std::size_t max_orders = 1'048'576;  // per shard
-  std::string idle = "backoff";        // "spin" | "backoff"
+  std::string idle = "wait";           // "spin" | "wait"
   std::size_t ring_capacity = 65536;   // messages per SPSC ring (rounded up to a power of two)
 };
 

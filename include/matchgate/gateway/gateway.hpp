@@ -25,7 +25,7 @@ struct GatewayOptions {
   std::vector<engine::MemberSpec> members;
   std::uint32_t max_orders_per_shard = 1U << 20;
   std::size_t ring_capacity = 65536;
-  std::string idle = "backoff";  // "spin" | "backoff"
+  std::string idle = "wait";  // "spin" | "wait"
 };
 
 class Gateway {

@@ -17,6 +17,7 @@
 #include "matchgate/gateway/session_store.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
 #include "matchgate/net/tcp_server.hpp"
+#include "matchgate/util/doorbell.hpp"
 
 namespace matchgate::gateway {
 
@@ -39,6 +40,14 @@ class NetworkAgent final : public net::ConnectionHandler {
 
   int do_work();
   const char* name() const noexcept { return name_.c_str(); }
+
+  // Idle "wait": block in the kernel until socket activity, a shard ringing
+  // doorbell() after pushing replies, or `timeout`.
+  void park(std::chrono::microseconds timeout);
+  util::Doorbell& doorbell() noexcept { return bell_; }
+  void set_shard_doorbells(std::vector<util::Doorbell*> bells) {
+    order_entry_->set_shard_doorbells(std::move(bells));
+  }
   std::uint16_t port() const { return server_->port(); }
   net::Backend backend() const { return server_->backend(); }
   const std::string& fallback_reason() const noexcept { return fallback_reason_; }
@@ -139,6 +148,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::vector<char> out_buffer_;
   std::vector<char> resend_buffer_;
   fix::MessageWriter writer_;
+  util::Doorbell bell_;  // rung by shards; wakes poll() through server_->wake()
   bool writing_admin_ = false;
   std::int64_t now_ns_ = 0;
   std::int64_t wall_ns_ = 0;

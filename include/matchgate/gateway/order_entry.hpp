@@ -13,6 +13,7 @@
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_records.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/util/doorbell.hpp"
 
 namespace matchgate::gateway {
 
@@ -42,6 +43,10 @@ class OrderEntry {
   // from poll_pending() while a ring is full.
   void mass_cancel(engine::MemberId member);
   int poll_pending();
+  // Wakes the shards that were given requests since the last call.
+  void ring_shards() noexcept;
+  void set_shard_doorbells(std::vector<util::Doorbell*> bells) { shard_bells_ = std::move(bells); }
+  bool has_pending() const noexcept { return !pending_mass_cancels_.empty(); }
 
   const OrderRecordTable& records() const noexcept { return records_; }
   const OrderEntryCounters& counters() const noexcept { return counters_; }
@@ -75,6 +80,8 @@ class OrderEntry {
   std::uint32_t net_index_;
   const NetworkOptions& options_;
   std::vector<RequestRing*> to_shards_;
+  std::vector<util::Doorbell*> shard_bells_;
+  std::vector<bool> pushed_;  // per shard, since the last ring_shards()
   NetworkAgent& out_;
   OrderRecordTable records_;
   std::vector<std::pair<std::string, std::uint32_t>> symbols_;  // sorted, -> instrument

@@ -2,6 +2,7 @@
 // One engine shard: a pinned thread that owns its instruments' books and talks
 // to the network threads only through SPSC rings (one per pair and direction).
 #include <cstdint>
+#include <chrono>
 #include <deque>
 #include <memory_resource>
 #include <span>
@@ -10,6 +11,7 @@
 
 #include "matchgate/engine/engine.hpp"
 #include "matchgate/gateway/shard_messages.hpp"
+#include "matchgate/util/doorbell.hpp"
 #include "matchgate/util/spsc_ring.hpp"
 
 namespace matchgate::gateway {
@@ -28,6 +30,13 @@ class ShardAgent {
 
   int do_work();
   const char* name() const noexcept { return name_.c_str(); }
+
+  // Idle "wait": sleep until a network thread rings doorbell() after
+  // pushing requests, or `timeout` passes.
+  void park(std::chrono::microseconds timeout) noexcept;
+  util::Doorbell& doorbell() noexcept { return bell_; }
+  // Rung after replies were pushed to network thread i.
+  void set_reply_doorbells(std::vector<util::Doorbell*> bells) { reply_bells_ = std::move(bells); }
 
   const engine::Engine& engine() const noexcept { return engine_; }
   std::uint64_t requests_processed() const noexcept { return processed_; }
@@ -55,6 +64,9 @@ class ShardAgent {
   // Replies a full ring could not take, in order. Allocates only under
   // backpressure; while non-empty no new request is taken.
   std::deque<std::pair<std::uint32_t, ShardReply>> spill_;
+  util::Doorbell bell_;
+  std::vector<util::Doorbell*> reply_bells_;
+  std::vector<bool> replied_;  // per network thread, this duty cycle
   RecordRef current_request_ = kNoRecord;
   std::uint64_t processed_ = 0;
 };

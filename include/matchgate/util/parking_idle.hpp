@@ -1,0 +1,62 @@
+#pragma once
+// Idle strategy "wait": spin for a short while after the last work (cheap
+// to leave when work comes back quickly), then park through the agent's own
+// park(timeout), which blocks until another thread rings the agent's
+// Doorbell, its I/O becomes ready, or the timeout passes. Mode "spin" never
+// parks. Either way one strategy type, so runners need not be templated on
+// the configuration.
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <string_view>
+
+#include "matchgate/util/cache_line.hpp"
+
+namespace matchgate::util {
+
+class ParkingIdle {
+ public:
+  using ParkFn = void (*)(void* agent, std::chrono::microseconds timeout);
+  struct Config {
+    bool never_park = false;                      // "spin"
+    std::chrono::nanoseconds spin{50'000};        // spinning before the first park
+    std::chrono::microseconds max_park{1'000};    // one park; bounds how stale timers get
+  };
+
+  ParkingIdle(ParkFn park, void* agent, Config config) noexcept
+      : park_(park), agent_(agent), config_(config) {}
+
+  void idle(int work_count) noexcept {
+    if (work_count > 0) {
+      idle_since_ns_ = 0;
+      return;
+    }
+    if (config_.never_park) {
+      cpu_relax();
+      return;
+    }
+    const std::int64_t now = now_ns();
+    if (idle_since_ns_ == 0) idle_since_ns_ = now;
+    if (now - idle_since_ns_ < config_.spin.count()) {
+      cpu_relax();
+      return;
+    }
+    park_(agent_, config_.max_park);
+  }
+  void reset() noexcept { idle_since_ns_ = 0; }
+  std::string_view name() const noexcept { return config_.never_park ? "spin" : "wait"; }
+
+ private:
+  static std::int64_t now_ns() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  }
+
+  ParkFn park_;
+  void* agent_;
+  Config config_;
+  std::int64_t idle_since_ns_ = 0;
+};
+
+}  // namespace matchgate::util
