@@ -21,6 +21,7 @@ constexpr std::size_t kAnswerOverheadBytes = 1024;
 constexpr std::size_t kPossDupExtraBytes = 256;
 constexpr std::int64_t kTimerPeriodNs = 10'000'000;  // session timers every 10 ms
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+constexpr std::int64_t kCounterLogPeriodNs = 60 * kNsPerSecond;
 
 std::int64_t clock_ns(clockid_t clock) noexcept {
   timespec ts{};
@@ -74,9 +75,24 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
   server_ = net::make_tcp_server(options_.backend, options_.server, *this, &fallback_reason_);
   now_ns_ = clock_ns(CLOCK_MONOTONIC);
   wall_ns_ = clock_ns(CLOCK_REALTIME);
+  next_counter_log_ns_ = now_ns_ + kCounterLogPeriodNs;
 }
 
-NetworkAgent::~NetworkAgent() = default;
+NetworkAgent::~NetworkAgent() { log_counters(); }
+
+// Rejects, garbled input and the like are counted on the message path and
+// reported here once a minute: never a log line per message.
+void NetworkAgent::log_counters() {
+  const OrderEntryCounters& o = order_entry_->counters();
+  spdlog::info(
+      "{}: {} msgs in, {} out; {} logons ({} refused); {} garbled; {} session rejects; "
+      "{} resend requests sent; orders: {} new, {} cancel, {} replace, {} status, "
+      "{} rejected at the gateway, {} execution reports",
+      name_, counters_.messages_in, counters_.messages_out, counters_.logons,
+      counters_.logon_failures, counters_.garbled, counters_.session_rejects,
+      counters_.resend_requests_sent, o.new_orders, o.cancels, o.replaces, o.status_requests,
+      o.rejected_at_gateway, o.execution_reports);
+}
 
 int NetworkAgent::do_work() {
   now_ns_ = clock_ns(CLOCK_MONOTONIC);
@@ -91,6 +107,10 @@ int NetworkAgent::do_work() {
   if (now_ns_ >= next_timer_check_ns_) {
     next_timer_check_ns_ = now_ns_ + kTimerPeriodNs;
     check_timers();
+    if (now_ns_ >= next_counter_log_ns_) {
+      next_counter_log_ns_ = now_ns_ + kCounterLogPeriodNs;
+      log_counters();
+    }
   }
   order_entry_->ring_shards();
   return work;

@@ -128,6 +128,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   void refuse(Connection& c, std::string_view target_comp_id, std::string_view text);
   void close(Connection& c);
   void check_timers();
+  void log_counters();
   void collect_logons();
   void resume_paused();
   std::int64_t now_ns() const noexcept { return now_ns_; }
@@ -153,6 +154,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::int64_t now_ns_ = 0;
   std::int64_t wall_ns_ = 0;
   std::int64_t next_timer_check_ns_ = 0;
+  std::int64_t next_counter_log_ns_ = 0;
   std::atomic<bool> logout_all_requested_{false};
   bool logging_out_all_ = false;
   std::atomic<std::size_t> open_connections_{0};
