@@ -191,6 +191,20 @@ TEST_F(OrdersTest, ReplaceDownAtTheSamePriceKeepsPriority) {
   expect_fields(st, {{150, "I"}, {11, "p-a2"}, {39, "2"}});
 }
 
+TEST_F(OrdersTest, AReplacedOrderCanBeCanceledByEitherClOrdId) {
+  new_order(*m1_, "rc-a", "ACME", '1', "10", "99");
+  const FixMessage a = er1();
+  m1_->send("G", {{11, "rc-b"}, {41, "rc-a"}, {38, "8"}, {40, "2"}, {44, "99"}, {60, utc_now()}});
+  expect_fields(er1(), {{150, "5"}, {11, "rc-b"}, {41, "rc-a"}});
+  // OrigClOrdID names the first ClOrdID: the gateway follows the chain.
+  m1_->send("F", {{11, "rc-c"}, {41, "rc-a"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
+  const FixMessage c = er1();
+  expect_fields(c, {{150, "4"}, {39, "4"}, {11, "rc-c"}, {41, "rc-b"}, {37, a.get(37)},
+                    {38, "8"}});
+  m1_->send("F", {{11, "rc-d"}, {41, "rc-b"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
+  expect_fields(next_of(*m1_, "9"), {{102, "0"}, {39, "4"}, {41, "rc-b"}});
+}
+
 TEST_F(OrdersTest, ReplaceWithANewPriceLosesPriority) {
   new_order(*m1_, "q-a", "ACME", '1', "10", "100");
   er1();

@@ -506,6 +506,32 @@ TEST_F(SessionTest, MessagesSentRightBehindTheLogonAreProcessedAfterIt) {
   EXPECT_TRUE(alive(c));
 }
 
+TEST_F(SessionTest, LogonWithHeartBtIntOutOfRangeIsRefused) {
+  for (const std::string hb : {"-1", "3601", "x"}) {
+    FixClient c(daemon_->port(), "MEMBER1");
+    c.send("A", {{98, "0"}, {108, hb}, {141, "Y"}, {554, "secret-1"}});
+    auto lo = c.receive(5s);
+    ASSERT_TRUE(lo.has_value());
+    EXPECT_EQ(lo->type, "5");
+    EXPECT_EQ(lo->get(58), "HeartBtInt(108) missing or out of range") << hb;
+    EXPECT_TRUE(c.peer_closed());
+  }
+}
+
+TEST_F(SessionTest, InvalidMsgSeqNumOnALoggedOnSessionIsALogout) {
+  auto c = logged_on(*daemon_, "MEMBER1");
+  std::string body = "35=1\x01" "49=MEMBER1\x01" "56=MATCHGATE\x01" "34=abc\x01" "112=q\x01";
+  std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01" + body;
+  unsigned sum = 0;
+  for (unsigned char ch : m) sum += ch;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%03u", sum % 256);
+  c->send_raw(m + "10=" + buf + "\x01");
+  auto lo = c->receive_type("5", 5s);
+  ASSERT_TRUE(lo.has_value());
+  EXPECT_EQ(lo->get(58), "MsgSeqNum(34) missing or invalid");
+}
+
 TEST_F(SessionTest, LogoutFromTheClientIsAnsweredAndTheConnectionCloses) {
   auto c = logged_on(*daemon_, "MEMBER1");
   c->send("5", {{58, "bye"}});
