@@ -318,7 +318,8 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
       return;
     }
   }
-  const std::uint32_t target = latest(records_.find(ctx.member, orig_id));
+  const std::uint32_t named = records_.find(ctx.member, orig_id);
+  const std::uint32_t target = latest(named);
   const OrderRecord* order = target != kNoSlot ? &records_[target] : nullptr;
   if (records_.find(ctx.member, cl_ord_id) != kNoSlot) {
     cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlDuplicateClOrdId,
@@ -360,6 +361,7 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
   OrderRecord& r = records_[slot];
   const OrderRecord& o = records_[target];
   r.orig = target;
+  r.orig_named = named;
   r.instrument = o.instrument;
   r.side = o.side;
   r.type = o.type;
@@ -401,6 +403,7 @@ void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
     w.add_int(fix::tag::LeavesQty, 0)
         .add_int(fix::tag::CumQty, 0)
         .add_int(fix::tag::AvgPx, 0)
+        .add_timestamp(fix::tag::TransactTime, out_.wall_ns())
         .add_string(fix::tag::Text, "unknown order");
     out_.send_message(ctx.member);
     return;
@@ -564,8 +567,11 @@ void OrderEntry::on_reply(const ShardReply& reply) {
                ord_rej_reason(e.reject_reason), engine::to_string(e.reject_reason));
       } else {
         const OrderRecord* order = r.orig != kNoSlot ? &records_[r.orig] : nullptr;
+        // Echo OrigClOrdID(41) as the request gave it, like the gateway's own
+        // rejects do, even when it named an earlier ClOrdID of the order.
+        const std::uint32_t named = r.orig_named != kNoSlot ? r.orig_named : r.orig;
         cancel_reject(r.member, r.cl_ord_id_view(),
-                      order != nullptr ? order->cl_ord_id_view() : std::string_view(), order,
+                      named != kNoSlot ? records_[named].cl_ord_id_view() : std::string_view(), order,
                       r.kind == RecordKind::ReplaceRequest, cxl_rej_reason(e.reject_reason),
                       engine::to_string(e.reject_reason));
         r.ord_status = '8';

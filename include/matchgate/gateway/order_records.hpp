@@ -29,7 +29,8 @@ struct OrderRecord {
   engine::MemberId member = 0;
   std::uint32_t instrument = 0;  // the gateway's (config) numbering
   std::uint32_t account = 0;     // index into the member's accounts
-  std::uint32_t orig = kNoSlot;  // requests: the record they refer to
+  std::uint32_t orig = kNoSlot;  // requests: the record they refer to (latest of its chain)
+  std::uint32_t orig_named = kNoSlot;  // requests: the record OrigClOrdID(41) named
   std::uint32_t superseded_by = kNoSlot;  // an order record replaced by a newer one
   engine::OrderId order_id = engine::kNoOrder;
   engine::Price price = 0;
