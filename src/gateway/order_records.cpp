@@ -10,7 +10,7 @@ OrderRecordTable::OrderRecordTable(std::uint32_t capacity)
   free_.reserve(capacity);
   for (std::uint32_t i = capacity; i > 0; --i) free_.push_back(i - 1);
   const std::size_t size = std::bit_ceil(std::max<std::size_t>(16, std::size_t{capacity} * 2));
-  index_.assign(size, kNoSlot);
+  index_.assign(size, kEmpty);
   mask_ = size - 1;
 }
 
@@ -55,9 +55,12 @@ std::uint32_t OrderRecordTable::create(engine::MemberId member, std::string_view
 std::uint32_t OrderRecordTable::find(engine::MemberId member,
                                      std::string_view cl_ord_id) const noexcept {
   const std::uint64_t h = key_hash(member, cl_ord_id);
+  const std::uint64_t tag = h & 0xffffffff00000000ULL;
   for (std::size_t i = home(h);; i = (i + 1) & mask_) {
-    const std::uint32_t slot = index_[i];
-    if (slot == kNoSlot) return kNoSlot;
+    const std::uint64_t e = index_[i];
+    if (e == kEmpty) return kNoSlot;
+    if ((e & 0xffffffff00000000ULL) != tag) continue;
+    const std::uint32_t slot = slot_of_entry(e);
     const OrderRecord& r = records_[slot];
     if (hashes_[slot] == h && r.member == member && r.cl_ord_id_view() == cl_ord_id) return slot;
   }
@@ -73,26 +76,26 @@ void OrderRecordTable::finish(std::uint32_t slot) {
 
 void OrderRecordTable::index_insert(std::uint32_t slot) {
   std::size_t i = home(hashes_[slot]);
-  while (index_[i] != kNoSlot) i = (i + 1) & mask_;
-  index_[i] = slot;
+  while (index_[i] != kEmpty) i = (i + 1) & mask_;
+  index_[i] = entry(hashes_[slot], slot);
 }
 
 void OrderRecordTable::index_erase(std::uint32_t slot) {
   std::size_t i = home(hashes_[slot]);
-  while (index_[i] != slot) {
-    if (index_[i] == kNoSlot) return;
+  while (index_[i] == kEmpty || slot_of_entry(index_[i]) != slot) {
+    if (index_[i] == kEmpty) return;
     i = (i + 1) & mask_;
   }
   // Backward-shift deletion keeps probe runs intact without tombstones.
   std::size_t hole = i;
-  for (std::size_t j = (hole + 1) & mask_; index_[j] != kNoSlot; j = (j + 1) & mask_) {
-    const std::size_t h = home(hashes_[index_[j]]);
+  for (std::size_t j = (hole + 1) & mask_; index_[j] != kEmpty; j = (j + 1) & mask_) {
+    const std::size_t h = home(hashes_[slot_of_entry(index_[j])]);
     if (((j - h) & mask_) >= ((j - hole) & mask_)) {
       index_[hole] = index_[j];
       hole = j;
     }
   }
-  index_[hole] = kNoSlot;
+  index_[hole] = kEmpty;
 }
 
 }  // namespace matchgate::gateway

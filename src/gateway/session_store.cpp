@@ -6,6 +6,12 @@ SessionStore::SessionStore(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
 void SessionStore::append(std::uint64_t seq, std::string_view message, bool admin) {
   if (seq != last_seq() + 1) reset(seq);
+  if (bytes_.capacity() == 0) {
+    // Reserved once, at the first message, so the store never reallocates
+    // and copies itself; the pages are only touched as messages arrive.
+    bytes_.reserve(max_bytes_ + (max_bytes_ >> 4));
+    entries_.reserve(max_bytes_ / 64);
+  }
   entries_.push_back(Entry{bytes_.size(), static_cast<std::uint32_t>(message.size()), admin});
   bytes_.insert(bytes_.end(), message.begin(), message.end());
   while (stored_bytes() > max_bytes_ && size() > 1) drop_oldest();

@@ -67,6 +67,11 @@ class OrderRecordTable {
   void index_insert(std::uint32_t slot);
   void index_erase(std::uint32_t slot);
   std::size_t home(std::uint64_t hash) const noexcept { return hash & mask_; }
+  static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  static std::uint64_t entry(std::uint64_t hash, std::uint32_t slot) noexcept {
+    return (hash & 0xffffffff00000000ULL) | slot;
+  }
+  static std::uint32_t slot_of_entry(std::uint64_t e) noexcept { return static_cast<std::uint32_t>(e); }
 
   std::vector<OrderRecord> records_;
   std::vector<std::uint64_t> hashes_;  // per slot, so erasing need not rehash the id
@@ -75,7 +80,9 @@ class OrderRecordTable {
   std::vector<std::uint32_t> finished_;
   std::size_t finished_head_ = 0;
   std::size_t finished_count_ = 0;
-  std::vector<std::uint32_t> index_;  // open addressing, kNoSlot = empty
+  // Open addressing; an entry is (32-bit hash tag << 32) | slot, so a probe
+  // that meets another key is rejected without touching its record.
+  std::vector<std::uint64_t> index_;
   std::size_t mask_ = 0;
   std::uint32_t in_use_ = 0;
 };
