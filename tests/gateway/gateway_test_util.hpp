@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,8 +33,10 @@ inline std::string password_of(const std::string& comp_id) {
 
 // Daemon options for these tests: the gateway's ClOrdID table is sized down
 // (the default, 2^20 records, costs most of the daemon's start-up time).
+// MATCHGATE_TEST_BACKEND=asio|io_uring runs every daemon on that backend.
 inline DaemonOptions small(DaemonOptions o = {}) {
   o.gateway_extra += "\nmax_tracked_orders = 4096\n";
+  if (const char* b = std::getenv("MATCHGATE_TEST_BACKEND")) o.backend = b;
   return o;
 }
 
