@@ -427,6 +427,11 @@ void NetworkAgent::handle_session_message(Connection& c, const fix::MessageView&
       dispatch(c, s, m, seq);
       return;
     }
+    // A ResendRequest is answered even across a gap (FIX session rules:
+    // process it first, then ask for the gap). Otherwise, when both sides
+    // have missed messages, each would wait for the other's resend. It is
+    // administrative, so the member gap-fills over it later.
+    if (type == fix::msg_type::ResendRequest) handle_resend_request(s, member, m, seq);
     // A gap: ask for what is missing once, and ignore this message; it comes
     // again in the resend.
     if (s.resend_until == 0) {
