@@ -205,6 +205,36 @@ TEST_F(OrdersTest, AReplacedOrderCanBeCanceledByEitherClOrdId) {
   expect_fields(next_of(*m1_, "9"), {{102, "0"}, {39, "4"}, {41, "rc-b"}});
 }
 
+TEST_F(OrdersTest, ReplaceOfAPartiallyFilledOrder) {
+  new_order(*m1_, "pf-a", "ACME", '1', "10", "100");
+  const FixMessage a = er1();
+  new_order(*m2_, "pf-s", "ACME", '2', "4", "100");
+  er2();
+  er2();
+  expect_fields(er1(), {{150, "F"}, {14, "4"}, {151, "6"}});
+  // Down to 6 in total: 2 left, the fills stay.
+  m1_->send("G", {{11, "pf-b"}, {41, "pf-a"}, {38, "6"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
+  const FixMessage r = er1();
+  expect_fields(r, {{150, "5"}, {39, "1"}, {37, a.get(37)}, {38, "6"}, {14, "4"}, {151, "2"},
+                    {11, "pf-b"}, {41, "pf-a"}});
+  EXPECT_DOUBLE_EQ(num(r.get(6)), 100);
+  // At or below what has filled: rejected, the order stays as it was.
+  m1_->send("G", {{11, "pf-c"}, {41, "pf-b"}, {38, "4"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
+  const FixMessage rej = next_of(*m1_, "9");
+  expect_fields(rej, {{434, "2"}, {102, "99"}, {39, "1"}, {11, "pf-c"}, {41, "pf-b"}});
+  EXPECT_FALSE(rej.get(58).empty());
+  // Outside the price band: rejected too.
+  m1_->send("G", {{11, "pf-d"}, {41, "pf-b"}, {38, "6"}, {40, "2"}, {44, "150"}, {60, utc_now()}});
+  expect_fields(next_of(*m1_, "9"), {{434, "2"}, {102, "99"}, {39, "1"}});
+  m1_->send("H", {{11, "pf-b"}, {55, "ACME"}, {54, "1"}});
+  expect_fields(er1(), {{150, "I"}, {39, "1"}, {38, "6"}, {14, "4"}, {151, "2"}});
+  // The rest fills at the same price.
+  new_order(*m2_, "pf-s2", "ACME", '2', "5", "100");
+  er2();
+  expect_fields(er2(), {{150, "F"}, {32, "2"}});
+  expect_fields(er1(), {{11, "pf-b"}, {150, "F"}, {39, "2"}, {14, "6"}, {151, "0"}});
+}
+
 TEST_F(OrdersTest, ReplaceWithANewPriceLosesPriority) {
   new_order(*m1_, "q-a", "ACME", '1', "10", "100");
   er1();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include "gateway/gateway_test_util.hpp"
 
@@ -530,6 +531,85 @@ TEST_F(SessionTest, InvalidMsgSeqNumOnALoggedOnSessionIsALogout) {
   auto lo = c->receive_type("5", 5s);
   ASSERT_TRUE(lo.has_value());
   EXPECT_EQ(lo->get(58), "MsgSeqNum(34) missing or invalid");
+}
+
+TEST_F(SessionTest, DaemonShutdownLogsSessionsOut) {
+  auto c = logged_on(*daemon_, "MEMBER1");
+  int status = -1;
+  std::thread stopper([&] { status = daemon_->stop(); });
+  auto lo = c->receive_type("5", 10s);
+  ASSERT_TRUE(lo.has_value());
+  EXPECT_EQ(lo->type, "5");
+  EXPECT_EQ(lo->get(58), "gateway shutting down");
+  c->send("5", {});
+  EXPECT_TRUE(c->peer_closed(10s));
+  stopper.join();
+  EXPECT_EQ(status, 0);
+}
+
+TEST_F(SessionTest, DaemonShutdownIsNotHeldUpByASessionThatIgnoresTheLogout) {
+  auto c = logged_on(*daemon_, "MEMBER1");
+  auto d = logged_on(*daemon_, "MEMBER2");
+  EXPECT_EQ(daemon_->stop(std::chrono::milliseconds(15'000)), 0);
+  EXPECT_TRUE(c->peer_closed(1s));
+  auto lo = d->receive_type("5", 1s);
+  ASSERT_TRUE(lo.has_value());
+  EXPECT_EQ(lo->get(58), "gateway shutting down");
+}
+
+TEST_F(SessionTest, ResendRequestAcrossAGapIsAnsweredWhenBothSidesMissedMessages) {
+  std::uint64_t in_next = 0;
+  std::uint64_t out_last = 0;
+  {
+    auto m1 = logged_on(*daemon_, "MEMBER1");
+    new_order(*m1, "both-1", "ACME", '2', "10", "101");
+    next_er(*m1);
+    m1->send("5", {});
+    auto lo = m1->receive_type("5", 5s);
+    ASSERT_TRUE(lo.has_value());
+    out_last = lo->seq();
+    in_next = m1->next_seq();
+    ASSERT_TRUE(m1->peer_closed());
+  }
+  auto m2 = logged_on(*daemon_, "MEMBER2");
+  new_order(*m2, "both-2", "ACME", '1', "10", "101");
+  next_er(*m2);
+  ASSERT_EQ(next_er(*m2).get(150), "F");  // MEMBER1's fill is out_last + 1, unsent
+
+  // MEMBER1 comes back having lost two of its own messages as well.
+  FixClient c(daemon_->port(), "MEMBER1");
+  c.set_next_seq(in_next + 2);
+  c.send("A", {{98, "0"}, {108, "30"}, {554, "secret-1"}});
+  auto logon = c.receive(5s);
+  ASSERT_TRUE(logon.has_value());
+  ASSERT_EQ(logon->type, "A");
+  EXPECT_EQ(logon->seq(), out_last + 2);
+  auto rr = c.receive(5s);
+  ASSERT_TRUE(rr.has_value());
+  ASSERT_EQ(rr->type, "2");
+  EXPECT_EQ(rr->get(7), std::to_string(in_next));
+  // Each side asks the other: the gateway's ResendRequest must not stop it
+  // from answering the member's, whose MsgSeqNum is itself beyond the gap
+  // (FIX: process the ResendRequest first, then ask for the gap).
+  c.send("2", {{7, std::to_string(out_last + 1)}, {16, "0"}});  // seq in_next + 3
+  bool got_fill = false;
+  for (int i = 0; i < 6 && !got_fill; ++i) {
+    auto m = c.receive(5s);
+    ASSERT_TRUE(m.has_value()) << "the member's ResendRequest was not answered";
+    if (m->type == "8") {
+      got_fill = true;
+      EXPECT_EQ(m->seq(), out_last + 1);
+      EXPECT_EQ(m->get(43), "Y");
+      EXPECT_EQ(m->get(11), "both-1");
+      EXPECT_EQ(m->get(150), "F");
+    }
+  }
+  EXPECT_TRUE(got_fill);
+  // The member fills its own gap (lost 2 messages, the Logon and the
+  // ResendRequest are administrative): the session goes on.
+  c.send("4", {{123, "Y"}, {36, std::to_string(in_next + 4)}}, in_next, true);
+  c.set_next_seq(in_next + 4);
+  EXPECT_TRUE(alive(c, "both-done"));
 }
 
 TEST_F(SessionTest, LogoutFromTheClientIsAnsweredAndTheConnectionCloses) {
