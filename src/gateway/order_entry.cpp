@@ -326,7 +326,11 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
                   "duplicate ClOrdID");
     return;
   }
-  if (order == nullptr || order->kind == RecordKind::CancelRequest) {
+  // A cancel request, or a replace request that is done without having
+  // become the order (rejected), never named an order. (Its record may be
+  // a recycled one whose slot the shard still maps to an older order.)
+  if (order == nullptr || order->kind == RecordKind::CancelRequest ||
+      (order->kind == RecordKind::ReplaceRequest && order->done)) {
     cancel_reject(ctx.member, cl_ord_id, orig_id, nullptr, replace, kCxlUnknownOrder,
                   "unknown order");
     return;
