@@ -444,5 +444,48 @@ TEST_F(OrdersTest, BothShardsTrade) {
   expect_fields(er2(), {{150, "8"}, {103, "13"}});
 }
 
+// The gateway remembers max_tracked_orders ClOrdIDs and recycles the oldest
+// finished ones. A recycled record must not carry what its previous use
+// referred to.
+TEST(OrdersRecyclingTest, CancelNamingARejectedReplaceIsUnknownEvenAfterRecycling) {
+  DaemonOptions o;
+  o.gateway_extra = "max_tracked_orders = 1024\n";
+  Daemon daemon(o);
+  auto c = logged_on(daemon, "MEMBER1");
+  new_order(*c, "X", "ACME", '1', "10", "99");  // record 0
+  const FixMessage x = next_er(*c);
+  ASSERT_EQ(x.get(150), "0");
+  c->send("G", {{11, "X2"}, {41, "X"}, {38, "9"}, {40, "2"}, {44, "99"}, {60, utc_now()}});
+  ASSERT_EQ(next_er(*c).get(150), "5");  // record 1; record 0 finished
+  // Fill the table with finished records (rejected by the engine).
+  for (int i = 0; i < 1022; ++i) {
+    std::string id = "z";
+    id += std::to_string(i);
+    new_order(*c, id, "ACME", '1', "0", "99");
+  }
+  for (int i = 0; i < 1022; ++i) {
+    auto m = c->receive_type("8", 5s);
+    ASSERT_TRUE(m.has_value());
+    ASSERT_EQ(m->get(150), "8") << m->printable();
+  }
+  // A replace the engine rejects (outside the band) takes the oldest
+  // finished record, X's first.
+  c->send("G", {{11, "R"}, {41, "X2"}, {38, "9"}, {40, "2"}, {44, "200"}, {60, utc_now()}});
+  const FixMessage rej = next_of(*c, "9");
+  ASSERT_EQ(rej.get(434), "2");
+  // "R" never named an order.
+  c->send("F", {{11, "C"}, {41, "R"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
+  auto m = c->receive(5s);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->type, "9") << "cancel naming a rejected replace: " << m->printable();
+  EXPECT_EQ(m->get(102), "1");
+  c->send("H", {{11, "X2"}, {55, "ACME"}, {54, "1"}});
+  auto st = c->receive_type("8", 5s);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->get(39), "0") << "X2 must still be live: " << st->printable();
+  c.reset();
+  stop_and_check(daemon);
+}
+
 }  // namespace
 }  // namespace matchgate::testing
