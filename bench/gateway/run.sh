@@ -12,7 +12,8 @@
 #   bench/gateway/run.sh [BIN_DIR]        (default: build/bin)
 #
 # Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
-# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"),
+# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), IDLE_SPIN_US (unset:
+# the default of [engine] idle_spin_us),
 # KEEP=1 keeps the work directory (configs, logs, JSON results).
 set -euo pipefail
 
@@ -104,6 +105,7 @@ max_tracked_orders = 4194304
 shards = 1
 max_orders = 1048576
 idle = "$4"
+${IDLE_SPIN_US:+idle_spin_us = $IDLE_SPIN_US}
 ring_capacity = 65536
 
 [wal]

@@ -468,7 +468,15 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
 
 void Loader::load_engine(const toml::table* t, EngineConfig& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "engine", {"shards", "cpus", "max_orders", "idle", "ring_capacity"});
+  Table table(*this, *t, "engine",
+              {"shards", "cpus", "max_orders", "idle", "idle_spin_us", "ring_capacity"});
+  if (auto spin = table.integer("idle_spin_us", false)) {
+    if (*spin < 0 || *spin > 10'000) {
+      fail(*table.find("idle_spin_us", true), table.key_path("idle_spin_us"),
+           "expected 0..10000, got " + std::to_string(*spin));
+    }
+    out.idle_spin_us = static_cast<std::size_t>(*spin);
+  }
   if (auto idle = table.choice("idle", false, {"wait", "spin"})) {
     out.idle = *idle == 0 ? "wait" : "spin";
   }

@@ -37,6 +37,7 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   g.max_orders_per_shard = static_cast<std::uint32_t>(config.engine.max_orders);
   g.ring_capacity = config.engine.ring_capacity;
   g.idle = config.engine.idle;
+  g.idle_spin = std::chrono::microseconds(config.engine.idle_spin_us);
   return g;
 }
 

@@ -16,12 +16,14 @@ namespace {
 // "spin" never parks; "wait" spins briefly, then parks the agent until it is
 // rung or its I/O is ready. A shard has no timers, so it may park longer.
 template <class A>
-util::ParkingIdle make_idle(const std::string& mode, A& agent, std::chrono::microseconds max_park) {
+util::ParkingIdle make_idle(const std::string& mode, std::chrono::microseconds spin, A& agent,
+                            std::chrono::microseconds max_park) {
   if (mode != "spin" && mode != "wait") {
     throw std::invalid_argument("unknown idle mode \"" + mode + "\"");
   }
   util::ParkingIdle::Config config;
   config.never_park = mode == "spin";
+  config.spin = spin;
   config.max_park = max_park;
   return util::ParkingIdle(
       [](void* a, std::chrono::microseconds timeout) { static_cast<A*>(a)->park(timeout); },
@@ -97,7 +99,7 @@ void Gateway::start() {
   Impl& g = *impl_;
   for (std::size_t i = 0; i < g.shards.size(); ++i) {
     auto runner = std::make_unique<util::AgentRunner<ShardAgent, util::ParkingIdle>>(
-        *g.shards[i], make_idle(g.options.idle, *g.shards[i], std::chrono::milliseconds(10)),
+        *g.shards[i], make_idle(g.options.idle, g.options.idle_spin, *g.shards[i], std::chrono::milliseconds(10)),
         runner_options(g.options.shards[i].cpu, g.shards[i]->name()));
     runner->start();
     if (!runner->pin_error().empty()) {
@@ -107,7 +109,7 @@ void Gateway::start() {
     g.shard_runners.push_back(std::move(runner));
   }
   g.network_runner = std::make_unique<util::AgentRunner<NetworkAgent, util::ParkingIdle>>(
-      *g.network, make_idle(g.options.idle, *g.network, std::chrono::milliseconds(1)),
+      *g.network, make_idle(g.options.idle, g.options.idle_spin, *g.network, std::chrono::milliseconds(1)),
       runner_options(g.options.network_cpu, "net-0"));
   g.network_runner->start();
 }

@@ -71,6 +71,7 @@ struct EngineConfig {
   std::vector<int> cpus;               // empty = no pinning; else cpus[shard]
   std::size_t max_orders = 1'048'576;  // per shard
   std::string idle = "wait";           // "spin" | "wait"
+  std::size_t idle_spin_us = 10;       // "wait": spinning before a thread sleeps
   std::size_t ring_capacity = 65536;   // messages per SPSC ring (rounded up to a power of two)
 };
 

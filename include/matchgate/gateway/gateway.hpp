@@ -1,6 +1,7 @@
 #pragma once
 // Wires network thread(s) and engine shards together with SPSC rings and
 // runs each as an agent on its own thread.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +27,7 @@ struct GatewayOptions {
   std::uint32_t max_orders_per_shard = 1U << 20;
   std::size_t ring_capacity = 65536;
   std::string idle = "wait";  // "spin" | "wait"
+  std::chrono::microseconds idle_spin{10};  // "wait": spinning before sleeping
 };
 
 class Gateway {
