@@ -62,13 +62,15 @@ engine::OrderId ShardAgent::order_of(RecordRef ref) const noexcept {
 void ShardAgent::process(const ShardRequest& r) {
   ++processed_;
   current_request_ = r.ref;
+  // A request's record slot may have named an earlier, finished order: it
+  // names nothing until this request's own Accepted or Replaced says so, so
+  // a later cancel naming a rejected request cannot reach that old order.
+  if (net_thread_of(r.ref) < order_of_record_.size() &&
+      slot_of(r.ref) < order_of_record_[net_thread_of(r.ref)].size()) {
+    order_of_record_[net_thread_of(r.ref)][slot_of(r.ref)] = engine::kNoOrder;
+  }
   switch (r.kind) {
     case RequestKind::New:
-      if (net_thread_of(r.ref) < order_of_record_.size() &&
-          slot_of(r.ref) < order_of_record_[net_thread_of(r.ref)].size()) {
-        // The slot may have named an earlier, finished order.
-        order_of_record_[net_thread_of(r.ref)][slot_of(r.ref)] = engine::kNoOrder;
-      }
       engine_.submit(engine::NewOrder{r.ref, r.member, r.account, r.instrument, r.side, r.type,
                                       r.tif, r.price, r.qty},
                      *this);
