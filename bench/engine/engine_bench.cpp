@@ -158,7 +158,8 @@ void BM_AddResting(benchmark::State& state) {
     }
     cursor = (cursor + kBatch) % orders.size();
   }
-  if (e->live_orders() != 2 * kLevelsPerSide * kOrdersPerLevel) state.SkipWithError("book size drifted");
+  if (e->live_orders() != 2 * kLevelsPerSide * kOrdersPerLevel)
+    state.SkipWithError("book size drifted");
   l.publish();
   per_op_counters(state, kBatch);
 }
@@ -185,7 +186,8 @@ void BM_Cancel(benchmark::State& state) {
     state.SetIterationTime(seconds(t0, t1));
     cursor = (cursor + kBatch) % orders.size();
   }
-  if (e->live_orders() != 2 * kLevelsPerSide * kOrdersPerLevel) state.SkipWithError("book size drifted");
+  if (e->live_orders() != 2 * kLevelsPerSide * kOrdersPerLevel)
+    state.SkipWithError("book size drifted");
   l.publish();
   per_op_counters(state, kBatch);
 }
@@ -216,7 +218,8 @@ void BM_Sweep(benchmark::State& state) {
     state.SetIterationTime(std::max(seconds(t0, t1) - overhead, 1e-9));
     for (int d = 1; d <= levels; ++d) fill_level(*e, engine::opposite(side), d, 1, l);
   }
-  if (e->live_orders() != 2 * kLevelsPerSide * kOrdersPerLevel) state.SkipWithError("book size drifted");
+  if (e->live_orders() != 2 * kLevelsPerSide * kOrdersPerLevel)
+    state.SkipWithError("book size drifted");
   l.publish();
   per_op_counters(state, 1);
   state.counters["trades_per_op"] = static_cast<double>(levels * kOrdersPerLevel);

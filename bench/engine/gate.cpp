@@ -91,11 +91,13 @@ RunResult timed_run(const bench::Workload& w) {
   const double c1 = thread_cpu_seconds();
   const auto w1 = Clock::now();
   l.publish();
-  return {c1 - c0, std::chrono::duration<double>(w1 - w0).count(), e->state_hash(), l.events, l.mix};
+  return {c1 - c0, std::chrono::duration<double>(w1 - w0).count(), e->state_hash(), l.events,
+          l.mix};
 }
 
 int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s [--floors PATH] [--messages N] [--runs K] [--seed S] [--max-orders N]\n",
+  std::fprintf(stderr,
+               "usage: %s [--floors PATH] [--messages N] [--runs K] [--seed S] [--max-orders N]\n",
                argv0);
   return 2;
 }
@@ -139,14 +141,17 @@ int main(int argc, char** argv) {
   std::printf("mix: %zu messages (seed %llu, %zu instruments, %zu members), generated in %.2f s\n",
               w.commands.size(), static_cast<unsigned long long>(params.seed), w.instruments.size(),
               w.members.size(), gen_s);
-  std::printf("     new limit %.1f%%, cancel %.1f%%, replace %.1f%% (keep %.1f%% / move %.1f%%), "
-              "IOC %.1f%%, market %.1f%%\n",
-              100.0 * static_cast<double>(s.new_passive) / n, 100.0 * static_cast<double>(s.cancels) / n,
-              100.0 * static_cast<double>(s.replace_keep + s.replace_move) / n,
-              100.0 * static_cast<double>(s.replace_keep) / n, 100.0 * static_cast<double>(s.replace_move) / n,
-              100.0 * static_cast<double>(s.new_ioc) / n, 100.0 * static_cast<double>(s.new_market) / n);
-  std::printf("     %zu events, %zu trades, %zu rejects; resting per instrument: mean %.0f, max %zu\n",
-              s.events, s.trades, s.rejects, s.mean_resting, s.max_resting);
+  std::printf(
+      "     new limit %.1f%%, cancel %.1f%%, replace %.1f%% (keep %.1f%% / move %.1f%%), "
+      "IOC %.1f%%, market %.1f%%\n",
+      100.0 * static_cast<double>(s.new_passive) / n, 100.0 * static_cast<double>(s.cancels) / n,
+      100.0 * static_cast<double>(s.replace_keep + s.replace_move) / n,
+      100.0 * static_cast<double>(s.replace_keep) / n,
+      100.0 * static_cast<double>(s.replace_move) / n, 100.0 * static_cast<double>(s.new_ioc) / n,
+      100.0 * static_cast<double>(s.new_market) / n);
+  std::printf(
+      "     %zu events, %zu trades, %zu rejects; resting per instrument: mean %.0f, max %zu\n",
+      s.events, s.trades, s.rejects, s.mean_resting, s.max_resting);
 
   std::vector<double> engine_s;
   std::vector<double> reference_s;
@@ -164,29 +169,33 @@ int main(int argc, char** argv) {
     }
     if (a.hash != w.expected_hash || b.hash != w.expected_hash || a.events != b.events ||
         a.digest != b.digest) {
-      std::fprintf(stderr,
-                   "state mismatch: engine hash %016llx (%llu events, digest %016llx), reference %016llx "
-                   "(%llu events, digest %016llx), generator %016llx\n",
-                   static_cast<unsigned long long>(a.hash), static_cast<unsigned long long>(a.events),
-                   static_cast<unsigned long long>(a.digest), static_cast<unsigned long long>(b.hash),
-                   static_cast<unsigned long long>(b.events), static_cast<unsigned long long>(b.digest),
-                   static_cast<unsigned long long>(w.expected_hash));
+      std::fprintf(
+          stderr,
+          "state mismatch: engine hash %016llx (%llu events, digest %016llx), reference %016llx "
+          "(%llu events, digest %016llx), generator %016llx\n",
+          static_cast<unsigned long long>(a.hash), static_cast<unsigned long long>(a.events),
+          static_cast<unsigned long long>(a.digest), static_cast<unsigned long long>(b.hash),
+          static_cast<unsigned long long>(b.events), static_cast<unsigned long long>(b.digest),
+          static_cast<unsigned long long>(w.expected_hash));
       return 2;
     }
     engine_s.push_back(a.seconds);
     reference_s.push_back(b.seconds);
-    std::printf("run %d: engine %.1f ms cpu / %.1f ms wall (%.2f M msg/s), "
-                "reference %.1f ms cpu / %.1f ms wall (%.2f M msg/s), ratio %.2fx\n",
-                r + 1, a.seconds * 1e3, a.wall * 1e3, n / a.seconds / 1e6, b.seconds * 1e3, b.wall * 1e3,
-                n / b.seconds / 1e6, b.seconds / a.seconds);
+    std::printf(
+        "run %d: engine %.1f ms cpu / %.1f ms wall (%.2f M msg/s), "
+        "reference %.1f ms cpu / %.1f ms wall (%.2f M msg/s), ratio %.2fx\n",
+        r + 1, a.seconds * 1e3, a.wall * 1e3, n / a.seconds / 1e6, b.seconds * 1e3, b.wall * 1e3,
+        n / b.seconds / 1e6, b.seconds / a.seconds);
   }
   const double e_med = median(engine_s);
   const double r_med = median(reference_s);
   const double ratio = r_med / e_med;
-  std::printf("median of %d (cpu time): engine %.2f M msg/s, reference %.2f M msg/s, ratio %.2fx "
-              "(floor %.2fx, %s)\n",
-              runs, n / e_med / 1e6, n / r_med / 1e6, ratio, *floor, floors.c_str());
-  std::printf("state hash %016llx and event digest match\n", static_cast<unsigned long long>(w.expected_hash));
+  std::printf(
+      "median of %d (cpu time): engine %.2f M msg/s, reference %.2f M msg/s, ratio %.2fx "
+      "(floor %.2fx, %s)\n",
+      runs, n / e_med / 1e6, n / r_med / 1e6, ratio, *floor, floors.c_str());
+  std::printf("state hash %016llx and event digest match\n",
+              static_cast<unsigned long long>(w.expected_hash));
   if (ratio < *floor) {
     std::printf("FAIL: engine/reference ratio %.2f is below the floor %.2f\n", ratio, *floor);
     return 1;

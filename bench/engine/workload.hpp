@@ -59,16 +59,16 @@ struct WorkloadParams {
 
 // What the generated stream turned out to contain.
 struct MixStats {
-  std::size_t new_passive = 0;     // new limit Day/GTC orders (some cross and trade)
-  std::size_t new_ioc = 0;         // IOC limit through the touch
+  std::size_t new_passive = 0;  // new limit Day/GTC orders (some cross and trade)
+  std::size_t new_ioc = 0;      // IOC limit through the touch
   std::size_t new_market = 0;
   std::size_t cancels = 0;
-  std::size_t replace_keep = 0;    // quantity down at the same price: keeps priority
-  std::size_t replace_move = 0;    // price move: loses priority, may trade
+  std::size_t replace_keep = 0;  // quantity down at the same price: keeps priority
+  std::size_t replace_move = 0;  // price move: loses priority, may trade
   std::size_t events = 0;
   std::size_t trades = 0;
-  std::size_t rejects = 0;         // always 0 for a well-formed stream
-  double mean_resting = 0;         // live orders per instrument, sampled over the stream
+  std::size_t rejects = 0;  // always 0 for a well-formed stream
+  double mean_resting = 0;  // live orders per instrument, sampled over the stream
   std::size_t max_resting = 0;
 };
 
@@ -94,14 +94,17 @@ struct SinkListener {
   void on_event(const engine::Event& e) noexcept {
     ++events;
     trades += e.type == engine::EventType::Trade ? 1U : 0U;
-    mix ^= e.exec_id ^ (e.order.id << 20) ^ (e.maker.id << 40) ^ static_cast<std::uint64_t>(e.trade_qty) ^
+    mix ^= e.exec_id ^ (e.order.id << 20) ^ (e.maker.id << 40) ^
+           static_cast<std::uint64_t>(e.trade_qty) ^
            (static_cast<std::uint64_t>(e.order.filled) << 8);
   }
   void publish() const noexcept;
 };
 
 inline volatile std::uint64_t g_sink = 0;
-inline void SinkListener::publish() const noexcept { g_sink = g_sink + events + trades + mix; }
+inline void SinkListener::publish() const noexcept {
+  g_sink = g_sink + events + trades + mix;
+}
 
 template <class E, class L>
 void replay(E& e, std::span<const Command> commands, L& listener) {
@@ -225,7 +228,8 @@ inline Workload make_workload(const WorkloadParams& p) {
   SplitMix64 rng(p.seed);
   std::vector<std::int64_t> mid(p.instruments);
   std::vector<std::int64_t> mid0(p.instruments);
-  for (std::uint32_t i = 0; i < p.instruments; ++i) mid[i] = mid0[i] = detail::kMidStartTicks + 1000 * i;
+  for (std::uint32_t i = 0; i < p.instruments; ++i)
+    mid[i] = mid0[i] = detail::kMidStartTicks + 1000 * i;
   std::uint64_t client_ref = 0;
   double resting_sum = 0;
   std::size_t resting_samples = 0;
@@ -247,7 +251,8 @@ inline Workload make_workload(const WorkloadParams& p) {
     const auto inst = static_cast<InstrumentId>(rng.below(p.instruments));
     if (rng.chance(1, 48)) {
       // Slow random walk, pulled back towards its start so it stays in band.
-      const std::int64_t drift = mid[inst] > mid0[inst] + 300 ? -1 : (mid[inst] < mid0[inst] - 300 ? 1 : 0);
+      const std::int64_t drift =
+          mid[inst] > mid0[inst] + 300 ? -1 : (mid[inst] < mid0[inst] - 300 ? 1 : 0);
       mid[inst] += drift != 0 ? drift : (rng.chance(1, 2) ? 1 : -1);
     }
     const auto member = static_cast<MemberId>(rng.below(p.members));
@@ -267,7 +272,9 @@ inline Workload make_workload(const WorkloadParams& p) {
       const Qty leaves_lots = o.leaves() / detail::kLot;
       ReplaceOrder r{++client_ref, o.member, target, o.price, o.qty};
       if (leaves_lots >= 2 && rng.chance(1, 2)) {
-        r.qty = o.qty - static_cast<Qty>(1 + rng.below(static_cast<std::uint64_t>(leaves_lots - 1))) * detail::kLot;
+        r.qty =
+            o.qty - static_cast<Qty>(1 + rng.below(static_cast<std::uint64_t>(leaves_lots - 1))) *
+                        detail::kLot;
         ++w.stats.replace_keep;
       } else {
         const auto ticks = static_cast<std::int64_t>(1 + rng.below(3));
@@ -287,7 +294,8 @@ inline Workload make_workload(const WorkloadParams& p) {
       o.type = market ? OrdType::Market : OrdType::Limit;
       o.tif = TimeInForce::Ioc;
       // Take a few resting orders; more while the book is above target.
-      const auto excess = static_cast<std::int64_t>(live.count(inst)) - static_cast<std::int64_t>(p.target_resting);
+      const auto excess =
+          static_cast<std::int64_t>(live.count(inst)) - static_cast<std::int64_t>(p.target_resting);
       const std::int64_t want = std::clamp<std::int64_t>(8 + excess / 8, 1, 48);
       const std::vector<LevelView> levels = gen.depth(inst, opposite(o.side));
       Qty qty = 0;
@@ -318,7 +326,8 @@ inline Workload make_workload(const WorkloadParams& p) {
       o.type = OrdType::Limit;
       o.tif = rng.chance(1, 5) ? TimeInForce::Gtc : TimeInForce::Day;
       std::int64_t d = random_distance();
-      if (rng.chance(1, 25)) d = -static_cast<std::int64_t>(rng.below(3));  // priced through the mid
+      if (rng.chance(1, 25))
+        d = -static_cast<std::int64_t>(rng.below(3));  // priced through the mid
       const std::int64_t ticks = o.side == Side::Buy ? mid[inst] - d : mid[inst] + d;
       o.price = ticks * detail::kTick;
       o.qty = random_qty();

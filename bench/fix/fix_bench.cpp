@@ -18,7 +18,10 @@ std::string with_header(std::string body) {
   for (char& c : body) {
     if (c == '|') c = kSoh;
   }
-  std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + '\x01' + body;
+  std::string m =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + '\x01' + body;
   char trailer[8];
   std::snprintf(trailer, sizeof trailer, "10=%03u\x01", static_cast<unsigned>(checksum(m)));
   return m + trailer;

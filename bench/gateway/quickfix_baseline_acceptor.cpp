@@ -9,11 +9,11 @@
 //       (--member MEMBER1 ... | --members-from 'MEMBER{}' --sessions N)
 //
 // Runs until SIGINT/SIGTERM. Passwords are not checked.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <atomic>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include <quickfix/Application.h>
-#include <quickfix/MessageStore.h>
 #include <quickfix/MessageCracker.h>
+#include <quickfix/MessageStore.h>
 #include <quickfix/Session.h>
 #include <quickfix/SessionSettings.h>
 #include <quickfix/ThreadedSocketAcceptor.h>
@@ -32,7 +32,9 @@
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 class Responder : public FIX::Application, public FIX::MessageCracker {
  public:
@@ -41,11 +43,13 @@ class Responder : public FIX::Application, public FIX::MessageCracker {
   void onLogout(const FIX::SessionID&) override {}
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) throw(FIX::DoNotSend) override {}
-  void fromAdmin(const FIX::Message&, const FIX::SessionID&) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue, FIX::RejectLogon) override {}
-  void fromApp(const FIX::Message& message, const FIX::SessionID& session) throw(
-      FIX::FieldNotFound, FIX::IncorrectDataFormat, FIX::IncorrectTagValue,
-      FIX::UnsupportedMessageType) override {
+  void fromAdmin(const FIX::Message&,
+                 const FIX::SessionID&) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                              FIX::IncorrectTagValue, FIX::RejectLogon) override {}
+  void fromApp(const FIX::Message& message,
+               const FIX::SessionID& session) throw(FIX::FieldNotFound, FIX::IncorrectDataFormat,
+                                                    FIX::IncorrectTagValue,
+                                                    FIX::UnsupportedMessageType) override {
     crack(message, session);
   }
 
@@ -61,7 +65,8 @@ class Responder : public FIX::Application, public FIX::MessageCracker {
     // Sessions run on their own threads; ids must stay unique across them.
     const unsigned long long n = ++next_id_;
     FIX44::ExecutionReport report(FIX::OrderID(std::to_string(n)), FIX::ExecID(std::to_string(n)),
-                                  FIX::ExecType(FIX::ExecType_NEW), FIX::OrdStatus(FIX::OrdStatus_NEW), side,
+                                  FIX::ExecType(FIX::ExecType_NEW),
+                                  FIX::OrdStatus(FIX::OrdStatus_NEW), side,
                                   FIX::LeavesQty(qty.getValue()), FIX::CumQty(0), FIX::AvgPx(0));
     report.set(cl_ord_id);
     report.set(symbol);
@@ -80,16 +85,18 @@ class Responder : public FIX::Application, public FIX::MessageCracker {
 };
 
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "quickfix_baseline_acceptor: %s\nusage: quickfix_baseline_acceptor --port P [--comp-id ID] "
-               "(--member COMPID ... | --members-from PATTERN --sessions N)\n",
-               why);
+  std::fprintf(
+      stderr,
+      "quickfix_baseline_acceptor: %s\nusage: quickfix_baseline_acceptor --port P [--comp-id ID] "
+      "(--member COMPID ... | --members-from PATTERN --sessions N)\n",
+      why);
   std::exit(2);
 }
 
 std::string expand(std::string pattern, int i) {
   const std::string n = std::to_string(i);
-  for (std::size_t p = pattern.find("{}"); p != std::string::npos; p = pattern.find("{}", p + n.size())) {
+  for (std::size_t p = pattern.find("{}"); p != std::string::npos;
+       p = pattern.find("{}", p + n.size())) {
     pattern.replace(p, 2, n);
   }
   return pattern;
@@ -146,7 +153,8 @@ int main(int argc, char** argv) {
     FIX::MemoryStoreFactory store;
     FIX::ThreadedSocketAcceptor acceptor(app, store, settings);
     acceptor.start();
-    std::printf("quickfix_baseline_acceptor: listening on %d, %zu sessions\n", port, members.size());
+    std::printf("quickfix_baseline_acceptor: listening on %d, %zu sessions\n", port,
+                members.size());
     std::fflush(stdout);
     while (!g_stop) ::usleep(50 * 1000);
     acceptor.stop();

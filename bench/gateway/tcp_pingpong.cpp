@@ -82,7 +82,8 @@ Row measure(std::size_t size, int count, int warmup) {
   });
 
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect failed");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error("connect failed");
   no_delay(fd);
   std::vector<char> msg(size, 'x');
   std::vector<char> back(size);
@@ -90,9 +91,11 @@ Row measure(std::size_t size, int count, int warmup) {
   rtt.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < warmup + count; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (!write_all(fd, msg.data(), size) || !read_exact(fd, back.data(), size)) throw std::runtime_error("echo failed");
+    if (!write_all(fd, msg.data(), size) || !read_exact(fd, back.data(), size))
+      throw std::runtime_error("echo failed");
     const auto t1 = std::chrono::steady_clock::now();
-    if (i >= warmup) rtt.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+    if (i >= warmup)
+      rtt.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
   }
   ::shutdown(fd, SHUT_WR);
   server.join();
@@ -117,7 +120,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) {
-      std::fprintf(stderr, "usage: tcp_pingpong [--sizes 64,200] [--count N] [--warmup N] [--json FILE]\n");
+      std::fprintf(stderr,
+                   "usage: tcp_pingpong [--sizes 64,200] [--count N] [--warmup N] [--json FILE]\n");
       return 2;
     }
     const std::string v = argv[++i];
@@ -140,8 +144,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (count <= 0 || sizes.empty() ||
-      std::any_of(sizes.begin(), sizes.end(), [](std::size_t s) { return s == 0 || s > (1 << 20); })) {
+  if (count <= 0 || sizes.empty() || std::any_of(sizes.begin(), sizes.end(), [](std::size_t s) {
+        return s == 0 || s > (1 << 20);
+      })) {
     std::fprintf(stderr, "tcp_pingpong: bad --count or --sizes\n");
     return 2;
   }
@@ -163,7 +168,8 @@ int main(int argc, char** argv) {
     std::fprintf(f, "{\"count\": %d, \"rows\": [", count);
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
-      std::fprintf(f, "%s\n  {\"bytes\": %zu, \"p50_us\": %.3f, \"p90_us\": %.3f, \"p99_us\": %.3f, "
+      std::fprintf(f,
+                   "%s\n  {\"bytes\": %zu, \"p50_us\": %.3f, \"p90_us\": %.3f, \"p99_us\": %.3f, "
                    "\"p99.9_us\": %.3f, \"max_us\": %.3f}",
                    i ? "," : "", r.size, r.p50, r.p90, r.p99, r.p999, r.max);
     }

@@ -45,7 +45,8 @@ int connect_loopback(std::uint16_t port) {
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect failed");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+    throw std::runtime_error("connect failed");
   set_nodelay(fd);
   return fd;
 }
@@ -168,19 +169,24 @@ Latency ping_pong(std::uint16_t port, int iters) {
   std::memset(msg, 'p', sizeof msg);
   char back[kMsg];
   for (int i = 0; i < iters / 10 + 100; ++i) {  // warm-up
-    if (!write_all(fd, msg, kMsg) || !read_all(fd, back, kMsg)) throw std::runtime_error("ping-pong failed");
+    if (!write_all(fd, msg, kMsg) || !read_all(fd, back, kMsg))
+      throw std::runtime_error("ping-pong failed");
   }
   std::vector<std::int64_t> ns(static_cast<std::size_t>(iters));
   for (int i = 0; i < iters; ++i) {
     const auto t0 = Clock::now();
-    if (!write_all(fd, msg, kMsg) || !read_all(fd, back, kMsg)) throw std::runtime_error("ping-pong failed");
-    ns[static_cast<std::size_t>(i)] = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+    if (!write_all(fd, msg, kMsg) || !read_all(fd, back, kMsg))
+      throw std::runtime_error("ping-pong failed");
+    ns[static_cast<std::size_t>(i)] =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   }
   ::close(fd);
   double sum = 0;
   for (auto v : ns) sum += static_cast<double>(v);
   std::sort(ns.begin(), ns.end());
-  auto pct = [&](double q) { return static_cast<double>(ns[static_cast<std::size_t>(q * (ns.size() - 1))]) / 1000.0; };
+  auto pct = [&](double q) {
+    return static_cast<double>(ns[static_cast<std::size_t>(q * (ns.size() - 1))]) / 1000.0;
+  };
   return {pct(0.50), pct(0.99), pct(0.999), sum / static_cast<double>(ns.size()) / 1000.0};
 }
 
@@ -200,7 +206,8 @@ double throughput(std::uint16_t port, std::size_t mib) {
   });
   std::vector<char> block(16384, 't');  // 256 messages of 64 bytes per write
   for (std::size_t sent = 0; sent < total; sent += block.size()) {
-    if (!write_all(fd, block.data(), block.size())) throw std::runtime_error("throughput: write failed");
+    if (!write_all(fd, block.data(), block.size()))
+      throw std::runtime_error("throughput: write failed");
   }
   reader.join();
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -211,8 +218,10 @@ double throughput(std::uint16_t port, std::size_t mib) {
 void run(const char* name, ServerUnderTest& s, int iters, std::size_t mib) {
   const Latency l = ping_pong(s.port(), iters);
   const double mbps = throughput(s.port(), mib);
-  std::printf("%-10s  p50 %7.2f us  p99 %7.2f us  p99.9 %7.2f us  mean %7.2f us  | echo %8.1f MiB/s (%.1f M msg/s)\n",
-              name, l.p50_us, l.p99_us, l.p999_us, l.mean_us, mbps, mbps * 1048576.0 / kMsg / 1e6);
+  std::printf(
+      "%-10s  p50 %7.2f us  p99 %7.2f us  p99.9 %7.2f us  mean %7.2f us  | echo %8.1f MiB/s (%.1f "
+      "M msg/s)\n",
+      name, l.p50_us, l.p99_us, l.p999_us, l.mean_us, mbps, mbps * 1048576.0 / kMsg / 1e6);
   std::fflush(stdout);
 }
 
@@ -221,7 +230,8 @@ void run(const char* name, ServerUnderTest& s, int iters, std::size_t mib) {
 int main(int argc, char** argv) {
   const int iters = argc > 1 ? std::atoi(argv[1]) : 100000;
   const std::size_t mib = argc > 2 ? static_cast<std::size_t>(std::atoll(argv[2])) : 256;
-  std::printf("64-byte ping-pong, %d round trips; echo throughput, %zu MiB in 64-byte messages\n", iters, mib);
+  std::printf("64-byte ping-pong, %d round trips; echo throughput, %zu MiB in 64-byte messages\n",
+              iters, mib);
   {
     BlockingServer s;
     run("blocking", s, iters, mib);

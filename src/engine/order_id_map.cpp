@@ -1,7 +1,7 @@
 #include "matchgate/engine/order_id_map.hpp"
 
-#include <bit>
 #include <algorithm>
+#include <bit>
 
 namespace matchgate::engine {
 

@@ -45,21 +45,32 @@ FrameResult garbled(std::string_view buf, GarbleReason reason) noexcept {
   return {FrameStatus::Garbled, reason, resync_skip(buf)};
 }
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 }  // namespace
 
 std::string_view to_string(GarbleReason reason) noexcept {
   switch (reason) {
-    case GarbleReason::None: return "none";
-    case GarbleReason::BadBeginString: return "bad BeginString";
-    case GarbleReason::MissingBodyLength: return "BodyLength not second";
-    case GarbleReason::BadBodyLength: return "bad BodyLength";
-    case GarbleReason::BodyLengthTooLarge: return "BodyLength too large";
-    case GarbleReason::TooLarge: return "message too large";
-    case GarbleReason::BodyLengthMismatch: return "BodyLength does not reach CheckSum";
-    case GarbleReason::BadChecksumField: return "bad CheckSum field";
-    case GarbleReason::ChecksumMismatch: return "CheckSum mismatch";
+    case GarbleReason::None:
+      return "none";
+    case GarbleReason::BadBeginString:
+      return "bad BeginString";
+    case GarbleReason::MissingBodyLength:
+      return "BodyLength not second";
+    case GarbleReason::BadBodyLength:
+      return "bad BodyLength";
+    case GarbleReason::BodyLengthTooLarge:
+      return "BodyLength too large";
+    case GarbleReason::TooLarge:
+      return "message too large";
+    case GarbleReason::BodyLengthMismatch:
+      return "BodyLength does not reach CheckSum";
+    case GarbleReason::BadChecksumField:
+      return "bad CheckSum field";
+    case GarbleReason::ChecksumMismatch:
+      return "CheckSum mismatch";
   }
   return "unknown";
 }
@@ -80,7 +91,8 @@ std::uint8_t checksum(std::string_view bytes) noexcept {
     p += 16;
     n -= 16;
   }
-  sum = static_cast<unsigned>(_mm_cvtsi128_si32(acc)) + static_cast<unsigned>(_mm_extract_epi16(acc, 4));
+  sum = static_cast<unsigned>(_mm_cvtsi128_si32(acc)) +
+        static_cast<unsigned>(_mm_extract_epi16(acc, 4));
 #else
   // Eight bytes at a time in four 16-bit lanes, each reduced modulo 256
   // after every step so that no lane carries into the next.
@@ -110,17 +122,26 @@ FrameResult frame_message(std::string_view buf, const FrameConfig& config) noexc
   };
 
   std::size_t pos = 0;
-  for (std::string_view part : {std::string_view("8="), config.begin_string, std::string_view("\x01")}) {
+  for (std::string_view part :
+       {std::string_view("8="), config.begin_string, std::string_view("\x01")}) {
     switch (expect(buf, pos, part)) {
-      case Cmp::Mismatch: return garbled(buf, GarbleReason::BadBeginString);
-      case Cmp::Short: return need_more();
-      case Cmp::Match: pos += part.size(); break;
+      case Cmp::Mismatch:
+        return garbled(buf, GarbleReason::BadBeginString);
+      case Cmp::Short:
+        return need_more();
+      case Cmp::Match:
+        pos += part.size();
+        break;
     }
   }
   switch (expect(buf, pos, "9=")) {
-    case Cmp::Mismatch: return garbled(buf, GarbleReason::MissingBodyLength);
-    case Cmp::Short: return need_more();
-    case Cmp::Match: pos += 2; break;
+    case Cmp::Mismatch:
+      return garbled(buf, GarbleReason::MissingBodyLength);
+    case Cmp::Short:
+      return need_more();
+    case Cmp::Match:
+      pos += 2;
+      break;
   }
 
   const std::size_t digits_at = pos;

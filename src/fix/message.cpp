@@ -9,7 +9,9 @@ namespace {
 // Nine digits keep every tag inside int; the FIX tag space is far smaller.
 constexpr std::size_t kMaxTagDigits = 9;
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 // Most values are a few bytes long, where a call to memchr costs more than
 // the search. Eight bytes at a time: a byte equal to SOH becomes zero after
@@ -36,15 +38,22 @@ const char* find_soh(const char* p, const char* end) noexcept {
 
 SessionRejectReason reason_for(ParseErrorCode code) noexcept {
   switch (code) {
-    case ParseErrorCode::InvalidTag: return SessionRejectReason::InvalidTagNumber;
-    case ParseErrorCode::EmptyValue: return SessionRejectReason::TagSpecifiedWithoutValue;
-    case ParseErrorCode::MissingDelimiter: return SessionRejectReason::IncorrectDataFormat;
-    case ParseErrorCode::DuplicateTag: return SessionRejectReason::TagAppearsMoreThanOnce;
-    case ParseErrorCode::OutOfOrder: return SessionRejectReason::TagSpecifiedOutOfRequiredOrder;
+    case ParseErrorCode::InvalidTag:
+      return SessionRejectReason::InvalidTagNumber;
+    case ParseErrorCode::EmptyValue:
+      return SessionRejectReason::TagSpecifiedWithoutValue;
+    case ParseErrorCode::MissingDelimiter:
+      return SessionRejectReason::IncorrectDataFormat;
+    case ParseErrorCode::DuplicateTag:
+      return SessionRejectReason::TagAppearsMoreThanOnce;
+    case ParseErrorCode::OutOfOrder:
+      return SessionRejectReason::TagSpecifiedOutOfRequiredOrder;
     case ParseErrorCode::MissingMsgType:
-    case ParseErrorCode::MissingCheckSum: return SessionRejectReason::RequiredTagMissing;
+    case ParseErrorCode::MissingCheckSum:
+      return SessionRejectReason::RequiredTagMissing;
     case ParseErrorCode::TooManyFields:
-    case ParseErrorCode::None: break;
+    case ParseErrorCode::None:
+      break;
   }
   return SessionRejectReason::Other;
 }
@@ -53,15 +62,24 @@ SessionRejectReason reason_for(ParseErrorCode code) noexcept {
 
 std::string_view to_string(ParseErrorCode code) noexcept {
   switch (code) {
-    case ParseErrorCode::None: return "none";
-    case ParseErrorCode::InvalidTag: return "invalid tag number";
-    case ParseErrorCode::EmptyValue: return "tag without value";
-    case ParseErrorCode::MissingDelimiter: return "missing delimiter";
-    case ParseErrorCode::DuplicateTag: return "tag appears more than once";
-    case ParseErrorCode::OutOfOrder: return "tag out of required order";
-    case ParseErrorCode::MissingMsgType: return "MsgType missing";
-    case ParseErrorCode::MissingCheckSum: return "CheckSum missing";
-    case ParseErrorCode::TooManyFields: return "too many fields";
+    case ParseErrorCode::None:
+      return "none";
+    case ParseErrorCode::InvalidTag:
+      return "invalid tag number";
+    case ParseErrorCode::EmptyValue:
+      return "tag without value";
+    case ParseErrorCode::MissingDelimiter:
+      return "missing delimiter";
+    case ParseErrorCode::DuplicateTag:
+      return "tag appears more than once";
+    case ParseErrorCode::OutOfOrder:
+      return "tag out of required order";
+    case ParseErrorCode::MissingMsgType:
+      return "MsgType missing";
+    case ParseErrorCode::MissingCheckSum:
+      return "CheckSum missing";
+    case ParseErrorCode::TooManyFields:
+      return "too many fields";
   }
   return "unknown";
 }
@@ -118,21 +136,26 @@ ParseError MessageView::parse(std::string_view frame) noexcept {
         if (tag == tag::CheckSum) return fail(ParseErrorCode::MissingMsgType, tag::MsgType);
         if (tag != tag::MsgType) return fail(ParseErrorCode::OutOfOrder, tag::MsgType);
         break;
-      default: break;
+      default:
+        break;
     }
-    if (tag == tag::CheckSum && soh + 1 != end) return fail(ParseErrorCode::OutOfOrder, tag::CheckSum);
+    if (tag == tag::CheckSum && soh + 1 != end)
+      return fail(ParseErrorCode::OutOfOrder, tag::CheckSum);
 
     if (find(tag) != nullptr) return fail(ParseErrorCode::DuplicateTag, tag);
     if (count_ == kMaxFields) return fail(ParseErrorCode::TooManyFields, tag);
     fields_[count_] = Field{tag, std::string_view(v, static_cast<std::size_t>(soh - v))};
     ++count_;
-    if (tag < kIndexedTags) index_[static_cast<std::size_t>(tag)] = static_cast<std::uint8_t>(count_);
+    if (tag < kIndexedTags)
+      index_[static_cast<std::size_t>(tag)] = static_cast<std::uint8_t>(count_);
     p = soh + 1;
   }
 
-  if (count_ < 2) return fail(ParseErrorCode::OutOfOrder, count_ == 0 ? tag::BeginString : tag::BodyLength);
+  if (count_ < 2)
+    return fail(ParseErrorCode::OutOfOrder, count_ == 0 ? tag::BeginString : tag::BodyLength);
   if (count_ < 3) return fail(ParseErrorCode::MissingMsgType, tag::MsgType);
-  if (fields_[count_ - 1].tag != tag::CheckSum) return fail(ParseErrorCode::MissingCheckSum, tag::CheckSum);
+  if (fields_[count_ - 1].tag != tag::CheckSum)
+    return fail(ParseErrorCode::MissingCheckSum, tag::CheckSum);
   raw_ = frame;
   return {};
 }
@@ -168,8 +191,12 @@ ValueResult<std::int64_t> MessageView::get_int(Tag tag) const noexcept {
 ValueResult<std::uint64_t> MessageView::get_uint(Tag tag) const noexcept {
   return convert<std::uint64_t>(find(tag), parse_uint);
 }
-ValueResult<char> MessageView::get_char(Tag tag) const noexcept { return convert<char>(find(tag), parse_char); }
-ValueResult<bool> MessageView::get_bool(Tag tag) const noexcept { return convert<bool>(find(tag), parse_bool); }
+ValueResult<char> MessageView::get_char(Tag tag) const noexcept {
+  return convert<char>(find(tag), parse_char);
+}
+ValueResult<bool> MessageView::get_bool(Tag tag) const noexcept {
+  return convert<bool>(find(tag), parse_bool);
+}
 ValueResult<UtcNanos> MessageView::get_timestamp(Tag tag) const noexcept {
   return convert<UtcNanos>(find(tag), parse_utc_timestamp);
 }

@@ -10,7 +10,9 @@ namespace {
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 constexpr std::int64_t kSecondsPerDay = 86'400;
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 // Exactly `count` digits at `at`; the caller has checked the length.
 bool fixed_digits(std::string_view s, std::size_t at, std::size_t count, unsigned& out) noexcept {
@@ -48,7 +50,9 @@ ValueResult<std::uint64_t> parse_magnitude(std::string_view text) noexcept {
 
 }  // namespace
 
-ValueResult<std::uint64_t> parse_uint(std::string_view text) noexcept { return parse_magnitude(text); }
+ValueResult<std::uint64_t> parse_uint(std::string_view text) noexcept {
+  return parse_magnitude(text);
+}
 
 ValueResult<std::int64_t> parse_int(std::string_view text) noexcept {
   const bool negative = !text.empty() && text[0] == '-';
@@ -75,23 +79,32 @@ ValueResult<bool> parse_bool(std::string_view text) noexcept {
 ValueResult<UtcNanos> parse_utc_timestamp(std::string_view s) noexcept {
   std::int64_t frac_scale = 0;
   switch (s.size()) {
-    case 17: frac_scale = 0; break;
-    case 21: frac_scale = 1'000'000; break;
-    case 24: frac_scale = 1'000; break;
-    case 27: frac_scale = 1; break;
-    default: return {0, ValueError::BadFormat};
+    case 17:
+      frac_scale = 0;
+      break;
+    case 21:
+      frac_scale = 1'000'000;
+      break;
+    case 24:
+      frac_scale = 1'000;
+      break;
+    case 27:
+      frac_scale = 1;
+      break;
+    default:
+      return {0, ValueError::BadFormat};
   }
   unsigned y, mo, d, h, mi, sec, frac = 0;
-  if (!fixed_digits(s, 0, 4, y) || !fixed_digits(s, 4, 2, mo) || !fixed_digits(s, 6, 2, d) || s[8] != '-' ||
-      !fixed_digits(s, 9, 2, h) || s[11] != ':' || !fixed_digits(s, 12, 2, mi) || s[14] != ':' ||
-      !fixed_digits(s, 15, 2, sec)) {
+  if (!fixed_digits(s, 0, 4, y) || !fixed_digits(s, 4, 2, mo) || !fixed_digits(s, 6, 2, d) ||
+      s[8] != '-' || !fixed_digits(s, 9, 2, h) || s[11] != ':' || !fixed_digits(s, 12, 2, mi) ||
+      s[14] != ':' || !fixed_digits(s, 15, 2, sec)) {
     return {0, ValueError::BadFormat};
   }
   if (s.size() > 17 && (s[17] != '.' || !fixed_digits(s, 18, s.size() - 18, frac))) {
     return {0, ValueError::BadFormat};
   }
-  const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(y)}, std::chrono::month{mo},
-                                        std::chrono::day{d}};
+  const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(y)},
+                                        std::chrono::month{mo}, std::chrono::day{d}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) return {0, ValueError::OutOfRange};
 
   const std::int64_t days = std::chrono::sys_days{ymd}.time_since_epoch().count();
@@ -105,12 +118,14 @@ ValueResult<UtcNanos> parse_utc_timestamp(std::string_view s) noexcept {
   return {nanos, ValueError::None};
 }
 
-std::size_t format_utc_timestamp(UtcNanos t, TimePrecision precision, std::span<char> out) noexcept {
+std::size_t format_utc_timestamp(UtcNanos t, TimePrecision precision,
+                                 std::span<char> out) noexcept {
   TimestampFormatter formatter;
   return formatter.format(t, precision, out);
 }
 
-std::size_t TimestampFormatter::format(UtcNanos t, TimePrecision precision, std::span<char> out) noexcept {
+std::size_t TimestampFormatter::format(UtcNanos t, TimePrecision precision,
+                                       std::span<char> out) noexcept {
   const std::size_t size = timestamp_size(precision);
   if (t < 0 || out.size() < size) return 0;
 

@@ -30,7 +30,9 @@ void write_digits(char* end, U v) noexcept {
   } while (v != 0);
 }
 
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 bool is_decimal(std::string_view s) noexcept {
   std::size_t i = (!s.empty() && s[0] == '-') ? 1 : 0;
@@ -48,14 +50,22 @@ bool is_decimal(std::string_view s) noexcept {
 
 std::string_view to_string(WriteError error) noexcept {
   switch (error) {
-    case WriteError::None: return "none";
-    case WriteError::NotStarted: return "message not begun";
-    case WriteError::Overflow: return "buffer too small";
-    case WriteError::InvalidTag: return "invalid tag";
-    case WriteError::EmptyValue: return "empty value";
-    case WriteError::ValueContainsSoh: return "value contains SOH";
-    case WriteError::BadValue: return "malformed value";
-    case WriteError::BadOriginal: return "original message does not parse";
+    case WriteError::None:
+      return "none";
+    case WriteError::NotStarted:
+      return "message not begun";
+    case WriteError::Overflow:
+      return "buffer too small";
+    case WriteError::InvalidTag:
+      return "invalid tag";
+    case WriteError::EmptyValue:
+      return "empty value";
+    case WriteError::ValueContainsSoh:
+      return "value contains SOH";
+    case WriteError::BadValue:
+      return "malformed value";
+    case WriteError::BadOriginal:
+      return "original message does not parse";
   }
   return "unknown";
 }
@@ -81,8 +91,9 @@ MessageWriter& MessageWriter::begin_custom(std::string_view msg_type) noexcept {
   return add_string(tag::MsgType, msg_type);
 }
 
-MessageWriter& MessageWriter::begin(std::string_view msg_type, std::string_view sender, std::string_view target,
-                                    std::uint64_t seq_num, UtcNanos sending_time) noexcept {
+MessageWriter& MessageWriter::begin(std::string_view msg_type, std::string_view sender,
+                                    std::string_view target, std::uint64_t seq_num,
+                                    UtcNanos sending_time) noexcept {
   return begin_custom(msg_type)
       .add_string(tag::SenderCompID, sender)
       .add_string(tag::TargetCompID, target)
@@ -92,7 +103,8 @@ MessageWriter& MessageWriter::begin(std::string_view msg_type, std::string_view 
 
 MessageWriter& MessageWriter::begin_poss_dup(std::string_view msg_type, std::string_view sender,
                                              std::string_view target, std::uint64_t seq_num,
-                                             UtcNanos sending_time, UtcNanos orig_sending_time) noexcept {
+                                             UtcNanos sending_time,
+                                             UtcNanos orig_sending_time) noexcept {
   return begin_custom(msg_type)
       .add_string(tag::SenderCompID, sender)
       .add_string(tag::TargetCompID, target)
@@ -139,7 +151,8 @@ MessageWriter& MessageWriter::append(Tag tag, const char* value, std::size_t siz
 }
 
 MessageWriter& MessageWriter::add_string(Tag tag, std::string_view value) noexcept {
-  if (std::memchr(value.data(), kSoh, value.size()) != nullptr) return fail(WriteError::ValueContainsSoh);
+  if (std::memchr(value.data(), kSoh, value.size()) != nullptr)
+    return fail(WriteError::ValueContainsSoh);
   return append(tag, value.data(), value.size());
 }
 
@@ -173,12 +186,16 @@ MessageWriter& MessageWriter::add_char(Tag tag, char value) noexcept {
   return *this;
 }
 
-MessageWriter& MessageWriter::add_bool(Tag tag, bool value) noexcept { return add_char(tag, value ? 'Y' : 'N'); }
+MessageWriter& MessageWriter::add_bool(Tag tag, bool value) noexcept {
+  return add_char(tag, value ? 'Y' : 'N');
+}
 
-MessageWriter& MessageWriter::add_timestamp(Tag tag, UtcNanos value, TimePrecision precision) noexcept {
+MessageWriter& MessageWriter::add_timestamp(Tag tag, UtcNanos value,
+                                            TimePrecision precision) noexcept {
   if (value < 0) return fail(WriteError::BadValue);
   const std::size_t size = timestamp_size(precision);
-  if (char* out = field(tag, size)) timestamps_.format(value, precision, std::span<char>(out, size));
+  if (char* out = field(tag, size))
+    timestamps_.format(value, precision, std::span<char>(out, size));
   return *this;
 }
 
@@ -221,8 +238,9 @@ WriteResult MessageWriter::finish() noexcept {
 WriteResult make_poss_dup(const MessageView& original, UtcNanos sending_time, std::span<char> out,
                           TimePrecision precision) noexcept {
   if (original.size() < 3) return {{}, WriteError::BadOriginal};
-  const std::string_view orig_time =
-      original.has(tag::OrigSendingTime) ? original.get(tag::OrigSendingTime) : original.get(tag::SendingTime);
+  const std::string_view orig_time = original.has(tag::OrigSendingTime)
+                                         ? original.get(tag::OrigSendingTime)
+                                         : original.get(tag::SendingTime);
   if (orig_time.empty()) return {{}, WriteError::BadOriginal};
 
   MessageWriter w(out, original.begin_string(), precision);
@@ -237,8 +255,11 @@ WriteResult make_poss_dup(const MessageView& original, UtcNanos sending_time, st
       case tag::CheckSum:
       case tag::PossDupFlag:
       case tag::SendingTime:
-      case tag::OrigSendingTime: break;
-      default: w.add_string(f.tag, f.value); break;
+      case tag::OrigSendingTime:
+        break;
+      default:
+        w.add_string(f.tag, f.value);
+        break;
     }
   }
   return w.finish();

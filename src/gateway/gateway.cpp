@@ -6,8 +6,8 @@
 
 #include "matchgate/util/agent_runner.hpp"
 #include "matchgate/util/cpu_affinity.hpp"
-#include "matchgate/util/parking_idle.hpp"
 #include "matchgate/util/numa_memory_resource.hpp"
+#include "matchgate/util/parking_idle.hpp"
 
 namespace matchgate::gateway {
 
@@ -26,8 +26,8 @@ util::ParkingIdle make_idle(const std::string& mode, std::chrono::microseconds s
   config.spin = spin;
   config.max_park = max_park;
   return util::ParkingIdle(
-      [](void* a, std::chrono::microseconds timeout) { static_cast<A*>(a)->park(timeout); },
-      &agent, config);
+      [](void* a, std::chrono::microseconds timeout) { static_cast<A*>(a)->park(timeout); }, &agent,
+      config);
 }
 
 util::AgentRunnerOptions runner_options(int cpu, const std::string& name) {
@@ -66,8 +66,10 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     const int cpu = g.options.shards[i].cpu;
     const int node = cpu >= 0 ? util::numa_node_of_cpu(cpu) : -1;
     g.memory.push_back(std::make_unique<util::NumaMemoryResource>(node));
-    g.requests.push_back(std::make_unique<RequestRing>(g.options.ring_capacity, g.memory.back().get()));
-    g.replies.push_back(std::make_unique<ReplyRing>(g.options.ring_capacity, g.memory.back().get()));
+    g.requests.push_back(
+        std::make_unique<RequestRing>(g.options.ring_capacity, g.memory.back().get()));
+    g.replies.push_back(
+        std::make_unique<ReplyRing>(g.options.ring_capacity, g.memory.back().get()));
     to_shards.push_back(g.requests.back().get());
     from_shards.push_back(g.replies.back().get());
   }
@@ -93,13 +95,16 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   }
 }
 
-Gateway::~Gateway() { stop(std::chrono::milliseconds(0)); }
+Gateway::~Gateway() {
+  stop(std::chrono::milliseconds(0));
+}
 
 void Gateway::start() {
   Impl& g = *impl_;
   for (std::size_t i = 0; i < g.shards.size(); ++i) {
     auto runner = std::make_unique<util::AgentRunner<ShardAgent, util::ParkingIdle>>(
-        *g.shards[i], make_idle(g.options.idle, g.options.idle_spin, *g.shards[i], std::chrono::milliseconds(10)),
+        *g.shards[i],
+        make_idle(g.options.idle, g.options.idle_spin, *g.shards[i], std::chrono::milliseconds(10)),
         runner_options(g.options.shards[i].cpu, g.shards[i]->name()));
     runner->start();
     if (!runner->pin_error().empty()) {
@@ -109,7 +114,8 @@ void Gateway::start() {
     g.shard_runners.push_back(std::move(runner));
   }
   g.network_runner = std::make_unique<util::AgentRunner<NetworkAgent, util::ParkingIdle>>(
-      *g.network, make_idle(g.options.idle, g.options.idle_spin, *g.network, std::chrono::milliseconds(1)),
+      *g.network,
+      make_idle(g.options.idle, g.options.idle_spin, *g.network, std::chrono::milliseconds(1)),
       runner_options(g.options.network_cpu, "net-0"));
   g.network_runner->start();
 }
@@ -135,14 +141,23 @@ void Gateway::stop(std::chrono::milliseconds drain) {
   g.shard_runners.clear();
 }
 
-std::uint16_t Gateway::port() const { return impl_->network->port(); }
-const NetworkAgent& Gateway::network() const { return *impl_->network; }
-std::size_t Gateway::shard_count() const { return impl_->shards.size(); }
-const ShardAgent& Gateway::shard(std::size_t i) const { return *impl_->shards[i]; }
+std::uint16_t Gateway::port() const {
+  return impl_->network->port();
+}
+const NetworkAgent& Gateway::network() const {
+  return *impl_->network;
+}
+std::size_t Gateway::shard_count() const {
+  return impl_->shards.size();
+}
+const ShardAgent& Gateway::shard(std::size_t i) const {
+  return *impl_->shards[i];
+}
 
 std::string Gateway::failure() const {
   const Impl& g = *impl_;
-  if (g.network_runner && g.network_runner->failed()) return "net-0: " + g.network_runner->failure();
+  if (g.network_runner && g.network_runner->failed())
+    return "net-0: " + g.network_runner->failure();
   for (std::size_t i = 0; i < g.shard_runners.size(); ++i) {
     if (g.shard_runners[i]->failed()) {
       return g.shards[i]->name() + std::string(": ") + g.shard_runners[i]->failure();

@@ -38,7 +38,8 @@ bool is_fix44_msg_type(std::string_view t) noexcept {
   };
   if (t.size() == 1) return alnum(t[0]);
   if (t.size() == 2) {
-    return (t[0] == 'A' && t[1] >= 'A' && t[1] <= 'Z') || (t[0] == 'B' && t[1] >= 'A' && t[1] <= 'H');
+    return (t[0] == 'A' && t[1] >= 'A' && t[1] <= 'Z') ||
+           (t[0] == 'B' && t[1] >= 'A' && t[1] <= 'H');
   }
   return false;
 }
@@ -46,7 +47,9 @@ bool is_fix44_msg_type(std::string_view t) noexcept {
 // The MsgSeqNum of a frame that did not parse, so that its Reject can say
 // which message it answers.
 std::uint64_t scan_seq_num(std::string_view frame) noexcept {
-  const std::size_t at = frame.find("\x01" "34=");
+  const std::size_t at = frame.find(
+      "\x01"
+      "34=");
   if (at == std::string_view::npos) return 0;
   std::uint64_t v = 0;
   for (std::size_t i = at + 4; i < frame.size() && frame[i] >= '0' && frame[i] <= '9'; ++i) {
@@ -64,8 +67,8 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
       options_(std::move(options)),
       from_shards_(std::move(from_shards)),
       sessions_(options_.members.size()),
-      out_buffer_(std::max(kOutBufferBytes,
-                           options_.server.max_message_bytes + kAnswerOverheadBytes)),
+      out_buffer_(
+          std::max(kOutBufferBytes, options_.server.max_message_bytes + kAnswerOverheadBytes)),
       resend_buffer_(out_buffer_.size() + kPossDupExtraBytes),
       writer_(std::span<char>(out_buffer_)),
       bell_([](void* self) noexcept { static_cast<NetworkAgent*>(self)->server_->wake(); }, this) {
@@ -78,7 +81,9 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
   next_counter_log_ns_ = now_ns_ + kCounterLogPeriodNs;
 }
 
-NetworkAgent::~NetworkAgent() { log_counters(); }
+NetworkAgent::~NetworkAgent() {
+  log_counters();
+}
 
 // Rejects, garbled input and the like are counted on the message path and
 // reported here once a minute: never a log line per message.
@@ -99,7 +104,8 @@ int NetworkAgent::do_work() {
   wall_ns_ = clock_ns(CLOCK_REALTIME);
   int work = server_->do_work();
   for (ReplyRing* ring : from_shards_) {
-    work += static_cast<int>(ring->drain([this](const ShardReply& r) { order_entry_->on_reply(r); }));
+    work +=
+        static_cast<int>(ring->drain([this](const ShardReply& r) { order_entry_->on_reply(r); }));
   }
   work += order_entry_->poll_pending();
   if (!paused_.empty()) resume_paused();
@@ -364,9 +370,7 @@ void NetworkAgent::complete_logon(Connection& c, bool password_ok) {
     // is among what the member resends (as a gap fill).
     s.resend_until = c.logon_seq;
     ++counters_.resend_requests_sent;
-    begin_message(member, fix::msg_type::ResendRequest)
-        .add_uint(7, s.next_in)
-        .add_uint(16, 0);
+    begin_message(member, fix::msg_type::ResendRequest).add_uint(7, s.next_in).add_uint(16, 0);
     send_message(member);
   }
   spdlog::info("{}: {} logged on (in {} out {}{})", name_, comp_id, s.next_in, s.next_out,
@@ -522,7 +526,8 @@ void NetworkAgent::handle_resend_request(MemberSession& s, engine::MemberId memb
   const auto end = m.get_uint(16);
   if (!begin || !end) {
     send_reject(member, seq, m.msg_type(), !begin ? 7 : 16,
-                fix::SessionRejectReason::RequiredTagMissing, "BeginSeqNo(7) and EndSeqNo(16) required");
+                fix::SessionRejectReason::RequiredTagMissing,
+                "BeginSeqNo(7) and EndSeqNo(16) required");
     return;
   }
   const std::uint64_t last = s.next_out - 1;
@@ -561,7 +566,8 @@ void NetworkAgent::send_gap_fill(MemberSession& s, engine::MemberId member, std:
   }
 }
 
-fix::MessageWriter& NetworkAgent::begin_message(engine::MemberId member, std::string_view msg_type) {
+fix::MessageWriter& NetworkAgent::begin_message(engine::MemberId member,
+                                                std::string_view msg_type) {
   writing_admin_ = fix::msg_type::is_admin(msg_type);
   return writer_.begin(msg_type, options_.comp_id, options_.members[member].comp_id,
                        sessions_[member].next_out, wall_ns_);
@@ -625,8 +631,8 @@ void NetworkAgent::send_logout(engine::MemberId member, std::string_view text) {
 void NetworkAgent::refuse(Connection& c, std::string_view target_comp_id, std::string_view text) {
   // No session is bound: the Logout is not sequenced in any member's stream.
   fix::MessageWriter w{std::span<char>(resend_buffer_)};
-  w.begin(fix::msg_type::Logout, options_.comp_id, target_comp_id.empty() ? "UNKNOWN" : target_comp_id,
-          1, wall_ns_)
+  w.begin(fix::msg_type::Logout, options_.comp_id,
+          target_comp_id.empty() ? "UNKNOWN" : target_comp_id, 1, wall_ns_)
       .add_string(fix::tag::Text, text);
   const fix::WriteResult r = w.finish();
   if (r.ok()) server_->send(c.id, std::span<const char>(r.message.data(), r.message.size()));
@@ -660,11 +666,13 @@ void NetworkAgent::check_timers() {
   if (logout_all_requested_.load(std::memory_order_relaxed) && !logging_out_all_) {
     logging_out_all_ = true;
     for (engine::MemberId m = 0; m < sessions_.size(); ++m) {
-      if (sessions_[m].logged_on && !sessions_[m].logout_sent) send_logout(m, "gateway shutting down");
+      if (sessions_[m].logged_on && !sessions_[m].logout_sent)
+        send_logout(m, "gateway shutting down");
     }
   }
   for (Connection& c : connections_) {
-    if ((c.state == ConnState::AwaitLogon || (logging_out_all_ && c.state == ConnState::Authenticating)) &&
+    if ((c.state == ConnState::AwaitLogon ||
+         (logging_out_all_ && c.state == ConnState::Authenticating)) &&
         now_ns_ >= c.deadline_ns) {
       spdlog::info("{}: connection {} sent no Logon in time; closing", name_, c.id.value());
       close(c);

@@ -27,30 +27,44 @@ constexpr int kCxlOther = 99;
 
 int ord_rej_reason(RejectReason r) noexcept {
   switch (r) {
-    case RejectReason::UnknownInstrument: return kRejUnknownSymbol;
+    case RejectReason::UnknownInstrument:
+      return kRejUnknownSymbol;
     case RejectReason::InvalidQuantity:
-    case RejectReason::QuantityAboveMax: return kRejIncorrectQuantity;
-    default: return kRejOther;
+    case RejectReason::QuantityAboveMax:
+      return kRejIncorrectQuantity;
+    default:
+      return kRejOther;
   }
 }
 
 int cxl_rej_reason(RejectReason r) noexcept {
   switch (r) {
-    case RejectReason::OrderDone: return kCxlTooLate;
+    case RejectReason::OrderDone:
+      return kCxlTooLate;
     case RejectReason::UnknownOrder:
-    case RejectReason::NotOwner: return kCxlUnknownOrder;
-    default: return kCxlOther;
+    case RejectReason::NotOwner:
+      return kCxlUnknownOrder;
+    default:
+      return kCxlOther;
   }
 }
 
-char side_char(engine::Side s) noexcept { return s == engine::Side::Buy ? '1' : '2'; }
-char ord_type_char(engine::OrdType t) noexcept { return t == engine::OrdType::Market ? '1' : '2'; }
+char side_char(engine::Side s) noexcept {
+  return s == engine::Side::Buy ? '1' : '2';
+}
+char ord_type_char(engine::OrdType t) noexcept {
+  return t == engine::OrdType::Market ? '1' : '2';
+}
 char tif_char(engine::TimeInForce t) noexcept {
   switch (t) {
-    case engine::TimeInForce::Day: return '0';
-    case engine::TimeInForce::Gtc: return '1';
-    case engine::TimeInForce::Ioc: return '3';
-    case engine::TimeInForce::Fok: return '4';
+    case engine::TimeInForce::Day:
+      return '0';
+    case engine::TimeInForce::Gtc:
+      return '1';
+    case engine::TimeInForce::Ioc:
+      return '3';
+    case engine::TimeInForce::Fok:
+      return '4';
   }
   return '0';
 }
@@ -111,9 +125,9 @@ void OrderEntry::ring_shards() noexcept {
 }
 
 std::uint32_t OrderEntry::find_instrument(std::string_view symbol) const noexcept {
-  const auto it = std::lower_bound(
-      symbols_.begin(), symbols_.end(), symbol,
-      [](const std::pair<std::string, std::uint32_t>& e, std::string_view s) { return e.first < s; });
+  const auto it = std::lower_bound(symbols_.begin(), symbols_.end(), symbol,
+                                   [](const std::pair<std::string, std::uint32_t>& e,
+                                      std::string_view s) { return e.first < s; });
   if (it == symbols_.end() || it->first != symbol) return kNoSlot;
   return it->second;
 }
@@ -136,11 +150,20 @@ bool OrderEntry::required(const Context& ctx, const fix::MessageView& m, fix::Ta
 void OrderEntry::on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m) {
   const Context ctx{member, seq, m.msg_type()};
   switch (ctx.msg_type[0]) {
-    case 'D': new_order(ctx, m); break;
-    case 'F': cancel_or_replace(ctx, m, false); break;
-    case 'G': cancel_or_replace(ctx, m, true); break;
-    case 'H': status(ctx, m); break;
-    default: break;
+    case 'D':
+      new_order(ctx, m);
+      break;
+    case 'F':
+      cancel_or_replace(ctx, m, false);
+      break;
+    case 'G':
+      cancel_or_replace(ctx, m, true);
+      break;
+    case 'H':
+      status(ctx, m);
+      break;
+    default:
+      break;
   }
 }
 
@@ -270,9 +293,9 @@ void OrderEntry::reject_new(const Context& ctx, const fix::MessageView& m, int o
   ++counters_.rejected_at_gateway;
   ++counters_.execution_reports;
   char exec_id[32];
-  const std::size_t n = static_cast<std::size_t>(
-      std::snprintf(exec_id, sizeof exec_id, "G%u-%llu", net_index_,
-                    static_cast<unsigned long long>(++gateway_exec_ids_)));
+  const std::size_t n =
+      static_cast<std::size_t>(std::snprintf(exec_id, sizeof exec_id, "G%u-%llu", net_index_,
+                                             static_cast<unsigned long long>(++gateway_exec_ids_)));
   fix::MessageWriter& w = out_.begin_message(ctx.member, fix::msg_type::ExecutionReport);
   w.add_string(fix::tag::OrderID, "NONE")
       .add_string(fix::tag::ClOrdID, m.get(fix::tag::ClOrdID))
@@ -311,10 +334,9 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
     qty = util::parse_decimal(m.get(fix::tag::OrderQty));
     price = util::parse_decimal(m.get(fix::tag::Price));
     if (!qty || !price) {
-      out_.send_reject(ctx.member, ctx.seq, ctx.msg_type,
-                       !qty ? fix::tag::OrderQty : fix::tag::Price,
-                       fix::SessionRejectReason::IncorrectDataFormat,
-                       !qty ? qty.message() : price.message());
+      out_.send_reject(
+          ctx.member, ctx.seq, ctx.msg_type, !qty ? fix::tag::OrderQty : fix::tag::Price,
+          fix::SessionRejectReason::IncorrectDataFormat, !qty ? qty.message() : price.message());
       return;
     }
   }
@@ -428,9 +450,8 @@ void OrderEntry::cancel_reject(engine::MemberId member, std::string_view cl_ord_
   }
   w.add_string(fix::tag::ClOrdID, cl_ord_id)
       .add_string(fix::tag::OrigClOrdID, orig_cl_ord_id)
-      .add_char(fix::tag::OrdStatus, order != nullptr && order->kind == RecordKind::Order
-                                         ? order->ord_status
-                                         : '8')
+      .add_char(fix::tag::OrdStatus,
+                order != nullptr && order->kind == RecordKind::Order ? order->ord_status : '8')
       .add_char(fix::tag::CxlRejResponseTo, replace ? '2' : '1')
       .add_int(fix::tag::CxlRejReason, reason)
       .add_string(fix::tag::Text, text);
@@ -476,12 +497,12 @@ void OrderEntry::report(const OrderRecord& r, std::string_view cl_ord_id,
   w.add_char(fix::tag::TimeInForce, tif_char(r.tif));
   if (exec_type == 'F') {
     const std::size_t n = util::format_decimal(last_px, price_buf, sizeof price_buf);
-    w.add_int(fix::tag::LastQty, last_qty).add_decimal(fix::tag::LastPx, std::string_view(price_buf, n));
+    w.add_int(fix::tag::LastQty, last_qty)
+        .add_decimal(fix::tag::LastPx, std::string_view(price_buf, n));
   }
   const bool open = r.ord_status == '0' || r.ord_status == '1' || r.ord_status == 'A';
   w.add_int(fix::tag::LeavesQty, open ? r.qty - r.cum_qty : 0).add_int(fix::tag::CumQty, r.cum_qty);
-  const engine::Price avg =
-      r.cum_qty > 0 ? static_cast<engine::Price>(r.notional / r.cum_qty) : 0;
+  const engine::Price avg = r.cum_qty > 0 ? static_cast<engine::Price>(r.notional / r.cum_qty) : 0;
   const std::size_t n = util::format_decimal(avg, price_buf, sizeof price_buf);
   w.add_decimal(fix::tag::AvgPx, std::string_view(price_buf, n))
       .add_timestamp(fix::tag::TransactTime, out_.wall_ns());
@@ -504,7 +525,8 @@ void OrderEntry::on_reply(const ShardReply& reply) {
     }
     case EventType::Trade: {
       const auto fill = [&](RecordRef side_ref, const engine::OrderView& v, bool maker) {
-        if (net_thread_of(side_ref) != net_index_ || slot_of(side_ref) >= records_.capacity()) return;
+        if (net_thread_of(side_ref) != net_index_ || slot_of(side_ref) >= records_.capacity())
+          return;
         const std::uint32_t slot = slot_of(side_ref);
         OrderRecord& r = records_[slot];
         r.cum_qty = v.filled;
@@ -575,8 +597,8 @@ void OrderEntry::on_reply(const ShardReply& reply) {
         // rejects do, even when it named an earlier ClOrdID of the order.
         const std::uint32_t named = r.orig_named != kNoSlot ? r.orig_named : r.orig;
         cancel_reject(r.member, r.cl_ord_id_view(),
-                      named != kNoSlot ? records_[named].cl_ord_id_view() : std::string_view(), order,
-                      r.kind == RecordKind::ReplaceRequest, cxl_rej_reason(e.reject_reason),
+                      named != kNoSlot ? records_[named].cl_ord_id_view() : std::string_view(),
+                      order, r.kind == RecordKind::ReplaceRequest, cxl_rej_reason(e.reject_reason),
                       engine::to_string(e.reject_reason));
         r.ord_status = '8';
       }

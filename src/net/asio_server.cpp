@@ -5,9 +5,9 @@
 
 #include <sys/eventfd.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
 #include <optional>
 
@@ -112,7 +112,9 @@ class AsioServer final : public ServerCore<AsioConn> {
     c.sock->close(ec);  // pending operations complete with operation_aborted
   }
 
-  bool backend_idle(std::uint32_t slot) const override { return !conns_[slot].reading && !conns_[slot].writing; }
+  bool backend_idle(std::uint32_t slot) const override {
+    return !conns_[slot].reading && !conns_[slot].writing;
+  }
   void backend_release(std::uint32_t) override {}
 
  private:
@@ -165,8 +167,9 @@ class AsioServer final : public ServerCore<AsioConn> {
     AsioConn& c = conns_[slot];
     if (c.reading || c.paused || c.state != ConnState::Open || c.in.space() == 0) return;
     c.reading = true;
-    c.sock->async_read_some(asio::buffer(c.in.data + c.in.size, c.in.space()),
-                            [this, slot](const error_code& ec, std::size_t n) { on_read(slot, ec, n); });
+    c.sock->async_read_some(
+        asio::buffer(c.in.data + c.in.size, c.in.space()),
+        [this, slot](const error_code& ec, std::size_t n) { on_read(slot, ec, n); });
   }
 
   void on_read(std::uint32_t slot, const error_code& ec, std::size_t n) {
@@ -190,7 +193,8 @@ class AsioServer final : public ServerCore<AsioConn> {
     for (const std::uint32_t slot : flush_list_) {
       AsioConn& c = conns_[slot];
       c.flush_queued = false;
-      if ((c.state == ConnState::Open || c.state == ConnState::Draining) && !c.writing && !c.out.empty())
+      if ((c.state == ConnState::Open || c.state == ConnState::Draining) && !c.writing &&
+          !c.out.empty())
         start_write(slot);
     }
     flush_list_.clear();
@@ -200,9 +204,9 @@ class AsioServer final : public ServerCore<AsioConn> {
     AsioConn& c = conns_[slot];
     std::array<iovec, 2> seg{};
     const int nseg = c.out.segments(seg);
-    std::array<asio::const_buffer, 2> bufs{asio::const_buffer(seg[0].iov_base, seg[0].iov_len),
-                                           asio::const_buffer(nseg == 2 ? seg[1].iov_base : nullptr,
-                                                              nseg == 2 ? seg[1].iov_len : 0)};
+    std::array<asio::const_buffer, 2> bufs{
+        asio::const_buffer(seg[0].iov_base, seg[0].iov_len),
+        asio::const_buffer(nseg == 2 ? seg[1].iov_base : nullptr, nseg == 2 ? seg[1].iov_len : 0)};
     c.writing = true;
     ++stats_.send_calls;
     asio::async_write(*c.sock, bufs,
@@ -260,7 +264,8 @@ class AsioServer final : public ServerCore<AsioConn> {
 
 }  // namespace
 
-std::unique_ptr<TcpServer> make_asio_server(const ServerOptions& options, ConnectionHandler& handler) {
+std::unique_ptr<TcpServer> make_asio_server(const ServerOptions& options,
+                                            ConnectionHandler& handler) {
   return std::make_unique<AsioServer>(options, handler);
 }
 

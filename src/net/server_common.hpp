@@ -24,8 +24,10 @@ class UringUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::unique_ptr<TcpServer> make_uring_server(const ServerOptions& options, ConnectionHandler& handler);
-std::unique_ptr<TcpServer> make_asio_server(const ServerOptions& options, ConnectionHandler& handler);
+std::unique_ptr<TcpServer> make_uring_server(const ServerOptions& options,
+                                             ConnectionHandler& handler);
+std::unique_ptr<TcpServer> make_asio_server(const ServerOptions& options,
+                                            ConnectionHandler& handler);
 
 // Anonymous private mapping. Pages are only backed once touched, so the
 // connection table can reserve every slot's buffers up front and still cost
@@ -36,7 +38,9 @@ class MappedBlock {
   MappedBlock() = default;
   explicit MappedBlock(std::size_t bytes);
   ~MappedBlock();
-  MappedBlock(MappedBlock&& o) noexcept : data_(o.data_), size_(o.size_) { o.data_ = nullptr, o.size_ = 0; }
+  MappedBlock(MappedBlock&& o) noexcept : data_(o.data_), size_(o.size_) {
+    o.data_ = nullptr, o.size_ = 0;
+  }
   MappedBlock& operator=(MappedBlock&& o) noexcept {
     std::swap(data_, o.data_);
     std::swap(size_, o.size_);
@@ -135,7 +139,8 @@ struct ConnCore {
 };
 
 inline bool is_abortive(CloseReason r) {
-  return r == CloseReason::Error || r == CloseReason::InputOverflow || r == CloseReason::OutputOverflow;
+  return r == CloseReason::Error || r == CloseReason::InputOverflow ||
+         r == CloseReason::OutputOverflow;
 }
 
 // Listening socket bound to options.host:options.port. Throws std::system_error.
@@ -207,7 +212,8 @@ class ServerCore : public TcpServer {
   const ServerStats& stats() const override { return stats_; }
 
  protected:
-  ServerCore(const ServerOptions& options, ConnectionHandler& handler) : opt_(options), handler_(handler) {
+  ServerCore(const ServerOptions& options, ConnectionHandler& handler)
+      : opt_(options), handler_(handler) {
     validate(opt_);
     in_cap_ = opt_.input_buffer_bytes != 0 ? opt_.input_buffer_bytes : 2 * opt_.max_message_bytes;
     const std::size_t n = opt_.max_connections;
@@ -231,17 +237,19 @@ class ServerCore : public TcpServer {
 
   // Backend hooks.
   virtual void backend_pause(std::uint32_t slot) = 0;
-  virtual void backend_drain(std::uint32_t slot) = 0;              // state is Draining
+  virtual void backend_drain(std::uint32_t slot) = 0;                 // state is Draining
   virtual void backend_abort(std::uint32_t slot, bool abortive) = 0;  // state is Closing
-  virtual bool backend_idle(std::uint32_t slot) const = 0;         // no operation in flight
-  virtual void backend_release(std::uint32_t slot) = 0;            // close the socket
+  virtual bool backend_idle(std::uint32_t slot) const = 0;            // no operation in flight
+  virtual void backend_release(std::uint32_t slot) = 0;               // close the socket
 
   Conn* lookup(ConnectionId id) {
     if (id.slot() >= conns_.size()) return nullptr;
     Conn& c = conns_[id.slot()];
     return (c.state == ConnState::Open && c.generation == id.generation()) ? &c : nullptr;
   }
-  ConnectionId id_of(std::uint32_t slot) const { return ConnectionId(slot, conns_[slot].generation); }
+  ConnectionId id_of(std::uint32_t slot) const {
+    return ConnectionId(slot, conns_[slot].generation);
+  }
 
   bool take_slot(std::uint32_t& slot) {
     if (free_.empty()) return false;
@@ -317,7 +325,8 @@ class ServerCore : public TcpServer {
     const std::size_t used = call_on_data(slot, c.in.data, c.in.size);
     if (c.state != ConnState::Open) return;
     c.in.consume(used);
-    if (!c.paused && used == 0 && c.in.size == c.in.cap) close_now(slot, CloseReason::InputOverflow);
+    if (!c.paused && used == 0 && c.in.size == c.in.cap)
+      close_now(slot, CloseReason::InputOverflow);
   }
 
   // on_close for every connection closed since the last call, then the
@@ -340,7 +349,8 @@ class ServerCore : public TcpServer {
     if (draining_ == 0) return;
     const auto now = std::chrono::steady_clock::now();
     for (std::uint32_t s = 0; s < conns_.size() && draining_ > 0; ++s) {
-      if (conns_[s].state == ConnState::Draining && conns_[s].linger_deadline <= now) close_now(s, CloseReason::LocalClose);
+      if (conns_[s].state == ConnState::Draining && conns_[s].linger_deadline <= now)
+        close_now(s, CloseReason::LocalClose);
     }
   }
 
@@ -349,7 +359,8 @@ class ServerCore : public TcpServer {
   ServerStats stats_;
   std::size_t in_cap_ = 0;
   std::vector<Conn> conns_;
-  std::vector<std::uint32_t> free_;  // stack: a just-freed slot is reused first, keeping its pages warm
+  std::vector<std::uint32_t>
+      free_;  // stack: a just-freed slot is reused first, keeping its pages warm
   std::vector<std::uint32_t> flush_list_;
   std::vector<std::uint32_t> pump_list_;
   std::size_t open_count_ = 0;

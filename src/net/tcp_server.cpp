@@ -21,34 +21,47 @@ TcpServer::~TcpServer() = default;
 
 std::string_view to_string(CloseReason r) {
   switch (r) {
-    case CloseReason::PeerClosed: return "peer closed";
-    case CloseReason::Error: return "socket error";
-    case CloseReason::LocalClose: return "closed locally";
-    case CloseReason::InputOverflow: return "input buffer overflow";
-    case CloseReason::OutputOverflow: return "output buffer overflow";
+    case CloseReason::PeerClosed:
+      return "peer closed";
+    case CloseReason::Error:
+      return "socket error";
+    case CloseReason::LocalClose:
+      return "closed locally";
+    case CloseReason::InputOverflow:
+      return "input buffer overflow";
+    case CloseReason::OutputOverflow:
+      return "output buffer overflow";
   }
   return "unknown";
 }
 
 std::string_view to_string(Backend b) {
   switch (b) {
-    case Backend::IoUring: return "io_uring";
-    case Backend::Asio: return "asio";
-    case Backend::Auto: return "auto";
+    case Backend::IoUring:
+      return "io_uring";
+    case Backend::Asio:
+      return "asio";
+    case Backend::Auto:
+      return "auto";
   }
   return "unknown";
 }
 
-std::unique_ptr<TcpServer> make_tcp_server(Backend backend, const ServerOptions& options, ConnectionHandler& handler,
+std::unique_ptr<TcpServer> make_tcp_server(Backend backend, const ServerOptions& options,
+                                           ConnectionHandler& handler,
                                            std::string* fallback_reason) {
   switch (backend) {
-    case Backend::IoUring: return detail::make_uring_server(options, handler);
-    case Backend::Asio: return detail::make_asio_server(options, handler);
-    case Backend::Auto: break;
+    case Backend::IoUring:
+      return detail::make_uring_server(options, handler);
+    case Backend::Asio:
+      return detail::make_asio_server(options, handler);
+    case Backend::Auto:
+      break;
   }
   const char* off = std::getenv("MATCHGATE_NET_DISABLE_IO_URING");
   if (off != nullptr && *off != '\0' && std::string_view(off) != "0") {
-    if (fallback_reason != nullptr) *fallback_reason = "io_uring disabled by MATCHGATE_NET_DISABLE_IO_URING";
+    if (fallback_reason != nullptr)
+      *fallback_reason = "io_uring disabled by MATCHGATE_NET_DISABLE_IO_URING";
     return detail::make_asio_server(options, handler);
   }
   try {
@@ -65,7 +78,8 @@ namespace detail {
 
 MappedBlock::MappedBlock(std::size_t bytes) : size_(bytes) {
   if (bytes == 0) return;
-  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap");
   data_ = static_cast<char*>(p);
 }
@@ -77,14 +91,18 @@ MappedBlock::~MappedBlock() {
 void validate(const ServerOptions& o) {
   if (o.max_connections == 0 || o.max_connections > (1u << 24))
     throw std::invalid_argument("ServerOptions.max_connections must be in [1, 2^24]");
-  if (o.max_message_bytes == 0) throw std::invalid_argument("ServerOptions.max_message_bytes must be > 0");
-  if (o.max_output_bytes == 0) throw std::invalid_argument("ServerOptions.max_output_bytes must be > 0");
+  if (o.max_message_bytes == 0)
+    throw std::invalid_argument("ServerOptions.max_message_bytes must be > 0");
+  if (o.max_output_bytes == 0)
+    throw std::invalid_argument("ServerOptions.max_output_bytes must be > 0");
   if (o.input_buffer_bytes != 0 && o.input_buffer_bytes < o.max_message_bytes)
     throw std::invalid_argument("ServerOptions.input_buffer_bytes must hold max_message_bytes");
 }
 
 namespace {
-void set_int_option(int fd, int level, int name, int value) { ::setsockopt(fd, level, name, &value, sizeof value); }
+void set_int_option(int fd, int level, int name, int value) {
+  ::setsockopt(fd, level, name, &value, sizeof value);
+}
 }  // namespace
 
 int open_listen_socket(const ServerOptions& o) {
@@ -94,7 +112,8 @@ int open_listen_socket(const ServerOptions& o) {
   hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
   addrinfo* res = nullptr;
   const std::string port = std::to_string(o.port);
-  const int gai = ::getaddrinfo(o.host.empty() ? nullptr : o.host.c_str(), port.c_str(), &hints, &res);
+  const int gai =
+      ::getaddrinfo(o.host.empty() ? nullptr : o.host.c_str(), port.c_str(), &hints, &res);
   if (gai != 0) {
     throw std::system_error(std::make_error_code(std::errc::invalid_argument),
                             "listen address '" + o.host + "': " + ::gai_strerror(gai));
@@ -150,7 +169,8 @@ PeerAddress peer_address(int fd) {
 void tune_accepted_socket(int fd, const ServerOptions& o) {
   set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1);
   if (o.socket_send_buffer > 0) set_int_option(fd, SOL_SOCKET, SO_SNDBUF, o.socket_send_buffer);
-  if (o.socket_receive_buffer > 0) set_int_option(fd, SOL_SOCKET, SO_RCVBUF, o.socket_receive_buffer);
+  if (o.socket_receive_buffer > 0)
+    set_int_option(fd, SOL_SOCKET, SO_RCVBUF, o.socket_receive_buffer);
 }
 
 }  // namespace detail

@@ -24,7 +24,9 @@ constexpr unsigned kCqeBatch = 256;
 
 enum Op : std::uint64_t { kAccept = 1, kRecv = 2, kSend = 3, kCancel = 4, kWake = 5 };
 
-std::uint64_t user_data(Op op, std::uint32_t slot) { return (std::uint64_t{op} << 56) | slot; }
+std::uint64_t user_data(Op op, std::uint32_t slot) {
+  return (std::uint64_t{op} << 56) | slot;
+}
 
 struct UringConn : ConnCore {
   int fd = -1;
@@ -42,7 +44,9 @@ struct UringConn : ConnCore {
   std::array<iovec, 2> iov{};
 };
 
-std::string errno_text(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
+std::string errno_text(const char* what, int err) {
+  return std::string(what) + ": " + std::strerror(err);
+}
 
 unsigned round_up_pow2(unsigned v) {
   unsigned p = 1;
@@ -52,7 +56,8 @@ unsigned round_up_pow2(unsigned v) {
 
 class UringServer final : public ServerCore<UringConn> {
  public:
-  UringServer(const ServerOptions& options, ConnectionHandler& handler) : ServerCore(options, handler) {
+  UringServer(const ServerOptions& options, ConnectionHandler& handler)
+      : ServerCore(options, handler) {
     conns_.resize(opt_.max_connections);
     attach_buffers();
     arm_list_.reserve(opt_.max_connections);
@@ -150,8 +155,10 @@ class UringServer final : public ServerCore<UringConn> {
     // server on one thread and drive it from another: the issuer is the
     // thread that enables the ring (first do_work).
     static constexpr unsigned kAttempts[] = {
-        IORING_SETUP_R_DISABLED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
-        IORING_SETUP_R_DISABLED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+        IORING_SETUP_R_DISABLED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+            IORING_SETUP_TASKRUN_FLAG,
+        IORING_SETUP_R_DISABLED | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
+            IORING_SETUP_TASKRUN_FLAG,
         IORING_SETUP_R_DISABLED | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
         0,
     };
@@ -183,7 +190,9 @@ class UringServer final : public ServerCore<UringConn> {
                     io_uring_opcode_supported(probe, IORING_OP_SEND_ZC) &&
                     io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL);
     if (probe != nullptr) io_uring_free_probe(probe);
-    if (!ok) throw UringUnavailable("io_uring: kernel lacks multishot recv / accept support (needs Linux 6.0)");
+    if (!ok)
+      throw UringUnavailable(
+          "io_uring: kernel lacks multishot recv / accept support (needs Linux 6.0)");
   }
 
   void setup_buffer_ring() {
@@ -211,7 +220,8 @@ class UringServer final : public ServerCore<UringConn> {
   void enable() {
     if (ring_flags_ & IORING_SETUP_R_DISABLED) {
       // liburing 2.3 declares io_uring_enable_rings but does not export it.
-      if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) != 0)
+      if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr,
+                    0) != 0)
         throw std::system_error(errno, std::generic_category(), "io_uring enable rings");
     }
     // Saves the fd lookup on every io_uring_enter; optional.
@@ -234,7 +244,8 @@ class UringServer final : public ServerCore<UringConn> {
   void enter() {
     const bool taskrun_flag = (ring_flags_ & IORING_SETUP_TASKRUN_FLAG) != 0;
     if (taskrun_flag && io_uring_sq_ready(&ring_) == 0) {
-      const unsigned kflags = std::atomic_ref<unsigned>(*ring_.sq.kflags).load(std::memory_order_relaxed);
+      const unsigned kflags =
+          std::atomic_ref<unsigned>(*ring_.sq.kflags).load(std::memory_order_relaxed);
       if ((kflags & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW)) == 0) return;
     }
     io_uring_submit_and_get_events(&ring_);
@@ -287,7 +298,9 @@ class UringServer final : public ServerCore<UringConn> {
     }
   }
 
-  char* buf_addr(std::uint16_t bid) const { return bufs_mem_.data() + std::size_t{bid} * buf_size_; }
+  char* buf_addr(std::uint16_t bid) const {
+    return bufs_mem_.data() + std::size_t{bid} * buf_size_;
+  }
 
   // Returned buffers become visible to the kernel in publish_buffers(), once
   // per duty cycle and before any recv is re-armed.
@@ -336,9 +349,15 @@ class UringServer final : public ServerCore<UringConn> {
     const auto op = static_cast<Op>(ud >> 56);
     const auto slot = static_cast<std::uint32_t>(ud);
     switch (op) {
-      case kAccept: on_accept_cqe(res, flags); break;
-      case kRecv: on_recv_cqe(slot, res, flags); break;
-      case kSend: on_send_cqe(slot, res); break;
+      case kAccept:
+        on_accept_cqe(res, flags);
+        break;
+      case kRecv:
+        on_recv_cqe(slot, res, flags);
+        break;
+      case kSend:
+        on_send_cqe(slot, res);
+        break;
       case kCancel:
         --conns_[slot].ops;
         try_release(slot);
@@ -395,7 +414,8 @@ class UringServer final : public ServerCore<UringConn> {
       } else {
         const std::size_t absorbed = deliver(slot, buf_addr(bid), len);
         if (absorbed < len && c.state == ConnState::Open) {
-          hold(c, bid, static_cast<std::uint32_t>(absorbed), static_cast<std::uint32_t>(len - absorbed));
+          hold(c, bid, static_cast<std::uint32_t>(absorbed),
+               static_cast<std::uint32_t>(len - absorbed));
         } else {
           recycle(bid);
         }
@@ -533,7 +553,8 @@ class UringServer final : public ServerCore<UringConn> {
     for (const std::uint32_t slot : flush_list_) {
       UringConn& c = conns_[slot];
       c.flush_queued = false;
-      if ((c.state == ConnState::Open || c.state == ConnState::Draining) && !c.send_inflight && !c.out.empty())
+      if ((c.state == ConnState::Open || c.state == ConnState::Draining) && !c.send_inflight &&
+          !c.out.empty())
         start_send(slot);
     }
     flush_list_.clear();
@@ -591,7 +612,8 @@ class UringServer final : public ServerCore<UringConn> {
 
 }  // namespace
 
-std::unique_ptr<TcpServer> make_uring_server(const ServerOptions& options, ConnectionHandler& handler) {
+std::unique_ptr<TcpServer> make_uring_server(const ServerOptions& options,
+                                             ConnectionHandler& handler) {
   return std::make_unique<UringServer>(options, handler);
 }
 

@@ -46,7 +46,9 @@ std::string pin_current_thread(int cpu) {
   return {};
 }
 
-int current_cpu() noexcept { return sched_getcpu(); }
+int current_cpu() noexcept {
+  return sched_getcpu();
+}
 
 std::string set_current_thread_name(std::string_view name) {
   char buf[16];

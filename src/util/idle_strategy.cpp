@@ -9,7 +9,8 @@
 namespace matchgate::util {
 
 BackoffIdle::BackoffIdle(const Config& config) : config_(config) {
-  if (config_.min_park.count() <= 0) throw std::invalid_argument("BackoffIdle: min_park must be > 0");
+  if (config_.min_park.count() <= 0)
+    throw std::invalid_argument("BackoffIdle: min_park must be > 0");
   if (config_.max_park < config_.min_park) {
     throw std::invalid_argument("BackoffIdle: max_park must be >= min_park");
   }
@@ -32,7 +33,8 @@ void BackoffIdle::idle_slow() noexcept {
   park_ns_ = park_ns_ > max_ns / 2 ? max_ns : park_ns_ * 2;
 }
 
-std::optional<AnyIdle> AnyIdle::from_name(std::string_view name, const BackoffIdle::Config& backoff) {
+std::optional<AnyIdle> AnyIdle::from_name(std::string_view name,
+                                          const BackoffIdle::Config& backoff) {
   if (name == BusySpinIdle::kName) return AnyIdle(BusySpinIdle{});
   if (name == BackoffIdle::kName) return AnyIdle(BackoffIdle(backoff));
   return std::nullopt;

@@ -124,7 +124,8 @@ void* NumaMemoryResource::try_hugetlb(std::size_t bytes) {
   const std::size_t len = round_up(bytes, huge_page_size_);
   // Without MAP_NORESERVE the kernel reserves the huge pages now, so a
   // shortage fails here (and we fall back) instead of SIGBUS on first touch.
-  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
+                   -1, 0);
   if (p == MAP_FAILED) return nullptr;
   if (numa_ && node_ >= 0) ::numa_tonode_memory(p, len, node_);
   try {

@@ -27,16 +27,22 @@ void random_flow(std::uint32_t seed, int n, Fn&& apply) {
     const auto m = static_cast<MemberId>(rng() % 6);
     if (kind < 6) {
       const Side s = rng() % 2 ? Side::Buy : Side::Sell;
-      NewOrder o{static_cast<std::uint64_t>(i), m, 0, 0, s,
+      NewOrder o{static_cast<std::uint64_t>(i),
+                 m,
+                 0,
+                 0,
+                 s,
                  rng() % 8 == 0 ? OrdType::Market : OrdType::Limit,
-                 static_cast<TimeInForce>(rng() % 4), cents(9990 + static_cast<int>(rng() % 20)),
+                 static_cast<TimeInForce>(rng() % 4),
+                 cents(9990 + static_cast<int>(rng() % 20)),
                  1 + static_cast<Qty>(rng() % 20)};
       apply(o);
     } else if (kind < 9) {
       apply(CancelOrder{static_cast<std::uint64_t>(i), m, 1 + rng() % (i + 1)});
     } else {
       apply(ReplaceOrder{static_cast<std::uint64_t>(i), m, 1 + rng() % (i + 1),
-                         cents(9990 + static_cast<int>(rng() % 20)), 1 + static_cast<Qty>(rng() % 20)});
+                         cents(9990 + static_cast<int>(rng() % 20)),
+                         1 + static_cast<Qty>(rng() % 20)});
     }
   }
 }

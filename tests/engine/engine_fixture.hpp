@@ -7,7 +7,9 @@
 
 namespace matchgate::engine::test {
 
-inline constexpr Price cents(std::int64_t c) { return c * (kPriceScale / 100); }
+inline constexpr Price cents(std::int64_t c) {
+  return c * (kPriceScale / 100);
+}
 
 struct Recorder {
   std::vector<Event> events;
@@ -34,7 +36,6 @@ class EngineTest : public ::testing::Test {
   }
 
  protected:
-
   explicit EngineTest(EngineOptions options = {1024, 0, nullptr})
       : engine(instruments(), members(), options) {}
 

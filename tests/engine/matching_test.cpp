@@ -177,12 +177,10 @@ TEST_F(EngineTest, MassCancelRemovesOnlyThatMembersOrdersAcrossInstruments) {
 TEST_F(EngineTest, ExecIdsAreSequentialAcrossEventsAndIdsStartAfterBase) {
   Engine based(instruments(), members(), EngineOptions{64, 7ULL << 48, nullptr});
   Recorder r;
-  based.submit(NewOrder{1, 0, 0, kAcme, Side::Sell, OrdType::Limit, TimeInForce::Day,
-                        cents(10000), 1},
-               r);
-  based.submit(NewOrder{2, 1, 0, kAcme, Side::Buy, OrdType::Limit, TimeInForce::Day,
-                        cents(10000), 1},
-               r);
+  based.submit(
+      NewOrder{1, 0, 0, kAcme, Side::Sell, OrdType::Limit, TimeInForce::Day, cents(10000), 1}, r);
+  based.submit(
+      NewOrder{2, 1, 0, kAcme, Side::Buy, OrdType::Limit, TimeInForce::Day, cents(10000), 1}, r);
   ASSERT_EQ(r.events.size(), 3U);
   EXPECT_EQ(r.events[0].order.id, (7ULL << 48) + 1);
   EXPECT_EQ(r.events[1].order.id, (7ULL << 48) + 2);

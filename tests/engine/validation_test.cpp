@@ -43,8 +43,7 @@ TEST_F(ValidationTest, QuantityMustBeAPositiveMultipleOfTheLot) {
 
 TEST_F(ValidationTest, QuantityAboveMax) {
   EXPECT_EQ(reject_of(limit(0, Side::Buy, cents(10000), 10'001)), RejectReason::QuantityAboveMax);
-  EXPECT_EQ(types(submit(limit(0, Side::Buy, cents(10000), 10'000))),
-            (std::vector{ET::Accepted}));
+  EXPECT_EQ(types(submit(limit(0, Side::Buy, cents(10000), 10'000))), (std::vector{ET::Accepted}));
 }
 
 TEST_F(ValidationTest, InvalidPrice) {

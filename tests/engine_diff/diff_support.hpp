@@ -18,21 +18,26 @@ struct Recorder {
   void on_event(const engine::Event& e) { events.push_back(e); }
 };
 
-inline const char* type_name(engine::OrdType t) { return t == engine::OrdType::Market ? "mkt" : "lmt"; }
+inline const char* type_name(engine::OrdType t) {
+  return t == engine::OrdType::Market ? "mkt" : "lmt";
+}
 
 inline std::string describe(const engine::OrderView& v) {
   std::ostringstream os;
-  os << "{id=" << v.id << " ref=" << v.client_ref << " m=" << v.member << " acct=" << v.account << " "
-     << engine::to_string(v.side) << " " << type_name(v.type) << " " << engine::to_string(v.tif)
-     << " px=" << v.price << " qty=" << v.qty << " filled=" << v.filled << "}";
+  os << "{id=" << v.id << " ref=" << v.client_ref << " m=" << v.member << " acct=" << v.account
+     << " " << engine::to_string(v.side) << " " << type_name(v.type) << " "
+     << engine::to_string(v.tif) << " px=" << v.price << " qty=" << v.qty << " filled=" << v.filled
+     << "}";
   return os.str();
 }
 
 inline std::string describe(const engine::Event& e) {
   std::ostringstream os;
   os << "#" << e.exec_id << " " << engine::to_string(e.type);
-  if (e.reject_reason != engine::RejectReason::None) os << "(" << engine::to_string(e.reject_reason) << ")";
-  if (e.cancel_reason != engine::CancelReason::None) os << "(" << engine::to_string(e.cancel_reason) << ")";
+  if (e.reject_reason != engine::RejectReason::None)
+    os << "(" << engine::to_string(e.reject_reason) << ")";
+  if (e.cancel_reason != engine::CancelReason::None)
+    os << "(" << engine::to_string(e.cancel_reason) << ")";
   os << " inst=" << e.instrument << " order=" << describe(e.order);
   if (e.type == engine::EventType::Trade || e.maker != engine::OrderView{} || e.trade_qty != 0 ||
       e.trade_price != 0) {
@@ -63,20 +68,21 @@ inline std::string describe(const Op& op) {
   switch (op.kind) {
     case Op::Kind::New: {
       const auto& n = op.new_order;
-      os << "submit(NewOrder{.client_ref=" << n.client_ref << ", .member=" << n.member << ", .account=" << n.account
-         << ", .instrument=" << n.instrument << ", .side=" << engine::to_string(n.side) << ", .type="
-         << type_name(n.type) << ", .tif=" << engine::to_string(n.tif) << ", .price=" << n.price
-         << ", .qty=" << n.qty << "})";
+      os << "submit(NewOrder{.client_ref=" << n.client_ref << ", .member=" << n.member
+         << ", .account=" << n.account << ", .instrument=" << n.instrument
+         << ", .side=" << engine::to_string(n.side) << ", .type=" << type_name(n.type)
+         << ", .tif=" << engine::to_string(n.tif) << ", .price=" << n.price << ", .qty=" << n.qty
+         << "})";
       break;
     }
     case Op::Kind::Cancel:
-      os << "cancel(CancelOrder{.client_ref=" << op.cancel.client_ref << ", .member=" << op.cancel.member
-         << ", .order_id=" << op.cancel.order_id << "})";
+      os << "cancel(CancelOrder{.client_ref=" << op.cancel.client_ref
+         << ", .member=" << op.cancel.member << ", .order_id=" << op.cancel.order_id << "})";
       break;
     case Op::Kind::Replace:
-      os << "replace(ReplaceOrder{.client_ref=" << op.replace.client_ref << ", .member=" << op.replace.member
-         << ", .order_id=" << op.replace.order_id << ", .price=" << op.replace.price << ", .qty=" << op.replace.qty
-         << "})";
+      os << "replace(ReplaceOrder{.client_ref=" << op.replace.client_ref
+         << ", .member=" << op.replace.member << ", .order_id=" << op.replace.order_id
+         << ", .price=" << op.replace.price << ", .qty=" << op.replace.qty << "})";
       break;
     case Op::Kind::MassCancel:
       os << "mass_cancel(" << op.member << ")";

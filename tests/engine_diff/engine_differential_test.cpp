@@ -45,7 +45,8 @@ struct Scenario {
 };
 
 std::ostream& operator<<(std::ostream& os, const Scenario& s) {
-  return os << "seed=" << s.seed << " ops=" << s.ops << " max_orders=" << s.max_orders << " id_base=" << s.id_base << (s.deep ? " deep" : " thin");
+  return os << "seed=" << s.seed << " ops=" << s.ops << " max_orders=" << s.max_orders
+            << " id_base=" << s.id_base << (s.deep ? " deep" : " thin");
 }
 
 constexpr int kHashEvery = 1'000;
@@ -91,8 +92,10 @@ class Differ {
   Differ(const Universe& u, const Scenario& sc)
       : u_(u),
         sc_(sc),
-        engine_(u.instruments, u.members, EngineOptions{.max_orders = sc.max_orders, .id_base = sc.id_base}),
-        ref_(u.instruments, u.members, EngineOptions{.max_orders = sc.max_orders, .id_base = sc.id_base}) {}
+        engine_(u.instruments, u.members,
+                EngineOptions{.max_orders = sc.max_orders, .id_base = sc.id_base}),
+        ref_(u.instruments, u.members,
+             EngineOptions{.max_orders = sc.max_orders, .id_base = sc.id_base}) {}
 
   // One step; empty string when both engines agree.
   std::string step(const Op& op, std::size_t index, bool full_checks) {
@@ -130,7 +133,8 @@ class Differ {
       const auto rs = ref_.depth(i, Side::Sell);
       if (eb != rb || es != rs) {
         why << "depth of instrument " << i << " differs\n  engine bids:" << describe_levels(eb)
-            << "\n  ref    bids:" << describe_levels(rb) << "\n  engine asks:" << describe_levels(es)
+            << "\n  ref    bids:" << describe_levels(rb)
+            << "\n  engine asks:" << describe_levels(es)
             << "\n  ref    asks:" << describe_levels(rs);
         break;
       }
@@ -139,7 +143,8 @@ class Differ {
         if (!bad.empty()) why << "instrument " << i << " " << to_string(side) << ": " << bad;
       }
       if (!eb.empty() && !es.empty() && eb.front().price >= es.front().price) {
-        why << "instrument " << i << " is crossed: bid " << eb.front().price << " >= ask " << es.front().price;
+        why << "instrument " << i << " is crossed: bid " << eb.front().price << " >= ask "
+            << es.front().price;
       }
     }
     if (why.tellp() == 0 && engine_.live_orders() != ref_.live_orders()) {
@@ -160,8 +165,8 @@ class Differ {
     if (engine_.state_hash() == ref_.state_hash()) return {};
     std::ostringstream os;
     os << "state_hash differs: engine " << engine_.state_hash() << " ref " << ref_.state_hash()
-       << " (next ids engine " << engine_.next_order_id() << "/" << engine_.next_exec_id() << ", ref "
-       << ref_.next_order_id() << "/" << ref_.next_exec_id() << ")";
+       << " (next ids engine " << engine_.next_order_id() << "/" << engine_.next_exec_id()
+       << ", ref " << ref_.next_order_id() << "/" << ref_.next_exec_id() << ")";
     return os.str();
   }
 
@@ -175,20 +180,23 @@ class Differ {
         const auto eo = engine_.orders(i, side);
         const auto ro = ref_.orders(i, side);
         if (eo != ro) {
-          os << "orders of instrument " << i << " " << to_string(side) << " differ (engine " << eo.size()
-             << ", ref " << ro.size() << ")";
+          os << "orders of instrument " << i << " " << to_string(side) << " differ (engine "
+             << eo.size() << ", ref " << ro.size() << ")";
           return os.str();
         }
         std::vector<LevelView> rebuilt;
         for (const auto& o : eo) {
           if (o.leaves() <= 0) return "live order without leaves: " + describe(o);
           if (o.side != side || o.type != OrdType::Limit) return "misplaced order: " + describe(o);
-          if (o.tif != TimeInForce::Day && o.tif != TimeInForce::Gtc) return "resting IOC/FOK: " + describe(o);
-          if (rebuilt.empty() || rebuilt.back().price != o.price) rebuilt.push_back(LevelView{o.price, 0, 0});
+          if (o.tif != TimeInForce::Day && o.tif != TimeInForce::Gtc)
+            return "resting IOC/FOK: " + describe(o);
+          if (rebuilt.empty() || rebuilt.back().price != o.price)
+            rebuilt.push_back(LevelView{o.price, 0, 0});
           rebuilt.back().qty += o.leaves();
           rebuilt.back().orders += 1;
           const auto found = engine_.find(o.id);
-          if (!found || *found != o) return "engine find() disagrees with its book for " + describe(o);
+          if (!found || *found != o)
+            return "engine find() disagrees with its book for " + describe(o);
         }
         if (rebuilt != engine_.depth(i, side)) {
           os << "engine depth is not the sum of its orders on instrument " << i << ": depth"
@@ -223,7 +231,8 @@ class Differ {
     std::string s = full_check();
     for (InstrumentId i = 0; s.empty() && i < u_.instruments.size(); ++i) {
       for (Side side : {Side::Buy, Side::Sell}) {
-        if (engine_.depth(i, side) != ref_.depth(i, side)) s = "final depth differs on instrument " + std::to_string(i);
+        if (engine_.depth(i, side) != ref_.depth(i, side))
+          s = "final depth differs on instrument " + std::to_string(i);
       }
     }
     return s;
@@ -258,8 +267,9 @@ std::vector<Op> minimize(const Universe& u, const Scenario& sc, std::vector<Op> 
     bool reduced = false;
     for (std::size_t start = 0; start < ops.size(); start += size) {
       std::vector<Op> candidate(ops.begin(), ops.begin() + static_cast<std::ptrdiff_t>(start));
-      candidate.insert(candidate.end(), ops.begin() + static_cast<std::ptrdiff_t>(std::min(start + size, ops.size())),
-                       ops.end());
+      candidate.insert(
+          candidate.end(),
+          ops.begin() + static_cast<std::ptrdiff_t>(std::min(start + size, ops.size())), ops.end());
       if (disagrees(u, sc, candidate)) {
         ops = std::move(candidate);
         chunks = std::max<std::size_t>(chunks - 1, 2);
@@ -315,10 +325,12 @@ TEST_P(EngineDifferential, MatchesReference) {
     std::ostringstream os;
     os << "[" << sc << "] engine and reference disagree\n" << failure << "\n  preceding ops:\n";
     const std::size_t from = history.size() > 25 ? history.size() - 25 : 0;
-    for (std::size_t j = from; j < history.size(); ++j) os << "    #" << j << " " << describe(history[j]) << "\n";
+    for (std::size_t j = from; j < history.size(); ++j)
+      os << "    #" << j << " " << describe(history[j]) << "\n";
     if (const char* path = std::getenv("MATCHGATE_DIFF_DUMP")) {
       std::ofstream out(path);
-      for (std::size_t j = 0; j < history.size(); ++j) out << "#" << j << " " << describe(history[j]) << "\n";
+      for (std::size_t j = 0; j < history.size(); ++j)
+        out << "#" << j << " " << describe(history[j]) << "\n";
       os << "  full op log written to " << path << "\n";
     }
     if (std::getenv("MATCHGATE_DIFF_MINIMIZE") != nullptr) {
@@ -338,15 +350,18 @@ TEST_P(EngineDifferential, MatchesReference) {
 
   // The generator must have reached every rule (over a long enough run).
   if (sc.ops >= 100'000) {
-    for (int r = static_cast<int>(RejectReason::UnknownInstrument); r <= static_cast<int>(RejectReason::ReplaceBelowFilled);
-         ++r) {
-      EXPECT_TRUE(rejects.count(r)) << "never rejected with " << to_string(static_cast<RejectReason>(r));
+    for (int r = static_cast<int>(RejectReason::UnknownInstrument);
+         r <= static_cast<int>(RejectReason::ReplaceBelowFilled); ++r) {
+      EXPECT_TRUE(rejects.count(r))
+          << "never rejected with " << to_string(static_cast<RejectReason>(r));
     }
     if (sc.max_orders < 1000) {
       EXPECT_TRUE(rejects.count(static_cast<int>(RejectReason::CapacityExceeded)));
     }
-    for (int c = static_cast<int>(CancelReason::Requested); c <= static_cast<int>(CancelReason::MassCancel); ++c) {
-      EXPECT_TRUE(cancels.count(c)) << "never canceled with " << to_string(static_cast<CancelReason>(c));
+    for (int c = static_cast<int>(CancelReason::Requested);
+         c <= static_cast<int>(CancelReason::MassCancel); ++c) {
+      EXPECT_TRUE(cancels.count(c))
+          << "never canceled with " << to_string(static_cast<CancelReason>(c));
     }
     EXPECT_TRUE(kinds.count(static_cast<int>(EventType::Expired)));
     EXPECT_GT(trades, static_cast<std::size_t>(sc.ops / 10));
@@ -358,7 +373,8 @@ TEST_P(EngineDifferential, MatchesReference) {
 // rule, so a regression names the rule directly (instrument 1 "BBB": tick 1,
 // lot 1, max 50; members 0/4 STP None, 1/5 CancelResting, 2 CancelIncoming,
 // 3 CancelBoth).
-Op lmt(MemberId m, Side side, Price px, Qty q, TimeInForce tif = TimeInForce::Gtc, InstrumentId inst = 1) {
+Op lmt(MemberId m, Side side, Price px, Qty q, TimeInForce tif = TimeInForce::Gtc,
+       InstrumentId inst = 1) {
   Op op;
   op.new_order = NewOrder{0, m, m, inst, side, OrdType::Limit, tif, px, q};
   return op;
@@ -393,47 +409,56 @@ std::string run_directed(const std::vector<Op>& ops, std::uint32_t max_orders = 
 
 TEST(EngineDifferentialDirected, ReplaceQtyDownSamePriceKeepsPriority) {
   // Minimal reproducer: order 1 must stay ahead of order 2 after shrinking.
-  EXPECT_EQ(run_directed({lmt(1, Side::Sell, 1001, 7), lmt(1, Side::Sell, 1001, 1, TimeInForce::Day),
-                          rpl(1, 1, 1001, 6), mkt(0, Side::Buy, 2)}),
-            "");
-  EXPECT_EQ(run_directed({lmt(0, Side::Buy, 999, 5), lmt(4, Side::Buy, 999, 5), mkt(4, Side::Sell, 1),
-                          rpl(0, 1, 999, 4), rpl(0, 1, 999, 4), mkt(4, Side::Sell, 1), rpl(0, 1, 999, 9),
-                          mkt(4, Side::Sell, 1), rpl(0, 1, 999, 2)}),
-            "");
+  EXPECT_EQ(
+      run_directed({lmt(1, Side::Sell, 1001, 7), lmt(1, Side::Sell, 1001, 1, TimeInForce::Day),
+                    rpl(1, 1, 1001, 6), mkt(0, Side::Buy, 2)}),
+      "");
+  EXPECT_EQ(
+      run_directed({lmt(0, Side::Buy, 999, 5), lmt(4, Side::Buy, 999, 5), mkt(4, Side::Sell, 1),
+                    rpl(0, 1, 999, 4), rpl(0, 1, 999, 4), mkt(4, Side::Sell, 1), rpl(0, 1, 999, 9),
+                    mkt(4, Side::Sell, 1), rpl(0, 1, 999, 2)}),
+      "");
 }
 
 TEST(EngineDifferentialDirected, ReplacePriceChangeAndCrossing) {
-  EXPECT_EQ(run_directed({lmt(0, Side::Buy, 999, 5), lmt(4, Side::Buy, 998, 5), lmt(4, Side::Sell, 1003, 3),
-                          rpl(0, 1, 998, 5), rpl(0, 1, 1004, 9), rpl(0, 1, 1004, 3), rpl(0, 1, 1004, 2),
-                          rpl(4, 1, 1004, 4), cxl(0, 1), cxl(0, 1)}),
+  EXPECT_EQ(run_directed({lmt(0, Side::Buy, 999, 5), lmt(4, Side::Buy, 998, 5),
+                          lmt(4, Side::Sell, 1003, 3), rpl(0, 1, 998, 5), rpl(0, 1, 1004, 9),
+                          rpl(0, 1, 1004, 3), rpl(0, 1, 1004, 2), rpl(4, 1, 1004, 4), cxl(0, 1),
+                          cxl(0, 1)}),
             "");
 }
 
 TEST(EngineDifferentialDirected, StpModes) {
   for (MemberId m : {1u, 2u, 3u}) {
-    EXPECT_EQ(run_directed({lmt(0, Side::Sell, 1001, 1), lmt(m, Side::Sell, 1001, 2), lmt(0, Side::Sell, 1002, 2),
-                            lmt(m, Side::Buy, 1002, 4, TimeInForce::Day), lmt(m, Side::Buy, 1000, 1),
-                            rpl(m, 5, 1002, 3)}),
-              "")
+    EXPECT_EQ(
+        run_directed({lmt(0, Side::Sell, 1001, 1), lmt(m, Side::Sell, 1001, 2),
+                      lmt(0, Side::Sell, 1002, 2), lmt(m, Side::Buy, 1002, 4, TimeInForce::Day),
+                      lmt(m, Side::Buy, 1000, 1), rpl(m, 5, 1002, 3)}),
+        "")
         << "member " << m;
   }
 }
 
 TEST(EngineDifferentialDirected, FokWithStp) {
   for (MemberId m : {0u, 1u, 2u, 3u}) {
-    EXPECT_EQ(run_directed({lmt(4, Side::Sell, 1001, 2), lmt(m, Side::Sell, 1001, 3), lmt(4, Side::Sell, 1002, 2),
-                            lmt(m, Side::Buy, 1002, 5, TimeInForce::Fok), lmt(m, Side::Buy, 1002, 4, TimeInForce::Fok),
-                            lmt(m, Side::Buy, 1001, 2, TimeInForce::Fok), mkt(m, Side::Buy, 3, TimeInForce::Fok)}),
-              "")
+    EXPECT_EQ(
+        run_directed({lmt(4, Side::Sell, 1001, 2), lmt(m, Side::Sell, 1001, 3),
+                      lmt(4, Side::Sell, 1002, 2), lmt(m, Side::Buy, 1002, 5, TimeInForce::Fok),
+                      lmt(m, Side::Buy, 1002, 4, TimeInForce::Fok),
+                      lmt(m, Side::Buy, 1001, 2, TimeInForce::Fok),
+                      mkt(m, Side::Buy, 3, TimeInForce::Fok)}),
+        "")
         << "member " << m;
   }
 }
 
 TEST(EngineDifferentialDirected, Capacity) {
-  EXPECT_EQ(run_directed({lmt(0, Side::Sell, 1001, 1), lmt(0, Side::Sell, 1002, 1), lmt(0, Side::Buy, 1002, 1),
-                          mkt(4, Side::Buy, 1), lmt(0, Side::Buy, 999, 1), lmt(0, Side::Buy, 998, 1),
-                          lmt(0, Side::Buy, 997, 0), lmt(4, Side::Sell, 998, 1, TimeInForce::Ioc), cxl(0, 1),
-                          lmt(4, Side::Sell, 999, 1, TimeInForce::Ioc), lmt(4, Side::Sell, 990, 3, TimeInForce::Fok)},
+  EXPECT_EQ(run_directed({lmt(0, Side::Sell, 1001, 1), lmt(0, Side::Sell, 1002, 1),
+                          lmt(0, Side::Buy, 1002, 1), mkt(4, Side::Buy, 1),
+                          lmt(0, Side::Buy, 999, 1), lmt(0, Side::Buy, 998, 1),
+                          lmt(0, Side::Buy, 997, 0), lmt(4, Side::Sell, 998, 1, TimeInForce::Ioc),
+                          cxl(0, 1), lmt(4, Side::Sell, 999, 1, TimeInForce::Ioc),
+                          lmt(4, Side::Sell, 990, 3, TimeInForce::Fok)},
                          2),
             "");
 }
@@ -443,17 +468,24 @@ TEST(EngineDifferentialDirected, MarketOrders) {
   const Price mid = 100 * kPriceScale, cent = kPriceScale / 100;
   EXPECT_EQ(run_directed({lmt(0, Side::Sell, mid + 8 * cent, 100, TimeInForce::Gtc, 0),
                           lmt(0, Side::Sell, mid + 9 * cent, 100, TimeInForce::Gtc, 0),
-                          lmt(0, Side::Sell, mid, 100, TimeInForce::Day, 0), mkt(4, Side::Buy, 300, TimeInForce::Day, 0),
-                          mkt(4, Side::Sell, 100, TimeInForce::Fok, 0), mkt(4, Side::Buy, 150, TimeInForce::Gtc, 0)}),
+                          lmt(0, Side::Sell, mid, 100, TimeInForce::Day, 0),
+                          mkt(4, Side::Buy, 300, TimeInForce::Day, 0),
+                          mkt(4, Side::Sell, 100, TimeInForce::Fok, 0),
+                          mkt(4, Side::Buy, 150, TimeInForce::Gtc, 0)}),
             "");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Seeds, EngineDifferential,
-    ::testing::Values(Scenario{1, 200'000, 1u << 20, 0, false}, Scenario{2, 200'000, 1u << 20, 1'000'000, true},
-                      Scenario{3, 150'000, 64, 0, false}, Scenario{4, 200'000, 1u << 20, 7, true},
-                      Scenario{5, 150'000, 400, 0, true}, Scenario{6, 200'000, 1u << 20, (1ull << 40), false},
-                      Scenario{7, 150'000, 20'000, 3, true}, Scenario{8, 150'000, 1u << 20, 0, false}),
-    [](const ::testing::TestParamInfo<Scenario>& info) { return "seed" + std::to_string(info.param.seed); });
+INSTANTIATE_TEST_SUITE_P(Seeds, EngineDifferential,
+                         ::testing::Values(Scenario{1, 200'000, 1u << 20, 0, false},
+                                           Scenario{2, 200'000, 1u << 20, 1'000'000, true},
+                                           Scenario{3, 150'000, 64, 0, false},
+                                           Scenario{4, 200'000, 1u << 20, 7, true},
+                                           Scenario{5, 150'000, 400, 0, true},
+                                           Scenario{6, 200'000, 1u << 20, (1ull << 40), false},
+                                           Scenario{7, 150'000, 20'000, 3, true},
+                                           Scenario{8, 150'000, 1u << 20, 0, false}),
+                         [](const ::testing::TestParamInfo<Scenario>& info) {
+                           return "seed" + std::to_string(info.param.seed);
+                         });
 
 }  // namespace

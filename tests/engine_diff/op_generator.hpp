@@ -47,8 +47,8 @@ struct Universe {
 inline Universe make_universe() {
   using engine::kPriceScale;
   Universe u;
-  auto add = [&](const char* sym, engine::Price tick, engine::Qty lot, engine::Qty max_qty, engine::Price lo,
-                 engine::Price hi, engine::Price mid) {
+  auto add = [&](const char* sym, engine::Price tick, engine::Qty lot, engine::Qty max_qty,
+                 engine::Price lo, engine::Price hi, engine::Price mid) {
     engine::InstrumentSpec s;
     s.symbol = sym;
     s.tick = tick;
@@ -67,10 +67,14 @@ inline Universe make_universe() {
   // tick 50, lots of 10, narrow asymmetric band
   add("CCC", 50, 10, 5'000, 100'000 - 5 * 50, 100'000 + 3 * 50, 100'000);
   // quarter tick, unit lot, huge max
-  add("DDD", kPriceScale / 4, 1, 1'000'000'000, 45 * kPriceScale, 60 * kPriceScale, 50 * kPriceScale);
-  u.members = {engine::MemberSpec{engine::StpMode::None},           engine::MemberSpec{engine::StpMode::CancelResting},
-               engine::MemberSpec{engine::StpMode::CancelIncoming}, engine::MemberSpec{engine::StpMode::CancelBoth},
-               engine::MemberSpec{engine::StpMode::None},           engine::MemberSpec{engine::StpMode::CancelResting}};
+  add("DDD", kPriceScale / 4, 1, 1'000'000'000, 45 * kPriceScale, 60 * kPriceScale,
+      50 * kPriceScale);
+  u.members = {engine::MemberSpec{engine::StpMode::None},
+               engine::MemberSpec{engine::StpMode::CancelResting},
+               engine::MemberSpec{engine::StpMode::CancelIncoming},
+               engine::MemberSpec{engine::StpMode::CancelBoth},
+               engine::MemberSpec{engine::StpMode::None},
+               engine::MemberSpec{engine::StpMode::CancelResting}};
   return u;
 }
 
@@ -84,7 +88,8 @@ class OpGenerator {
   // Call after every operation with the reference's events.
   void observe(const std::vector<engine::Event>& events) {
     for (const auto& e : events) {
-      if (e.type == engine::EventType::Accepted) live_.push_back(Known{e.order.id, e.order.member, e.instrument});
+      if (e.type == engine::EventType::Accepted)
+        live_.push_back(Known{e.order.id, e.order.member, e.instrument});
     }
   }
 
@@ -93,7 +98,8 @@ class OpGenerator {
     Op op;
     if (r < 4) {
       op.kind = Op::Kind::MassCancel;
-      op.member = static_cast<engine::MemberId>(rng_.below(u_.members.size() + 1));  // may be unknown
+      op.member =
+          static_cast<engine::MemberId>(rng_.below(u_.members.size() + 1));  // may be unknown
     } else if (r < 6) {
       op.kind = Op::Kind::Expire;
     } else if (r < (deep_ ? 7'000 : 6'200)) {
@@ -118,7 +124,8 @@ class OpGenerator {
 
   engine::MemberId member() {
     if (rng_.percent(2)) {
-      return rng_.percent(50) ? static_cast<engine::MemberId>(u_.members.size() + rng_.below(3)) : 0xffffffffU;
+      return rng_.percent(50) ? static_cast<engine::MemberId>(u_.members.size() + rng_.below(3))
+                              : 0xffffffffU;
     }
     return static_cast<engine::MemberId>(rng_.below(u_.members.size()));
   }
@@ -130,12 +137,18 @@ class OpGenerator {
 
   engine::Price invalid_price(const engine::InstrumentSpec& s) {
     switch (rng_.below(6)) {
-      case 0: return 0;
-      case 1: return -s.tick;
-      case 2: return engine::kMaxPrice + 1;
-      case 3: return std::numeric_limits<engine::Price>::min();
-      case 4: return engine::kMaxPrice;  // valid for BBB, off tick or outside band elsewhere
-      default: return s.band_high + s.tick;
+      case 0:
+        return 0;
+      case 1:
+        return -s.tick;
+      case 2:
+        return engine::kMaxPrice + 1;
+      case 3:
+        return std::numeric_limits<engine::Price>::min();
+      case 4:
+        return engine::kMaxPrice;  // valid for BBB, off tick or outside band elsewhere
+      default:
+        return s.band_high + s.tick;
     }
   }
 
@@ -146,20 +159,29 @@ class OpGenerator {
     const engine::Price mid = u_.mids[inst];
     const std::uint64_t r = rng_.below(100);
     const std::int64_t away = deep_ ? 14 : 7;
-    if (r < 86) return mid + s.tick * (side == engine::Side::Buy ? rng_.between(-away, 3) : rng_.between(-3, away));
+    if (r < 86)
+      return mid +
+             s.tick * (side == engine::Side::Buy ? rng_.between(-away, 3) : rng_.between(-3, away));
     if (r < 93) return mid + s.tick * rng_.between(-14, 14);  // often outside the narrow bands
-    if (r < 97 && s.tick > 1) return mid + s.tick * rng_.between(-6, 6) + rng_.between(1, s.tick - 1);
+    if (r < 97 && s.tick > 1)
+      return mid + s.tick * rng_.between(-6, 6) + rng_.between(1, s.tick - 1);
     return invalid_price(s);
   }
 
   engine::Qty invalid_qty(const engine::InstrumentSpec& s) {
     switch (rng_.below(6)) {
-      case 0: return 0;
-      case 1: return -s.lot;
-      case 2: return s.lot > 1 ? s.lot + 1 + static_cast<engine::Qty>(rng_.below(s.lot - 1)) : 0;
-      case 3: return s.max_qty + s.lot;
-      case 4: return std::numeric_limits<engine::Qty>::min();
-      default: return std::numeric_limits<engine::Qty>::max();
+      case 0:
+        return 0;
+      case 1:
+        return -s.lot;
+      case 2:
+        return s.lot > 1 ? s.lot + 1 + static_cast<engine::Qty>(rng_.below(s.lot - 1)) : 0;
+      case 3:
+        return s.max_qty + s.lot;
+      case 4:
+        return std::numeric_limits<engine::Qty>::min();
+      default:
+        return std::numeric_limits<engine::Qty>::max();
     }
   }
 
@@ -177,13 +199,14 @@ class OpGenerator {
     n.client_ref = ++client_ref_;
     n.member = member();
     n.account = (n.member % 16) * 10 + static_cast<engine::AccountId>(rng_.below(3));
-    n.instrument = rng_.percent(2) ? static_cast<engine::InstrumentId>(u_.instruments.size() + rng_.below(2))
-                                   : static_cast<engine::InstrumentId>(rng_.below(u_.instruments.size()));
+    n.instrument = rng_.percent(2)
+                       ? static_cast<engine::InstrumentId>(u_.instruments.size() + rng_.below(2))
+                       : static_cast<engine::InstrumentId>(rng_.below(u_.instruments.size()));
     const engine::InstrumentId inst = n.instrument < u_.instruments.size() ? n.instrument : 0;
     n.side = rng_.percent(50) ? engine::Side::Buy : engine::Side::Sell;
     n.type = rng_.percent(9) ? engine::OrdType::Market : engine::OrdType::Limit;
     const std::uint64_t t = rng_.below(100);
-    n.tif = t < 36 ? engine::TimeInForce::Day
+    n.tif = t < 36   ? engine::TimeInForce::Day
             : t < 70 ? engine::TimeInForce::Gtc
             : t < 85 ? engine::TimeInForce::Ioc
                      : engine::TimeInForce::Fok;
@@ -243,10 +266,18 @@ class OpGenerator {
     }
     m = static_cast<engine::MemberId>(rng_.below(u_.members.size()));
     switch (rng_.below(4)) {
-      case 0: id = engine::kNoOrder; break;
-      case 1: id = ref.next_order_id() + rng_.below(3); break;
-      case 2: id = id_base_; break;  // unknown when id_base > 0, kNoOrder otherwise
-      default: id = id_base_ - 1; break;  // wraps to the top when id_base == 0
+      case 0:
+        id = engine::kNoOrder;
+        break;
+      case 1:
+        id = ref.next_order_id() + rng_.below(3);
+        break;
+      case 2:
+        id = id_base_;
+        break;  // unknown when id_base > 0, kNoOrder otherwise
+      default:
+        id = id_base_ - 1;
+        break;  // wraps to the top when id_base == 0
     }
   }
 
@@ -285,7 +316,8 @@ class OpGenerator {
     const std::uint64_t r = rng_.below(100);
     if (r < 22) {  // quantity down, same price: keeps priority
       const engine::Qty min_q = (v.filled / s.lot + 1) * s.lot;
-      if (min_q < v.qty) rp.qty = min_q + s.lot * static_cast<engine::Qty>(rng_.below((v.qty - min_q) / s.lot));
+      if (min_q < v.qty)
+        rp.qty = min_q + s.lot * static_cast<engine::Qty>(rng_.below((v.qty - min_q) / s.lot));
     } else if (r < 30) {  // unchanged
     } else if (r < 42) {  // quantity up, same price
       rp.qty = std::min(s.max_qty, v.qty + s.lot * rng_.between(1, 5));
@@ -296,7 +328,8 @@ class OpGenerator {
       const auto opp = ref.depth(inst, engine::opposite(v.side));
       if (!opp.empty()) {
         const engine::Price through = s.tick * rng_.between(0, 2);
-        rp.price = v.side == engine::Side::Buy ? opp.front().price + through : opp.front().price - through;
+        rp.price =
+            v.side == engine::Side::Buy ? opp.front().price + through : opp.front().price - through;
       }
       if (rng_.percent(50)) rp.qty = v.filled + s.lot * rng_.between(1, 12);
     } else if (r < 80) {  // at or below what has filled

@@ -15,7 +15,9 @@ using matchgate::testing::describe;
 using matchgate::testing::Recorder;
 using matchgate::testing::ReferenceEngine;
 
-constexpr Price P(std::int64_t units) { return units * kPriceScale; }
+constexpr Price P(std::int64_t units) {
+  return units * kPriceScale;
+}
 
 InstrumentSpec spec(Price tick = 1'000'000, Qty lot = 1, Qty max_qty = 1'000'000, Price lo = P(1),
                     Price hi = P(1000)) {
@@ -31,12 +33,13 @@ InstrumentSpec spec(Price tick = 1'000'000, Qty lot = 1, Qty max_qty = 1'000'000
 
 // Members: 0 None, 1 CancelResting, 2 CancelIncoming, 3 CancelBoth, 4 None.
 std::vector<MemberSpec> members() {
-  return {MemberSpec{StpMode::None}, MemberSpec{StpMode::CancelResting}, MemberSpec{StpMode::CancelIncoming},
-          MemberSpec{StpMode::CancelBoth}, MemberSpec{StpMode::None}};
+  return {MemberSpec{StpMode::None}, MemberSpec{StpMode::CancelResting},
+          MemberSpec{StpMode::CancelIncoming}, MemberSpec{StpMode::CancelBoth},
+          MemberSpec{StpMode::None}};
 }
 
-NewOrder limit(MemberId m, Side s, Price px, Qty q, TimeInForce tif = TimeInForce::Gtc, std::uint64_t ref = 0,
-               InstrumentId inst = 0) {
+NewOrder limit(MemberId m, Side s, Price px, Qty q, TimeInForce tif = TimeInForce::Gtc,
+               std::uint64_t ref = 0, InstrumentId inst = 0) {
   NewOrder n;
   n.client_ref = ref;
   n.member = m;
@@ -106,7 +109,8 @@ TEST(ReferenceBook, IdsStartAfterBaseAndRejectsGetNoOrderId) {
 }
 
 TEST(ReferenceBook, NewOrderChecksInDocumentedOrder) {
-  ReferenceEngine eng({spec(1'000'000, 10, 1000, P(5), P(20))}, members(), EngineOptions{.max_orders = 1});
+  ReferenceEngine eng({spec(1'000'000, 10, 1000, P(5), P(20))}, members(),
+                      EngineOptions{.max_orders = 1});
   Recorder rec;
   auto reason = [&](const NewOrder& n) {
     rec.events.clear();
@@ -145,8 +149,8 @@ TEST(ReferenceBook, NewOrderChecksInDocumentedOrder) {
   EXPECT_EQ(reason(ioc), RejectReason::PriceOutsideBand);
   ioc.price = P(6);
   EXPECT_EQ(reason(ioc), RejectReason::CapacityExceeded);
-  EXPECT_EQ(rec.events[0].order, (OrderView{kNoOrder, 0, 0, 100, Side::Sell, OrdType::Limit, TimeInForce::Ioc, P(6),
-                                            10, 0}));
+  EXPECT_EQ(rec.events[0].order, (OrderView{kNoOrder, 0, 0, 100, Side::Sell, OrdType::Limit,
+                                            TimeInForce::Ioc, P(6), 10, 0}));
 }
 
 TEST_F(RefBook, PriceTimePriorityTradesAtMakerPrice) {
@@ -154,8 +158,8 @@ TEST_F(RefBook, PriceTimePriorityTradesAtMakerPrice) {
   const OrderId b = rest(limit(4, Side::Sell, P(100), 5));
   const OrderId c = rest(limit(0, Side::Sell, P(100), 5));
   auto ev = submit(limit(4, Side::Buy, P(102), 12, TimeInForce::Ioc, 77));
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Trade, EventType::Trade,
-                                               EventType::Trade}))
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Trade,
+                                               EventType::Trade, EventType::Trade}))
       << describe(ev);
   EXPECT_EQ(ev[1].maker.id, b);
   EXPECT_EQ(ev[1].trade_price, P(100));
@@ -178,7 +182,8 @@ TEST_F(RefBook, FokCancelRestingSkipsOwnOrdersInPrecheck) {
   rest(limit(0, Side::Sell, P(105), 3));  // does not cross
   const auto hash = eng.state_hash();
   auto ev = submit(limit(1, Side::Buy, P(101), 4, TimeInForce::Fok));
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled})) << describe(ev);
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled}))
+      << describe(ev);
   EXPECT_EQ(ev[1].cancel_reason, CancelReason::Unfilled);
   EXPECT_EQ(ev[1].order.filled, 0);
   EXPECT_EQ(eng.live_orders(), 3u);
@@ -187,8 +192,8 @@ TEST_F(RefBook, FokCancelRestingSkipsOwnOrdersInPrecheck) {
 
   // Enough without the own order: the own order is canceled when reached.
   auto ev2 = submit(limit(1, Side::Buy, P(105), 6, TimeInForce::Fok));
-  ASSERT_EQ(types(ev2), (std::vector<EventType>{EventType::Accepted, EventType::Canceled, EventType::Trade,
-                                                EventType::Trade}))
+  ASSERT_EQ(types(ev2), (std::vector<EventType>{EventType::Accepted, EventType::Canceled,
+                                                EventType::Trade, EventType::Trade}))
       << describe(ev2);
   EXPECT_EQ(ev2[1].cancel_reason, CancelReason::SelfTradeResting);
   EXPECT_EQ(ev2[1].order.member, 1u);
@@ -201,11 +206,13 @@ TEST_F(RefBook, FokCancelIncomingWalkEndsAtOwnOrder) {
   rest(limit(2, Side::Sell, P(100), 1));  // own: ends the walk
   rest(limit(0, Side::Sell, P(100), 10));
   auto ev = submit(limit(2, Side::Buy, P(100), 3, TimeInForce::Fok));
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled})) << describe(ev);
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled}))
+      << describe(ev);
   EXPECT_EQ(ev[1].cancel_reason, CancelReason::Unfilled);
   // Fillable before the own order: trades, never reaches it.
   auto ev2 = submit(limit(2, Side::Buy, P(100), 2, TimeInForce::Fok));
-  ASSERT_EQ(types(ev2), (std::vector<EventType>{EventType::Accepted, EventType::Trade})) << describe(ev2);
+  ASSERT_EQ(types(ev2), (std::vector<EventType>{EventType::Accepted, EventType::Trade}))
+      << describe(ev2);
   EXPECT_EQ(eng.live_orders(), 2u);
 }
 
@@ -213,11 +220,13 @@ TEST_F(RefBook, FokCancelBothEndsWalkAndStpNoneCountsOwnOrders) {
   rest(limit(3, Side::Buy, P(100), 5));
   rest(limit(0, Side::Buy, P(99), 5));
   auto ev = submit(limit(3, Side::Sell, P(99), 5, TimeInForce::Fok));
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled})) << describe(ev);
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled}))
+      << describe(ev);
   EXPECT_EQ(ev[1].cancel_reason, CancelReason::Unfilled);
   // Member 0 (STP None) trades with itself.
   auto ev2 = submit(limit(0, Side::Sell, P(99), 10, TimeInForce::Fok));
-  ASSERT_EQ(types(ev2), (std::vector<EventType>{EventType::Accepted, EventType::Trade, EventType::Trade}))
+  ASSERT_EQ(types(ev2),
+            (std::vector<EventType>{EventType::Accepted, EventType::Trade, EventType::Trade}))
       << describe(ev2);
   EXPECT_EQ(ev2[2].maker.member, 0u);
 }
@@ -227,8 +236,8 @@ TEST_F(RefBook, StpCancelBothCancelsMakerThenIncoming) {
   const OrderId own = rest(limit(3, Side::Sell, P(100), 4));
   rest(limit(0, Side::Sell, P(100), 1));
   auto ev = submit(limit(3, Side::Buy, P(100), 5, TimeInForce::Gtc));
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Trade, EventType::Canceled,
-                                               EventType::Canceled}))
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Trade,
+                                               EventType::Canceled, EventType::Canceled}))
       << describe(ev);
   EXPECT_EQ(ev[2].order.id, own);
   EXPECT_EQ(ev[2].cancel_reason, CancelReason::SelfTradeResting);
@@ -241,7 +250,8 @@ TEST_F(RefBook, StpCancelBothCancelsMakerThenIncoming) {
 TEST_F(RefBook, StpCancelIncomingLeavesMaker) {
   const OrderId own = rest(limit(2, Side::Sell, P(100), 4));
   auto ev = submit(limit(2, Side::Buy, P(101), 5, TimeInForce::Day));
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled})) << describe(ev);
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Accepted, EventType::Canceled}))
+      << describe(ev);
   EXPECT_EQ(ev[1].cancel_reason, CancelReason::SelfTradeIncoming);
   EXPECT_TRUE(eng.find(own).has_value());
   EXPECT_EQ(eng.live_orders(), 1u);
@@ -282,7 +292,8 @@ TEST_F(RefBook, ReplacePriceChangeAndCrossingReplace) {
   EXPECT_EQ(eng.orders(0, Side::Buy).at(0).id, b);
   // Crossing replace: Replaced, then trades at the maker's price, rest remains at 103.
   ev = replace(0, a, P(103), 12, 5);
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Replaced, EventType::Trade})) << describe(ev);
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Replaced, EventType::Trade}))
+      << describe(ev);
   EXPECT_EQ(ev[0].order.price, P(103));
   EXPECT_EQ(ev[0].order.qty, 12);
   EXPECT_EQ(ev[1].trade_price, P(102));
@@ -293,7 +304,8 @@ TEST_F(RefBook, ReplacePriceChangeAndCrossingReplace) {
   ev = replace(0, a, P(103), 4, 99);
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].reject_reason, RejectReason::ReplaceBelowFilled);
-  EXPECT_EQ(ev[0].order, (OrderView{a, 99, 0, 100, Side::Buy, OrdType::Limit, TimeInForce::Gtc, P(103), 12, 4}));
+  EXPECT_EQ(ev[0].order,
+            (OrderView{a, 99, 0, 100, Side::Buy, OrdType::Limit, TimeInForce::Gtc, P(103), 12, 4}));
   EXPECT_EQ(ev[0].instrument, 0u);
   ev = replace(0, a, P(103) + 1, 6);
   EXPECT_EQ(ev.at(0).reject_reason, RejectReason::PriceOffTick);
@@ -305,7 +317,8 @@ TEST_F(RefBook, ReplaceWithStpCancelIncomingEndsOrder) {
   rest(limit(2, Side::Sell, P(101), 5));
   const OrderId a = rest(limit(2, Side::Buy, P(100), 5));
   auto ev = replace(2, a, P(101), 5);
-  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Replaced, EventType::Canceled})) << describe(ev);
+  ASSERT_EQ(types(ev), (std::vector<EventType>{EventType::Replaced, EventType::Canceled}))
+      << describe(ev);
   EXPECT_EQ(ev[1].cancel_reason, CancelReason::SelfTradeIncoming);
   EXPECT_FALSE(eng.find(a).has_value());
   EXPECT_EQ(cancel(2, a).at(0).reject_reason, RejectReason::OrderDone);
@@ -341,8 +354,8 @@ TEST(ReferenceBook, MarketOrdersSkipPriceChecksAndMatchInsideBand) {
   rec.events.clear();
   // Price is ignored (here absurd) and reported as 0 once accepted.
   eng.submit(market(4, Side::Buy, 10, TimeInForce::Day, -5), rec);
-  ASSERT_EQ(types(rec.events), (std::vector<EventType>{EventType::Accepted, EventType::Trade, EventType::Trade,
-                                                       EventType::Canceled}))
+  ASSERT_EQ(types(rec.events), (std::vector<EventType>{EventType::Accepted, EventType::Trade,
+                                                       EventType::Trade, EventType::Canceled}))
       << describe(rec.events);
   EXPECT_EQ(rec.events[0].order.price, 0);
   EXPECT_EQ(rec.events[2].trade_price, P(110));
@@ -364,7 +377,8 @@ TEST(ReferenceBook, MarketOrdersSkipPriceChecksAndMatchInsideBand) {
   ASSERT_EQ(types(rec.events), (std::vector<EventType>{EventType::Accepted, EventType::Canceled}));
   rec.events.clear();
   eng.submit(market(4, Side::Sell, 8, TimeInForce::Fok), rec);
-  ASSERT_EQ(types(rec.events), (std::vector<EventType>{EventType::Accepted, EventType::Trade, EventType::Trade}));
+  ASSERT_EQ(types(rec.events),
+            (std::vector<EventType>{EventType::Accepted, EventType::Trade, EventType::Trade}));
   EXPECT_EQ(rec.events[1].trade_price, P(95));
   EXPECT_EQ(rec.events[2].trade_price, P(90));
 }
@@ -377,8 +391,8 @@ TEST(ReferenceBook, MassCancelAndExpiryInCanonicalOrder) {
   eng.submit(limit(0, Side::Sell, P(101), 1, TimeInForce::Day, 0, 0), rec);  // id 3
   eng.submit(limit(4, Side::Sell, P(101), 1, TimeInForce::Day, 0, 0), rec);  // id 4
   eng.submit(limit(0, Side::Sell, P(101), 1, TimeInForce::Gtc, 0, 0), rec);  // id 5
-  eng.submit(limit(0, Side::Buy, P(98), 1, TimeInForce::Day, 0, 0), rec);   // id 6
-  eng.submit(limit(0, Side::Buy, P(99), 1, TimeInForce::Day, 0, 0), rec);   // id 7
+  eng.submit(limit(0, Side::Buy, P(98), 1, TimeInForce::Day, 0, 0), rec);    // id 6
+  eng.submit(limit(0, Side::Buy, P(99), 1, TimeInForce::Day, 0, 0), rec);    // id 7
   rec.events.clear();
   eng.expire_day_orders(rec);
   std::vector<OrderId> ids;
@@ -414,8 +428,10 @@ TEST(ReferenceBook, StateHashWalksDocumentedWords) {
   StateHasher h;
   using W = std::vector<std::uint64_t>;
   for (std::uint64_t w : W{13, 13}) h.add(w);
-  for (std::uint64_t w : W{12, 43, 4, 104, 0, 0, 1, static_cast<std::uint64_t>(P(99)), 3, 0}) h.add(w);
-  for (std::uint64_t w : W{11, 42, 0, 100, 1, 0, 0, static_cast<std::uint64_t>(P(105)), 2, 0}) h.add(w);
+  for (std::uint64_t w : W{12, 43, 4, 104, 0, 0, 1, static_cast<std::uint64_t>(P(99)), 3, 0})
+    h.add(w);
+  for (std::uint64_t w : W{11, 42, 0, 100, 1, 0, 0, static_cast<std::uint64_t>(P(105)), 2, 0})
+    h.add(w);
   EXPECT_EQ(eng.state_hash(), h.value());
 }
 

@@ -32,13 +32,15 @@ inline std::string with_trailer(std::string head) {
 // ending with '|'.
 inline std::string make_message(std::string_view body_pipes, std::string_view begin = "FIX.4.4") {
   const std::string body = soh(body_pipes);
-  std::string head = "8=" + std::string(begin) + '\x01' + "9=" + std::to_string(body.size()) + '\x01' + body;
+  std::string head =
+      "8=" + std::string(begin) + '\x01' + "9=" + std::to_string(body.size()) + '\x01' + body;
   return with_trailer(std::move(head));
 }
 
 // A typical NewOrderSingle.
 inline std::string new_order_body() {
-  return "35=D|49=MEMBER01|56=MATCHGATE|34=1042|52=20240315-09:30:01.123456|11=ORD-000123|1=ACC42|55=XYZ|"
+  return "35=D|49=MEMBER01|56=MATCHGATE|34=1042|52=20240315-09:30:01.123456|11=ORD-000123|1=ACC42|"
+         "55=XYZ|"
          "54=1|60=20240315-09:30:01.123|38=100|40=2|44=101.25|59=0|";
 }
 

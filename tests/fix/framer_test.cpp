@@ -21,7 +21,9 @@ using testing::soh;
 // BodyLength is the 5 bytes of "35=0|".
 const std::string kHeartbeat = soh("8=FIX.4.4|9=5|35=0|10=163|");
 
-FrameResult frame(std::string_view s, const FrameConfig& cfg = {}) { return frame_message(s, cfg); }
+FrameResult frame(std::string_view s, const FrameConfig& cfg = {}) {
+  return frame_message(s, cfg);
+}
 
 TEST(Checksum, KnownMessageComputedByHand) {
   EXPECT_EQ(checksum(soh("8=FIX.4.4|9=5|35=0|")), 163);
@@ -125,8 +127,9 @@ TEST(Framer, BodyLengthHuge) {
 }
 
 TEST(Framer, BodyLengthNotDigits) {
-  for (const char* m : {"8=FIX.4.4|9=|35=0|10=000|", "8=FIX.4.4|9=5a|35=0|10=000|", "8=FIX.4.4|9=-5|35=0|10=000|",
-                        "8=FIX.4.4|9= 5|35=0|10=000|", "8=FIX.4.4|9=+5|35=0|10=000|"}) {
+  for (const char* m :
+       {"8=FIX.4.4|9=|35=0|10=000|", "8=FIX.4.4|9=5a|35=0|10=000|", "8=FIX.4.4|9=-5|35=0|10=000|",
+        "8=FIX.4.4|9= 5|35=0|10=000|", "8=FIX.4.4|9=+5|35=0|10=000|"}) {
     const FrameResult r = frame(soh(m));
     EXPECT_EQ(r.status, FrameStatus::Garbled) << m;
     EXPECT_EQ(r.reason, GarbleReason::BadBodyLength) << m;
@@ -136,8 +139,8 @@ TEST(Framer, BodyLengthNotDigits) {
 TEST(Framer, BadChecksum) {
   EXPECT_EQ(frame(soh("8=FIX.4.4|9=5|35=0|10=164|")).reason, GarbleReason::ChecksumMismatch);
   EXPECT_EQ(frame(soh("8=FIX.4.4|9=5|35=0|10=000|")).reason, GarbleReason::ChecksumMismatch);
-  for (const char* m : {"8=FIX.4.4|9=5|35=0|10=16|", "8=FIX.4.4|9=5|35=0|10=1630|", "8=FIX.4.4|9=5|35=0|10=abc|",
-                        "8=FIX.4.4|9=5|35=0|10=16a|"}) {
+  for (const char* m : {"8=FIX.4.4|9=5|35=0|10=16|", "8=FIX.4.4|9=5|35=0|10=1630|",
+                        "8=FIX.4.4|9=5|35=0|10=abc|", "8=FIX.4.4|9=5|35=0|10=16a|"}) {
     const FrameResult r = frame(soh(m));
     EXPECT_EQ(r.status, FrameStatus::Garbled) << m;
     EXPECT_EQ(r.reason, GarbleReason::BadChecksumField) << m;
@@ -216,7 +219,8 @@ TEST(Framer, PartialCandidateAtEndIsKept) {
 
 TEST(Framer, TenKilobyteFieldWithinAndAboveLimit) {
   const std::string text(10 * 1024, 'x');
-  const std::string m = make_message("35=B|49=M|56=G|34=9|52=20240101-00:00:00|148=headline|58=" + text + "|");
+  const std::string m =
+      make_message("35=B|49=M|56=G|34=9|52=20240101-00:00:00|148=headline|58=" + text + "|");
   FrameConfig roomy;
   roomy.max_message_bytes = 16 * 1024;
   EXPECT_EQ(frame(m, roomy).status, FrameStatus::Complete);
@@ -232,7 +236,8 @@ TEST(Framer, TenKilobyteFieldWithinAndAboveLimit) {
   EXPECT_EQ(r.status, FrameStatus::Garbled);
   EXPECT_EQ(r.reason, GarbleReason::BodyLengthTooLarge);
   // Known too large from the header alone, before the body arrives.
-  EXPECT_EQ(frame(std::string_view(m).substr(0, 30), tight).reason, GarbleReason::BodyLengthTooLarge);
+  EXPECT_EQ(frame(std::string_view(m).substr(0, 30), tight).reason,
+            GarbleReason::BodyLengthTooLarge);
 }
 
 TEST(Framer, EndlessHeaderIsCappedByWhatArrived) {

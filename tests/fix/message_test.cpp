@@ -112,11 +112,15 @@ TEST(MessageView, StructuralErrorsCarryTagAndReason) {
       {"35=D|055=X|", ParseErrorCode::InvalidTag, 55, SessionRejectReason::InvalidTagNumber},
       {"35=D|1234567890=X|", ParseErrorCode::InvalidTag, 0, SessionRejectReason::InvalidTagNumber},
       {"35=D|55|", ParseErrorCode::MissingDelimiter, 55, SessionRejectReason::IncorrectDataFormat},
-      {"35=D|55=X|55=Y|", ParseErrorCode::DuplicateTag, 55, SessionRejectReason::TagAppearsMoreThanOnce},
+      {"35=D|55=X|55=Y|", ParseErrorCode::DuplicateTag, 55,
+       SessionRejectReason::TagAppearsMoreThanOnce},
       {"35=D|35=D|", ParseErrorCode::DuplicateTag, 35, SessionRejectReason::TagAppearsMoreThanOnce},
-      {"35=D|8=FIX.4.4|", ParseErrorCode::DuplicateTag, 8, SessionRejectReason::TagAppearsMoreThanOnce},
-      {"49=M|35=D|", ParseErrorCode::OutOfOrder, 35, SessionRejectReason::TagSpecifiedOutOfRequiredOrder},
-      {"35=D|10=000|55=X|", ParseErrorCode::OutOfOrder, 10, SessionRejectReason::TagSpecifiedOutOfRequiredOrder},
+      {"35=D|8=FIX.4.4|", ParseErrorCode::DuplicateTag, 8,
+       SessionRejectReason::TagAppearsMoreThanOnce},
+      {"49=M|35=D|", ParseErrorCode::OutOfOrder, 35,
+       SessionRejectReason::TagSpecifiedOutOfRequiredOrder},
+      {"35=D|10=000|55=X|", ParseErrorCode::OutOfOrder, 10,
+       SessionRejectReason::TagSpecifiedOutOfRequiredOrder},
   };
   MessageView v;
   for (const BadCase& c : cases) {

@@ -26,16 +26,20 @@ std::vector<std::string> seeds() {
       make_message(testing::new_order_body()),
       make_message("35=0|49=A|56=B|34=1|52=20240101-00:00:00|"),
       make_message("35=A|49=M|56=G|34=1|52=20240101-00:00:00.000|98=0|108=30|141=Y|554=pw|"),
-      make_message("35=8|49=G|56=M|34=99|52=20240101-00:00:00.000001|37=1|11=C|17=2|150=F|39=2|55=XYZ|54=2|"
-                   "38=10|44=1.5|32=10|31=1.5|151=0|14=10|6=1.5|60=20240101-00:00:00.000001|"),
-      make_message("35=3|49=G|56=M|34=2|52=20240101-00:00:00|45=7|371=55|372=D|373=5|58=bad=value|"),
-      make_message("35=j|49=G|56=M|34=3|52=20240101-00:00:00|45=8|372=D|379=X|380=3|5000=a|9999=b|"),
+      make_message(
+          "35=8|49=G|56=M|34=99|52=20240101-00:00:00.000001|37=1|11=C|17=2|150=F|39=2|55=XYZ|54=2|"
+          "38=10|44=1.5|32=10|31=1.5|151=0|14=10|6=1.5|60=20240101-00:00:00.000001|"),
+      make_message(
+          "35=3|49=G|56=M|34=2|52=20240101-00:00:00|45=7|371=55|372=D|373=5|58=bad=value|"),
+      make_message(
+          "35=j|49=G|56=M|34=3|52=20240101-00:00:00|45=8|372=D|379=X|380=3|5000=a|9999=b|"),
   };
 }
 
 // Bytes that steer mutations into the interesting parts of the grammar.
 char interesting_byte(std::mt19937_64& rng) {
-  static constexpr char kBytes[] = {'\x01', '=', '0', '1', '9', '8', 'F', 'I', 'X', '.', '-', '\0', '\xff'};
+  static constexpr char kBytes[] = {'\x01', '=', '0', '1', '9',  '8',   'F',
+                                    'I',    'X', '.', '-', '\0', '\xff'};
   if (rng() % 4 == 0) return static_cast<char>(rng());
   return kBytes[rng() % sizeof kBytes];
 }
@@ -55,7 +59,8 @@ void mutate(std::string& s, std::mt19937_64& rng, const std::vector<std::string>
         s.resize(at);
         break;
       case 3:  // insert a few bytes
-        for (std::size_t k = rng() % 4 + 1; k > 0; --k) s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), interesting_byte(rng));
+        for (std::size_t k = rng() % 4 + 1; k > 0; --k)
+          s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), interesting_byte(rng));
         break;
       case 4:  // delete a range
         if (at < s.size()) s.erase(at, rng() % 8 + 1);
@@ -72,7 +77,8 @@ void mutate(std::string& s, std::mt19937_64& rng, const std::vector<std::string>
 
 unsigned trailer_value(std::string_view frame) {
   const std::string_view digits = frame.substr(frame.size() - 4, 3);
-  return static_cast<unsigned>((digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0'));
+  return static_cast<unsigned>((digits[0] - '0') * 100 + (digits[1] - '0') * 10 +
+                               (digits[2] - '0'));
 }
 
 void check_view(const MessageView& v, std::string_view frame) {
@@ -94,7 +100,8 @@ void check_view(const MessageView& v, std::string_view frame) {
 
 // Feeds `input` (held in an exactly sized heap block so that ASan sees any
 // overread) through the framer like a receive loop would.
-void run_stream(std::string_view input, const FrameConfig& cfg, MessageView& view, std::size_t& complete) {
+void run_stream(std::string_view input, const FrameConfig& cfg, MessageView& view,
+                std::size_t& complete) {
   auto block = std::make_unique<char[]>(input.size() + 1);
   std::copy(input.begin(), input.end(), block.get());
   std::string_view rest(block.get(), input.size());
@@ -109,7 +116,8 @@ void run_stream(std::string_view input, const FrameConfig& cfg, MessageView& vie
     if (r.status == FrameStatus::Complete) {
       const std::string_view frame = rest.substr(0, r.length);
       ASSERT_LE(frame.size(), cfg.max_message_bytes);
-      ASSERT_EQ(trailer_value(frame), testing::byte_sum(frame.substr(0, frame.size() - 7))) << frame;
+      ASSERT_EQ(trailer_value(frame), testing::byte_sum(frame.substr(0, frame.size() - 7)))
+          << frame;
       ASSERT_EQ(frame.substr(0, 10), "8=FIX.4.4\x01");
       ++complete;
       if (view.parse(frame).ok()) check_view(view, frame);
@@ -198,9 +206,15 @@ TEST(Robustness, WriterOutputAlwaysFramesAndParses) {
     for (int f = 0; f < fields; ++f) {
       const Tag t = 100 + f;
       switch (rng() % 3) {
-        case 0: w.add_int(t, static_cast<std::int64_t>(rng())); break;
-        case 1: w.add_string(t, std::string(rng() % 40 + 1, static_cast<char>('a' + rng() % 26))); break;
-        case 2: w.add_timestamp(t, static_cast<UtcNanos>(rng() >> 2), TimePrecision::Nanos); break;
+        case 0:
+          w.add_int(t, static_cast<std::int64_t>(rng()));
+          break;
+        case 1:
+          w.add_string(t, std::string(rng() % 40 + 1, static_cast<char>('a' + rng() % 26)));
+          break;
+        case 2:
+          w.add_timestamp(t, static_cast<UtcNanos>(rng() >> 2), TimePrecision::Nanos);
+          break;
       }
     }
     const WriteResult r = w.finish();

@@ -49,7 +49,8 @@ TEST(ParseCharAndBool, ExactForms) {
   EXPECT_TRUE(parse_bool("Y").ok());
   EXPECT_FALSE(parse_bool("N").value);
   EXPECT_TRUE(parse_bool("N").ok());
-  for (const char* s : {"y", "n", "YES", "1", "0", ""}) EXPECT_EQ(parse_bool(s).error, ValueError::BadFormat) << s;
+  for (const char* s : {"y", "n", "YES", "1", "0", ""})
+    EXPECT_EQ(parse_bool(s).error, ValueError::BadFormat) << s;
 }
 
 TEST(ParseUtcTimestamp, KnownInstants) {
@@ -73,9 +74,10 @@ TEST(ParseUtcTimestamp, Rejects) {
                         "20240229-12:34:56,123", "20240229-12:34:56Z"}) {
     EXPECT_EQ(parse_utc_timestamp(s).error, ValueError::BadFormat) << s;
   }
-  for (const char* s : {"20230229-00:00:00", "20241301-00:00:00", "20240001-00:00:00", "20240100-00:00:00",
-                        "20240431-00:00:00", "20240101-24:00:00", "20240101-00:60:00", "20240101-00:00:61",
-                        "23000101-00:00:00", "99991231-23:59:59"}) {
+  for (const char* s :
+       {"20230229-00:00:00", "20241301-00:00:00", "20240001-00:00:00", "20240100-00:00:00",
+        "20240431-00:00:00", "20240101-24:00:00", "20240101-00:60:00", "20240101-00:00:61",
+        "23000101-00:00:00", "99991231-23:59:59"}) {
     EXPECT_EQ(parse_utc_timestamp(s).error, ValueError::OutOfRange) << s;
   }
 }
@@ -94,7 +96,8 @@ TEST(FormatUtcTimestamp, Precisions) {
   EXPECT_EQ(format(t, TimePrecision::Nanos), "20240229-12:34:56.123456789");
   EXPECT_EQ(format(0, TimePrecision::Micros), "19700101-00:00:00.000000");
   EXPECT_EQ(format(5'000, TimePrecision::Micros), "19700101-00:00:00.000005");
-  EXPECT_EQ(format(std::numeric_limits<UtcNanos>::max(), TimePrecision::Nanos), "22620411-23:47:16.854775807");
+  EXPECT_EQ(format(std::numeric_limits<UtcNanos>::max(), TimePrecision::Nanos),
+            "22620411-23:47:16.854775807");
 }
 
 TEST(FormatUtcTimestamp, RoundTripsDayByDay) {

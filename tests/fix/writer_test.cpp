@@ -93,7 +93,8 @@ TEST(MessageWriter, RoundTripThroughFramerAndParser) {
   EXPECT_EQ(v.get(tag::Text), "partially filled = ok");
   // Header order as written.
   const std::vector<Tag> expected_head = {8, 9, 35, 49, 56, 34, 52, 37};
-  for (std::size_t i = 0; i < expected_head.size(); ++i) EXPECT_EQ(v.fields()[i].tag, expected_head[i]);
+  for (std::size_t i = 0; i < expected_head.size(); ++i)
+    EXPECT_EQ(v.fields()[i].tag, expected_head[i]);
   EXPECT_EQ(v.get_uint(tag::BodyLength).value, r.message.size() - r.message.find("35=") - 7);
 }
 
@@ -101,7 +102,8 @@ TEST(MessageWriter, ReusableForConsecutiveMessages) {
   std::array<char, 256> buf{};
   MessageWriter w(buf);
   const std::string first(w.begin("0", "A", "B", 1, kT0).finish().message);
-  const WriteResult second = w.begin("1", "A", "B", 2, kT0).add_string(tag::TestReqID, "T").finish();
+  const WriteResult second =
+      w.begin("1", "A", "B", 2, kT0).add_string(tag::TestReqID, "T").finish();
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(first, make_message("35=0|49=A|56=B|34=1|52=20240315-09:30:01.123456|"));
   EXPECT_EQ(second.message, make_message("35=1|49=A|56=B|34=2|52=20240315-09:30:01.123456|112=T|"));
@@ -118,7 +120,8 @@ TEST(MessageWriter, PrecisionAndBeginStringAreConfigurable) {
 TEST(MessageWriter, PossDupHeader) {
   std::array<char, 256> buf{};
   MessageWriter w(buf);
-  const WriteResult r = w.begin_poss_dup("8", "A", "B", 5, kT1, kT0).add_string(tag::OrderID, "9").finish();
+  const WriteResult r =
+      w.begin_poss_dup("8", "A", "B", 5, kT1, kT0).add_string(tag::OrderID, "9").finish();
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.message, make_message("35=8|49=A|56=B|34=5|43=Y|52=20240315-09:31:00.000001|"
                                     "122=20240315-09:30:01.123456|37=9|"));
@@ -135,8 +138,10 @@ TEST(MessageWriter, ValueErrors) {
       {WriteError::EmptyValue, w.begin("D", "A", "B", 1, kT0).add_string(tag::Symbol, "").finish()},
       {WriteError::EmptyValue, w.begin("", "A", "B", 1, kT0).finish()},
       {WriteError::EmptyValue, w.begin("D", "", "B", 1, kT0).finish()},
-      {WriteError::ValueContainsSoh, w.begin("D", "A", "B", 1, kT0).add_string(tag::Text, soh("a|b")).finish()},
-      {WriteError::ValueContainsSoh, w.begin("D", "A", "B", 1, kT0).add_char(tag::Side, '\x01').finish()},
+      {WriteError::ValueContainsSoh,
+       w.begin("D", "A", "B", 1, kT0).add_string(tag::Text, soh("a|b")).finish()},
+      {WriteError::ValueContainsSoh,
+       w.begin("D", "A", "B", 1, kT0).add_char(tag::Side, '\x01').finish()},
       {WriteError::InvalidTag, w.begin("D", "A", "B", 1, kT0).add_int(0, 1).finish()},
       {WriteError::InvalidTag, w.begin("D", "A", "B", 1, kT0).add_int(-3, 1).finish()},
       {WriteError::BadValue, w.begin("D", "A", "B", 1, -1).finish()},
@@ -157,7 +162,8 @@ TEST(MessageWriter, DecimalSyntax) {
     EXPECT_TRUE(w.begin_custom("D").add_decimal(tag::Price, good).finish().ok()) << good;
   }
   for (const char* bad : {"-", ".", "-.", "1.2.3", "1,5", "1e5", "+1", " 1", "abc", "1-"}) {
-    EXPECT_EQ(w.begin_custom("D").add_decimal(tag::Price, bad).finish().error, WriteError::BadValue) << bad;
+    EXPECT_EQ(w.begin_custom("D").add_decimal(tag::Price, bad).finish().error, WriteError::BadValue)
+        << bad;
   }
   EXPECT_EQ(w.begin_custom("D").add_decimal(tag::Price, "").finish().error, WriteError::EmptyValue);
 }
@@ -183,14 +189,19 @@ TEST(MessageWriter, OverflowNeverWritesPastTheEnd) {
   std::string reference;
   {
     MessageWriter w(big);
-    reference = std::string(w.begin("8", "A", "B", 1, kT0).add_string(tag::Text, std::string(100, 't')).finish().message);
+    reference = std::string(w.begin("8", "A", "B", 1, kT0)
+                                .add_string(tag::Text, std::string(100, 't'))
+                                .finish()
+                                .message);
   }
   std::size_t smallest_ok = 0;
   for (std::size_t size = 0; size < 256; ++size) {
     big.fill(kGuard);
     MessageWriter w(std::span<char>(big.data(), size));
-    const WriteResult r = w.begin("8", "A", "B", 1, kT0).add_string(tag::Text, std::string(100, 't')).finish();
-    for (std::size_t i = size; i < big.size(); ++i) ASSERT_EQ(big[i], kGuard) << "size " << size << " byte " << i;
+    const WriteResult r =
+        w.begin("8", "A", "B", 1, kT0).add_string(tag::Text, std::string(100, 't')).finish();
+    for (std::size_t i = size; i < big.size(); ++i)
+      ASSERT_EQ(big[i], kGuard) << "size " << size << " byte " << i;
     if (r.ok()) {
       if (smallest_ok == 0) smallest_ok = size;
       EXPECT_EQ(r.message, reference);
@@ -217,8 +228,9 @@ TEST(MakePossDup, RewritesHeaderAndKeepsBody) {
   std::array<char, 512> out{};
   const WriteResult r = make_poss_dup(original, kT1, out);
   ASSERT_TRUE(r.ok()) << to_string(r.error);
-  EXPECT_EQ(r.message, make_message("35=8|43=Y|52=20240315-09:31:00.000001|122=20240315-09:30:01.123456|"
-                                    "49=GATE|56=M1|34=42|37=17|150=0|5000=high|"));
+  EXPECT_EQ(r.message,
+            make_message("35=8|43=Y|52=20240315-09:31:00.000001|122=20240315-09:30:01.123456|"
+                         "49=GATE|56=M1|34=42|37=17|150=0|5000=high|"));
 
   // Resending the resend keeps the first original time.
   const std::string once(r.message);
@@ -237,9 +249,11 @@ TEST(MakePossDup, RewritesHeaderAndKeepsBody) {
 TEST(MakePossDup, Failures) {
   std::array<char, 512> out{};
   EXPECT_EQ(make_poss_dup(std::string_view("garbage"), kT1, out).error, WriteError::BadOriginal);
-  EXPECT_EQ(make_poss_dup(make_message("35=0|"), kT1, out).error, WriteError::BadOriginal);  // no 52
+  EXPECT_EQ(make_poss_dup(make_message("35=0|"), kT1, out).error,
+            WriteError::BadOriginal);  // no 52
   std::array<char, 40> small{};
-  EXPECT_EQ(make_poss_dup(make_message("35=0|52=20240101-00:00:00|"), kT1, small).error, WriteError::Overflow);
+  EXPECT_EQ(make_poss_dup(make_message("35=0|52=20240101-00:00:00|"), kT1, small).error,
+            WriteError::Overflow);
 }
 
 }  // namespace

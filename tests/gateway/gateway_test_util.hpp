@@ -128,7 +128,9 @@ inline FixMessage next_of(FixClient& c, const std::string& type,
   return *m;
 }
 
-inline double num(const std::string& s) { return s.empty() ? -1e300 : std::stod(s); }
+inline double num(const std::string& s) {
+  return s.empty() ? -1e300 : std::stod(s);
+}
 
 // TestRequest -> Heartbeat with the same TestReqID: the session is alive and
 // in sequence. Everything before the Heartbeat goes to *before when given.

@@ -84,8 +84,9 @@ TEST_F(LogonTest, SecondConcurrentLogonForTheSameMemberIsRefused) {
 
 TEST_F(LogonTest, ApplicationMessageBeforeLogonClosesTheConnection) {
   FixClient c(daemon_->port(), "MEMBER1");
-  c.send("D", {{11, "early"}, {55, "ACME"}, {54, "1"}, {38, "1"}, {40, "2"}, {44, "100"},
-               {60, utc_now()}});
+  c.send(
+      "D",
+      {{11, "early"}, {55, "ACME"}, {54, "1"}, {38, "1"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
   EXPECT_TRUE(c.peer_closed());
 }
 

@@ -40,15 +40,18 @@ TEST(OrderRecordTable, RefusesIdsLongerThanTheLimit) {
 
 TEST(OrderRecordTable, FullOfUnfinishedRecordsRefusesNewOnes) {
   OrderRecordTable t(4);
-  for (int i = 0; i < 4; ++i) ASSERT_NE(t.create(0, name("o", static_cast<std::uint64_t>(i)), RecordKind::Order), kNoSlot);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_NE(t.create(0, name("o", static_cast<std::uint64_t>(i)), RecordKind::Order), kNoSlot);
   EXPECT_EQ(t.create(0, "o4", RecordKind::Order), kNoSlot);
-  for (int i = 0; i < 4; ++i) EXPECT_NE(t.find(0, name("o", static_cast<std::uint64_t>(i))), kNoSlot);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_NE(t.find(0, name("o", static_cast<std::uint64_t>(i))), kNoSlot);
 }
 
 TEST(OrderRecordTable, WhenFullTheOldestFinishedRecordIsForgottenFirst) {
   OrderRecordTable t(4);
   std::uint32_t slots[4];
-  for (int i = 0; i < 4; ++i) slots[i] = t.create(0, name("o", static_cast<std::uint64_t>(i)), RecordKind::Order);
+  for (int i = 0; i < 4; ++i)
+    slots[i] = t.create(0, name("o", static_cast<std::uint64_t>(i)), RecordKind::Order);
   t.finish(slots[2]);
   t.finish(slots[0]);
   const auto n = t.create(0, "new", RecordKind::Order);

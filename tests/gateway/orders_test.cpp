@@ -77,8 +77,17 @@ void expect_fields(const FixMessage& er, const std::map<int, std::string>& want)
 TEST_F(OrdersTest, RestPartialFillAndFullFillCarryEveryField) {
   new_order(*m1_, "buy-1", "ACME", '1', "10", "100.5");
   const FixMessage ack = er1();
-  expect_fields(ack, {{11, "buy-1"}, {150, "0"}, {39, "0"}, {14, "0"}, {151, "10"}, {38, "10"},
-                      {54, "1"}, {55, "ACME"}, {1, "M1-A"}, {40, "2"}, {59, "0"}});
+  expect_fields(ack, {{11, "buy-1"},
+                      {150, "0"},
+                      {39, "0"},
+                      {14, "0"},
+                      {151, "10"},
+                      {38, "10"},
+                      {54, "1"},
+                      {55, "ACME"},
+                      {1, "M1-A"},
+                      {40, "2"},
+                      {59, "0"}});
   EXPECT_DOUBLE_EQ(num(ack.get(44)), 100.5);
   EXPECT_DOUBLE_EQ(num(ack.get(6)), 0);
   EXPECT_FALSE(ack.has(31));
@@ -95,15 +104,33 @@ TEST_F(OrdersTest, RestPartialFillAndFullFillCarryEveryField) {
   const std::string sell_id = s.get(37);
   EXPECT_NE(sell_id, order_id);
   s = er2();
-  expect_fields(s, {{37, sell_id}, {11, "sell-1"}, {150, "F"}, {39, "2"}, {14, "4"}, {151, "0"},
-                    {32, "4"}, {38, "4"}, {54, "2"}, {55, "ACME"}, {1, "M2-A"}});
+  expect_fields(s, {{37, sell_id},
+                    {11, "sell-1"},
+                    {150, "F"},
+                    {39, "2"},
+                    {14, "4"},
+                    {151, "0"},
+                    {32, "4"},
+                    {38, "4"},
+                    {54, "2"},
+                    {55, "ACME"},
+                    {1, "M2-A"}});
   EXPECT_DOUBLE_EQ(num(s.get(31)), 100.5);
   EXPECT_DOUBLE_EQ(num(s.get(6)), 100.5);
   EXPECT_DOUBLE_EQ(num(s.get(44)), 100);
 
   FixMessage b = er1();
-  expect_fields(b, {{37, order_id}, {11, "buy-1"}, {150, "F"}, {39, "1"}, {14, "4"}, {151, "6"},
-                    {32, "4"}, {38, "10"}, {54, "1"}, {55, "ACME"}, {1, "M1-A"}});
+  expect_fields(b, {{37, order_id},
+                    {11, "buy-1"},
+                    {150, "F"},
+                    {39, "1"},
+                    {14, "4"},
+                    {151, "6"},
+                    {32, "4"},
+                    {38, "10"},
+                    {54, "1"},
+                    {55, "ACME"},
+                    {1, "M1-A"}});
   EXPECT_DOUBLE_EQ(num(b.get(31)), 100.5);
   EXPECT_DOUBLE_EQ(num(b.get(6)), 100.5);
   // One trade, two reports: distinct ExecIDs.
@@ -115,8 +142,8 @@ TEST_F(OrdersTest, RestPartialFillAndFullFillCarryEveryField) {
   s = er2();
   expect_fields(s, {{11, "sell-2"}, {150, "F"}, {39, "1"}, {32, "6"}, {14, "6"}, {151, "2"}});
   b = er1();
-  expect_fields(b, {{37, order_id}, {11, "buy-1"}, {150, "F"}, {39, "2"}, {32, "6"}, {14, "10"},
-                    {151, "0"}});
+  expect_fields(
+      b, {{37, order_id}, {11, "buy-1"}, {150, "F"}, {39, "2"}, {32, "6"}, {14, "10"}, {151, "0"}});
   EXPECT_DOUBLE_EQ(num(b.get(6)), 100.5);
   // What is left of sell-2 rests; a second buy at a different price gives a
   // proper average.
@@ -139,19 +166,27 @@ TEST_F(OrdersTest, CancelOfALiveOrderAndCancelRejects) {
   const FixMessage ack = er1();
   m1_->send("F", {{11, "c-1-x"}, {41, "c-1"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   const FixMessage cx = er1();
-  expect_fields(cx, {{37, ack.get(37)}, {11, "c-1-x"}, {41, "c-1"}, {150, "4"}, {39, "4"},
-                     {151, "0"}, {14, "0"}, {38, "10"}, {55, "ACME"}, {54, "1"}});
+  expect_fields(cx, {{37, ack.get(37)},
+                     {11, "c-1-x"},
+                     {41, "c-1"},
+                     {150, "4"},
+                     {39, "4"},
+                     {151, "0"},
+                     {14, "0"},
+                     {38, "10"},
+                     {55, "ACME"},
+                     {54, "1"}});
 
   // Unknown ClOrdID.
   m1_->send("F", {{11, "c-2-x"}, {41, "no-such"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   auto rej = next_of(*m1_, "9");
-  expect_fields(rej, {{11, "c-2-x"}, {41, "no-such"}, {434, "1"}, {102, "1"}, {39, "8"},
-                      {37, "NONE"}});
+  expect_fields(rej,
+                {{11, "c-2-x"}, {41, "no-such"}, {434, "1"}, {102, "1"}, {39, "8"}, {37, "NONE"}});
   // Already canceled: too late.
   m1_->send("F", {{11, "c-3-x"}, {41, "c-1"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   rej = next_of(*m1_, "9");
-  expect_fields(rej, {{11, "c-3-x"}, {41, "c-1"}, {434, "1"}, {102, "0"}, {39, "4"},
-                      {37, ack.get(37)}});
+  expect_fields(rej,
+                {{11, "c-3-x"}, {41, "c-1"}, {434, "1"}, {102, "0"}, {39, "4"}, {37, ack.get(37)}});
 }
 
 TEST_F(OrdersTest, CancelOfAFilledOrderIsTooLate) {
@@ -164,8 +199,14 @@ TEST_F(OrdersTest, CancelOfAFilledOrderIsTooLate) {
   m1_->send("F", {{11, "f-1-x"}, {41, "f-1"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   auto rej = next_of(*m1_, "9");
   expect_fields(rej, {{11, "f-1-x"}, {41, "f-1"}, {434, "1"}, {102, "0"}, {39, "2"}});
-  m1_->send("G", {{11, "f-1-r"}, {41, "f-1"}, {55, "ACME"}, {54, "1"}, {38, "9"}, {40, "2"},
-                  {44, "100"}, {60, utc_now()}});
+  m1_->send("G", {{11, "f-1-r"},
+                  {41, "f-1"},
+                  {55, "ACME"},
+                  {54, "1"},
+                  {38, "9"},
+                  {40, "2"},
+                  {44, "100"},
+                  {60, utc_now()}});
   rej = next_of(*m1_, "9");
   expect_fields(rej, {{11, "f-1-r"}, {41, "f-1"}, {434, "2"}, {102, "0"}, {39, "2"}});
 }
@@ -175,11 +216,23 @@ TEST_F(OrdersTest, ReplaceDownAtTheSamePriceKeepsPriority) {
   const FixMessage a = er1();
   new_order(*m1_, "p-b", "ACME", '1', "10", "100");
   er1();
-  m1_->send("G", {{11, "p-a2"}, {41, "p-a"}, {55, "ACME"}, {54, "1"}, {38, "6"}, {40, "2"},
-                  {44, "100"}, {60, utc_now()}});
+  m1_->send("G", {{11, "p-a2"},
+                  {41, "p-a"},
+                  {55, "ACME"},
+                  {54, "1"},
+                  {38, "6"},
+                  {40, "2"},
+                  {44, "100"},
+                  {60, utc_now()}});
   const FixMessage r = er1();
-  expect_fields(r, {{37, a.get(37)}, {11, "p-a2"}, {41, "p-a"}, {150, "5"}, {39, "0"},
-                    {38, "6"}, {151, "6"}, {14, "0"}});
+  expect_fields(r, {{37, a.get(37)},
+                    {11, "p-a2"},
+                    {41, "p-a"},
+                    {150, "5"},
+                    {39, "0"},
+                    {38, "6"},
+                    {151, "6"},
+                    {14, "0"}});
   new_order(*m2_, "p-s", "ACME", '2', "6", "100");
   er2();
   er2();
@@ -199,8 +252,7 @@ TEST_F(OrdersTest, AReplacedOrderCanBeCanceledByEitherClOrdId) {
   // OrigClOrdID names the first ClOrdID: the gateway follows the chain.
   m1_->send("F", {{11, "rc-c"}, {41, "rc-a"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   const FixMessage c = er1();
-  expect_fields(c, {{150, "4"}, {39, "4"}, {11, "rc-c"}, {41, "rc-b"}, {37, a.get(37)},
-                    {38, "8"}});
+  expect_fields(c, {{150, "4"}, {39, "4"}, {11, "rc-c"}, {41, "rc-b"}, {37, a.get(37)}, {38, "8"}});
   m1_->send("F", {{11, "rc-d"}, {41, "rc-b"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   expect_fields(next_of(*m1_, "9"), {{102, "0"}, {39, "4"}, {41, "rc-b"}});
 }
@@ -215,8 +267,14 @@ TEST_F(OrdersTest, ReplaceOfAPartiallyFilledOrder) {
   // Down to 6 in total: 2 left, the fills stay.
   m1_->send("G", {{11, "pf-b"}, {41, "pf-a"}, {38, "6"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
   const FixMessage r = er1();
-  expect_fields(r, {{150, "5"}, {39, "1"}, {37, a.get(37)}, {38, "6"}, {14, "4"}, {151, "2"},
-                    {11, "pf-b"}, {41, "pf-a"}});
+  expect_fields(r, {{150, "5"},
+                    {39, "1"},
+                    {37, a.get(37)},
+                    {38, "6"},
+                    {14, "4"},
+                    {151, "2"},
+                    {11, "pf-b"},
+                    {41, "pf-a"}});
   EXPECT_DOUBLE_EQ(num(r.get(6)), 100);
   // At or below what has filled: rejected, the order stays as it was.
   m1_->send("G", {{11, "pf-c"}, {41, "pf-b"}, {38, "4"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
@@ -243,8 +301,7 @@ TEST_F(OrdersTest, ReplaceWithANewPriceLosesPriority) {
   // Price away and back: behind q-b.
   m1_->send("G", {{11, "q-a2"}, {41, "q-a"}, {38, "10"}, {40, "2"}, {44, "99"}, {60, utc_now()}});
   expect_fields(er1(), {{150, "5"}, {11, "q-a2"}, {41, "q-a"}});
-  m1_->send("G", {{11, "q-a3"}, {41, "q-a2"}, {38, "10"}, {40, "2"}, {44, "100"},
-                  {60, utc_now()}});
+  m1_->send("G", {{11, "q-a3"}, {41, "q-a2"}, {38, "10"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
   expect_fields(er1(), {{150, "5"}, {11, "q-a3"}, {41, "q-a2"}, {39, "0"}});
   new_order(*m2_, "q-s", "ACME", '2', "10", "100");
   er2();
@@ -253,8 +310,7 @@ TEST_F(OrdersTest, ReplaceWithANewPriceLosesPriority) {
   // Increasing the quantity also loses priority.
   new_order(*m1_, "q-c", "ACME", '1', "5", "100");
   const FixMessage c = er1();
-  m1_->send("G", {{11, "q-a4"}, {41, "q-a3"}, {38, "12"}, {40, "2"}, {44, "100"},
-                  {60, utc_now()}});
+  m1_->send("G", {{11, "q-a4"}, {41, "q-a3"}, {38, "12"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
   expect_fields(er1(), {{150, "5"}, {11, "q-a4"}, {38, "12"}, {151, "12"}});
   new_order(*m2_, "q-s2", "ACME", '2', "5", "100");
   er2();
@@ -265,8 +321,14 @@ TEST_F(OrdersTest, ReplaceWithANewPriceLosesPriority) {
 TEST_F(OrdersTest, ReplaceCannotChangeSymbolOrSide) {
   new_order(*m1_, "s-1", "ACME", '1', "10", "100");
   er1();
-  m1_->send("G", {{11, "s-1r"}, {41, "s-1"}, {55, "ACME"}, {54, "2"}, {38, "10"}, {40, "2"},
-                  {44, "100"}, {60, utc_now()}});
+  m1_->send("G", {{11, "s-1r"},
+                  {41, "s-1"},
+                  {55, "ACME"},
+                  {54, "2"},
+                  {38, "10"},
+                  {40, "2"},
+                  {44, "100"},
+                  {60, utc_now()}});
   auto rej = next_of(*m1_, "9");
   expect_fields(rej, {{434, "2"}, {102, "99"}, {39, "0"}, {58, "Symbol and Side cannot change"}});
 }
@@ -327,8 +389,15 @@ TEST_F(OrdersTest, OrderStatusForLiveFilledAndUnknownOrders) {
 
   m1_->send("H", {{11, "st-live"}, {55, "ACME"}, {54, "1"}});
   const FixMessage a = er1();
-  expect_fields(a, {{150, "I"}, {39, "0"}, {11, "st-live"}, {37, live.get(37)}, {151, "10"},
-                    {14, "0"}, {38, "10"}, {55, "ACME"}, {54, "1"}});
+  expect_fields(a, {{150, "I"},
+                    {39, "0"},
+                    {11, "st-live"},
+                    {37, live.get(37)},
+                    {151, "10"},
+                    {14, "0"},
+                    {38, "10"},
+                    {55, "ACME"},
+                    {54, "1"}});
   m1_->send("H", {{11, "st-fill"}, {55, "ACME"}, {54, "2"}});
   const FixMessage b = er1();
   expect_fields(b, {{150, "I"}, {39, "2"}, {11, "st-fill"}, {151, "0"}, {14, "2"}});
@@ -343,8 +412,14 @@ TEST_F(OrdersTest, AMemberCannotTouchOrSeeAnotherMembersOrder) {
   const FixMessage ack = er1();
   m2_->send("F", {{11, "theirs-x"}, {41, "mine"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   expect_fields(next_of(*m2_, "9"), {{102, "1"}, {434, "1"}, {37, "NONE"}, {39, "8"}});
-  m2_->send("G", {{11, "theirs-r"}, {41, "mine"}, {55, "ACME"}, {54, "1"}, {38, "1"}, {40, "2"},
-                  {44, "99"}, {60, utc_now()}});
+  m2_->send("G", {{11, "theirs-r"},
+                  {41, "mine"},
+                  {55, "ACME"},
+                  {54, "1"},
+                  {38, "1"},
+                  {40, "2"},
+                  {44, "99"},
+                  {60, utc_now()}});
   expect_fields(next_of(*m2_, "9"), {{102, "1"}, {434, "2"}});
   m2_->send("H", {{11, "mine"}, {55, "ACME"}, {54, "1"}});
   expect_fields(er2(), {{150, "I"}, {39, "8"}, {37, "NONE"}});
@@ -365,8 +440,8 @@ TEST_F(OrdersTest, DuplicateClOrdIdIsRejectedAndTheOriginalIsUntouched) {
   const FixMessage rej = er1();
   expect_fields(rej, {{150, "8"}, {39, "8"}, {103, "6"}, {11, "dup"}, {37, "NONE"}});
   m1_->send("H", {{11, "dup"}, {55, "ACME"}, {54, "1"}});
-  expect_fields(er1(), {{150, "I"}, {39, "0"}, {37, ack.get(37)}, {38, "10"}, {54, "1"},
-                        {151, "10"}});
+  expect_fields(er1(),
+                {{150, "I"}, {39, "0"}, {37, ack.get(37)}, {38, "10"}, {54, "1"}, {151, "10"}});
   // A cancel reusing a ClOrdID: CxlRejReason 6, order still live.
   m1_->send("F", {{11, "dup"}, {41, "dup"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   expect_fields(next_of(*m1_, "9"), {{102, "6"}, {39, "0"}});

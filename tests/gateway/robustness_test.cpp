@@ -62,7 +62,12 @@ TEST_F(RobustnessTest, GarbageBeforeLogonClosesTheConnection) {
 
 TEST_F(RobustnessTest, GarbageAfterLogonIsIgnored) {
   auto c = member1();
-  c->send_raw("hello\x01garbage\x01" "8=FIX.4.2\x01" "9=5\x01" "35=0\x01" "10=000\x01");
+  c->send_raw(
+      "hello\x01garbage\x01"
+      "8=FIX.4.2\x01"
+      "9=5\x01"
+      "35=0\x01"
+      "10=000\x01");
   c->send_raw(std::string(5000, 'z'));
   std::vector<FixMessage> before;
   EXPECT_TRUE(alive(*c, "after-garbage", &before));
@@ -76,7 +81,10 @@ TEST_F(RobustnessTest, BadChecksumAndWrongBodyLengthAreDropped) {
   std::string bad_sum = m;
   bad_sum[bad_sum.size() - 2] = bad_sum[bad_sum.size() - 2] == '9' ? '8' : '9';
   c->send_raw(bad_sum);
-  const std::size_t at = m.find("\x01" "9=") + 3;
+  const std::size_t at = m.find(
+                             "\x01"
+                             "9=") +
+                         3;
   const std::size_t end = m.find('\x01', at);
   const int len = std::stoi(m.substr(at, end - at));
   for (int delta : {-1, -10, 1, 40}) {
@@ -90,14 +98,24 @@ TEST_F(RobustnessTest, BadChecksumAndWrongBodyLengthAreDropped) {
 
 TEST_F(RobustnessTest, HugeBodyLengthIsDroppedNotAwaited) {
   auto c = member1();
-  c->send_raw("8=FIX.4.4\x01" "9=999999999\x01" "35=1\x01" "49=MEMBER1\x01" "56=MATCHGATE\x01"
-              "34=2\x01" "112=huge\x01" "10=000\x01");
+  c->send_raw(
+      "8=FIX.4.4\x01"
+      "9=999999999\x01"
+      "35=1\x01"
+      "49=MEMBER1\x01"
+      "56=MATCHGATE\x01"
+      "34=2\x01"
+      "112=huge\x01"
+      "10=000\x01");
   std::vector<FixMessage> before;
   EXPECT_TRUE(alive(*c, "after-huge", &before));  // seq 2 again
   for (const FixMessage& x : before) ADD_FAILURE() << "answered: " << x.printable();
   // Before logon the same is a closed connection.
   FixClient d(daemon_->port(), "MEMBER1");
-  d.send_raw("8=FIX.4.4\x01" "9=999999999\x01" "35=A\x01");
+  d.send_raw(
+      "8=FIX.4.4\x01"
+      "9=999999999\x01"
+      "35=A\x01");
   EXPECT_TRUE(d.peer_closed());
 }
 
@@ -123,8 +141,8 @@ TEST_F(RobustnessTest, MissingRequiredTagsAreSessionRejectsNamingTheTag) {
   auto r = next_of(*c, "3");
   EXPECT_EQ(r.get(373), "1");
   EXPECT_EQ(r.get(371), "41");
-  c->send("G", {{11, "y"}, {41, "x"}, {55, "ACME"}, {54, "1"}, {40, "2"}, {44, "1"},
-                {60, utc_now()}});
+  c->send("G",
+          {{11, "y"}, {41, "x"}, {55, "ACME"}, {54, "1"}, {40, "2"}, {44, "1"}, {60, utc_now()}});
   r = next_of(*c, "3");
   EXPECT_EQ(r.get(371), "38");
   c->send("H", {{55, "ACME"}, {54, "1"}});
@@ -215,33 +233,48 @@ TEST_F(RobustnessTest, InvalidValues) {
 TEST_F(RobustnessTest, WellFramedButMalformedMessagesAreRejectedAndConsumeTheirNumber) {
   auto c = member1();
   const auto frame = [](const std::string& body) {
-    std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01" + body;
+    std::string m =
+        "8=FIX.4.4\x01"
+        "9=" +
+        std::to_string(body.size()) + "\x01" + body;
     unsigned sum = 0;
     for (unsigned char ch : m) sum += ch;
     char buf[8];
     std::snprintf(buf, sizeof buf, "%03u", sum % 256);
     return m + "10=" + buf + "\x01";
   };
-  const std::string head = "35=1\x01" "49=MEMBER1\x01" "56=MATCHGATE\x01";
+  const std::string head =
+      "35=1\x01"
+      "49=MEMBER1\x01"
+      "56=MATCHGATE\x01";
   // A tag twice.
-  c->send_raw(frame(head + "34=2\x01" "112=a\x01" "112=b\x01"));
+  c->send_raw(frame(head + "34=2\x01"
+                           "112=a\x01"
+                           "112=b\x01"));
   auto r = next_of(*c, "3");
   EXPECT_EQ(r.get(45), "2");
   EXPECT_EQ(r.get(371), "112");
   EXPECT_EQ(r.get(373), "13");
   // An empty value.
-  c->send_raw(frame(head + "34=3\x01" "112=\x01"));
+  c->send_raw(frame(head + "34=3\x01"
+                           "112=\x01"));
   r = next_of(*c, "3");
   EXPECT_EQ(r.get(45), "3");
   EXPECT_EQ(r.get(371), "112");
   EXPECT_EQ(r.get(373), "4");
   // A tag that is not a number.
-  c->send_raw(frame(head + "34=4\x01" "abc=1\x01"));
+  c->send_raw(frame(head + "34=4\x01"
+                           "abc=1\x01"));
   r = next_of(*c, "3");
   EXPECT_EQ(r.get(45), "4");
   EXPECT_EQ(r.get(373), "0");
   // MsgType not third: garbled, ignored, number not consumed.
-  c->send_raw(frame("49=MEMBER1\x01" "35=1\x01" "56=MATCHGATE\x01" "34=5\x01" "112=z\x01"));
+  c->send_raw(
+      frame("49=MEMBER1\x01"
+            "35=1\x01"
+            "56=MATCHGATE\x01"
+            "34=5\x01"
+            "112=z\x01"));
   c->set_next_seq(5);
   std::vector<FixMessage> before;
   EXPECT_TRUE(alive(*c, "x", &before));
@@ -325,8 +358,8 @@ TEST_F(RobustnessTest, SlowReaderIsDisconnectedAndOthersAreUnaffected) {
   ASSERT_GE(fd, 0);
   int small = 4096;
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  std::string logon = FixClient::encode(
-      "A", "MEMBER1", "MATCHGATE", 1, {{98, "0"}, {108, "30"}, {141, "Y"}, {554, "secret-1"}});
+  std::string logon = FixClient::encode("A", "MEMBER1", "MATCHGATE", 1,
+                                        {{98, "0"}, {108, "30"}, {141, "Y"}, {554, "secret-1"}});
   ASSERT_EQ(::send(fd, logon.data(), logon.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(logon.size()));
   // Each status request of an unknown order is answered with an ~8 KB
@@ -397,7 +430,10 @@ TEST_F(RobustnessTest, DisconnectInTheMiddleOfAMessage) {
 }
 
 TEST_F(RobustnessTest, ThousandConnectionsOpenedAndDroppedQuickly) {
-  const std::string logon_start = "8=FIX.4.4\x01" "9=70\x01" "35=A\x01";
+  const std::string logon_start =
+      "8=FIX.4.4\x01"
+      "9=70\x01"
+      "35=A\x01";
   int opened = 0;
   for (int i = 0; i < 1000; ++i) {
     const int fd = raw_connect(daemon_->port());
@@ -420,7 +456,7 @@ TEST_F(RobustnessTest, ThousandConnectionsOpenedAndDroppedQuickly) {
 TEST_F(RobustnessTest, MaxSessionsExceededClosesTheExtraConnection) {
   DaemonOptions o;
   o.gateway_extra = "max_sessions = 2";
-  start(o);  // healthy_ is connection 1
+  start(o);            // healthy_ is connection 1
   auto c = member1();  // connection 2
   FixClient extra(daemon_->port(), "MEMBER3");
   extra.send("A", {{98, "0"}, {108, "30"}, {141, "Y"}, {554, "x"}});

@@ -97,8 +97,8 @@ TEST_F(SessionTest, TestRequestWithoutIdIsRejected) {
 
 TEST_F(SessionTest, SeqTooHighAsksForResendAndHoldsTheMessageUntilTheGapIsFilled) {
   auto c = logged_on(*daemon_, "MEMBER1");  // our Logon was 1
-  const std::string gap_order = FixClient::encode(
-      "D", "MEMBER1", "MATCHGATE", 2, order_fields("gap-2", "ACME", '1', "5", "100"));
+  const std::string gap_order = FixClient::encode("D", "MEMBER1", "MATCHGATE", 2,
+                                                  order_fields("gap-2", "ACME", '1', "5", "100"));
   // Message 3 arrives before 2.
   c->send("D", order_fields("gap-3", "ACME", '1', "7", "100"), 3);
   auto rr = c->receive(5s);
@@ -171,15 +171,15 @@ TEST_F(SessionTest, SeqTooLowWithPossDupIsIgnored) {
 }
 
 TEST_F(SessionTest, ResendRequestReplaysApplicationMessagesAndGapFillsAdminOnes) {
-  auto c = logged_on(*daemon_, "MEMBER1");                // out 1: Logon
-  new_order(*c, "rs-1", "ACME", '1', "10", "100");          // out 2: ER new
+  auto c = logged_on(*daemon_, "MEMBER1");          // out 1: Logon
+  new_order(*c, "rs-1", "ACME", '1', "10", "100");  // out 2: ER new
   auto er2 = next_er(*c);
   ASSERT_EQ(er2.seq(), 2U);
-  ASSERT_TRUE(alive(*c, "t1"));                             // out 3: Heartbeat
+  ASSERT_TRUE(alive(*c, "t1"));  // out 3: Heartbeat
   c->send("D", {{11, "rs-bad"}, {54, "1"}, {38, "1"}, {40, "2"}, {44, "100"}, {60, utc_now()}});
-  auto rej = next_of(*c, "3");                              // out 4: Reject (no 55)
+  auto rej = next_of(*c, "3");  // out 4: Reject (no 55)
   ASSERT_EQ(rej.seq(), 4U);
-  new_order(*c, "rs-2", "ACME", '1', "11", "100");          // out 5: ER new
+  new_order(*c, "rs-2", "ACME", '1', "11", "100");  // out 5: ER new
   auto er5 = next_er(*c);
   ASSERT_EQ(er5.seq(), 5U);
 
@@ -219,11 +219,11 @@ TEST_F(SessionTest, ResendRequestReplaysApplicationMessagesAndGapFillsAdminOnes)
 }
 
 TEST_F(SessionTest, ResendRequestForARangeEndingInAdminMessages) {
-  auto c = logged_on(*daemon_, "MEMBER1");        // 1 Logon
+  auto c = logged_on(*daemon_, "MEMBER1");         // 1 Logon
   new_order(*c, "rr-1", "ACME", '1', "1", "100");  // 2 ER
   next_er(*c);
-  ASSERT_TRUE(alive(*c, "a"));                     // 3 Heartbeat
-  ASSERT_TRUE(alive(*c, "b"));                     // 4 Heartbeat
+  ASSERT_TRUE(alive(*c, "a"));  // 3 Heartbeat
+  ASSERT_TRUE(alive(*c, "b"));  // 4 Heartbeat
   c->send("2", {{7, "2"}, {16, "3"}});
   auto er = c->receive(5s);
   ASSERT_TRUE(er.has_value());
@@ -287,7 +287,7 @@ TEST_F(SessionTest, SequenceResetToALowerNumberIsRejectedWithValueIncorrect) {
 
 TEST_F(SessionTest, SequenceResetGapFillBelowExpectedIsRejected) {
   auto c = logged_on(*daemon_, "MEMBER1");
-  ASSERT_TRUE(alive(*c, "x"));           // 2
+  ASSERT_TRUE(alive(*c, "x"));            // 2
   c->send("4", {{123, "Y"}, {36, "2"}});  // 3, gap fill to 2 < 3
   auto r = next_of(*c, "3");
   EXPECT_EQ(r.get(373), "5");
@@ -304,7 +304,10 @@ TEST_F(SessionTest, GarbledMessagesAreIgnoredWithoutConsumingTheSequenceNumber) 
   c->send_raw(bad);
   // BodyLength too short and too long.
   std::string good = FixClient::encode("1", "MEMBER1", "MATCHGATE", 2, {{112, "bad-len"}});
-  const std::size_t at = good.find("\x01" "9=") + 3;
+  const std::size_t at = good.find(
+                             "\x01"
+                             "9=") +
+                         3;
   const std::size_t end = good.find('\x01', at);
   const int len = std::stoi(good.substr(at, end - at));
   for (int delta : {-3, 5}) {
@@ -476,8 +479,8 @@ TEST_F(SessionTest, FillsWhileDisconnectedAreDeliveredByResendAfterTheNextLogon)
 
 TEST_F(SessionTest, MessagesSentRightBehindTheLogonAreProcessedAfterIt) {
   FixClient c(daemon_->port(), "MEMBER1");
-  std::string bytes = FixClient::encode(
-      "A", "MEMBER1", "MATCHGATE", 1, {{98, "0"}, {108, "30"}, {141, "Y"}, {554, "secret-1"}});
+  std::string bytes = FixClient::encode("A", "MEMBER1", "MATCHGATE", 1,
+                                        {{98, "0"}, {108, "30"}, {141, "Y"}, {554, "secret-1"}});
   bytes += FixClient::encode("D", "MEMBER1", "MATCHGATE", 2,
                              order_fields("piped", "ACME", '1', "3", "99"));
   bytes += FixClient::encode("1", "MEMBER1", "MATCHGATE", 3, {{112, "piped-t"}});
@@ -521,8 +524,16 @@ TEST_F(SessionTest, LogonWithHeartBtIntOutOfRangeIsRefused) {
 
 TEST_F(SessionTest, InvalidMsgSeqNumOnALoggedOnSessionIsALogout) {
   auto c = logged_on(*daemon_, "MEMBER1");
-  std::string body = "35=1\x01" "49=MEMBER1\x01" "56=MATCHGATE\x01" "34=abc\x01" "112=q\x01";
-  std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01" + body;
+  std::string body =
+      "35=1\x01"
+      "49=MEMBER1\x01"
+      "56=MATCHGATE\x01"
+      "34=abc\x01"
+      "112=q\x01";
+  std::string m =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(body.size()) + "\x01" + body;
   unsigned sum = 0;
   for (unsigned char ch : m) sum += ch;
   char buf[8];

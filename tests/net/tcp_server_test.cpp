@@ -30,7 +30,8 @@ namespace {
 std::string frame(const std::string& payload) {
   std::string f(4, '\0');
   const auto n = static_cast<std::uint32_t>(payload.size());
-  for (int i = 0; i < 4; ++i) f[static_cast<std::size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 4; ++i)
+    f[static_cast<std::size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xFF);
   return f + payload;
 }
 
@@ -190,7 +191,8 @@ class TcpServerTest : public ::testing::TestWithParam<Backend> {
   }
 
   // Drives server and clients until pred() holds; false if it never did.
-  bool pump_until(const std::vector<Client*>& clients, const std::function<bool()>& pred, int max_iters = 20000) {
+  bool pump_until(const std::vector<Client*>& clients, const std::function<bool()>& pred,
+                  int max_iters = 20000) {
     for (int i = 0; i < max_iters; ++i) {
       server_->poll(std::chrono::microseconds(200));
       for (Client* c : clients) c->pump();
@@ -199,7 +201,8 @@ class TcpServerTest : public ::testing::TestWithParam<Backend> {
     return false;
   }
   void pump_for(const std::vector<Client*>& clients, int iters) {
-    pump_until(clients, [] { return false; }, iters);
+    pump_until(
+        clients, [] { return false; }, iters);
   }
 
   std::unique_ptr<Client> connect_one(int rcvbuf = 0) {
@@ -236,7 +239,10 @@ TEST_P(TcpServerTest, EchoesManyMessagesOfManySizes) {
   ASSERT_TRUE(pump_until({c.get()}, [&] { return c->in().size() >= msgs.size(); }))
       << "client got " << c->in().size() << " of " << msgs.size() << ", server received "
       << server_->stats().bytes_received << " sent " << server_->stats().bytes_sent << " frames "
-      << handler_.frames(handler_.accepted[0]) << " closes " << handler_.closes.size() << " reason " << (handler_.closes.empty() ? "" : to_string(handler_.closes.begin()->second)) << " send_calls " << server_->stats().send_calls << " ovf " << server_->stats().output_overflows;
+      << handler_.frames(handler_.accepted[0]) << " closes " << handler_.closes.size() << " reason "
+      << (handler_.closes.empty() ? "" : to_string(handler_.closes.begin()->second))
+      << " send_calls " << server_->stats().send_calls << " ovf "
+      << server_->stats().output_overflows;
   EXPECT_EQ(c->in(), msgs);
   EXPECT_EQ(handler_.frames(handler_.accepted[0]), 2000u);
   EXPECT_EQ(server_->stats().bytes_received, msgs.size());
@@ -265,7 +271,8 @@ TEST_P(TcpServerTest, ServesHundredConcurrentClients) {
       if (clients[i]->in().size() < expected[i].size()) return false;
     return true;
   }));
-  for (std::size_t i = 0; i < clients.size(); ++i) EXPECT_EQ(clients[i]->in(), expected[i]) << "client " << i;
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    EXPECT_EQ(clients[i]->in(), expected[i]) << "client " << i;
   EXPECT_EQ(server_->connection_count(), 100u);
   EXPECT_EQ(handler_.accepted.size(), 100u);
 }
@@ -281,7 +288,8 @@ TEST_P(TcpServerTest, ClientDisconnectMidStreamGivesOnClose) {
   a->queue(f.substr(0, 600));
   b->queue(f.substr(0, 600));
   ASSERT_TRUE(pump_until({a.get(), b.get()}, [&] {
-    return handler_.conns[ida.value()].bytes_presented > 0 && handler_.conns[idb.value()].bytes_presented > 0;
+    return handler_.conns[ida.value()].bytes_presented > 0 &&
+           handler_.conns[idb.value()].bytes_presented > 0;
   }));
   a->close();
   b->abort();
@@ -397,7 +405,8 @@ TEST_P(TcpServerTest, PauseInsideOnDataRepresentsUnconsumedBytesOnResume) {
     pump_for({c.get()}, 3);
     server_->resume_reading(id);
   }
-  ASSERT_TRUE(pump_until({c.get()}, [&] { return c->in().size() >= msgs.size(); }, 200));
+  ASSERT_TRUE(pump_until(
+      {c.get()}, [&] { return c->in().size() >= msgs.size(); }, 200));
   EXPECT_EQ(c->in(), msgs);
   EXPECT_EQ(handler_.frames(id), 200u);
 }
@@ -432,7 +441,8 @@ TEST_P(TcpServerTest, SlowReaderIsDisconnectedWhileOthersAreServed) {
   EXPECT_EQ(fast->in(), expected);
   const std::string after = frame("after");
   fast->queue(after);
-  ASSERT_TRUE(pump_until({fast.get()}, [&] { return fast->in().size() >= expected.size() + after.size(); }));
+  ASSERT_TRUE(pump_until({fast.get()},
+                         [&] { return fast->in().size() >= expected.size() + after.size(); }));
   EXPECT_EQ(server_->connection_count(), 1u);
 }
 
@@ -464,7 +474,8 @@ TEST_P(TcpServerTest, SurvivesProvidedBufferExhaustionWithoutDataLoss) {
       if (clients[i]->in().size() < expected[i].size()) return false;
     return true;
   }));
-  for (std::size_t i = 0; i < clients.size(); ++i) EXPECT_EQ(clients[i]->in(), expected[i]) << "client " << i;
+  for (std::size_t i = 0; i < clients.size(); ++i)
+    EXPECT_EQ(clients[i]->in(), expected[i]) << "client " << i;
   if (GetParam() == Backend::IoUring) {
     EXPECT_GT(server_->stats().recv_buffers_exhausted, 0u);
     EXPECT_GT(server_->stats().recv_rearms, 0u);
@@ -478,7 +489,8 @@ TEST_P(TcpServerTest, StaleIdIsIgnoredAfterSlotReuse) {
   auto a = connect_one();
   const ConnectionId old_id = handler_.accepted[0];
   a->close();
-  ASSERT_TRUE(pump_until({}, [&] { return handler_.closed(old_id) && server_->connection_count() == 0; }));
+  ASSERT_TRUE(
+      pump_until({}, [&] { return handler_.closed(old_id) && server_->connection_count() == 0; }));
   auto b = connect_one();
   const ConnectionId new_id = handler_.accepted[1];
   EXPECT_EQ(old_id.slot(), new_id.slot());
@@ -511,7 +523,8 @@ TEST_P(TcpServerTest, ThousandConnectionsOpenedAndDroppedThenStillServes) {
       if (i % 3 == 0) clients.back()->queue(frame("hi"));
     }
     opened += 50;
-    ASSERT_TRUE(pump_until({}, [&] { return handler_.accepted.size() == static_cast<std::size_t>(opened); }));
+    ASSERT_TRUE(pump_until(
+        {}, [&] { return handler_.accepted.size() == static_cast<std::size_t>(opened); }));
     for (std::size_t i = 0; i < clients.size(); ++i) {
       clients[i]->pump();
       if (i % 2 == 0) {
@@ -520,7 +533,8 @@ TEST_P(TcpServerTest, ThousandConnectionsOpenedAndDroppedThenStillServes) {
         clients[i]->close();
       }
     }
-    ASSERT_TRUE(pump_until({}, [&] { return server_->connection_count() == 0; })) << "batch " << batch;
+    ASSERT_TRUE(pump_until({}, [&] { return server_->connection_count() == 0; }))
+        << "batch " << batch;
   }
   ASSERT_TRUE(pump_until({}, [&] { return server_->stats().closed == 1000; }));
   EXPECT_EQ(server_->stats().accepted, 1000u);
@@ -544,9 +558,11 @@ TEST_P(TcpServerTest, InputThatNeverFramesClosesConnection) {
   EXPECT_EQ(server_->stats().input_overflows, 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, TcpServerTest, ::testing::Values(Backend::IoUring, Backend::Asio),
+INSTANTIATE_TEST_SUITE_P(Backends, TcpServerTest,
+                         ::testing::Values(Backend::IoUring, Backend::Asio),
                          [](const ::testing::TestParamInfo<Backend>& info) {
-                           return info.param == Backend::IoUring ? std::string("IoUring") : std::string("Asio");
+                           return info.param == Backend::IoUring ? std::string("IoUring")
+                                                                 : std::string("Asio");
                          });
 
 class NullHandler : public ConnectionHandler {

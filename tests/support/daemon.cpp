@@ -70,7 +70,9 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-std::string Daemon::binary(const std::string& name) { return std::string(MATCHGATE_BIN_DIR) + "/" + name; }
+std::string Daemon::binary(const std::string& name) {
+  return std::string(MATCHGATE_BIN_DIR) + "/" + name;
+}
 
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   char templ[] = "/tmp/matchgate-test-XXXXXX";
@@ -103,8 +105,8 @@ void Daemon::start() {
     for (std::size_t i = 0; i < m.accounts.size(); ++i) {
       cfg << (i ? ", " : "") << '"' << m.accounts[i] << '"';
     }
-    cfg << "]\nstp = \"" << m.stp << "\"\ncancel_on_disconnect = "
-        << (m.cancel_on_disconnect ? "true" : "false") << "\n\n";
+    cfg << "]\nstp = \"" << m.stp
+        << "\"\ncancel_on_disconnect = " << (m.cancel_on_disconnect ? "true" : "false") << "\n\n";
   }
   cfg << (options_.instruments.empty() ? kDefaultInstruments : options_.instruments);
   std::ofstream(config_path_) << cfg.str();
@@ -115,7 +117,8 @@ void Daemon::start() {
     const int out = ::open((dir_ + "/stdout.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(out, 2);
-    ::execl(bin.c_str(), bin.c_str(), "--config", config_path_.c_str(), static_cast<char*>(nullptr));
+    ::execl(bin.c_str(), bin.c_str(), "--config", config_path_.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

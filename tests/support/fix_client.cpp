@@ -75,15 +75,25 @@ std::string FixClient::encode(std::string_view msg_type, std::string_view sender
   std::string b;
   b += "35=";
   b += msg_type;
-  b += "\x01" "49=";
+  b += "\x01"
+       "49=";
   b += sender;
-  b += "\x01" "56=";
+  b += "\x01"
+       "56=";
   b += target;
-  b += "\x01" "34=" + std::to_string(seq) + "\x01";
-  if (poss_dup) b += "43=Y\x01" "122=" + utc_now() + "\x01";
+  b += "\x01"
+       "34=" +
+       std::to_string(seq) + "\x01";
+  if (poss_dup)
+    b += "43=Y\x01"
+         "122=" +
+         utc_now() + "\x01";
   b += "52=" + utc_now() + "\x01";
   for (const auto& [tag, value] : body) b += std::to_string(tag) + "=" + value + "\x01";
-  std::string m = "8=FIX.4.4\x01" "9=" + std::to_string(b.size()) + "\x01" + b;
+  std::string m =
+      "8=FIX.4.4\x01"
+      "9=" +
+      std::to_string(b.size()) + "\x01" + b;
   unsigned sum = 0;
   for (unsigned char c : m) sum += c;
   char cs[8];
@@ -115,7 +125,8 @@ void FixClient::send_raw(std::string_view bytes) {
 std::optional<FixMessage> FixClient::receive(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    const fix::FrameResult f = fix::frame_message(buffer_, fix::FrameConfig{fix::kBeginStringFix44, 1 << 20});
+    const fix::FrameResult f =
+        fix::frame_message(buffer_, fix::FrameConfig{fix::kBeginStringFix44, 1 << 20});
     if (f.status == fix::FrameStatus::Complete) {
       FixMessage m;
       m.raw = buffer_.substr(0, f.length);
@@ -125,7 +136,8 @@ std::optional<FixMessage> FixClient::receive(std::chrono::milliseconds timeout) 
         const std::size_t eq = m.raw.find('=', pos);
         const std::size_t soh = m.raw.find('\x01', eq);
         if (eq == std::string::npos || soh == std::string::npos) break;
-        m.fields.emplace_back(std::stoi(m.raw.substr(pos, eq - pos)), m.raw.substr(eq + 1, soh - eq - 1));
+        m.fields.emplace_back(std::stoi(m.raw.substr(pos, eq - pos)),
+                              m.raw.substr(eq + 1, soh - eq - 1));
         pos = soh + 1;
       }
       m.type = m.get(35);
@@ -139,8 +151,10 @@ std::optional<FixMessage> FixClient::receive(std::chrono::milliseconds timeout) 
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return std::nullopt;
     pollfd p{fd_, POLLIN, 0};
-    const int wait_ms = static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+    const int wait_ms =
+        static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) +
+        1;
     if (::poll(&p, 1, wait_ms) <= 0) continue;
     char buf[65536];
     const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);

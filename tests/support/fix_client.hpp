@@ -46,9 +46,9 @@ class FixClient {
   std::optional<FixMessage> receive(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // The next message of `type`, skipping Heartbeats (and other types when
   // `skip_others`); nullopt on timeout.
-  std::optional<FixMessage> receive_type(std::string_view type,
-                                         std::chrono::milliseconds timeout = std::chrono::seconds(5),
-                                         bool skip_others = false);
+  std::optional<FixMessage> receive_type(
+      std::string_view type, std::chrono::milliseconds timeout = std::chrono::seconds(5),
+      bool skip_others = false);
   // Everything that arrives within `window`.
   std::vector<FixMessage> drain(std::chrono::milliseconds window = std::chrono::milliseconds(200));
 

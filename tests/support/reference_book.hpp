@@ -45,8 +45,8 @@ class ReferenceEngine {
   using CancelReason = engine::CancelReason;
   using StpMode = engine::StpMode;
 
-  ReferenceEngine(std::vector<engine::InstrumentSpec> instruments, std::vector<engine::MemberSpec> members,
-                  engine::EngineOptions options = {})
+  ReferenceEngine(std::vector<engine::InstrumentSpec> instruments,
+                  std::vector<engine::MemberSpec> members, engine::EngineOptions options = {})
       : instruments_(std::move(instruments)),
         members_(std::move(members)),
         max_orders_(options.max_orders),
@@ -81,7 +81,8 @@ class ReferenceEngine {
     emit(listener, EventType::Accepted, req.instrument, order);
 
     if (order.tif == engine::TimeInForce::Fok && !fok_can_fill(req.instrument, order)) {
-      emit(listener, EventType::Canceled, req.instrument, order, RejectReason::None, CancelReason::Unfilled);
+      emit(listener, EventType::Canceled, req.instrument, order, RejectReason::None,
+           CancelReason::Unfilled);
       return;
     }
     match_and_rest(req.instrument, order, listener);
@@ -91,19 +92,22 @@ class ReferenceEngine {
   void cancel(const engine::CancelOrder& req, L& listener) {
     const RejectReason why = check_ownership(req.member, req.order_id);
     if (why != RejectReason::None) {
-      emit(listener, EventType::Rejected, 0, anonymous_view(req.order_id, req.client_ref, req.member), why);
+      emit(listener, EventType::Rejected, 0,
+           anonymous_view(req.order_id, req.client_ref, req.member), why);
       return;
     }
     const Location loc = index_.at(req.order_id);
     const OrderView gone = remove_live(req.order_id);
-    emit(listener, EventType::Canceled, loc.instrument, gone, RejectReason::None, CancelReason::Requested);
+    emit(listener, EventType::Canceled, loc.instrument, gone, RejectReason::None,
+         CancelReason::Requested);
   }
 
   template <class L>
   void replace(const engine::ReplaceOrder& req, L& listener) {
     RejectReason why = check_ownership(req.member, req.order_id);
     if (why != RejectReason::None) {
-      emit(listener, EventType::Rejected, 0, anonymous_view(req.order_id, req.client_ref, req.member), why);
+      emit(listener, EventType::Rejected, 0,
+           anonymous_view(req.order_id, req.client_ref, req.member), why);
       return;
     }
     const Location loc = index_.at(req.order_id);
@@ -153,7 +157,8 @@ class ReferenceEngine {
 
   template <class L>
   void expire_day_orders(L& listener) {
-    const auto victims = collect_canonical([](const OrderView& v) { return v.tif == engine::TimeInForce::Day; });
+    const auto victims =
+        collect_canonical([](const OrderView& v) { return v.tif == engine::TimeInForce::Day; });
     for (const auto& [inst, id] : victims) {
       const OrderView gone = remove_live(id);
       emit(listener, EventType::Expired, inst, gone);
@@ -203,11 +208,12 @@ class ReferenceEngine {
   std::vector<engine::LevelView> depth(InstrumentId instrument, Side side) const {
     std::vector<engine::LevelView> out;
     if (instrument >= books_.size()) return out;
-    for_each_level_best_first(books_[instrument].side(side), side, [&](Price price, const Level& level) {
-      Qty total = 0;
-      for (const RefOrder& o : level) total += o.view.leaves();
-      out.push_back(engine::LevelView{price, total, static_cast<std::uint32_t>(level.size())});
-    });
+    for_each_level_best_first(
+        books_[instrument].side(side), side, [&](Price price, const Level& level) {
+          Qty total = 0;
+          for (const RefOrder& o : level) total += o.view.leaves();
+          out.push_back(engine::LevelView{price, total, static_cast<std::uint32_t>(level.size())});
+        });
     return out;
   }
 
@@ -324,7 +330,8 @@ class ReferenceEngine {
     SideBook& sb = books_[loc.instrument].side(loc.side);
     auto lit = sb.find(loc.price);
     Level& level = lit->second;
-    auto oit = std::find_if(level.begin(), level.end(), [&](const RefOrder& o) { return o.view.id == id; });
+    auto oit = std::find_if(level.begin(), level.end(),
+                            [&](const RefOrder& o) { return o.view.id == id; });
     const OrderView view = oit->view;
     level.erase(oit);
     if (level.empty()) sb.erase(lit);
@@ -338,25 +345,27 @@ class ReferenceEngine {
     const StpMode stp = members_[order.member].stp;
     Qty sum = 0;
     bool ended = false;
-    for_each_level_best_first(books_[instrument].side(opp), opp, [&](Price price, const Level& level) {
-      if (ended) return;
-      if (!crosses(instrument, order, price)) {
-        ended = true;
-        return;
-      }
-      for (const RefOrder& o : level) {
-        if (o.view.member == order.member && stp != StpMode::None) {
-          if (stp == StpMode::CancelResting) continue;  // skipped, adds nothing
-          ended = true;                                 // CancelIncoming / CancelBoth end the walk
-          return;
-        }
-        sum += o.view.leaves();
-        if (sum >= order.qty) {
-          ended = true;
-          return;
-        }
-      }
-    });
+    for_each_level_best_first(books_[instrument].side(opp), opp,
+                              [&](Price price, const Level& level) {
+                                if (ended) return;
+                                if (!crosses(instrument, order, price)) {
+                                  ended = true;
+                                  return;
+                                }
+                                for (const RefOrder& o : level) {
+                                  if (o.view.member == order.member && stp != StpMode::None) {
+                                    if (stp == StpMode::CancelResting)
+                                      continue;    // skipped, adds nothing
+                                    ended = true;  // CancelIncoming / CancelBoth end the walk
+                                    return;
+                                  }
+                                  sum += o.view.leaves();
+                                  if (sum >= order.qty) {
+                                    ended = true;
+                                    return;
+                                  }
+                                }
+                              });
     return sum >= order.qty;
   }
 
@@ -378,7 +387,8 @@ class ReferenceEngine {
             const OrderView gone = maker.view;
             level.pop_front();
             index_.erase(gone.id);
-            emit(listener, EventType::Canceled, instrument, gone, RejectReason::None, CancelReason::SelfTradeResting);
+            emit(listener, EventType::Canceled, instrument, gone, RejectReason::None,
+                 CancelReason::SelfTradeResting);
           }
           if (stp == StpMode::CancelIncoming || stp == StpMode::CancelBoth) {
             if (level.empty()) book.erase(lit);
@@ -411,7 +421,8 @@ class ReferenceEngine {
     if (order.leaves() == 0) return;
     if (order.type == engine::OrdType::Market || order.tif == engine::TimeInForce::Ioc ||
         order.tif == engine::TimeInForce::Fok) {
-      emit(listener, EventType::Canceled, instrument, order, RejectReason::None, CancelReason::Unfilled);
+      emit(listener, EventType::Canceled, instrument, order, RejectReason::None,
+           CancelReason::Unfilled);
       return;
     }
     books_[instrument].side(order.side)[order.price].push_back(RefOrder{order});

@@ -36,8 +36,8 @@ bool usable(void* p, std::size_t bytes) {
 
 TEST(NumaMemoryResource, AllocatesAlignedUsableBlocksOnNodeOfCpu0) {
   NumaMemoryResource res(matchgate::util::numa_node_of_cpu(0));
-  for (std::size_t alignment : {std::size_t{1}, std::size_t{8}, std::size_t{64}, std::size_t{128},
-                                res.page_size()}) {
+  for (std::size_t alignment :
+       {std::size_t{1}, std::size_t{8}, std::size_t{64}, std::size_t{128}, res.page_size()}) {
     for (std::size_t bytes : {std::size_t{1}, std::size_t{100}, std::size_t{4096},
                               std::size_t{3 * 4096 + 17}, std::size_t{1} << 20}) {
       void* p = res.allocate(bytes, alignment);
@@ -81,7 +81,8 @@ TEST(NumaMemoryResource, UnknownNodeIsRejected) {
   EXPECT_THROW(NumaMemoryResource(-2), std::invalid_argument);
   NumaMemoryResource probe;
   if (!probe.numa_backed()) GTEST_SKIP() << "libnuma unavailable: nodes cannot be checked";
-  EXPECT_THROW(NumaMemoryResource(matchgate::util::numa_node_count() + 1000), std::invalid_argument);
+  EXPECT_THROW(NumaMemoryResource(matchgate::util::numa_node_count() + 1000),
+               std::invalid_argument);
 }
 
 TEST(NumaMemoryResource, HugePagesAreBestEffort) {

@@ -312,8 +312,14 @@ void run_stress(Api api, std::uint64_t kMessages) {
 
 // One handoff per message makes this form the slowest when the two threads
 // share an oversubscribed core (CI), so it gets a fifth of the messages.
-TEST(SpscRing, TwoThreadStressSingleMessageApi) { run_stress(Api::Single, kStressMessages / 5); }
-TEST(SpscRing, TwoThreadStressBatchApi) { run_stress(Api::Batch, kStressMessages); }
-TEST(SpscRing, TwoThreadStressMixedApi) { run_stress(Api::Mixed, kStressMessages); }
+TEST(SpscRing, TwoThreadStressSingleMessageApi) {
+  run_stress(Api::Single, kStressMessages / 5);
+}
+TEST(SpscRing, TwoThreadStressBatchApi) {
+  run_stress(Api::Batch, kStressMessages);
+}
+TEST(SpscRing, TwoThreadStressMixedApi) {
+  run_stress(Api::Mixed, kStressMessages);
+}
 
 }  // namespace

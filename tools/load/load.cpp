@@ -38,7 +38,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::int64_t mono_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 std::int64_t wall_ns() {
@@ -157,8 +158,8 @@ struct Worker {
   // Starts a message with the standard header; the caller adds the body and
   // calls commit().
   fix::MessageWriter begin(Session& s, std::string_view type, std::uint32_t order_plus_one) {
-    fix::MessageWriter w(std::span<char>(s.scratch.data(), s.scratch.size()), fix::kBeginStringFix44,
-                         kTimePrecision);
+    fix::MessageWriter w(std::span<char>(s.scratch.data(), s.scratch.size()),
+                         fix::kBeginStringFix44, kTimePrecision);
     if (s.order_of_seq.size() <= s.next_out_seq) s.order_of_seq.resize(s.next_out_seq * 2 + 16, 0);
     s.order_of_seq[s.next_out_seq] = order_plus_one;
     w.begin(type, s.cred.comp_id, options->target_comp_id, s.next_out_seq++, wall_ns());
@@ -167,7 +168,8 @@ struct Worker {
 
   void commit(Session& s, fix::MessageWriter& w) {
     const fix::WriteResult r = w.finish();
-    if (!r) throw std::runtime_error("FIX encoding failed: " + std::string(fix::to_string(r.error)));
+    if (!r)
+      throw std::runtime_error("FIX encoding failed: " + std::string(fix::to_string(r.error)));
     s.out.append(r.message);
     s.last_sent_ns = now;
   }
@@ -181,7 +183,8 @@ struct Worker {
 
   // Order number from a ClOrdID this session made; false for anything else.
   bool parse_cl_ord_id(const Session& s, std::string_view id, std::uint64_t& order) const {
-    if (id.size() <= nonce.size() + 1 || id.substr(0, nonce.size()) != nonce || id[nonce.size()] != '-') {
+    if (id.size() <= nonce.size() + 1 || id.substr(0, nonce.size()) != nonce ||
+        id[nonce.size()] != '-') {
       return false;
     }
     id.remove_prefix(nonce.size() + 1);
@@ -315,12 +318,14 @@ struct Worker {
   void on_message(Session& s, std::string_view frame) {
     const fix::ParseError err = view.parse(frame);
     if (!err.ok()) {
-      if (options->verbose) std::fprintf(stderr, "session %s: unparsable message\n", s.cred.comp_id.c_str());
+      if (options->verbose)
+        std::fprintf(stderr, "session %s: unparsable message\n", s.cred.comp_id.c_str());
       return;
     }
     const auto seq = view.get_uint(fix::tag::MsgSeqNum);
     if (seq) {
-      if (view.msg_type() == fix::msg_type::Logon && view.get_bool(fix::tag::ResetSeqNumFlag).value_or(false)) {
+      if (view.msg_type() == fix::msg_type::Logon &&
+          view.get_bool(fix::tag::ResetSeqNumFlag).value_or(false)) {
         s.next_in_seq = seq.value;
       }
       if (seq.value != s.next_in_seq) ++results.sequence_gaps;
@@ -353,7 +358,8 @@ struct Worker {
         if (options->verbose) {
           std::fprintf(stderr, "session %s: %s: %.*s\n", s.cred.comp_id.c_str(),
                        type[0] == '3' ? "Reject" : "BusinessMessageReject",
-                       static_cast<int>(view.get(fix::tag::Text).size()), view.get(fix::tag::Text).data());
+                       static_cast<int>(view.get(fix::tag::Text).size()),
+                       view.get(fix::tag::Text).data());
         }
         if (!ref || ref.value >= s.order_of_seq.size() || s.order_of_seq[ref.value] == 0) return;
         const std::uint64_t order = s.order_of_seq[ref.value] - 1;
@@ -477,16 +483,19 @@ struct Worker {
         if (!stop_sending) {
           if (open_loop) {
             if (now > s.next_sched_ns) {
-              results.max_behind_ns = std::max<std::uint64_t>(results.max_behind_ns, now - s.next_sched_ns);
+              results.max_behind_ns =
+                  std::max<std::uint64_t>(results.max_behind_ns, now - s.next_sched_ns);
             }
             while (s.next_sched_ns <= now && s.next_sched_ns < sending_end) {
               enqueue_order(s, s.next_sched_ns);
               ++s.sched_count;
-              s.next_sched_ns = s.sched_origin + static_cast<std::int64_t>(s.sched_count * s.interval_ns);
+              s.next_sched_ns =
+                  s.sched_origin + static_cast<std::int64_t>(s.sched_count * s.interval_ns);
             }
             next_due = std::min(next_due, s.next_sched_ns);
           } else {
-            while (s.outstanding < static_cast<std::uint64_t>(options->inflight)) enqueue_order(s, now);
+            while (s.outstanding < static_cast<std::uint64_t>(options->inflight))
+              enqueue_order(s, now);
           }
         }
         if (now - s.last_sent_ns >= heartbeat_ns) {
@@ -503,7 +512,9 @@ struct Worker {
 Prices make_prices(const Options& o) {
   Prices p;
   char buf[util::kMaxDecimalChars];
-  const auto fmt = [&](std::int64_t v) { return std::string(buf, util::format_decimal(v, buf, sizeof buf)); };
+  const auto fmt = [&](std::int64_t v) {
+    return std::string(buf, util::format_decimal(v, buf, sizeof buf));
+  };
   for (int k = 1; k <= o.levels; ++k) {
     p.passive_buy.push_back(fmt(o.mid - k * o.tick));
     p.passive_sell.push_back(fmt(o.mid + k * o.tick));
@@ -531,7 +542,9 @@ int connect_to(const Options& o) {
     fd = -1;
   }
   ::freeaddrinfo(res);
-  if (fd < 0) throw std::runtime_error("cannot connect to " + o.host + ":" + port + ": " + std::strerror(errno));
+  if (fd < 0)
+    throw std::runtime_error("cannot connect to " + o.host + ":" + port + ": " +
+                             std::strerror(errno));
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
@@ -567,7 +580,8 @@ void merge(Results& into, Results&& from) {
   into.logouts += from.logouts;
   into.disconnects += from.disconnects;
   into.max_behind_ns = std::max(into.max_behind_ns, from.max_behind_ns);
-  into.latencies_ns.insert(into.latencies_ns.end(), from.latencies_ns.begin(), from.latencies_ns.end());
+  into.latencies_ns.insert(into.latencies_ns.end(), from.latencies_ns.begin(),
+                           from.latencies_ns.end());
 }
 
 }  // namespace
@@ -575,7 +589,8 @@ void merge(Results& into, Results&& from) {
 Results run(const Options& options) {
   if (options.sessions.empty()) throw std::runtime_error("no sessions");
   if (options.symbols.empty()) throw std::runtime_error("no symbols");
-  const int nthreads = std::max(1, std::min<int>(options.threads, static_cast<int>(options.sessions.size())));
+  const int nthreads =
+      std::max(1, std::min<int>(options.threads, static_cast<int>(options.sessions.size())));
   std::vector<Prices> prices;
   for (std::size_t i = 0; i < options.symbols.size(); ++i) prices.push_back(make_prices(options));
   const std::string nonce = make_nonce();
@@ -610,15 +625,17 @@ Results run(const Options& options) {
     w.flush(*s);
     w.sessions.push_back(std::move(s));
   }
-  const std::int64_t logon_deadline = mono_ns() + static_cast<std::int64_t>(options.logon_timeout_s * 1e9);
+  const std::int64_t logon_deadline =
+      mono_ns() + static_cast<std::int64_t>(options.logon_timeout_s * 1e9);
   for (;;) {
     bool all = true;
     for (auto& w : workers) {
       w->poll_io(1'000'000);
       for (auto& s : w->sessions) {
         if (!s->open || s->logout_received) {
-          throw std::runtime_error("logon of " + s->cred.comp_id + " refused" +
-                                   (s->logout_text.empty() ? std::string() : ": " + s->logout_text));
+          throw std::runtime_error(
+              "logon of " + s->cred.comp_id + " refused" +
+              (s->logout_text.empty() ? std::string() : ": " + s->logout_text));
         }
         all = all && s->logged_on;
       }
@@ -629,7 +646,8 @@ Results run(const Options& options) {
 
   const std::int64_t t0 = mono_ns() + 1'000'000;
   const std::int64_t window_start = t0 + static_cast<std::int64_t>(options.warmup_s * 1e9);
-  const std::int64_t window_end = window_start + static_cast<std::int64_t>(options.duration_s * 1e9);
+  const std::int64_t window_end =
+      window_start + static_cast<std::int64_t>(options.duration_s * 1e9);
   for (auto& w : workers) {
     w->window_start = window_start;
     w->window_end = window_end;
@@ -663,7 +681,8 @@ Results run(const Options& options) {
       for (std::uint64_t i = 0; i < s->orders; ++i) {
         if (s->start_ns[i] == kAnswered) continue;
         ++w->results.missing;
-        if (w->results.missing_examples.size() < 10) w->results.missing_examples.push_back(w->cl_ord_id(*s, i));
+        if (w->results.missing_examples.size() < 10)
+          w->results.missing_examples.push_back(w->cl_ord_id(*s, i));
       }
     }
   }

@@ -29,14 +29,14 @@ struct Options {
   std::string target_comp_id = "MATCHGATE";
   std::vector<Credentials> sessions;
   std::vector<std::string> symbols = {"ACME"};
-  std::string account;  // Account(1); empty: not sent
+  std::string account;              // Account(1); empty: not sent
   std::int64_t mid = 100'00000000;  // util decimal units (10^-8)
   std::int64_t tick = 1000000;      // 0.01
   int levels = 5;
   std::int64_t qty = 1;
   Mix mix;
 
-  double rate = 0;  // orders/s over all sessions; 0 = closed loop
+  double rate = 0;   // orders/s over all sessions; 0 = closed loop
   int inflight = 1;  // closed loop: outstanding orders per session
   double duration_s = 10;
   double warmup_s = 2;
@@ -60,21 +60,23 @@ struct Results {
   std::uint64_t answers_measured = 0;  // of those, answered (their latencies are below)
   std::uint64_t exec_reports_in_window = 0;
   std::uint64_t exec_reports_total = 0;
-  std::uint64_t order_rejects = 0;     // ExecutionReport with ExecType 8
-  std::uint64_t cancel_rejects = 0;    // OrderCancelReject
-  std::uint64_t session_rejects = 0;   // Reject(3) / BusinessMessageReject(j) naming an order
-  std::uint64_t trades = 0;            // ExecutionReports with ExecType F
-  std::uint64_t missing = 0;           // sent, never answered
+  std::uint64_t order_rejects = 0;    // ExecutionReport with ExecType 8
+  std::uint64_t cancel_rejects = 0;   // OrderCancelReject
+  std::uint64_t session_rejects = 0;  // Reject(3) / BusinessMessageReject(j) naming an order
+  std::uint64_t trades = 0;           // ExecutionReports with ExecType F
+  std::uint64_t missing = 0;          // sent, never answered
   std::vector<std::string> missing_examples;
   std::uint64_t sequence_gaps = 0;
-  std::uint64_t logouts = 0;           // unsolicited Logouts during the run
+  std::uint64_t logouts = 0;  // unsolicited Logouts during the run
   std::uint64_t disconnects = 0;
   std::vector<std::int64_t> latencies_ns;  // sorted after finish()
-  std::uint64_t max_behind_ns = 0;  // open loop: how late the sender ever was
+  std::uint64_t max_behind_ns = 0;         // open loop: how late the sender ever was
 
   double orders_per_s() const { return measured_s > 0 ? orders_measured / measured_s : 0; }
   double answers_per_s() const { return measured_s > 0 ? answers_measured / measured_s : 0; }
-  double exec_reports_per_s() const { return measured_s > 0 ? exec_reports_in_window / measured_s : 0; }
+  double exec_reports_per_s() const {
+    return measured_s > 0 ? exec_reports_in_window / measured_s : 0;
+  }
 };
 
 // Connects and logs on every session, runs the load, drains, logs out.

@@ -26,13 +26,15 @@ using matchgate::load::Credentials;
 
 Credentials parse_member(const std::string& spec) {
   const std::size_t colon = spec.find(':');
-  if (colon == std::string::npos || colon == 0) throw CLI::ValidationError("--member", "expected COMPID:PASSWORD");
+  if (colon == std::string::npos || colon == 0)
+    throw CLI::ValidationError("--member", "expected COMPID:PASSWORD");
   return {spec.substr(0, colon), spec.substr(colon + 1)};
 }
 
 std::string expand(std::string pattern, int i) {
   const std::string n = std::to_string(i);
-  for (std::size_t p = pattern.find("{}"); p != std::string::npos; p = pattern.find("{}", p + n.size())) {
+  for (std::size_t p = pattern.find("{}"); p != std::string::npos;
+       p = pattern.find("{}", p + n.size())) {
     pattern.replace(p, 2, n);
   }
   return pattern;
@@ -60,7 +62,8 @@ matchgate::load::Mix parse_mix(const std::string& text) {
     }
     pos = end + 1;
   }
-  if (mix.passive + mix.cross + mix.cancel == 0) throw CLI::ValidationError("--mix", "all shares are zero");
+  if (mix.passive + mix.cross + mix.cancel == 0)
+    throw CLI::ValidationError("--mix", "all shares are zero");
   return mix;
 }
 
@@ -87,31 +90,39 @@ int main(int argc, char** argv) {
   app.add_option("--port", o.port, "acceptor port")->capture_default_str();
   app.add_option("--target", o.target_comp_id, "TargetCompID")->capture_default_str();
   app.add_option("--member", members, "COMPID:PASSWORD of one session (repeat)");
-  app.add_option("--members-from", members_from,
-                 "pattern COMPID:PASSWORD with {} replaced by 1..--sessions, e.g. 'MEMBER{}:secret-{}'");
+  app.add_option(
+      "--members-from", members_from,
+      "pattern COMPID:PASSWORD with {} replaced by 1..--sessions, e.g. 'MEMBER{}:secret-{}'");
   app.add_option("--sessions", sessions, "number of sessions (default: every --member)");
-  app.add_option("--symbol", o.symbols, "symbol (repeat; orders rotate over them)")->capture_default_str();
+  app.add_option("--symbol", o.symbols, "symbol (repeat; orders rotate over them)")
+      ->capture_default_str();
   app.add_option("--account", o.account, "Account(1) on every order (default: none)");
   app.add_option("--mid", mid, "price the order flow is centred on")->capture_default_str();
   app.add_option("--tick", tick, "price step")->capture_default_str();
-  app.add_option("--levels", o.levels, "passive orders rest 1..N ticks from the mid; crossing ones are N ticks through")
+  app.add_option("--levels", o.levels,
+                 "passive orders rest 1..N ticks from the mid; crossing ones are N ticks through")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
-  app.add_option("--qty", o.qty, "OrderQty of every order")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--qty", o.qty, "OrderQty of every order")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--mix", mix, "shares of new (passive), cross (IOC through the mid) and cancel")
       ->capture_default_str();
   app.add_option("--rate", o.rate, "open loop: orders/s over all sessions, on a fixed schedule");
-  app.add_flag("--closed-loop", closed_loop, "closed loop: keep --inflight orders outstanding per session");
+  app.add_flag("--closed-loop", closed_loop,
+               "closed loop: keep --inflight orders outstanding per session");
   app.add_option("--inflight", o.inflight, "closed loop: outstanding orders per session")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
   app.add_option("--duration", o.duration_s, "measured seconds")->capture_default_str();
   app.add_option("--warmup", o.warmup_s, "seconds of load before measuring")->capture_default_str();
-  app.add_option("--drain-timeout", o.drain_timeout_s, "seconds to wait for outstanding answers at the end")
+  app.add_option("--drain-timeout", o.drain_timeout_s,
+                 "seconds to wait for outstanding answers at the end")
       ->capture_default_str();
   app.add_option("--logon-timeout", o.logon_timeout_s, "seconds to wait for every Logon answer")
       ->capture_default_str();
-  app.add_option("--heartbeat", o.heartbeat_s, "HeartBtInt(108) sent in the Logon")->capture_default_str();
+  app.add_option("--heartbeat", o.heartbeat_s, "HeartBtInt(108) sent in the Logon")
+      ->capture_default_str();
   app.add_option("--threads", o.threads, "sender/receiver threads (sessions are spread over them)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -125,19 +136,26 @@ int main(int argc, char** argv) {
     for (const auto& m : members) o.sessions.push_back(parse_member(m));
     if (!members_from.empty()) {
       if (sessions <= 0) throw CLI::ValidationError("--members-from", "needs --sessions N");
-      for (int i = 1; i <= sessions; ++i) o.sessions.push_back(parse_member(expand(members_from, i)));
+      for (int i = 1; i <= sessions; ++i)
+        o.sessions.push_back(parse_member(expand(members_from, i)));
     }
-    if (sessions > 0 && static_cast<std::size_t>(sessions) < o.sessions.size()) o.sessions.resize(sessions);
-    if (o.sessions.empty()) throw CLI::ValidationError("--member", "give --member or --members-from");
+    if (sessions > 0 && static_cast<std::size_t>(sessions) < o.sessions.size())
+      o.sessions.resize(sessions);
+    if (o.sessions.empty())
+      throw CLI::ValidationError("--member", "give --member or --members-from");
     if (sessions > 0 && static_cast<std::size_t>(sessions) > o.sessions.size()) {
-      throw CLI::ValidationError("--sessions", "more sessions than members (one session per member)");
+      throw CLI::ValidationError("--sessions",
+                                 "more sessions than members (one session per member)");
     }
-    if (closed_loop == (o.rate > 0)) throw CLI::ValidationError("--rate", "give exactly one of --rate R or --closed-loop");
-    if (o.duration_s <= 0 || o.warmup_s < 0) throw CLI::ValidationError("--duration", "must be positive");
+    if (closed_loop == (o.rate > 0))
+      throw CLI::ValidationError("--rate", "give exactly one of --rate R or --closed-loop");
+    if (o.duration_s <= 0 || o.warmup_s < 0)
+      throw CLI::ValidationError("--duration", "must be positive");
     o.mix = parse_mix(mix);
     o.mid = parse_price("--mid", mid);
     o.tick = parse_price("--tick", tick);
-    if (o.mid - o.levels * o.tick <= 0) throw CLI::ValidationError("--levels", "prices would go below zero");
+    if (o.mid - o.levels * o.tick <= 0)
+      throw CLI::ValidationError("--levels", "prices would go below zero");
   } catch (const CLI::Error& e) {
     return app.exit(e);
   } catch (const std::exception& e) {

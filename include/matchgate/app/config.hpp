@@ -57,13 +57,13 @@ struct GatewayConfig {
   std::string listen_host = "127.0.0.1";  // brackets of an IPv6 literal removed
   std::uint16_t listen_port = 9878;
   std::string comp_id = "MATCHGATE";
-  std::string backend = "auto";          // "auto" | "io_uring" | "asio"
-  std::size_t max_sessions = 1000;       // open TCP connections at once
-  std::size_t max_message_bytes = 8192;  // one inbound FIX message, header to checksum
-  std::size_t max_output_bytes = 4 << 20;  // unsent bytes per connection before it is cut
+  std::string backend = "auto";              // "auto" | "io_uring" | "asio"
+  std::size_t max_sessions = 1000;           // open TCP connections at once
+  std::size_t max_message_bytes = 8192;      // one inbound FIX message, header to checksum
+  std::size_t max_output_bytes = 4 << 20;    // unsent bytes per connection before it is cut
   std::size_t max_tracked_orders = 1 << 20;  // ClOrdIDs remembered by the gateway
   std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // sent messages kept per member
-  int cpu = -1;                          // CPU of the network thread; -1 = no pinning
+  int cpu = -1;  // CPU of the network thread; -1 = no pinning
 };
 
 struct EngineConfig {

@@ -25,7 +25,8 @@ class DivisibilityTest {
   }
 
   bool divides(std::int64_t x) const noexcept {
-    const std::uint64_t u = x < 0 ? 0 - static_cast<std::uint64_t>(x) : static_cast<std::uint64_t>(x);
+    const std::uint64_t u =
+        x < 0 ? 0 - static_cast<std::uint64_t>(x) : static_cast<std::uint64_t>(x);
     if ((u & low_mask_) != 0) return false;
     return (u >> shift_) * inverse_ <= limit_;
   }

@@ -24,11 +24,13 @@ namespace matchgate::engine {
 // driven by a replay listener during recovery and a live one afterwards.
 // A listener must not call back into the engine.
 template <class L>
-concept EventListener = requires(L& l, const Event& e) { l.on_event(e); };
+concept EventListener = requires(L& l, const Event& e) {
+  l.on_event(e);
+};
 
 struct EngineOptions {
-  std::uint32_t max_orders = 1U << 20;  // live (resting) orders; more are rejected
-  OrderId id_base = 0;                  // order and exec ids start at id_base + 1
+  std::uint32_t max_orders = 1U << 20;          // live (resting) orders; more are rejected
+  OrderId id_base = 0;                          // order and exec ids start at id_base + 1
   std::pmr::memory_resource* memory = nullptr;  // nullptr: the default resource
 };
 
@@ -62,7 +64,7 @@ class Engine {
   // Queries, not for the hot path.
   std::optional<OrderView> find(OrderId id) const;
   std::optional<InstrumentId> find_instrument_of(OrderId id) const;
-  std::vector<LevelView> depth(InstrumentId instrument, Side side) const;  // best first
+  std::vector<LevelView> depth(InstrumentId instrument, Side side) const;   // best first
   std::vector<OrderView> orders(InstrumentId instrument, Side side) const;  // priority order
   std::size_t live_orders() const noexcept { return pool_.in_use(); }
   OrderId next_order_id() const noexcept { return next_order_id_; }
@@ -103,7 +105,8 @@ class Engine {
     listener.on_event(event);
   }
   template <EventListener L>
-  void emit_order(L& listener, EventType type, const Order& order, CancelReason why = CancelReason::None);
+  void emit_order(L& listener, EventType type, const Order& order,
+                  CancelReason why = CancelReason::None);
   template <EventListener L>
   void reject_request(L& listener, MemberId member, OrderId id, std::uint64_t client_ref,
                       std::uint32_t slot, RejectReason reason);
@@ -169,7 +172,7 @@ void Engine::submit(const NewOrder& cmd, L& listener) {
     e.reject_reason = reason;
     e.instrument = cmd.instrument;
     e.order = OrderView{kNoOrder, cmd.client_ref, cmd.member, cmd.account, cmd.side,
-                        cmd.type,  cmd.tif,        cmd.price,  cmd.qty,     0};
+                        cmd.type, cmd.tif,        cmd.price,  cmd.qty,     0};
     emit(listener, e);
     return;
   }
@@ -292,7 +295,8 @@ void Engine::replace(const ReplaceOrder& cmd, L& listener) {
   Order& o = pool_[slot];
   OrderBook& book = books_[o.instrument];
   reason = check_qty(book, cmd.qty);
-  if (reason == RejectReason::None && cmd.qty <= o.filled) reason = RejectReason::ReplaceBelowFilled;
+  if (reason == RejectReason::None && cmd.qty <= o.filled)
+    reason = RejectReason::ReplaceBelowFilled;
   if (reason == RejectReason::None) reason = check_price(book, cmd.price);
   if (reason != RejectReason::None) {
     reject_request(listener, cmd.member, cmd.order_id, cmd.client_ref, slot, reason);

@@ -48,9 +48,7 @@ class OrderIdMap {
   // by a free slot and probe runs stay short. (At id & mask they would form
   // one run as long as the book, and every erase's backward shift would
   // walk all of it.) The table has at least 2 * max_entries slots.
-  std::size_t home(OrderId id) const noexcept {
-    return static_cast<std::size_t>(id << 1) & mask_;
-  }
+  std::size_t home(OrderId id) const noexcept { return static_cast<std::size_t>(id << 1) & mask_; }
 
   const OrderPool& pool_;
   std::pmr::memory_resource* memory_;

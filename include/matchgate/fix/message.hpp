@@ -66,8 +66,12 @@ class MessageView {
   void clear() noexcept;
 
   std::string_view raw() const noexcept { return raw_; }
-  std::string_view begin_string() const noexcept { return count_ > 0 ? fields_[0].value : std::string_view{}; }
-  std::string_view msg_type() const noexcept { return count_ > 2 ? fields_[2].value : std::string_view{}; }
+  std::string_view begin_string() const noexcept {
+    return count_ > 0 ? fields_[0].value : std::string_view{};
+  }
+  std::string_view msg_type() const noexcept {
+    return count_ > 2 ? fields_[2].value : std::string_view{};
+  }
   std::span<const Field> fields() const noexcept { return {fields_.data(), count_}; }
   std::size_t size() const noexcept { return count_; }
 

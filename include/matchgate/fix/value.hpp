@@ -24,10 +24,13 @@ enum class ValueError : std::uint8_t {
 // What a Reject(3) should say about a field that failed to convert.
 constexpr SessionRejectReason reject_reason(ValueError e) noexcept {
   switch (e) {
-    case ValueError::Missing: return SessionRejectReason::RequiredTagMissing;
-    case ValueError::OutOfRange: return SessionRejectReason::ValueIncorrect;
+    case ValueError::Missing:
+      return SessionRejectReason::RequiredTagMissing;
+    case ValueError::OutOfRange:
+      return SessionRejectReason::ValueIncorrect;
     case ValueError::BadFormat:
-    case ValueError::None: break;
+    case ValueError::None:
+      break;
   }
   return SessionRejectReason::IncorrectDataFormat;
 }
@@ -67,10 +70,14 @@ std::size_t format_utc_timestamp(UtcNanos t, TimePrecision precision, std::span<
 // Chars format_utc_timestamp writes for `precision`.
 constexpr std::size_t timestamp_size(TimePrecision precision) noexcept {
   switch (precision) {
-    case TimePrecision::Seconds: return 17;
-    case TimePrecision::Millis: return 21;
-    case TimePrecision::Micros: return 24;
-    case TimePrecision::Nanos: return 27;
+    case TimePrecision::Seconds:
+      return 17;
+    case TimePrecision::Millis:
+      return 21;
+    case TimePrecision::Micros:
+      return 24;
+    case TimePrecision::Nanos:
+      return 27;
   }
   return 0;
 }

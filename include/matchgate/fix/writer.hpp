@@ -53,8 +53,9 @@ class MessageWriter {
                        std::uint64_t seq_num, UtcNanos sending_time) noexcept;
   // Same, for a message sent again in reply to a ResendRequest: adds
   // PossDupFlag(43)=Y and OrigSendingTime(122).
-  MessageWriter& begin_poss_dup(std::string_view msg_type, std::string_view sender, std::string_view target,
-                                std::uint64_t seq_num, UtcNanos sending_time, UtcNanos orig_sending_time) noexcept;
+  MessageWriter& begin_poss_dup(std::string_view msg_type, std::string_view sender,
+                                std::string_view target, std::uint64_t seq_num,
+                                UtcNanos sending_time, UtcNanos orig_sending_time) noexcept;
   // Only 35; the caller writes the rest of the header itself.
   MessageWriter& begin_custom(std::string_view msg_type) noexcept;
 
@@ -65,7 +66,8 @@ class MessageWriter {
   MessageWriter& add_string(Tag tag, std::string_view value) noexcept;
   // Text produced by the decimal formatter: [-]digits[.digits], checked.
   MessageWriter& add_decimal(Tag tag, std::string_view value) noexcept;
-  MessageWriter& add_timestamp(Tag tag, UtcNanos value, TimePrecision precision = TimePrecision::Micros) noexcept;
+  MessageWriter& add_timestamp(Tag tag, UtcNanos value,
+                               TimePrecision precision = TimePrecision::Micros) noexcept;
 
   // Writes BodyLength and CheckSum. The writer must be begun again before
   // the next message.

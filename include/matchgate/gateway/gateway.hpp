@@ -26,7 +26,7 @@ struct GatewayOptions {
   std::vector<engine::MemberSpec> members;
   std::uint32_t max_orders_per_shard = 1U << 20;
   std::size_t ring_capacity = 65536;
-  std::string idle = "wait";  // "spin" | "wait"
+  std::string idle = "wait";                // "spin" | "wait"
   std::chrono::microseconds idle_spin{10};  // "wait": spinning before sleeping
 };
 

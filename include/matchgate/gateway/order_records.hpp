@@ -27,9 +27,9 @@ struct OrderRecord {
   engine::OrdType type = engine::OrdType::Limit;
   engine::TimeInForce tif = engine::TimeInForce::Day;
   engine::MemberId member = 0;
-  std::uint32_t instrument = 0;  // the gateway's (config) numbering
-  std::uint32_t account = 0;     // index into the member's accounts
-  std::uint32_t orig = kNoSlot;  // requests: the record they refer to (latest of its chain)
+  std::uint32_t instrument = 0;        // the gateway's (config) numbering
+  std::uint32_t account = 0;           // index into the member's accounts
+  std::uint32_t orig = kNoSlot;        // requests: the record they refer to (latest of its chain)
   std::uint32_t orig_named = kNoSlot;  // requests: the record OrigClOrdID(41) named
   std::uint32_t superseded_by = kNoSlot;  // an order record replaced by a newer one
   engine::OrderId order_id = engine::kNoOrder;
@@ -38,9 +38,7 @@ struct OrderRecord {
   engine::Qty cum_qty = 0;
   __int128 notional = 0;  // sum of price * qty over fills, for AvgPx
 
-  std::string_view cl_ord_id_view() const noexcept {
-    return {cl_ord_id.data(), cl_ord_id_length};
-  }
+  std::string_view cl_ord_id_view() const noexcept { return {cl_ord_id.data(), cl_ord_id_length}; }
 };
 
 // Records by slot, and an index from (member, ClOrdID) to slot. Finished
@@ -71,7 +69,9 @@ class OrderRecordTable {
   static std::uint64_t entry(std::uint64_t hash, std::uint32_t slot) noexcept {
     return (hash & 0xffffffff00000000ULL) | slot;
   }
-  static std::uint32_t slot_of_entry(std::uint64_t e) noexcept { return static_cast<std::uint32_t>(e); }
+  static std::uint32_t slot_of_entry(std::uint64_t e) noexcept {
+    return static_cast<std::uint32_t>(e);
+  }
 
   std::vector<OrderRecord> records_;
   std::vector<std::uint64_t> hashes_;  // per slot, so erasing need not rehash the id

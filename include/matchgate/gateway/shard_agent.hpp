@@ -1,8 +1,8 @@
 #pragma once
 // One engine shard: a pinned thread that owns its instruments' books and talks
 // to the network threads only through SPSC rings (one per pair and direction).
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory_resource>
 #include <span>

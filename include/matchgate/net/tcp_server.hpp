@@ -25,7 +25,8 @@ namespace matchgate::net {
 class ConnectionId {
  public:
   constexpr ConnectionId() = default;
-  constexpr ConnectionId(std::uint32_t slot, std::uint32_t generation) : slot_(slot), generation_(generation) {}
+  constexpr ConnectionId(std::uint32_t slot, std::uint32_t generation)
+      : slot_(slot), generation_(generation) {}
 
   constexpr std::uint32_t slot() const { return slot_; }
   constexpr std::uint32_t generation() const { return generation_; }
@@ -82,23 +83,23 @@ struct ServerOptions {
   int socket_receive_buffer = 0;
 
   // io_uring backend only.
-  unsigned ring_entries = 1024;        // submission queue size (completion queue is 4x)
-  unsigned recv_buffer_count = 256;    // provided buffers, rounded up to a power of two
+  unsigned ring_entries = 1024;      // submission queue size (completion queue is 4x)
+  unsigned recv_buffer_count = 256;  // provided buffers, rounded up to a power of two
   std::size_t recv_buffer_bytes = 16384;
 };
 
 // Counters since construction. Read on the driving thread.
 struct ServerStats {
-  std::uint64_t accepted = 0;              // connections handed to on_accept
-  std::uint64_t rejected_by_handler = 0;   // on_accept returned false
-  std::uint64_t refused_over_limit = 0;    // accepted and closed at once: max_connections reached
-  std::uint64_t closed = 0;                // on_close delivered
+  std::uint64_t accepted = 0;             // connections handed to on_accept
+  std::uint64_t rejected_by_handler = 0;  // on_accept returned false
+  std::uint64_t refused_over_limit = 0;   // accepted and closed at once: max_connections reached
+  std::uint64_t closed = 0;               // on_close delivered
   std::uint64_t bytes_received = 0;
   std::uint64_t bytes_sent = 0;
-  std::uint64_t send_calls = 0;            // system-level send operations issued
+  std::uint64_t send_calls = 0;  // system-level send operations issued
   std::uint64_t output_overflows = 0;
   std::uint64_t input_overflows = 0;
-  std::uint64_t recv_rearms = 0;           // io_uring: multishot recv re-armed after it ended
+  std::uint64_t recv_rearms = 0;             // io_uring: multishot recv re-armed after it ended
   std::uint64_t recv_buffers_exhausted = 0;  // io_uring: multishot recv ended with ENOBUFS
 };
 
@@ -159,6 +160,7 @@ class TcpServer {
 // Throws std::system_error when the listening socket cannot be set up.
 // The handler must outlive the server.
 std::unique_ptr<TcpServer> make_tcp_server(Backend backend, const ServerOptions& options,
-                                           ConnectionHandler& handler, std::string* fallback_reason = nullptr);
+                                           ConnectionHandler& handler,
+                                           std::string* fallback_reason = nullptr);
 
 }  // namespace matchgate::net

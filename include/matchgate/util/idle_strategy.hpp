@@ -42,8 +42,8 @@ class BackoffIdle {
   static constexpr std::string_view kName = "backoff";
 
   struct Config {
-    std::uint32_t max_spins = 100;   // pause instructions before yielding
-    std::uint32_t max_yields = 10;   // sched_yield calls before sleeping
+    std::uint32_t max_spins = 100;  // pause instructions before yielding
+    std::uint32_t max_yields = 10;  // sched_yield calls before sleeping
     std::chrono::nanoseconds min_park{1'000};
     std::chrono::nanoseconds max_park{1'000'000};
   };

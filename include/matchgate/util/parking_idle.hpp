@@ -18,9 +18,9 @@ class ParkingIdle {
  public:
   using ParkFn = void (*)(void* agent, std::chrono::microseconds timeout);
   struct Config {
-    bool never_park = false;                      // "spin"
-    std::chrono::nanoseconds spin{50'000};        // spinning before the first park
-    std::chrono::microseconds max_park{1'000};    // one park; bounds how stale timers get
+    bool never_park = false;                    // "spin"
+    std::chrono::nanoseconds spin{50'000};      // spinning before the first park
+    std::chrono::microseconds max_park{1'000};  // one park; bounds how stale timers get
   };
 
   ParkingIdle(ParkFn park, void* agent, Config config) noexcept

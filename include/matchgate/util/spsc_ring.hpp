@@ -84,7 +84,8 @@ class SpscRing {
     const std::size_t until_wrap = std::min(count, layout_.capacity - first);
     std::memcpy(static_cast<void*>(buffer() + first), items, until_wrap * sizeof(T));
     if (count > until_wrap) {
-      std::memcpy(static_cast<void*>(buffer()), items + until_wrap, (count - until_wrap) * sizeof(T));
+      std::memcpy(static_cast<void*>(buffer()), items + until_wrap,
+                  (count - until_wrap) * sizeof(T));
     }
     tail_.store(tail + count, std::memory_order_release);
     return count;

@@ -72,12 +72,13 @@ int run(const app::Config& config, const std::string& level_override) {
   }
 
   matchgate::gateway::Gateway gateway(app::gateway_options(config));
-  spdlog::info("gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "
-               "dedup {} ttl {}s",
-               config.gateway.listen_host, gateway.port(),
-               matchgate::net::to_string(gateway.network().backend()), config.gateway.comp_id,
-               config.members.size(), config.wal.dir.string(), app::to_string(config.wal.sync),
-               app::to_string(config.dedup.backend), config.dedup.ttl_s);
+  spdlog::info(
+      "gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "
+      "dedup {} ttl {}s",
+      config.gateway.listen_host, gateway.port(),
+      matchgate::net::to_string(gateway.network().backend()), config.gateway.comp_id,
+      config.members.size(), config.wal.dir.string(), app::to_string(config.wal.sync),
+      app::to_string(config.dedup.backend), config.dedup.ttl_s);
   for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
     std::string symbols;
     for (std::size_t i : app::instruments_of_shard(config, shard)) {
