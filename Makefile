@@ -1,7 +1,7 @@
 # matchgate front door. Two commands matter (README.md):
 #   make run    install what is missing, build the release preset, start the daemon
 #   make test   install what is missing, build and run the whole suite:
-#               release tests, ASan+UBSan tests, benchmark gates
+#               formatting check, release tests, ASan+UBSan tests, benchmark gates
 # Other targets: deps build bench bench-check format format-check clean help.
 # Programs land in build/bin/ (release) and build-asan/bin/ (sanitizers).
 #
@@ -29,7 +29,7 @@ FORMAT_DIRS := src include tests bench tools
 
 help:
 	@echo "make run          install deps, build (release preset), run build/bin/matchgated --config $(CONFIG)"
-	@echo "make test         install deps, release build + ctest, ASan/UBSan build + ctest, benchmark gates"
+	@echo "make test         install deps, format check, release build + ctest, ASan/UBSan build + ctest, benchmark gates"
 	@echo "make build        install deps, build the release preset into build/"
 	@echo "make bench        build, then run every build/bin/*_bench"
 	@echo "make bench-check  build, then run every build/bin/*-gate (fails if a ratio is below its floor)"
@@ -55,7 +55,7 @@ asan-build: deps
 asan-test: asan-build
 	@$(PHASE) "asan: tests" ctest --preset asan -j$(CTEST_JOBS)
 
-test: deps release-test asan-test bench-check
+test: deps format-check release-test asan-test bench-check
 
 run: release-build
 	@test -x build/bin/matchgated || { echo "make run: build/bin/matchgated was not built" >&2; exit 1; }
