@@ -530,15 +530,7 @@ TEST_F(SessionTest, InvalidMsgSeqNumOnALoggedOnSessionIsALogout) {
       "56=MATCHGATE\x01"
       "34=abc\x01"
       "112=q\x01";
-  std::string m =
-      "8=FIX.4.4\x01"
-      "9=" +
-      std::to_string(body.size()) + "\x01" + body;
-  unsigned sum = 0;
-  for (unsigned char ch : m) sum += ch;
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%03u", sum % 256);
-  c->send_raw(m + "10=" + buf + "\x01");
+  c->send_raw(FixClient::frame(body));
   auto lo = c->receive_type("5", 5s);
   ASSERT_TRUE(lo.has_value());
   EXPECT_EQ(lo->get(58), "MsgSeqNum(34) missing or invalid");

@@ -90,10 +90,16 @@ std::string FixClient::encode(std::string_view msg_type, std::string_view sender
          utc_now() + "\x01";
   b += "52=" + utc_now() + "\x01";
   for (const auto& [tag, value] : body) b += std::to_string(tag) + "=" + value + "\x01";
+  return frame(b);
+}
+
+std::string FixClient::frame(std::string_view body) {
   std::string m =
       "8=FIX.4.4\x01"
-      "9=" +
-      std::to_string(b.size()) + "\x01" + b;
+      "9=";
+  m += std::to_string(body.size());
+  m += '\x01';
+  m += body;
   unsigned sum = 0;
   for (unsigned char c : m) sum += c;
   char cs[8];

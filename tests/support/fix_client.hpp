@@ -38,6 +38,9 @@ class FixClient {
   std::string send(std::string_view msg_type, const Fields& body,
                    std::optional<std::uint64_t> seq = std::nullopt, bool poss_dup = false);
   void send_raw(std::string_view bytes);
+  // "8=FIX.4.4|9=<len>|<body>10=<sum>|" around a body that starts at 35=:
+  // lets a test send exactly the body it chooses, malformed or not.
+  static std::string frame(std::string_view body);
   static std::string encode(std::string_view msg_type, std::string_view sender,
                             std::string_view target, std::uint64_t seq, const Fields& body,
                             bool poss_dup = false);
