@@ -99,9 +99,13 @@ void NetworkAgent::log_counters() {
       o.rejected_at_gateway, o.execution_reports);
 }
 
-int NetworkAgent::do_work() {
+void NetworkAgent::refresh_clocks() noexcept {
   now_ns_ = clock_ns(CLOCK_MONOTONIC);
   wall_ns_ = clock_ns(CLOCK_REALTIME);
+}
+
+int NetworkAgent::do_work() {
+  refresh_clocks();
   int work = server_->do_work();
   for (ReplyRing* ring : from_shards_) {
     work +=
@@ -140,6 +144,7 @@ NetworkAgent::Connection* NetworkAgent::connection(net::ConnectionId id) {
 }
 
 bool NetworkAgent::on_accept(net::ConnectionId id, const net::PeerAddress& peer) {
+  refresh_clocks();  // may run inside a poll() that slept
   if (logging_out_all_) return false;
   if (id.slot() >= connections_.size()) connections_.resize(id.slot() + 1);
   Connection& c = connections_[id.slot()];
@@ -176,6 +181,9 @@ void NetworkAgent::on_close(net::ConnectionId id, net::CloseReason reason) {
 }
 
 std::size_t NetworkAgent::on_data(net::ConnectionId id, std::span<const char> data) {
+  // Once per receive batch: the batch may arrive inside a poll() that slept,
+  // and its answers carry SendingTime and TransactTime.
+  refresh_clocks();
   Connection* c = connection(id);
   if (c == nullptr) return data.size();
   const fix::FrameConfig frame_config{fix::kBeginStringFix44, options_.server.max_message_bytes};

@@ -131,7 +131,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   void log_counters();
   void collect_logons();
   void resume_paused();
-  std::int64_t now_ns() const noexcept { return now_ns_; }
+  void refresh_clocks() noexcept;
 
   std::uint32_t index_;
   std::string name_;

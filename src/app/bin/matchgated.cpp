@@ -14,7 +14,6 @@
 
 #include "matchgate/app/config.hpp"
 #include "matchgate/app/gateway_options.hpp"
-#include "matchgate/engine/engine.hpp"
 #include "matchgate/gateway/gateway.hpp"
 #include "matchgate/ops/logging.hpp"
 
@@ -25,7 +24,6 @@ constexpr int kExitConfig = 1;  // config invalid, or the environment refuses it
 constexpr int kExitUsage = 2;   // bad command line
 
 namespace app = matchgate::app;
-namespace engine = matchgate::engine;
 namespace ops = matchgate::ops;
 
 // Startup failures go to the log and, when the log is a file, to stderr too,
