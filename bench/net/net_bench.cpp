@@ -227,9 +227,25 @@ void run(const char* name, ServerUnderTest& s, int iters, std::size_t mib) {
 
 }  // namespace
 
+// A positive whole number, or 0 when `text` is anything else.
+long long positive(const char* text) {
+  char* end = nullptr;
+  const long long v = std::strtoll(text, &end, 10);
+  return (end != text && *end == '\0' && v > 0) ? v : 0;
+}
+
 int main(int argc, char** argv) {
-  const int iters = argc > 1 ? std::atoi(argv[1]) : 100000;
-  const std::size_t mib = argc > 2 ? static_cast<std::size_t>(std::atoll(argv[2])) : 256;
+  // Positional arguments, not Google Benchmark flags (`make bench` passes
+  // BENCH_ARGS to every *_bench; this one refuses them instead of running
+  // with zero iterations).
+  const long long iters_arg = argc > 1 ? positive(argv[1]) : 100000;
+  const long long mib_arg = argc > 2 ? positive(argv[2]) : 256;
+  if (argc > 3 || iters_arg == 0 || mib_arg == 0 || iters_arg > 100'000'000) {
+    std::fprintf(stderr, "usage: %s [ROUND_TRIPS (default 100000)] [MIB (default 256)]\n", argv[0]);
+    return 2;
+  }
+  const int iters = static_cast<int>(iters_arg);
+  const auto mib = static_cast<std::size_t>(mib_arg);
   std::printf("64-byte ping-pong, %d round trips; echo throughput, %zu MiB in 64-byte messages\n",
               iters, mib);
   {
