@@ -97,6 +97,12 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
   pending_mass_cancels_.reserve(options_.members.size());
 }
 
+std::string_view OrderEntry::next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept {
+  const int n = std::snprintf(buf, sizeof buf, "G%u-%llu", net_index_,
+                              static_cast<unsigned long long>(++gateway_exec_ids_));
+  return {buf, static_cast<std::size_t>(n)};
+}
+
 bool OrderEntry::supported(std::string_view t) noexcept {
   return t == fix::msg_type::NewOrderSingle || t == fix::msg_type::OrderCancelRequest ||
          t == fix::msg_type::OrderCancelReplaceRequest || t == fix::msg_type::OrderStatusRequest;
@@ -292,14 +298,12 @@ void OrderEntry::reject_new(const Context& ctx, const fix::MessageView& m, int o
                             std::string_view text) {
   ++counters_.rejected_at_gateway;
   ++counters_.execution_reports;
-  char exec_id[32];
-  const std::size_t n =
-      static_cast<std::size_t>(std::snprintf(exec_id, sizeof exec_id, "G%u-%llu", net_index_,
-                                             static_cast<unsigned long long>(++gateway_exec_ids_)));
+  char exec_id_buf[kExecIdChars];
+  const std::string_view exec_id = next_gateway_exec_id(exec_id_buf);
   fix::MessageWriter& w = out_.begin_message(ctx.member, fix::msg_type::ExecutionReport);
   w.add_string(fix::tag::OrderID, "NONE")
       .add_string(fix::tag::ClOrdID, m.get(fix::tag::ClOrdID))
-      .add_string(fix::tag::ExecID, std::string_view(exec_id, n))
+      .add_string(fix::tag::ExecID, exec_id)
       .add_char(fix::tag::ExecType, '8')
       .add_char(fix::tag::OrdStatus, '8')
       .add_int(fix::tag::OrdRejReason, ord_rej_reason);
@@ -413,14 +417,12 @@ void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
   const std::string_view cl_ord_id = m.get(fix::tag::ClOrdID);
   const std::uint32_t slot = latest(records_.find(ctx.member, cl_ord_id));
   if (slot == kNoSlot || records_[slot].kind != RecordKind::Order) {
-    char exec_id[32];
-    const std::size_t n = static_cast<std::size_t>(
-        std::snprintf(exec_id, sizeof exec_id, "G%u-%llu", net_index_,
-                      static_cast<unsigned long long>(++gateway_exec_ids_)));
+    char exec_id_buf[kExecIdChars];
+    const std::string_view exec_id = next_gateway_exec_id(exec_id_buf);
     fix::MessageWriter& w = out_.begin_message(ctx.member, fix::msg_type::ExecutionReport);
     w.add_string(fix::tag::OrderID, "NONE")
         .add_string(fix::tag::ClOrdID, cl_ord_id)
-        .add_string(fix::tag::ExecID, std::string_view(exec_id, n))
+        .add_string(fix::tag::ExecID, exec_id)
         .add_char(fix::tag::ExecType, 'I')
         .add_char(fix::tag::OrdStatus, '8');
     for (fix::Tag t : {fix::tag::Symbol, fix::tag::Side}) {
@@ -464,16 +466,11 @@ void OrderEntry::report(const OrderRecord& r, std::string_view cl_ord_id,
                         int ord_rej_reason, std::string_view text) {
   ++counters_.execution_reports;
   char order_id_buf[24];
-  char exec_id_buf[32];
-  std::string_view exec_id_text;
-  if (exec_id != 0) {
-    // One engine event can be reported to both sides of a trade.
-    exec_id_text = to_chars(exec_id * 2 + (maker_side ? 1 : 0), exec_id_buf, sizeof exec_id_buf);
-  } else {
-    const int n = std::snprintf(exec_id_buf, sizeof exec_id_buf, "G%u-%llu", net_index_,
-                                static_cast<unsigned long long>(++gateway_exec_ids_));
-    exec_id_text = std::string_view(exec_id_buf, static_cast<std::size_t>(n));
-  }
+  char exec_id_buf[kExecIdChars];
+  // One engine event can be reported to both sides of a trade.
+  const std::string_view exec_id_text =
+      exec_id != 0 ? to_chars(exec_id * 2 + (maker_side ? 1 : 0), exec_id_buf, sizeof exec_id_buf)
+                   : next_gateway_exec_id(exec_id_buf);
   char price_buf[util::kMaxDecimalChars];
   fix::MessageWriter& w = out_.begin_message(r.member, fix::msg_type::ExecutionReport);
   w.add_string(fix::tag::OrderID, r.order_id != engine::kNoOrder

@@ -73,6 +73,9 @@ class OrderEntry {
                      std::string_view orig_cl_ord_id, const OrderRecord* order, bool replace,
                      int reason, std::string_view text);
   bool required(const Context& ctx, const fix::MessageView& m, fix::Tag tag);
+  // ExecID of a report the gateway makes itself (no engine event): "G<n>-<k>".
+  static constexpr std::size_t kExecIdChars = 32;
+  std::string_view next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept;
   std::uint32_t latest(std::uint32_t slot) const noexcept;
   std::uint32_t find_instrument(std::string_view symbol) const noexcept;
   bool push(std::uint32_t shard, const ShardRequest& r);
