@@ -1,0 +1,46 @@
+#pragma once
+// One segment file of the log, open for writing: preallocated to its full
+// size so that each commit overwrites zeros (measured here: fdatasync after
+// an overwrite ~90 us, after growing the file ~150 us).
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+
+namespace matchgate::wal {
+
+class WalSegment {
+ public:
+  WalSegment() = default;
+  ~WalSegment();
+  WalSegment(WalSegment&& other) noexcept;
+  WalSegment& operator=(WalSegment&& other) noexcept;
+  WalSegment(const WalSegment&) = delete;
+  WalSegment& operator=(const WalSegment&) = delete;
+
+  // Creates `path` (refusing to replace anything), `bytes` long, filled with
+  // zeros and fdatasync'd. Throws std::system_error naming the path.
+  static WalSegment create(const std::filesystem::path& path, std::uint64_t bytes);
+  // Takes over a file made by create() under another name (a prepared
+  // segment): renames it to `path`, refusing to replace anything.
+  static WalSegment adopt(const std::filesystem::path& prepared, const std::filesystem::path& path,
+                          std::uint64_t bytes);
+
+  // Writes all of `data` at `offset`; throws std::system_error.
+  void write_at(std::uint64_t offset, std::span<const std::byte> data);
+  void sync();  // fdatasync; throws std::system_error
+  void close();
+  bool is_open() const noexcept { return fd_ >= 0; }
+  std::uint64_t size() const noexcept { return size_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+  std::filesystem::path path_;
+};
+
+// fsync of a directory, so that a created or renamed file survives a crash.
+void sync_directory(const std::filesystem::path& dir);
+
+}  // namespace matchgate::wal

@@ -1,0 +1,136 @@
+#pragma once
+// The log writer: one agent on its own thread that takes records from its
+// producers' rings, chains (SM3) and frames them, commits them in groups
+// (one pwrite + one fdatasync per group), publishes to each producer how far
+// its records are durable, and appends SM2 seals made by the Sealer.
+//
+// Producers never wait for the disk; they hold their results until
+// durable() has passed the records that caused them (docs/WAL.md).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "matchgate/crypto/sm2.hpp"
+#include "matchgate/util/doorbell.hpp"
+#include "matchgate/util/spsc_byte_ring.hpp"
+#include "matchgate/wal/format.hpp"
+#include "matchgate/wal/sealer.hpp"
+#include "matchgate/wal/segment_preparer.hpp"
+#include "matchgate/wal/wal_options.hpp"
+#include "matchgate/wal/wal_segment.hpp"
+
+namespace matchgate::wal {
+
+class WalWriter;
+
+// The producing side, one per producing thread. Positions count this
+// producer's records: append() returns the position of the record it added
+// (1, 2, 3 ...), durable() how many of them are durable.
+class WalProducer {
+ public:
+  // Copies `head` then `body` into one record. Waits (yielding) while the
+  // ring is full; throws std::runtime_error if the writer has failed, since
+  // nothing may be acknowledged any more.
+  std::uint64_t append(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> head,
+                       std::span<const std::byte> body = {});
+  std::uint64_t appended() const noexcept { return appended_; }
+  std::uint64_t durable() const noexcept { return durable_.load(std::memory_order_acquire); }
+  // Wakes the writer if it sleeps; once per duty cycle is enough.
+  void notify() noexcept;
+
+ private:
+  friend class WalWriter;
+  WalProducer(WalWriter& writer, std::size_t ring_bytes) : writer_(writer), ring_(ring_bytes) {}
+
+  WalWriter& writer_;
+  util::SpscByteRing ring_;
+  std::uint64_t appended_ = 0;                         // producer thread only
+  alignas(64) std::atomic<std::uint64_t> durable_{0};  // written by the writer
+  std::uint64_t consumed_ = 0;                         // writer thread only
+};
+
+struct WalWriterCounters {
+  std::uint64_t records = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t seals = 0;
+  std::uint64_t segments = 0;
+};
+
+class WalWriter {
+ public:
+  // Continues the log in options.dir after `tail` (a fresh LogTail for a new
+  // log): opens a new segment and stages a Start record.
+  WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key);
+  ~WalWriter();
+  WalWriter(const WalWriter&) = delete;
+  WalWriter& operator=(const WalWriter&) = delete;
+
+  // Before the writer runs.
+  WalProducer& add_producer();
+  void set_durable_doorbells(std::vector<util::Doorbell*> bells) { bells_ = std::move(bells); }
+
+  int do_work();
+  const char* name() const noexcept { return "wal-writer"; }
+  void park(std::chrono::microseconds timeout) noexcept;
+  util::Doorbell& doorbell() noexcept { return bell_; }
+
+  // Clean stop, on whichever thread runs the writer after its producers have
+  // stopped: takes what they left, appends Shutdown, seals, commits, closes.
+  void close();
+
+  bool failed() const noexcept { return failed_.load(std::memory_order_acquire); }
+  const WalWriterCounters& counters() const noexcept { return counters_; }
+  std::uint64_t boot() const noexcept { return boot_; }
+  std::uint64_t last_seq() const noexcept { return next_seq_ - 1; }
+  const WalOptions& options() const noexcept { return options_; }
+
+ private:
+  int work();
+  int drain_producers();
+  // Frames one record into the staging buffer (rotating first if needed).
+  void stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> a,
+             std::span<const std::byte> b = {});
+  void stage_seal(const Seal& seal, std::int64_t time_ns);
+  void commit();
+  void maybe_seal(std::int64_t now_ns);
+  void rotate(std::int64_t time_ns);
+  void open_segment(std::int64_t time_ns);
+  std::int64_t wall_ns() const noexcept;
+  std::int64_t mono_ns() const noexcept;
+
+  WalOptions options_;
+  Sealer sealer_;
+  SegmentPreparer preparer_;
+  std::vector<std::unique_ptr<WalProducer>> producers_;
+  std::vector<util::Doorbell*> bells_;
+  util::Doorbell bell_;
+
+  WalSegment segment_;
+  std::uint64_t segment_index_ = 0;
+  std::uint32_t segment_date_ = 0;
+  std::int64_t segment_day_end_ns_ = 0;  // a record from this time on starts a new segment
+  std::uint64_t write_offset_ = 0;       // in the segment: where staged bytes go
+
+  std::vector<std::byte> staging_;
+  std::size_t staged_ = 0;
+  std::int64_t staged_since_ns_ = 0;  // monotonic; 0 while nothing is staged
+
+  std::uint64_t next_seq_ = 1;
+  Hash head_{};
+  std::uint64_t boot_ = 0;
+  std::uint64_t last_user_seq_ = 0;  // the newest record that is not a Seal
+  std::uint64_t seal_requested_seq_ = 0;
+  std::int64_t last_seal_request_ns_ = 0;
+  std::vector<std::byte> scratch_;
+
+  std::atomic<bool> failed_{false};
+  bool closed_ = false;
+  WalWriterCounters counters_;
+};
+
+}  // namespace matchgate::wal

@@ -1,0 +1,286 @@
+#include "matchgate/wal/wal_writer.hpp"
+
+#include <time.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace matchgate::wal {
+
+namespace {
+// Producer ring entries: type (2), 0 (2), payload length (4), time (8), payload.
+constexpr std::size_t kEntryHeader = 16;
+// Room kept at the end of every segment for the seals that close it: the
+// one the Sealer may still deliver and the final one.
+constexpr std::size_t kSealRecordSize = record_size(kSealFixedSize + kMaxSignature);
+constexpr std::size_t kCloseReserve = 2 * kSealRecordSize + record_size(0);
+constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
+
+std::int64_t clock_ns(clockid_t id) noexcept {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+const char* to_string(SyncMode m) noexcept {
+  switch (m) {
+    case SyncMode::Group:
+      return "group";
+    case SyncMode::Async:
+      return "async";
+    case SyncMode::None:
+      return "none";
+  }
+  return "?";
+}
+
+std::uint64_t WalProducer::append(std::uint16_t type, std::int64_t time_ns,
+                                  std::span<const std::byte> head,
+                                  std::span<const std::byte> body) {
+  const std::size_t payload = head.size() + body.size();
+  if (payload > kMaxPayload) throw std::length_error("log record payload too large");
+  std::byte* p = ring_.try_claim(kEntryHeader + payload);
+  while (p == nullptr) {
+    if (writer_.failed()) throw std::runtime_error("the write-ahead log writer has failed");
+    notify();
+    std::this_thread::yield();
+    p = ring_.try_claim(kEntryHeader + payload);
+  }
+  put_u16(p, type);
+  put_u16(p + 2, 0);
+  put_u32(p + 4, static_cast<std::uint32_t>(payload));
+  put_u64(p + 8, static_cast<std::uint64_t>(time_ns));
+  if (!head.empty()) std::memcpy(p + kEntryHeader, head.data(), head.size());
+  if (!body.empty()) std::memcpy(p + kEntryHeader + head.size(), body.data(), body.size());
+  ring_.publish();
+  return ++appended_;
+}
+
+void WalProducer::notify() noexcept {
+  writer_.doorbell().ring();
+}
+
+WalWriter::WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key)
+    : options_(std::move(options)),
+      sealer_(std::move(key), options_.sm2_id),
+      preparer_(options_.dir, options_.segment_bytes) {
+  if (options_.segment_bytes < (std::uint64_t{1} << 20)) {
+    throw std::invalid_argument("log segments must be at least 1 MiB");
+  }
+  std::filesystem::create_directories(options_.dir);
+  SegmentPreparer::remove_leftovers(options_.dir);
+  next_seq_ = tail.next_seq;
+  std::memcpy(head_.data(), tail.last_hash.data(), head_.size());
+  segment_index_ = tail.next_segment_index - 1;
+  boot_ = tail.boots + 1;
+  staging_.resize(std::max<std::size_t>(options_.group_commit_bytes, std::size_t{1} << 20) +
+                  record_size(kMaxPayload));
+  scratch_.resize(record_size(kMaxPayload));
+  const std::int64_t now = wall_ns();
+  open_segment(now);
+  Start start;
+  start.boot = boot_;
+  start.software = options_.software;
+  std::byte buf[300];
+  const std::size_t n = encode_start(start, buf, sizeof buf);
+  stage(static_cast<std::uint16_t>(RecordType::Start), now, std::span<const std::byte>(buf, n));
+  commit();
+}
+
+WalWriter::~WalWriter() = default;
+
+WalProducer& WalWriter::add_producer() {
+  producers_.push_back(
+      std::unique_ptr<WalProducer>(new WalProducer(*this, options_.producer_ring_bytes)));
+  return *producers_.back();
+}
+
+std::int64_t WalWriter::wall_ns() const noexcept {
+  return clock_ns(CLOCK_REALTIME);
+}
+std::int64_t WalWriter::mono_ns() const noexcept {
+  return clock_ns(CLOCK_MONOTONIC);
+}
+
+int WalWriter::do_work() {
+  if (closed_) return 0;
+  try {
+    return work();
+  } catch (...) {
+    failed_.store(true, std::memory_order_release);
+    throw;
+  }
+}
+
+int WalWriter::work() {
+  int work = drain_producers();
+  const std::int64_t now = mono_ns();
+  maybe_seal(now);
+  if (staged_ > 0) {
+    if (staged_since_ns_ == 0) staged_since_ns_ = now;
+    const bool window_over =
+        options_.sync != SyncMode::Group || options_.group_commit.count() == 0 ||
+        staged_ >= options_.group_commit_bytes ||
+        now - staged_since_ns_ >=
+            std::chrono::duration_cast<std::chrono::nanoseconds>(options_.group_commit).count();
+    if (window_over) commit();
+    ++work;  // a group waiting for its window keeps the writer awake
+  }
+  const std::string sealer_error = sealer_.error();
+  if (!sealer_error.empty()) throw std::runtime_error("sealing failed: " + sealer_error);
+  return work;
+}
+
+int WalWriter::drain_producers() {
+  int taken = 0;
+  for (auto& p : producers_) {
+    while (staged_ < options_.group_commit_bytes) {
+      const std::span<const std::byte> e = p->ring_.peek();
+      if (e.empty()) break;
+      const std::uint16_t type = get_u16(e.data());
+      const std::uint32_t length = get_u32(e.data() + 4);
+      const auto time_ns = static_cast<std::int64_t>(get_u64(e.data() + 8));
+      stage(type, time_ns, e.subspan(kEntryHeader, length));
+      p->ring_.release();
+      ++p->consumed_;  // only now: a rotation inside stage() commits, and must not count it
+      ++taken;
+    }
+  }
+  return taken;
+}
+
+void WalWriter::stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> a,
+                      std::span<const std::byte> b) {
+  const std::size_t payload = a.size() + b.size();
+  const std::size_t size = record_size(payload);
+  if (type != static_cast<std::uint16_t>(RecordType::Seal)) {
+    const bool full = write_offset_ + staged_ + size + kCloseReserve > segment_.size();
+    if (full || time_ns >= segment_day_end_ns_) rotate(time_ns);
+  }
+  if (staged_ + size > staging_.size()) commit();
+  std::span<const std::byte> body = a;
+  if (!b.empty()) {
+    std::memcpy(scratch_.data(), a.data(), a.size());
+    std::memcpy(scratch_.data() + a.size(), b.data(), b.size());
+    body = std::span<const std::byte>(scratch_.data(), payload);
+  }
+  head_ = encode_record(type, next_seq_, time_ns, head_, body, staging_.data() + staged_);
+  if (type != static_cast<std::uint16_t>(RecordType::Seal)) last_user_seq_ = next_seq_;
+  ++next_seq_;
+  staged_ += size;
+  ++counters_.records;
+}
+
+void WalWriter::stage_seal(const Seal& seal, std::int64_t time_ns) {
+  std::byte buf[kSealFixedSize + kMaxSignature];
+  const std::size_t n = encode_seal(seal, buf);
+  stage(static_cast<std::uint16_t>(RecordType::Seal), time_ns, std::span<const std::byte>(buf, n));
+  ++counters_.seals;
+}
+
+void WalWriter::commit() {
+  if (staged_ == 0) return;
+  segment_.write_at(write_offset_, std::span<const std::byte>(staging_.data(), staged_));
+  if (options_.sync != SyncMode::None) segment_.sync();
+  write_offset_ += staged_;
+  counters_.bytes += staged_;
+  ++counters_.commits;
+  staged_ = 0;
+  staged_since_ns_ = 0;
+  bool advanced = false;
+  for (auto& p : producers_) {
+    if (p->durable_.load(std::memory_order_relaxed) != p->consumed_) {
+      p->durable_.store(p->consumed_, std::memory_order_release);
+      advanced = true;
+    }
+  }
+  if (advanced) {
+    for (util::Doorbell* bell : bells_) bell->ring();
+  }
+}
+
+void WalWriter::maybe_seal(std::int64_t now_ns) {
+  if (std::optional<Seal> done = sealer_.take()) stage_seal(*done, wall_ns());
+  if (last_user_seq_ <= seal_requested_seq_) return;
+  if (now_ns - last_seal_request_ns_ <
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.seal_interval).count()) {
+    return;
+  }
+  // The head may be staged but not yet written: the seal record comes after
+  // it in the same stream, so it can never reach the disk first.
+  if (sealer_.try_request(next_seq_ - 1, head_)) {
+    seal_requested_seq_ = next_seq_ - 1;
+    last_seal_request_ns_ = now_ns;
+  }
+}
+
+void WalWriter::rotate(std::int64_t time_ns) {
+  commit();
+  // Close the segment with a seal over its last record.
+  if (std::optional<Seal> pending = sealer_.finish_pending()) stage_seal(*pending, wall_ns());
+  if (last_user_seq_ > seal_requested_seq_ || staged_ > 0) {
+    stage_seal(sealer_.sign_now(next_seq_ - 1, head_), wall_ns());
+    seal_requested_seq_ = next_seq_ - 1;
+  }
+  commit();
+  segment_.close();
+  open_segment(time_ns);
+}
+
+void WalWriter::open_segment(std::int64_t time_ns) {
+  const std::uint64_t index = segment_index_ + 1;
+  const std::uint32_t date = business_date_of(time_ns);
+  const std::filesystem::path path = options_.dir / segment_file_name(date, index);
+  if (segment_.is_open() || counters_.segments > 0) {
+    segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes);
+  } else {
+    segment_ = WalSegment::create(path, options_.segment_bytes);
+  }
+  SegmentHeader h;
+  h.index = index;
+  h.segment_bytes = options_.segment_bytes;
+  h.first_seq = next_seq_;
+  h.created_ns = time_ns;
+  h.business_date = date;
+  h.prev_hash = head_;
+  h.key_fingerprint = sealer_.key_fingerprint();
+  std::array<std::byte, kSegmentHeaderSize> header{};
+  encode_segment_header(h, header);
+  segment_.write_at(0, header);
+  segment_index_ = index;
+  segment_date_ = date;
+  // UTC days are whole multiples of 86400 s in POSIX time.
+  segment_day_end_ns_ = (time_ns / kNsPerDay + 1) * kNsPerDay;
+  write_offset_ = kSegmentHeaderRegion;
+  ++counters_.segments;
+  preparer_.request(index + 1);
+}
+
+void WalWriter::park(std::chrono::microseconds timeout) noexcept {
+  const std::uint32_t armed = bell_.arm();
+  bool idle = staged_ == 0;
+  for (const auto& p : producers_) idle = idle && p->ring_.empty_approx();
+  if (idle) bell_.wait(armed, timeout);
+  bell_.disarm();
+}
+
+void WalWriter::close() {
+  if (closed_ || failed()) return;
+  while (drain_producers() > 0) {
+  }
+  const std::int64_t now = wall_ns();
+  stage(static_cast<std::uint16_t>(RecordType::Shutdown), now, {});
+  commit();
+  if (std::optional<Seal> pending = sealer_.finish_pending()) stage_seal(*pending, now);
+  stage_seal(sealer_.sign_now(next_seq_ - 1, head_), now);
+  // Whatever the sync mode, a clean stop leaves everything on disk.
+  const SyncMode mode = options_.sync;
+  options_.sync = SyncMode::Group;
+  commit();
+  options_.sync = mode;
+  segment_.close();
+  closed_ = true;
+}
+
+}  // namespace matchgate::wal

@@ -1,0 +1,110 @@
+#pragma once
+// A temporary log directory with its own SM2 key pair, and helpers to write
+// a log through the real WalWriter and to damage it in the ways an attacker
+// or a failing disk would.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "matchgate/crypto/sm2.hpp"
+#include "matchgate/wal/wal_reader.hpp"
+#include "matchgate/wal/wal_writer.hpp"
+
+namespace matchgate::wal::testing {
+
+class TempLog {
+ public:
+  TempLog() {
+    char templ[] = "/tmp/matchgate-wal-XXXXXX";
+    if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp");
+    root_ = templ;
+    crypto::generate_sm2_key_pair(root_ / "key.pem", root_ / "key.pub.pem");
+  }
+  ~TempLog() {
+    std::error_code ec;
+    if (std::getenv("MATCHGATE_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(root_, ec);
+  }
+  std::filesystem::path dir() const { return root_ / "wal"; }
+  std::filesystem::path key_path() const { return root_ / "key.pem"; }
+  std::filesystem::path pub_path() const { return root_ / "key.pub.pem"; }
+  crypto::Sm2PrivateKey key() const { return crypto::Sm2PrivateKey::load_pem(key_path()); }
+  crypto::Sm2PublicKey pub() const { return crypto::Sm2PublicKey::load_pem(pub_path()); }
+  const std::filesystem::path& root() const { return root_; }
+
+  WalOptions options(std::uint64_t segment_bytes = 1 << 20) const {
+    WalOptions o;
+    o.dir = dir();
+    o.segment_bytes = segment_bytes;
+    o.producer_ring_bytes = 1 << 20;
+    o.seal_interval = std::chrono::milliseconds(1);
+    return o;
+  }
+
+  ScanResult scan(const RecordCallback& cb = {}) const {
+    const crypto::Sm2PublicKey k = pub();
+    ScanOptions so;
+    so.key = &k;
+    return scan_log(dir(), so, cb);
+  }
+
+  std::vector<std::filesystem::path> segments() const {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir())) {
+      if (e.path().extension() == ".log") out.push_back(e.path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Payload i: a few bytes that say which record it is, of varying length.
+inline std::vector<std::byte> payload_of(std::uint64_t i) {
+  std::vector<std::byte> p(8 + (i * 37) % 300);
+  for (std::size_t k = 0; k < p.size(); ++k) p[k] = static_cast<std::byte>((i * 131 + k) & 0xff);
+  std::memcpy(p.data(), &i, 8);
+  return p;
+}
+
+// Drives a writer on the calling thread until every appended record is
+// durable (and, if `sealed`, a seal covers the last one).
+inline void pump(WalWriter& w, WalProducer& p) {
+  for (int spins = 0; p.durable() < p.appended() && spins < 10'000'000; ++spins) w.do_work();
+}
+
+// Writes `n` user records (type 16), then closes the log cleanly unless
+// `crash` (then the writer is simply dropped, as a killed process would).
+inline LogTail write_log(const TempLog& log, std::uint64_t n, bool crash = false, LogTail tail = {},
+                         std::uint64_t segment_bytes = 1 << 20) {
+  WalWriter w(log.options(segment_bytes), tail, log.key());
+  WalProducer& p = w.add_producer();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const auto body = payload_of(i);
+    p.append(16, 1'700'000'000'000'000'000 + static_cast<std::int64_t>(i), body);
+    if (i % 64 == 63) w.do_work();
+  }
+  pump(w, p);
+  if (!crash) w.close();
+  LogTail out;
+  out.next_seq = w.last_seq() + 1;
+  return out;
+}
+
+inline std::vector<char> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+}
+inline void write_file(const std::filesystem::path& path, const std::vector<char>& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace matchgate::wal::testing
