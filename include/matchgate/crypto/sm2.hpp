@@ -22,9 +22,10 @@ struct evp_pkey_st;
 
 namespace matchgate::crypto {
 
-inline constexpr std::string_view kDefaultSm2Id =
-    "1234567812345678";                                  // GmSSL/Tongsuo/Linux default
-inline constexpr std::size_t kMaxSm2SignatureSize = 72;  // DER SEQUENCE of two 256-bit INTEGERs
+// The default of GmSSL, Tongsuo and the Linux kernel.
+inline constexpr std::string_view kDefaultSm2Id = "1234567812345678";
+// DER SEQUENCE of two 256-bit INTEGERs, each possibly with a leading zero.
+inline constexpr std::size_t kMaxSm2SignatureSize = 72;
 // Z_A hashes the ID's length in bits as 16 bits.
 inline constexpr std::size_t kMaxSm2IdSize = 8191;
 
