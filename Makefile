@@ -59,6 +59,9 @@ test: deps format-check release-test asan-test bench-check
 
 run: release-build
 	@test -x build/bin/matchgated || { echo "make run: build/bin/matchgated was not built" >&2; exit 1; }
+	@if [ "$(CONFIG)" = config/matchgate.toml ] && [ ! -f var/wal-sign-key.pem ]; then \
+	  mkdir -p var && build/bin/matchgate-wal keygen --private var/wal-sign-key.pem \
+	    --public var/wal-sign-key.pub.pem; fi
 	exec build/bin/matchgated --config $(CONFIG)
 
 bench: release-build

@@ -291,6 +291,19 @@ class Loader {
       return node;
     }
 
+    // An optional integer key within [lo, hi], stored into `field`.
+    template <class Field>
+    void bounded(std::string_view key, std::int64_t lo, std::int64_t hi, Field& field) const {
+      if (auto v = integer(key, false)) {
+        if (*v < lo || *v > hi) {
+          loader_.fail(*find(key, true), key_path(key),
+                       "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                           std::to_string(*v));
+        }
+        field = static_cast<Field>(*v);
+      }
+    }
+
     std::optional<std::string> string(std::string_view key, bool required) const {
       const toml::node* node = find(key, required);
       if (node == nullptr) return std::nullopt;
@@ -423,16 +436,7 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
     out.backend = kNames[*backend];
   }
   const auto bounded = [&](std::string_view key, std::int64_t lo, std::int64_t hi,
-                           std::size_t& field) {
-    if (auto v = table.integer(key, false)) {
-      if (*v < lo || *v > hi) {
-        fail(*table.find(key, true), table.key_path(key),
-             "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
-                 std::to_string(*v));
-      }
-      field = static_cast<std::size_t>(*v);
-    }
-  };
+                           std::size_t& field) { table.bounded(key, lo, hi, field); };
   bounded("max_sessions", 1, 65536, out.max_sessions);
   bounded("max_message_bytes", 512, 1 << 20, out.max_message_bytes);
   bounded("max_output_bytes", 64 << 10, std::int64_t{1} << 30, out.max_output_bytes);
@@ -534,13 +538,32 @@ void Loader::load_engine(const toml::table* t, EngineConfig& out) {
 
 void Loader::load_wal(const toml::table* t, WalConfig& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "wal", {"dir", "sync"});
+  Table table(*this, *t, "wal",
+              {"dir", "sync", "group_commit_us", "group_commit_bytes", "segment_mb",
+               "seal_interval_ms", "sign_key", "sm2_id"});
   if (auto dir = table.string("dir", false)) {
     if (dir->empty()) fail(*table.find("dir", true), table.key_path("dir"), "must not be empty");
     out.dir = *dir;
   }
   if (auto sync = table.choice("sync", false, {"group", "async", "none"})) {
     out.sync = static_cast<WalSync>(*sync);
+  }
+  table.bounded("group_commit_us", 0, 1'000'000, out.group_commit_us);
+  table.bounded("group_commit_bytes", 4096, std::int64_t{1} << 30, out.group_commit_bytes);
+  table.bounded("segment_mb", 1, 65536, out.segment_mb);
+  table.bounded("seal_interval_ms", 1, 60'000, out.seal_interval_ms);
+  if (auto key = table.string("sign_key", false)) {
+    if (key->empty()) {
+      fail(*table.find("sign_key", true), table.key_path("sign_key"), "must not be empty");
+    }
+    out.sign_key = *key;
+  }
+  if (auto id = table.string("sm2_id", false)) {
+    // GB/T 32918.2 carries the ID's length in bits in two bytes.
+    if (id->empty() || id->size() > 8191) {
+      fail(*table.find("sm2_id", true), table.key_path("sm2_id"), "expected 1..8191 bytes");
+    }
+    out.sm2_id = *id;
   }
 }
 

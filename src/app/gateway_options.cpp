@@ -38,6 +38,17 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   g.ring_capacity = config.engine.ring_capacity;
   g.idle = config.engine.idle;
   g.idle_spin = std::chrono::microseconds(config.engine.idle_spin_us);
+  wal::WalOptions& w = g.wal;
+  w.dir = config.wal.dir;
+  w.sync = config.wal.sync == WalSync::Group   ? wal::SyncMode::Group
+           : config.wal.sync == WalSync::Async ? wal::SyncMode::Async
+                                               : wal::SyncMode::None;
+  w.group_commit = std::chrono::microseconds(config.wal.group_commit_us);
+  w.group_commit_bytes = config.wal.group_commit_bytes;
+  w.segment_bytes = std::uint64_t{config.wal.segment_mb} << 20;
+  w.seal_interval = std::chrono::milliseconds(config.wal.seal_interval_ms);
+  w.sm2_id = config.wal.sm2_id;
+  g.sign_key = config.wal.sign_key;
   return g;
 }
 

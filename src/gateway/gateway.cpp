@@ -4,6 +4,11 @@
 
 #include <thread>
 
+#include "matchgate/crypto/sm2.hpp"
+#include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/wal/wal_reader.hpp"
+#include "matchgate/wal/wal_writer.hpp"
+
 #include "matchgate/util/agent_runner.hpp"
 #include "matchgate/util/cpu_affinity.hpp"
 #include "matchgate/util/numa_memory_resource.hpp"
@@ -54,7 +59,90 @@ struct Gateway::Impl {
   std::unique_ptr<NetworkAgent> network;
   std::vector<std::unique_ptr<util::AgentRunner<ShardAgent, util::ParkingIdle>>> shard_runners;
   std::unique_ptr<util::AgentRunner<NetworkAgent, util::ParkingIdle>> network_runner;
+  std::unique_ptr<wal::WalWriter> writer;
+  std::unique_ptr<util::AgentRunner<wal::WalWriter, util::ParkingIdle>> writer_runner;
+
+  wal::LogTail recover(const crypto::Sm2PublicKey& key);
+  void replay_request(const OrderRequestRecord& r);
 };
+
+void Gateway::Impl::replay_request(const OrderRequestRecord& r) {
+  if (r.shard >= shards.size()) {
+    throw std::runtime_error("the log sends a request to shard " + std::to_string(r.shard) +
+                             " but the configuration has " + std::to_string(shards.size()) +
+                             " shards; recover with the configuration that wrote the log");
+  }
+  network->replay_request(r);
+  shards[r.shard]->replay(r.request);
+  // A mass cancel can produce more replies than the ring holds: the shard
+  // spills them, and its duty cycle hands them over as the ring empties.
+  do {
+    replies[r.shard]->drain([this](const ShardReply& reply) { network->replay_reply(reply); });
+  } while (shards[r.shard]->do_work() > 0 || !replies[r.shard]->empty_approx());
+}
+
+wal::LogTail Gateway::Impl::recover(const crypto::Sm2PublicKey& key) {
+  const std::filesystem::path& dir = options.wal.dir;
+  wal::ScanOptions scan_options;
+  scan_options.key = &key;
+  scan_options.sm2_id = options.wal.sm2_id;
+  std::uint64_t requests = 0;
+  std::uint64_t outbound = 0;
+  network->begin_replay();
+  const wal::ScanResult result = wal::scan_log(dir, scan_options, [&](const wal::RecordView& v) {
+    const auto where = [&] {
+      return v.segment->filename().string() + " offset " + std::to_string(v.offset) + " (record " +
+             std::to_string(v.header.seq) + ")";
+    };
+    switch (static_cast<WalRecordType>(v.header.type)) {
+      case WalRecordType::OrderRequest: {
+        const std::optional<OrderRequestRecord> r = decode_order_request(v.payload);
+        if (!r) throw std::runtime_error("malformed order request in the log at " + where());
+        replay_request(*r);
+        ++requests;
+        break;
+      }
+      case WalRecordType::Outbound: {
+        const auto o = decode_outbound(v.payload);
+        if (!o) throw std::runtime_error("malformed outbound message in the log at " + where());
+        network->replay_outbound(o->first, o->second);
+        ++outbound;
+        break;
+      }
+      default:
+        break;  // the log's own records
+    }
+  });
+  network->end_replay();
+  if (!result.ok()) {
+    throw std::runtime_error("the write-ahead log in " + dir.string() +
+                             " is damaged: " + result.problem->describe() +
+                             "; refusing to start (matchgate-wal verify reports every detail)");
+  }
+  if (result.torn_tail) {
+    const wal::TornTail& t = *result.torn_tail;
+    spdlog::warn(
+        "log: cutting an incomplete tail in {} at offset {}: {} bytes from record {} on were "
+        "never completely written (a crash mid-write); nothing in them was acknowledged",
+        t.segment.filename().string(), t.offset, t.bytes, t.first_lost_seq);
+    wal::cut_torn_tail(t);
+  }
+  const wal::LogSummary& sum = result.summary;
+  if (sum.records == 0) {
+    spdlog::info("log: {} holds no log yet; starting a new one", dir.string());
+  } else {
+    spdlog::info(
+        "log: recovered {} records ({} order requests, {} outbound messages) from {} segments in "
+        "{}; last record {}, sealed up to {}, {} starts before this one, {}",
+        sum.records, requests, outbound, sum.segments, dir.string(), sum.last_seq,
+        sum.last_sealed_seq, sum.boots,
+        sum.clean_shutdown ? "clean shutdown" : "the last run did not stop cleanly");
+  }
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    spdlog::info("log: shard {} recovered state_hash {:016x}", i, shards[i]->engine().state_hash());
+  }
+  return result.tail;
+}
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& g = *impl_;
@@ -90,6 +178,16 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     shard_bells.push_back(&shard->doorbell());
   }
   g.network->set_shard_doorbells(std::move(shard_bells));
+
+  crypto::Sm2PrivateKey key = crypto::Sm2PrivateKey::load_pem(g.options.sign_key);
+  const wal::LogTail tail = g.recover(key.public_key());
+  g.writer = std::make_unique<wal::WalWriter>(g.options.wal, tail, std::move(key));
+  wal::WalProducer& producer = g.writer->add_producer();
+  g.writer->set_durable_doorbells({&g.network->doorbell()});
+  g.network->attach_log(&producer, g.options.wal.sync == wal::SyncMode::Group, g.writer->boot());
+  spdlog::info("log: start {} in segment {} of {}, sync \"{}\"", g.writer->boot(),
+               tail.next_segment_index, g.options.wal.dir.string(),
+               wal::to_string(g.options.wal.sync));
   if (!g.network->fallback_reason().empty()) {
     spdlog::warn("io_uring unavailable, using the asio backend: {}", g.network->fallback_reason());
   }
@@ -101,6 +199,11 @@ Gateway::~Gateway() {
 
 void Gateway::start() {
   Impl& g = *impl_;
+  g.writer_runner = std::make_unique<util::AgentRunner<wal::WalWriter, util::ParkingIdle>>(
+      *g.writer,
+      make_idle(g.options.idle, g.options.idle_spin, *g.writer, std::chrono::milliseconds(1)),
+      runner_options(-1, "wal-writer"));
+  g.writer_runner->start();
   for (std::size_t i = 0; i < g.shards.size(); ++i) {
     auto runner = std::make_unique<util::AgentRunner<ShardAgent, util::ParkingIdle>>(
         *g.shards[i],
@@ -139,6 +242,25 @@ void Gateway::stop(std::chrono::milliseconds drain) {
   for (auto& r : g.shard_runners) r->stop();
   g.network_runner.reset();
   g.shard_runners.clear();
+  // The producers have stopped: the log takes what they left, then closes.
+  g.writer_runner->stop();
+  const bool writer_failed = g.writer_runner->failed();
+  g.writer_runner.reset();
+  if (!writer_failed) {
+    g.writer->close();
+    const auto& c = g.writer->counters();
+    spdlog::info("log: closed after record {} ({} records, {} commits, {} seals this run)",
+                 g.writer->last_seq(), c.records, c.commits, c.seals);
+  }
+  for (std::size_t i = 0; i < g.shards.size(); ++i) {
+    spdlog::info("shard {} state_hash {:016x}", i, g.shards[i]->engine().state_hash());
+  }
+}
+
+std::vector<std::uint64_t> Gateway::state_hashes() const {
+  std::vector<std::uint64_t> out;
+  for (const auto& s : impl_->shards) out.push_back(s->engine().state_hash());
+  return out;
 }
 
 std::uint16_t Gateway::port() const {
@@ -158,6 +280,9 @@ std::string Gateway::failure() const {
   const Impl& g = *impl_;
   if (g.network_runner && g.network_runner->failed())
     return "net-0: " + g.network_runner->failure();
+  if (g.writer_runner && g.writer_runner->failed()) {
+    return "wal-writer: " + g.writer_runner->failure();
+  }
   for (std::size_t i = 0; i < g.shard_runners.size(); ++i) {
     if (g.shard_runners[i]->failed()) {
       return g.shards[i]->name() + std::string(": ") + g.shard_runners[i]->failure();

@@ -106,7 +106,8 @@ void NetworkAgent::refresh_clocks() noexcept {
 
 int NetworkAgent::do_work() {
   refresh_clocks();
-  int work = server_->do_work();
+  int work = release_durable();
+  work += server_->do_work();
   for (ReplyRing* ring : from_shards_) {
     work +=
         static_cast<int>(ring->drain([this](const ShardReply& r) { order_entry_->on_reply(r); }));
@@ -123,12 +124,17 @@ int NetworkAgent::do_work() {
     }
   }
   order_entry_->ring_shards();
+  notify_log();
   return work;
 }
 
 void NetworkAgent::park(std::chrono::microseconds timeout) {
+  notify_log();
   bell_.arm();
   bool idle = !order_entry_->has_pending();
+  // Held messages whose records became durable are work; the writer rings
+  // the doorbell when more do.
+  if (!outbox_.empty() && outbox_.oldest_position() <= wal_->durable()) idle = false;
   for (const ReplyRing* ring : from_shards_) idle = idle && ring->empty_approx();
   // poll() handles whatever I/O it finds, which may hand requests to shards.
   if (idle) server_->poll(timeout);
@@ -553,9 +559,7 @@ void NetworkAgent::handle_resend_request(MemberSession& s, engine::MemberId memb
     }
     const fix::WriteResult again =
         fix::make_poss_dup(original, wall_ns_, std::span<char>(resend_buffer_));
-    if (again.ok() && s.logged_on) {
-      server_->send(s.conn, std::span<const char>(again.message.data(), again.message.size()));
-    }
+    if (again.ok() && s.logged_on) deliver(s.conn, again.message);
   }
   if (gap_from != 0) send_gap_fill(s, member, gap_from, stop + 1);
   s.last_sent_ns = now_ns_;
@@ -569,9 +573,7 @@ void NetworkAgent::send_gap_fill(MemberSession& s, engine::MemberId member, std:
       .add_bool(fix::tag::GapFillFlag, true)
       .add_uint(fix::tag::NewSeqNo, new_seq);
   const fix::WriteResult r = w.finish();
-  if (r.ok() && s.logged_on) {
-    server_->send(s.conn, std::span<const char>(r.message.data(), r.message.size()));
-  }
+  if (r.ok() && s.logged_on) deliver(s.conn, r.message);
 }
 
 fix::MessageWriter& NetworkAgent::begin_message(engine::MemberId member,
@@ -588,13 +590,21 @@ void NetworkAgent::send_message(engine::MemberId member) {
                   options_.members[member].comp_id, fix::to_string(r.error));
     return;
   }
+  if (replaying_) return;  // the log holds the message sent at the time
   MemberSession& s = sessions_[member];
   // Session-level messages are gap-filled on resend, never sent again.
   s.store.append(s.next_out, r.message, writing_admin_);
+  if (wal_ != nullptr) {
+    OutboundRecordHead head{member, writing_admin_, s.next_out, s.next_in};
+    std::byte encoded[kOutboundHeadSize];
+    encode_outbound_head(head, encoded);
+    wal_->append(static_cast<std::uint16_t>(WalRecordType::Outbound), wall_ns_, encoded,
+                 std::as_bytes(std::span<const char>(r.message.data(), r.message.size())));
+  }
   ++s.next_out;
   ++counters_.messages_out;
   if (s.logged_on) {
-    server_->send(s.conn, std::span<const char>(r.message.data(), r.message.size()));
+    deliver(s.conn, r.message);
     s.last_sent_ns = now_ns_;
   }
 }
@@ -643,7 +653,7 @@ void NetworkAgent::refuse(Connection& c, std::string_view target_comp_id, std::s
           target_comp_id.empty() ? "UNKNOWN" : target_comp_id, 1, wall_ns_)
       .add_string(fix::tag::Text, text);
   const fix::WriteResult r = w.finish();
-  if (r.ok()) server_->send(c.id, std::span<const char>(r.message.data(), r.message.size()));
+  if (r.ok()) deliver(c.id, r.message);
   spdlog::info("{}: logon refused on connection {}: {}", name_, c.id.value(), text);
   close(c);
 }
@@ -651,6 +661,10 @@ void NetworkAgent::refuse(Connection& c, std::string_view target_comp_id, std::s
 void NetworkAgent::close(Connection& c) {
   if (c.state == ConnState::Closing || c.state == ConnState::Free) return;
   c.state = ConnState::Closing;
+  if (!outbox_.empty()) {
+    outbox_.push_close(c.id, wal_->appended());
+    return;
+  }
   server_->close(c.id);
 }
 
@@ -709,6 +723,71 @@ void NetworkAgent::check_timers() {
       send_logout(m, "heartbeat timeout");
     }
   }
+}
+
+}  // namespace matchgate::gateway
+
+namespace matchgate::gateway {
+
+void NetworkAgent::attach_log(wal::WalProducer* producer, bool hold, std::uint64_t boot) {
+  wal_ = producer;
+  hold_ = hold && producer != nullptr;
+  record_buffer_.resize(kOrderRequestFixedSize + kMaxClOrdIdLength);
+  order_entry_->set_boot(boot);
+}
+
+void NetworkAgent::log_request(const OrderRequestRecord& r) {
+  if (wal_ == nullptr || replaying_) return;
+  const std::size_t n = encode_order_request(r, record_buffer_.data());
+  wal_->append(static_cast<std::uint16_t>(WalRecordType::OrderRequest), wall_ns_,
+               std::span<const std::byte>(record_buffer_.data(), n));
+}
+
+void NetworkAgent::deliver(net::ConnectionId conn, std::string_view bytes) {
+  if (hold_ && (!outbox_.empty() || wal_->durable() < wal_->appended())) {
+    outbox_.push(conn, wal_->appended(), bytes);
+    return;
+  }
+  server_->send(conn, std::span<const char>(bytes.data(), bytes.size()));
+}
+
+int NetworkAgent::release_durable() {
+  if (outbox_.empty()) return 0;
+  return static_cast<int>(outbox_.release(
+      wal_->durable(),
+      [this](net::ConnectionId conn, std::span<const char> b) { server_->send(conn, b); },
+      [this](net::ConnectionId conn) { server_->close(conn); }));
+}
+
+void NetworkAgent::notify_log() noexcept {
+  if (wal_ == nullptr || wal_->appended() == notified_) return;
+  notified_ = wal_->appended();
+  wal_->notify();
+}
+
+void NetworkAgent::begin_replay() {
+  replaying_ = true;
+  order_entry_->begin_replay();
+}
+
+void NetworkAgent::replay_request(const OrderRequestRecord& r) {
+  order_entry_->replay_request(r);
+  if (r.in_seq != 0 && r.request.member < sessions_.size()) {
+    sessions_[r.request.member].next_in = r.in_seq + 1;
+  }
+}
+
+void NetworkAgent::replay_outbound(const OutboundRecordHead& h, std::string_view message) {
+  if (h.member >= sessions_.size()) return;
+  MemberSession& s = sessions_[h.member];
+  s.store.append(h.seq, message, h.admin);
+  s.next_out = h.seq + 1;
+  s.next_in = h.next_in;
+}
+
+void NetworkAgent::end_replay() {
+  order_entry_->end_replay();
+  replaying_ = false;
 }
 
 }  // namespace matchgate::gateway

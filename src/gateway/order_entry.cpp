@@ -98,7 +98,8 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
 }
 
 std::string_view OrderEntry::next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept {
-  const int n = std::snprintf(buf, sizeof buf, "G%u-%llu", net_index_,
+  const int n = std::snprintf(buf, sizeof buf, "G%u-%llu-%llu", net_index_,
+                              static_cast<unsigned long long>(boot_),
                               static_cast<unsigned long long>(++gateway_exec_ids_));
   return {buf, static_cast<std::size_t>(n)};
 }
@@ -115,11 +116,55 @@ bool OrderEntry::has_room() const noexcept {
   return true;
 }
 
-bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r) {
+bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t slot,
+                      std::uint64_t in_seq) {
   // has_room() was checked before the message was taken, and this thread is
   // the ring's only producer, so this cannot fail.
   pushed_[shard] = true;
-  return to_shards_[shard]->try_push(r);
+  if (!to_shards_[shard]->try_push(r)) return false;
+  // Logged in push order, which is the order the shard applies them in.
+  OrderRequestRecord rec;
+  rec.request = r;
+  rec.shard = shard;
+  rec.in_seq = in_seq;
+  if (slot != kNoSlot) {
+    const OrderRecord& o = records_[slot];
+    rec.gateway_instrument = o.instrument;
+    rec.orig_named = o.orig_named;
+    rec.record_kind = o.kind;
+    rec.cl_ord_id = o.cl_ord_id_view();
+  }
+  out_.log_request(rec);
+  return true;
+}
+
+void OrderEntry::replay_request(const OrderRequestRecord& rec) {
+  const ShardRequest& q = rec.request;
+  if (q.ref == kNoRecord || net_thread_of(q.ref) != net_index_) return;
+  const std::uint32_t slot =
+      records_.restore(slot_of(q.ref), q.member, rec.cl_ord_id, rec.record_kind);
+  if (slot == kNoSlot) return;
+  OrderRecord& r = records_[slot];
+  r.price = q.price;
+  r.qty = q.qty;
+  if (rec.record_kind == RecordKind::Order) {
+    r.side = q.side;
+    r.type = q.type;
+    r.tif = q.tif;
+    r.instrument = rec.gateway_instrument;
+    r.account = q.account;
+    return;
+  }
+  const std::uint32_t target = slot_of(q.target);
+  if (q.target == kNoRecord || target >= records_.capacity()) return;
+  const OrderRecord& o = records_[target];
+  r.orig = target;
+  r.orig_named = rec.orig_named;
+  r.instrument = o.instrument;
+  r.side = o.side;
+  r.type = o.type;
+  r.tif = o.tif;
+  r.account = o.account;
 }
 
 void OrderEntry::ring_shards() noexcept {
@@ -291,7 +336,7 @@ void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
   req.ref = make_ref(net_index_, slot);
   req.price = r.price;
   req.qty = r.qty;
-  push(route.shard, req);
+  push(route.shard, req, slot, ctx.seq);
 }
 
 void OrderEntry::reject_new(const Context& ctx, const fix::MessageView& m, int ord_rej_reason,
@@ -408,7 +453,7 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
   req.target = make_ref(net_index_, target);
   req.price = r.price;
   req.qty = r.qty;
-  push(route.shard, req);
+  push(route.shard, req, slot, ctx.seq);
 }
 
 void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
@@ -618,7 +663,7 @@ int OrderEntry::poll_pending() {
       ShardRequest req;
       req.kind = RequestKind::MassCancel;
       req.member = member;
-      push(shard, req);
+      push(shard, req, kNoSlot, 0);
     }
     ++work;
     if (!has_room()) break;

@@ -1,5 +1,6 @@
 #include "matchgate/gateway/order_records.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -70,8 +71,58 @@ void OrderRecordTable::finish(std::uint32_t slot) {
   OrderRecord& r = records_[slot];
   if (r.done) return;
   r.done = true;
+  if (restoring_) return;  // end_restore() builds the recycling order
   finished_[(finished_head_ + finished_count_) % finished_.size()] = slot;
   ++finished_count_;
+}
+
+void OrderRecordTable::begin_restore() {
+  restoring_ = true;
+  restored_order_.assign(records_.size(), 0);
+  restore_count_ = 0;
+}
+
+std::uint32_t OrderRecordTable::restore(std::uint32_t slot, engine::MemberId member,
+                                        std::string_view cl_ord_id, RecordKind kind) {
+  if (slot >= records_.size() || cl_ord_id.size() > kMaxClOrdIdLength) return kNoSlot;
+  OrderRecord& r = records_[slot];
+  if (r.in_use) {
+    index_erase(slot);
+    --in_use_;
+  }
+  r = OrderRecord{};
+  std::memcpy(r.cl_ord_id.data(), cl_ord_id.data(), cl_ord_id.size());
+  r.cl_ord_id_length = static_cast<std::uint8_t>(cl_ord_id.size());
+  r.kind = kind;
+  r.member = member;
+  r.in_use = true;
+  hashes_[slot] = key_hash(member, cl_ord_id);
+  index_insert(slot);
+  ++in_use_;
+  restored_order_[slot] = ++restore_count_;
+  return slot;
+}
+
+void OrderRecordTable::end_restore() {
+  restoring_ = false;
+  free_.clear();
+  std::vector<std::uint32_t> finished;
+  for (std::uint32_t i = capacity(); i > 0; --i) {
+    const std::uint32_t slot = i - 1;
+    if (!records_[slot].in_use) {
+      free_.push_back(slot);
+    } else if (records_[slot].done) {
+      finished.push_back(slot);
+    }
+  }
+  std::sort(finished.begin(), finished.end(), [this](std::uint32_t a, std::uint32_t b) {
+    return restored_order_[a] < restored_order_[b];
+  });
+  finished_head_ = 0;
+  finished_count_ = finished.size();
+  std::copy(finished.begin(), finished.end(), finished_.begin());
+  restored_order_.clear();
+  restored_order_.shrink_to_fit();
 }
 
 void OrderRecordTable::index_insert(std::uint32_t slot) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "matchgate/crypto/password_hash.hpp"
+#include "matchgate/crypto/sm2.hpp"
 
 #ifndef MATCHGATE_BIN_DIR
 #error "MATCHGATE_BIN_DIR must name the directory holding matchgated"
@@ -80,6 +81,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   dir_ = templ;
   config_path_ = dir_ + "/matchgate.toml";
   log_path_ = dir_ + "/matchgated.log";
+  crypto::generate_sm2_key_pair(dir_ + "/wal-key.pem", public_key_path());
   // The bind can race with another process taking the port: try a few.
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_port();
@@ -97,7 +99,9 @@ void Daemon::start() {
       << "[engine]\nshards = " << options_.shards << "\nmax_orders = 65536\nidle = \""
       << options_.idle << "\"\nring_capacity = 4096\n"
       << options_.engine_extra << "\n"
-      << "[wal]\ndir = \"" << dir_ << "/wal\"\n\n"
+      << "[wal]\ndir = \"" << wal_dir() << "\"\nsign_key = \"" << dir_
+      << "/wal-key.pem\"\nsegment_mb = 4\n"
+      << options_.wal_extra << "\n\n"
       << "[log]\nlevel = \"" << options_.log_level << "\"\nfile = \"" << log_path_ << "\"\n\n";
   for (const TestMember& m : options_.members) {
     cfg << "[[members]]\ncomp_id = \"" << m.comp_id << "\"\npassword_hash = \""
@@ -133,6 +137,27 @@ void Daemon::start() {
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
+}
+
+void Daemon::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  exit_status_ = 128 + SIGKILL;
+}
+
+bool Daemon::restart() {
+  if (running()) stop();
+  start();
+  if (pid_ > 0) return true;
+  // The old port may have been taken meanwhile; a fresh one is as good.
+  if (log().find("Address already in use") != std::string::npos) {
+    port_ = free_port();
+    start();
+  }
+  return pid_ > 0;
 }
 
 bool Daemon::running() {

@@ -32,6 +32,9 @@ struct DaemonOptions {
   std::string idle = "wait";
   std::string gateway_extra;  // more lines for [gateway]
   std::string engine_extra;   // more lines for [engine]
+  // More lines for [wal]. The fixture sets dir, sign_key (a key pair it
+  // generates) and segment_mb = 4.
+  std::string wal_extra;
   std::string log_level = "info";
 };
 
@@ -48,6 +51,14 @@ class Daemon {
   bool running();
   // SIGTERM and wait; returns the exit status (or 128 + signal).
   int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10'000));
+  // SIGKILL and wait: a crash.
+  void kill();
+  // Starts the daemon again on the same directory, log and port (after
+  // stop() or kill()); returns whether it came up. A daemon that refuses to
+  // start (e.g. a damaged log) leaves its reason in log().
+  bool restart();
+  std::string wal_dir() const { return dir_ + "/wal"; }
+  std::string public_key_path() const { return dir_ + "/wal-key.pub.pem"; }
   std::string log() const;
 
   static std::string binary(const std::string& name);

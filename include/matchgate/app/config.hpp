@@ -78,6 +78,12 @@ struct EngineConfig {
 struct WalConfig {
   std::filesystem::path dir = "var/wal";  // relative to the working directory
   WalSync sync = WalSync::Group;
+  std::size_t group_commit_us = 0;           // extra wait for a group to fill
+  std::size_t group_commit_bytes = 1 << 20;  // a group this large commits at once
+  std::size_t segment_mb = 64;               // preallocated segment size
+  std::size_t seal_interval_ms = 10;         // SM2 seal at least this often while records arrive
+  std::filesystem::path sign_key;            // SM2 private key, PEM, mode 0600; required to run
+  std::string sm2_id = "1234567812345678";   // SM2 distinguishing ID of the signer
 };
 
 struct DedupConfig {

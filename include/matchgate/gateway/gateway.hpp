@@ -3,6 +3,7 @@
 // runs each as an agent on its own thread.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "matchgate/gateway/network_agent.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/wal/wal_options.hpp"
 
 namespace matchgate::gateway {
 
@@ -28,11 +30,15 @@ struct GatewayOptions {
   std::size_t ring_capacity = 65536;
   std::string idle = "wait";                // "spin" | "wait"
   std::chrono::microseconds idle_spin{10};  // "wait": spinning before sleeping
+  wal::WalOptions wal;
+  std::filesystem::path sign_key;  // SM2 private key (PEM) that seals the log
 };
 
 class Gateway {
  public:
-  // Builds everything and binds the listening socket; throws on failure.
+  // Builds everything, recovers the state the log in options.wal.dir holds
+  // (verifying it; a damaged log throws, naming segment and offset) and
+  // binds the listening socket; throws on any failure.
   explicit Gateway(GatewayOptions options);
   ~Gateway();
   Gateway(const Gateway&) = delete;
@@ -40,13 +46,17 @@ class Gateway {
 
   void start();
   // Logout to every session, wait up to `drain` for them to close and for
-  // the shards to finish what they were given, then stop the threads.
+  // the shards to finish what they were given, then stop the threads and
+  // close the log (Shutdown record, seal, fdatasync).
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(2000));
 
   std::uint16_t port() const;
   const NetworkAgent& network() const;
   std::size_t shard_count() const;
   const ShardAgent& shard(std::size_t i) const;
+  // Per shard, engine::Engine::state_hash(); only while no thread runs
+  // (before start() or after stop()).
+  std::vector<std::uint64_t> state_hashes() const;
   // Empty while every thread is healthy; otherwise what failed.
   std::string failure() const;
 

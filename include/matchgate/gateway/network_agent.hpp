@@ -12,12 +12,14 @@
 #include "matchgate/fix/message.hpp"
 #include "matchgate/fix/writer.hpp"
 #include "matchgate/gateway/authenticator.hpp"
+#include "matchgate/gateway/durable_outbox.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_entry.hpp"
 #include "matchgate/gateway/session_store.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
 #include "matchgate/net/tcp_server.hpp"
 #include "matchgate/util/doorbell.hpp"
+#include "matchgate/wal/wal_writer.hpp"
 
 namespace matchgate::gateway {
 
@@ -74,6 +76,22 @@ class NetworkAgent final : public net::ConnectionHandler {
                             std::string_view ref_msg_type, int reason, std::string_view text);
 
   fix::UtcNanos wall_ns() const noexcept { return wall_ns_; }
+
+  // The write-ahead log (before the thread starts). Every request and every
+  // outbound message is appended through `producer`; with `hold`
+  // (sync = "group") nothing is sent before the records it follows are
+  // durable. `boot` is the log's start count.
+  void attach_log(wal::WalProducer* producer, bool hold, std::uint64_t boot);
+  // For OrderEntry: a request it has just handed to a shard.
+  void log_request(const OrderRequestRecord& r);
+  // Recovery, before the thread starts: rebuild sessions and order records
+  // from the log; messages produced meanwhile are dropped, not sent.
+  void begin_replay();
+  void replay_request(const OrderRequestRecord& r);
+  void replay_reply(const ShardReply& reply) { order_entry_->on_reply(reply); }
+  void replay_outbound(const OutboundRecordHead& h, std::string_view message);
+  void end_replay();
+  std::size_t held_messages() const noexcept { return outbox_.size(); }
 
   // Member session state, exposed for tests and operations.
   std::uint64_t next_inbound_seq(engine::MemberId m) const { return sessions_[m].next_in; }
@@ -132,6 +150,10 @@ class NetworkAgent final : public net::ConnectionHandler {
   void collect_logons();
   void resume_paused();
   void refresh_clocks() noexcept;
+  // Sends now, or holds until durable; either way after everything before.
+  void deliver(net::ConnectionId conn, std::string_view bytes);
+  int release_durable();
+  void notify_log() noexcept;
 
   std::uint32_t index_;
   std::string name_;
@@ -159,6 +181,12 @@ class NetworkAgent final : public net::ConnectionHandler {
   bool logging_out_all_ = false;
   std::atomic<std::size_t> open_connections_{0};
   SessionCounters counters_;
+  wal::WalProducer* wal_ = nullptr;
+  bool hold_ = false;
+  bool replaying_ = false;
+  std::uint64_t notified_ = 0;  // log position the writer was last told of
+  DurableOutbox outbox_;
+  std::vector<std::byte> record_buffer_;
 };
 
 }  // namespace matchgate::gateway

@@ -13,6 +13,7 @@
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_records.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/gateway/wal_records.hpp"
 #include "matchgate/util/doorbell.hpp"
 
 namespace matchgate::gateway {
@@ -48,6 +49,15 @@ class OrderEntry {
   void set_shard_doorbells(std::vector<util::Doorbell*> bells) { shard_bells_ = std::move(bells); }
   bool has_pending() const noexcept { return !pending_mass_cancels_.empty(); }
 
+  // Recovery (before the thread runs): rebuilds the record a logged request
+  // created, as new_order()/cancel_or_replace() did when it arrived.
+  void begin_replay() { records_.begin_restore(); }
+  void replay_request(const OrderRequestRecord& r);
+  void end_replay() { records_.end_restore(); }
+  // Start count of the log: part of gateway-made ExecIDs, which must not
+  // repeat after a restart.
+  void set_boot(std::uint64_t boot) noexcept { boot_ = boot; }
+
   const OrderRecordTable& records() const noexcept { return records_; }
   const OrderEntryCounters& counters() const noexcept { return counters_; }
   static bool supported(std::string_view msg_type) noexcept;
@@ -78,7 +88,9 @@ class OrderEntry {
   std::string_view next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept;
   std::uint32_t latest(std::uint32_t slot) const noexcept;
   std::uint32_t find_instrument(std::string_view symbol) const noexcept;
-  bool push(std::uint32_t shard, const ShardRequest& r);
+  // Hands `r` to its shard and logs it. `slot` is the record it created
+  // (kNoSlot for none), `in_seq` the member's message that caused it.
+  bool push(std::uint32_t shard, const ShardRequest& r, std::uint32_t slot, std::uint64_t in_seq);
 
   std::uint32_t net_index_;
   const NetworkOptions& options_;
@@ -90,6 +102,7 @@ class OrderEntry {
   std::vector<std::pair<std::string, std::uint32_t>> symbols_;  // sorted, -> instrument
   std::vector<engine::MemberId> pending_mass_cancels_;
   std::uint64_t gateway_exec_ids_ = 0;
+  std::uint64_t boot_ = 0;
   OrderEntryCounters counters_;
 };
 

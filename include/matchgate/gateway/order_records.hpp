@@ -55,6 +55,15 @@ class OrderRecordTable {
   // Marks finished; it becomes eligible for recycling.
   void finish(std::uint32_t slot);
 
+  // Recovery: records are put back at the slots the log names (replacing
+  // whatever an earlier record left there) between begin_restore() and
+  // end_restore(), which rebuilds the free slots and the recycling order
+  // (finished records oldest-restored first).
+  void begin_restore();
+  std::uint32_t restore(std::uint32_t slot, engine::MemberId member, std::string_view cl_ord_id,
+                        RecordKind kind);
+  void end_restore();
+
   OrderRecord& operator[](std::uint32_t slot) noexcept { return records_[slot]; }
   const OrderRecord& operator[](std::uint32_t slot) const noexcept { return records_[slot]; }
   std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(records_.size()); }
@@ -85,6 +94,9 @@ class OrderRecordTable {
   std::vector<std::uint64_t> index_;
   std::size_t mask_ = 0;
   std::uint32_t in_use_ = 0;
+  bool restoring_ = false;
+  std::vector<std::uint64_t> restored_order_;  // per slot, while restoring
+  std::uint64_t restore_count_ = 0;
 };
 
 }  // namespace matchgate::gateway

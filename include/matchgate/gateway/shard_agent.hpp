@@ -43,6 +43,10 @@ class ShardAgent {
   // Replies waiting because a network thread's ring was full.
   std::size_t spilled() const noexcept { return spill_.size(); }
 
+  // Recovery, before the thread starts: applies a logged request exactly as
+  // do_work() would have; its replies go to the rings as usual.
+  void replay(const ShardRequest& r) { process(r); }
+
   // The engine's listener: routes events to the network threads concerned
   // and keeps the record -> order id table current.
   void on_event(const engine::Event& e);

@@ -69,6 +69,14 @@ int run(const app::Config& config, const std::string& level_override) {
     return kExitConfig;
   }
 
+  if (config.wal.sign_key.empty()) {
+    fatal(config,
+          "{}: [wal] sign_key: missing: the write-ahead log is sealed with an SM2 private key; "
+          "create one with `matchgate-wal keygen --private KEY.pem --public KEY.pub.pem` and name "
+          "it here",
+          config.source.string());
+    return kExitConfig;
+  }
   matchgate::gateway::Gateway gateway(app::gateway_options(config));
   spdlog::info(
       "gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "

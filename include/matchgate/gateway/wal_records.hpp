@@ -1,0 +1,57 @@
+#pragma once
+// What the gateway writes to the write-ahead log, and reads back on
+// recovery. docs/WAL.md lists the same layouts for auditors.
+//
+//  - OrderRequest: every request handed to a shard, in the order the shard
+//    takes it (one network thread feeds each shard through one ring, so its
+//    append order is the shard's order). Replaying them through the
+//    deterministic engine rebuilds books, order ids and execution ids; the
+//    record slot and ClOrdID rebuild the network thread's order records.
+//  - Outbound: every message sent to a member, with its MsgSeqNum, so that
+//    sequence numbers continue and a ResendRequest after a restart gets the
+//    original messages back.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "matchgate/gateway/order_records.hpp"
+#include "matchgate/gateway/shard_messages.hpp"
+#include "matchgate/wal/format.hpp"
+
+namespace matchgate::gateway {
+
+enum class WalRecordType : std::uint16_t {
+  OrderRequest = static_cast<std::uint16_t>(wal::RecordType::FirstUserType),  // 16
+  Outbound = 17,
+};
+
+struct OrderRequestRecord {
+  ShardRequest request;  // ref/target carry the network thread and slots
+  std::uint32_t shard = 0;
+  std::uint32_t gateway_instrument = 0;  // the config's numbering (records use it)
+  std::uint32_t orig_named = kNoSlot;    // cancel/replace: the record OrigClOrdID named
+  RecordKind record_kind = RecordKind::Order;
+  std::uint64_t in_seq = 0;  // the member's MsgSeqNum that caused it; 0: the gateway's own
+  std::string_view cl_ord_id;
+};
+inline constexpr std::size_t kOrderRequestFixedSize = 72;
+// `out` holds kOrderRequestFixedSize + kMaxClOrdIdLength bytes.
+std::size_t encode_order_request(const OrderRequestRecord& r, std::byte* out) noexcept;
+std::optional<OrderRequestRecord> decode_order_request(std::span<const std::byte> payload) noexcept;
+
+struct OutboundRecordHead {
+  std::uint32_t member = 0;
+  bool admin = false;         // gap-filled on resend, never sent again
+  std::uint64_t seq = 0;      // its MsgSeqNum
+  std::uint64_t next_in = 0;  // the member's next expected inbound MsgSeqNum at the time
+};
+inline constexpr std::size_t kOutboundHeadSize = 24;
+void encode_outbound_head(const OutboundRecordHead& h, std::byte* out) noexcept;
+// The head and the FIX message after it.
+std::optional<std::pair<OutboundRecordHead, std::string_view>> decode_outbound(
+    std::span<const std::byte> payload) noexcept;
+
+const char* to_string(WalRecordType t) noexcept;
+
+}  // namespace matchgate::gateway
