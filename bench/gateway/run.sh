@@ -12,7 +12,8 @@
 #   bench/gateway/run.sh [BIN_DIR]        (default: build/bin)
 #
 # Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
-# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), IDLE_SPIN_US (unset:
+# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), SYNCS ("group": the
+# [wal] sync modes to run, e.g. "group none"), IDLE_SPIN_US (unset:
 # the default of [engine] idle_spin_us),
 # KEEP=1 keeps the work directory (configs, logs, JSON results).
 set -euo pipefail
@@ -27,8 +28,9 @@ SESSIONS=${SESSIONS:-8}
 INFLIGHT=${INFLIGHT:-32}
 BACKENDS=${BACKENDS:-"io_uring asio"}
 IDLES=${IDLES:-"spin wait"}
+SYNCS=${SYNCS:-"group"}
 
-for p in matchgated matchgate-admin matchgate-load tcp_pingpong quickfix_baseline_acceptor; do
+for p in matchgated matchgate-admin matchgate-wal matchgate-load tcp_pingpong quickfix_baseline_acceptor; do
   [[ -x $bin/$p ]] || { echo "run.sh: $bin/$p missing; build it first" >&2; exit 2; }
 done
 
@@ -93,7 +95,7 @@ for ((i = 1; i <= SESSIONS; i++)); do
     "$i" "$hash" "$i" >>"$members_toml"
 done
 
-write_config() {  # FILE PORT BACKEND IDLE
+write_config() {  # FILE PORT BACKEND IDLE SYNC
   cat >"$1" <<EOF
 [gateway]
 listen = "127.0.0.1:$2"
@@ -110,7 +112,8 @@ ring_capacity = 65536
 
 [wal]
 dir = "$work/wal"
-sync = "none"
+sync = "$5"
+sign_key = "$work/wal-key.pem"
 
 [log]
 level = "warn"
@@ -130,11 +133,12 @@ EOF
 }
 
 started_pid=
-start_matchgated() {  # BACKEND IDLE; sets started_pid and port
+start_matchgated() {  # BACKEND IDLE SYNC; sets started_pid and port
   local attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
-    write_config "$work/matchgate.toml" "$port" "$1" "$2"
+    rm -rf "$work/wal"  # each run starts a new log: no replay of the previous runs
+    write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3"
     "$bin/matchgated" --config "$work/matchgate.toml" >>"$work/matchgated.out" 2>&1 &
     started_pid=$!
     pids+=("$started_pid")
@@ -189,15 +193,17 @@ load() {  # NAME REP KIND(rt|tp) PORT
 }
 
 configs=()
-for b in $BACKENDS; do for i in $IDLES; do configs+=("$b-$i"); done; done
+for b in $BACKENDS; do for i in $IDLES; do for y in $SYNCS; do configs+=("$b-$i-$y"); done; done; done
+"$bin/matchgate-wal" keygen --private "$work/wal-key.pem" --public "$work/wal-key.pub.pem" >/dev/null
 
 echo "gateway benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT"
+echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS"
 for ((rep = 1; rep <= REPS; rep++)); do
   echo "repetition $rep/$REPS"
   "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
   for c in "${configs[@]}"; do
-    start_matchgated "${c%-*}" "${c#*-}"
+    IFS=- read -r c_backend c_idle c_sync <<<"$c"
+    start_matchgated "$c_backend" "$c_idle" "$c_sync"
     load "mg-$c" "$rep" rt "$port"
     load "mg-$c" "$rep" tp "$port"
     stop "$started_pid"
