@@ -54,6 +54,7 @@ void Sealer::run() {
       has_done_.store(true, std::memory_order_release);
     } else {
       error_ = error;
+      failed_.store(true, std::memory_order_release);
     }
     cv_.notify_all();
   }

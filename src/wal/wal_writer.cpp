@@ -127,8 +127,7 @@ int WalWriter::work() {
     if (window_over) commit();
     ++work;  // a group waiting for its window keeps the writer awake
   }
-  const std::string sealer_error = sealer_.error();
-  if (!sealer_error.empty()) throw std::runtime_error("sealing failed: " + sealer_error);
+  if (sealer_.failed()) throw std::runtime_error("sealing failed: " + sealer_.error());
   return work;
 }
 

@@ -38,6 +38,7 @@ class Sealer {
   // Signature failures (never expected with a valid key) end the thread's
   // work; the writer turns this into a failure of the log.
   std::string error() const;
+  bool failed() const noexcept { return failed_.load(std::memory_order_acquire); }
 
  private:
   Seal sign(std::uint64_t seq, const Hash& hash) const;
@@ -55,6 +56,7 @@ class Sealer {
   std::optional<Seal> done_;
   std::atomic<bool> has_done_{false};
   std::string error_;
+  std::atomic<bool> failed_{false};  // lets the writer check every cycle without the mutex
   std::thread thread_;
 };
 
