@@ -231,12 +231,16 @@ void Gateway::stop(std::chrono::milliseconds drain) {
   while (std::chrono::steady_clock::now() < deadline && !g.network->all_sessions_closed()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // Shards finish what the network thread handed them before it stops.
-  bool rings_empty = false;
-  while (!rings_empty && std::chrono::steady_clock::now() < deadline) {
-    rings_empty = true;
-    for (const auto& r : g.requests) rings_empty = rings_empty && r->size_approx() == 0;
-    if (!rings_empty) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Shards finish what the network thread handed them, and the network
+  // thread turns their replies into logged messages, before it stops: a
+  // request taken is answered, durably, even on the way down.
+  bool drained = false;
+  while (!drained && std::chrono::steady_clock::now() < deadline) {
+    drained = g.network->held_messages_approx() == 0;
+    for (const auto& r : g.requests) drained = drained && r->size_approx() == 0;
+    for (const auto& r : g.replies) drained = drained && r->size_approx() == 0;
+    for (const auto& s : g.shards) drained = drained && s->spilled_approx() == 0;
+    if (!drained) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   g.network_runner->stop();
   for (auto& r : g.shard_runners) r->stop();

@@ -746,6 +746,7 @@ void NetworkAgent::log_request(const OrderRequestRecord& r) {
 void NetworkAgent::deliver(net::ConnectionId conn, std::string_view bytes) {
   if (hold_ && (!outbox_.empty() || wal_->durable() < wal_->appended())) {
     outbox_.push(conn, wal_->appended(), bytes);
+    held_.store(outbox_.size(), std::memory_order_relaxed);
     return;
   }
   server_->send(conn, std::span<const char>(bytes.data(), bytes.size()));
@@ -753,10 +754,12 @@ void NetworkAgent::deliver(net::ConnectionId conn, std::string_view bytes) {
 
 int NetworkAgent::release_durable() {
   if (outbox_.empty()) return 0;
-  return static_cast<int>(outbox_.release(
+  const auto n = static_cast<int>(outbox_.release(
       wal_->durable(),
       [this](net::ConnectionId conn, std::span<const char> b) { server_->send(conn, b); },
       [this](net::ConnectionId conn) { server_->close(conn); }));
+  held_.store(outbox_.size(), std::memory_order_relaxed);
+  return n;
 }
 
 void NetworkAgent::notify_log() noexcept {

@@ -111,6 +111,7 @@ void ShardAgent::deliver(std::uint32_t net_thread, const ShardReply& reply) {
   replied_[net_thread] = true;
   if (spill_.empty() && outbound_[net_thread]->try_push(reply)) return;
   spill_.emplace_back(net_thread, reply);
+  spilled_.store(spill_.size(), std::memory_order_relaxed);
 }
 
 int ShardAgent::flush_spill() {
@@ -122,6 +123,7 @@ int ShardAgent::flush_spill() {
     spill_.pop_front();
     ++work;
   }
+  if (work > 0) spilled_.store(spill_.size(), std::memory_order_relaxed);
   return work;
 }
 

@@ -92,6 +92,10 @@ class NetworkAgent final : public net::ConnectionHandler {
   void replay_outbound(const OutboundRecordHead& h, std::string_view message);
   void end_replay();
   std::size_t held_messages() const noexcept { return outbox_.size(); }
+  // From any thread: messages waiting for durability (for a draining stop).
+  std::size_t held_messages_approx() const noexcept {
+    return held_.load(std::memory_order_relaxed);
+  }
 
   // Member session state, exposed for tests and operations.
   std::uint64_t next_inbound_seq(engine::MemberId m) const { return sessions_[m].next_in; }
@@ -186,6 +190,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   bool replaying_ = false;
   std::uint64_t notified_ = 0;  // log position the writer was last told of
   DurableOutbox outbox_;
+  std::atomic<std::size_t> held_{0};
   std::vector<std::byte> record_buffer_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // One engine shard: a pinned thread that owns its instruments' books and talks
 // to the network threads only through SPSC rings (one per pair and direction).
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -42,6 +43,8 @@ class ShardAgent {
   std::uint64_t requests_processed() const noexcept { return processed_; }
   // Replies waiting because a network thread's ring was full.
   std::size_t spilled() const noexcept { return spill_.size(); }
+  // From any thread, for a draining stop.
+  std::size_t spilled_approx() const noexcept { return spilled_.load(std::memory_order_relaxed); }
 
   // Recovery, before the thread starts: applies a logged request exactly as
   // do_work() would have; its replies go to the rings as usual.
@@ -73,6 +76,7 @@ class ShardAgent {
   std::vector<bool> replied_;  // per network thread, this duty cycle
   RecordRef current_request_ = kNoRecord;
   std::uint64_t processed_ = 0;
+  std::atomic<std::size_t> spilled_{0};
 };
 
 }  // namespace matchgate::gateway
