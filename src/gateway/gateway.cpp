@@ -185,6 +185,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   wal::WalProducer& producer = g.writer->add_producer();
   g.writer->set_durable_doorbells({&g.network->doorbell()});
   g.network->attach_log(&producer, g.options.wal.sync == wal::SyncMode::Group, g.writer->boot());
+  g.network->listen();
   spdlog::info("log: start {} in segment {} of {}, sync \"{}\"", g.writer->boot(),
                tail.next_segment_index, g.options.wal.dir.string(),
                wal::to_string(g.options.wal.sync));

@@ -71,14 +71,22 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
           std::max(kOutBufferBytes, options_.server.max_message_bytes + kAnswerOverheadBytes)),
       resend_buffer_(out_buffer_.size() + kPossDupExtraBytes),
       writer_(std::span<char>(out_buffer_)),
-      bell_([](void* self) noexcept { static_cast<NetworkAgent*>(self)->server_->wake(); }, this) {
+      bell_(
+          [](void* self) noexcept {
+            auto* agent = static_cast<NetworkAgent*>(self);
+            if (agent->server_) agent->server_->wake();  // no socket yet while recovering
+          },
+          this) {
   for (MemberSession& s : sessions_) s.store = SessionStore(options_.resend_buffer_bytes);
   order_entry_ = std::make_unique<OrderEntry>(index_, options_, std::move(to_shards), *this);
   connections_.resize(options_.server.max_connections + 16);
-  server_ = net::make_tcp_server(options_.backend, options_.server, *this, &fallback_reason_);
   now_ns_ = clock_ns(CLOCK_MONOTONIC);
   wall_ns_ = clock_ns(CLOCK_REALTIME);
   next_counter_log_ns_ = now_ns_ + kCounterLogPeriodNs;
+}
+
+void NetworkAgent::listen() {
+  server_ = net::make_tcp_server(options_.backend, options_.server, *this, &fallback_reason_);
 }
 
 NetworkAgent::~NetworkAgent() {

@@ -193,7 +193,11 @@ std::vector<std::string> matches(const std::string& log, const std::string& patt
 TEST(CrashRecovery, SigkillUnderLoadLosesNothingAcknowledgedAndAppliesNothingTwice) {
   int kills = 20;
   if (const char* k = std::getenv("MATCHGATE_CRASH_KILLS")) kills = std::atoi(k);
-  DaemonOptions o = gw::three_members();
+  // Room to remember every ClOrdID of the run, so that the status check at
+  // the end can ask about any of them (finished ones are recycled when full).
+  DaemonOptions base;
+  base.gateway_extra = "max_tracked_orders = 262144\n";
+  DaemonOptions o = gw::three_members(base);
   o.members[2].cancel_on_disconnect = false;
   // MATCHGATE_CRASH_SYNC=async|none shows what the test catches without
   // group commit (it must fail then).

@@ -35,10 +35,14 @@ struct SessionCounters {
 
 class NetworkAgent final : public net::ConnectionHandler {
  public:
-  // Binds the listening socket (throws std::system_error when it cannot).
+  // Nothing listens until listen().
   NetworkAgent(std::uint32_t index, NetworkOptions options, std::vector<RequestRing*> to_shards,
                std::vector<ReplyRing*> from_shards);
   ~NetworkAgent() override;
+
+  // Binds the listening socket (throws std::system_error when it cannot):
+  // after recovery, so that nobody connects to a daemon that is not ready.
+  void listen();
 
   int do_work();
   const char* name() const noexcept { return name_.c_str(); }
