@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -223,7 +224,13 @@ int main(int argc, char** argv) {
   if (matchgate::testing::find_redis_server().empty()) {
     std::printf("note: %s; Redis benchmarks skipped\n", matchgate::testing::kRedisServerMissing);
   } else {
-    redis_server = std::make_unique<matchgate::testing::RedisServer>();
+    try {
+      redis_server = std::make_unique<matchgate::testing::RedisServer>();
+    } catch (const std::exception& e) {
+      std::printf("note: %s; Redis benchmarks skipped\n", e.what());
+    }
+  }
+  if (redis_server) {
     benchmark::RegisterBenchmark("BM_RedisPipelined", BM_RedisPipelined)
         ->Arg(1)
         ->Arg(16)
