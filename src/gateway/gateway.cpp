@@ -123,7 +123,8 @@ wal::LogTail Gateway::Impl::recover(const crypto::Sm2PublicKey& key) {
     const wal::TornTail& t = *result.torn_tail;
     spdlog::warn(
         "log: cutting an incomplete tail in {} at offset {}: {} bytes from record {} on were "
-        "never completely written (a crash mid-write); nothing in them was acknowledged",
+        "never completely written (a crash mid-write); with sync = \"group\" nothing in them was "
+        "acknowledged",
         t.segment.filename().string(), t.offset, t.bytes, t.first_lost_seq);
     wal::cut_torn_tail(t);
   }
@@ -185,6 +186,9 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   wal::WalProducer& producer = g.writer->add_producer();
   g.writer->set_durable_doorbells({&g.network->doorbell()});
   g.network->attach_log(&producer, g.options.wal.sync == wal::SyncMode::Group, g.writer->boot());
+  // Every session ended with the previous run: members who asked for it
+  // have their resting orders cancelled, as at any disconnect.
+  if (tail.next_seq > 1) g.network->cancel_on_disconnect_all();
   g.network->listen();
   spdlog::info("log: start {} in segment {} of {}, sync \"{}\"", g.writer->boot(),
                tail.next_segment_index, g.options.wal.dir.string(),

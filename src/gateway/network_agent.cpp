@@ -796,6 +796,12 @@ void NetworkAgent::replay_outbound(const OutboundRecordHead& h, std::string_view
   s.next_in = h.next_in;
 }
 
+void NetworkAgent::cancel_on_disconnect_all() {
+  for (engine::MemberId m = 0; m < options_.members.size(); ++m) {
+    if (options_.members[m].cancel_on_disconnect) order_entry_->mass_cancel(m);
+  }
+}
+
 void NetworkAgent::end_replay() {
   order_entry_->end_replay();
   replaying_ = false;

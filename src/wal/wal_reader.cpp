@@ -166,7 +166,7 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
     const bool last = i + 1 == segments.size();
     if (seg.index != i + 1) {
       const std::uint64_t missing = i == 0 ? 1 : segments[i - 1].index + 1;
-      if (seg.index == (i == 0 ? 0 : segments[i - 1].index)) {
+      if (i > 0 && seg.index == segments[i - 1].index) {
         return problem(seg.path, 0, seq,
                        "two segment files with index " + std::to_string(seg.index));
       }
@@ -209,7 +209,6 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
       }
       std::string bad = off + kRecordHeaderSize > size ? std::string("bytes after the last record")
                                                        : check_record(base, size, off, seq, hash);
-      if (bad.empty() && get_u32(base + off) == 0) bad = "bytes after the last record";
       if (!bad.empty()) {
         if (last && !valid_record_after(base, size, off, seq)) {
           result.torn_tail = TornTail{seg.path, off, last_non_zero(base, off, size) - off, seq};

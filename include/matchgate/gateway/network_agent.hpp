@@ -95,6 +95,8 @@ class NetworkAgent final : public net::ConnectionHandler {
   void replay_reply(const ShardReply& reply) { order_entry_->on_reply(reply); }
   void replay_outbound(const OutboundRecordHead& h, std::string_view message);
   void end_replay();
+  // After recovery: cancel-on-disconnect for every member that has it.
+  void cancel_on_disconnect_all();
   std::size_t held_messages() const noexcept { return outbox_.size(); }
   // From any thread: messages waiting for durability (for a draining stop).
   std::size_t held_messages_approx() const noexcept {

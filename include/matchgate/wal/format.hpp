@@ -76,6 +76,7 @@ constexpr std::size_t record_size(std::size_t payload) noexcept {
 
 // Writes a complete record (header, chain hash, CRC, payload, padding) into
 // `out`, which must hold record_size(payload.size()) bytes, and returns the
+// new chain hash.
 Hash encode_record(std::uint16_t type, std::uint64_t seq, std::int64_t time_ns,
                    const Hash& prev_hash, std::span<const std::byte> payload, std::byte* out);
 

@@ -12,15 +12,16 @@ namespace matchgate::wal {
 
 enum class SyncMode : std::uint8_t {
   Group,  // results leave only after their records are fdatasync'd
-  Async,  // results leave at once; records are fdatasync'd a group window later
-  None,   // records are written, never fdatasync'd (benchmarks)
+  Async,  // results leave at once; each commit is fdatasync'd right after it is written
+  None,   // records are written, never fdatasync'd (benchmarks); "durable" means written
 };
 
 struct WalOptions {
   std::filesystem::path dir;
   SyncMode sync = SyncMode::Group;
-  // A group is committed when its first record has waited group_commit or it
-  // holds group_commit_bytes, whichever comes first. Records arriving while a
+  // Group mode: a group is committed when its first record has waited
+  // group_commit or it holds group_commit_bytes, whichever comes first
+  // (async and none commit every duty cycle). Records arriving while a
   // commit's fdatasync runs form the next group by themselves, so 0 still
   // batches under load.
   std::chrono::microseconds group_commit{0};

@@ -77,7 +77,9 @@ int run(const app::Config& config, const std::string& level_override) {
           config.source.string());
     return kExitConfig;
   }
-  matchgate::gateway::Gateway gateway(app::gateway_options(config));
+  matchgate::gateway::GatewayOptions options = app::gateway_options(config);
+  options.wal.software = std::string("matchgated ") + MATCHGATE_VERSION;
+  matchgate::gateway::Gateway gateway(std::move(options));
   spdlog::info(
       "gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "
       "dedup {} ttl {}s",
