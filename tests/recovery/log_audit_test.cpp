@@ -225,5 +225,34 @@ TEST(LogAudit, MessagesSentBeforeARestartAreResentAfterIt) {
   EXPECT_EQ(status->get(37), ack->get(37));
 }
 
+TEST(LogAudit, AfterACrashCancelOnDisconnectMembersFindTheirOrdersCancelled) {
+  Daemon d(gw::three_members());  // MEMBER3 has cancel_on_disconnect
+  auto keeps = gw::logged_on(d, "MEMBER1");
+  auto cancels = gw::logged_on(d, "MEMBER3");
+  for (auto* c : {keeps.get(), cancels.get()}) {
+    c->send("D", {{11, "REST"},
+                  {55, "ACME"},
+                  {54, "1"},
+                  {38, "5"},
+                  {40, "2"},
+                  {44, "97.00"},
+                  {59, "1"},
+                  {60, utc_now()}});
+    ASSERT_TRUE(c->receive_type("8", 5s, true));
+  }
+  d.kill();  // while both are logged on: no disconnect was ever processed
+  keeps.reset();
+  cancels.reset();
+  ASSERT_TRUE(d.restart()) << d.log();
+  const auto status_of = [&](const std::string& member) {
+    auto c = gw::logged_on(d, member);
+    c->send("H", {{11, "REST"}, {55, "ACME"}, {54, "1"}});
+    auto s = c->receive_type("8", 5s, true);
+    return s ? s->get(39) : std::string("no answer");
+  };
+  EXPECT_EQ(status_of("MEMBER1"), "0");  // still resting
+  EXPECT_EQ(status_of("MEMBER3"), "4");  // cancelled: its session ended with the crash
+}
+
 }  // namespace
 }  // namespace matchgate::testing
