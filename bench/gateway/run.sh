@@ -13,7 +13,8 @@
 #
 # Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
 # INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), SYNCS ("group": the
-# [wal] sync modes to run, e.g. "group none"), IDLE_SPIN_US (unset:
+# [wal] sync modes to run, e.g. "group none"), GROUP_COMMIT_US (unset: the default of
+# [wal] group_commit_us), IDLE_SPIN_US (unset:
 # the default of [engine] idle_spin_us),
 # KEEP=1 keeps the work directory (configs, logs, JSON results).
 set -euo pipefail
@@ -114,6 +115,7 @@ ring_capacity = 65536
 dir = "$work/wal"
 sync = "$5"
 sign_key = "$work/wal-key.pem"
+${GROUP_COMMIT_US:+group_commit_us = $GROUP_COMMIT_US}
 
 [log]
 level = "warn"
