@@ -46,7 +46,9 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
-double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
+double median(std::vector<double> v) {
+  return percentile(std::move(v), 0.5);
+}
 
 struct Rep {
   double floor_p50 = 0, floor_p99 = 0;
@@ -199,12 +201,15 @@ int main(int argc, char** argv) {
   };
   const double floor50 = med(&Rep::floor_p50);
   const double ack50 = med(&Rep::ack_p50);
-  std::printf("\nmedians of %d repetitions, %zu-byte payloads (%zu-byte records), group_commit_us %zu\n",
-              reps, payload, record_bytes, group_commit_us);
+  std::printf(
+      "\nmedians of %d repetitions, %zu-byte payloads (%zu-byte records), group_commit_us %zu\n",
+      reps, payload, record_bytes, group_commit_us);
   std::printf("write+fdatasync floor      p50 %8.1f us   p99 %8.1f us\n", floor50,
               med(&Rep::floor_p99));
-  std::printf("durable acknowledgement    p50 %8.1f us   p99 %8.1f us   (%.2fx the floor; target <= 1.3x)\n",
-              ack50, med(&Rep::ack_p99), ack50 / floor50);
+  std::printf(
+      "durable acknowledgement    p50 %8.1f us   p99 %8.1f us   (%.2fx the floor; target <= "
+      "1.3x)\n",
+      ack50, med(&Rep::ack_p99), ack50 / floor50);
   std::printf("durable throughput         %10.0f records/s (target >= 1,000,000)\n",
               med(&Rep::records_per_s));
   std::printf("verify + read back         %10.0f records/s (10M orders ~ 30M records: %.1f s)\n",
