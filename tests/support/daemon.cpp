@@ -146,10 +146,22 @@ void Daemon::kill() {
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
   exit_status_ = 128 + SIGKILL;
+  wait_port_closed();
+}
+
+// A killed process's io_uring is torn down by the kernel after the process
+// is reaped, and its listening socket can accept for a moment longer: a
+// restart must not mistake that socket for the new daemon's.
+void Daemon::wait_port_closed() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (can_connect(port_) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 bool Daemon::restart() {
   if (running()) stop();
+  wait_port_closed();
   start();
   if (pid_ > 0) return true;
   // The old port may have been taken meanwhile; a fresh one is as good.

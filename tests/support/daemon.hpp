@@ -65,6 +65,7 @@ class Daemon {
 
  private:
   void start();
+  void wait_port_closed();
 
   DaemonOptions options_;
   std::string dir_;
