@@ -36,7 +36,8 @@ std::size_t encode_order_request(const OrderRequestRecord& r, std::byte* out) no
   put_u64(out + 48, static_cast<std::uint64_t>(q.price));
   put_u64(out + 56, static_cast<std::uint64_t>(q.qty));
   put_u64(out + 64, r.in_seq);
-  std::memcpy(out + kOrderRequestFixedSize, r.cl_ord_id.data(), n);
+  if (n > 0)
+    std::memcpy(out + kOrderRequestFixedSize, r.cl_ord_id.data(), n);  // mass cancels have none
   return kOrderRequestFixedSize + n;
 }
 
