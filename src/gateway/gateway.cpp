@@ -266,12 +266,6 @@ void Gateway::stop(std::chrono::milliseconds drain) {
   }
 }
 
-std::vector<std::uint64_t> Gateway::state_hashes() const {
-  std::vector<std::uint64_t> out;
-  for (const auto& s : impl_->shards) out.push_back(s->engine().state_hash());
-  return out;
-}
-
 std::uint16_t Gateway::port() const {
   return impl_->network->port();
 }

@@ -7,8 +7,11 @@
 
 #include "matchgate/fix/framer.hpp"
 #include "matchgate/fix/tags.hpp"
+#include "matchgate/util/clock.hpp"
 
 namespace matchgate::gateway {
+
+using util::clock_ns;
 
 namespace {
 
@@ -22,12 +25,6 @@ constexpr std::size_t kPossDupExtraBytes = 256;
 constexpr std::int64_t kTimerPeriodNs = 10'000'000;  // session timers every 10 ms
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 constexpr std::int64_t kCounterLogPeriodNs = 60 * kNsPerSecond;
-
-std::int64_t clock_ns(clockid_t clock) noexcept {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return std::int64_t{ts.tv_sec} * kNsPerSecond + ts.tv_nsec;
-}
 
 // MsgTypes FIX 4.4 defines: one character 0-9, A-Z, a-z, or two characters
 // AA-AZ and BA-BH. Anything else gets a session Reject (invalid MsgType);

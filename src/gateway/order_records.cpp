@@ -40,6 +40,12 @@ std::uint32_t OrderRecordTable::create(engine::MemberId member, std::string_view
   }
   const std::uint32_t slot = free_.back();
   free_.pop_back();
+  occupy(slot, member, cl_ord_id, kind);
+  return slot;
+}
+
+void OrderRecordTable::occupy(std::uint32_t slot, engine::MemberId member,
+                              std::string_view cl_ord_id, RecordKind kind) {
   OrderRecord& r = records_[slot];
   r = OrderRecord{};
   std::memcpy(r.cl_ord_id.data(), cl_ord_id.data(), cl_ord_id.size());
@@ -50,7 +56,6 @@ std::uint32_t OrderRecordTable::create(engine::MemberId member, std::string_view
   hashes_[slot] = key_hash(member, cl_ord_id);
   index_insert(slot);
   ++in_use_;
-  return slot;
 }
 
 std::uint32_t OrderRecordTable::find(engine::MemberId member,
@@ -90,15 +95,7 @@ std::uint32_t OrderRecordTable::restore(std::uint32_t slot, engine::MemberId mem
     index_erase(slot);
     --in_use_;
   }
-  r = OrderRecord{};
-  std::memcpy(r.cl_ord_id.data(), cl_ord_id.data(), cl_ord_id.size());
-  r.cl_ord_id_length = static_cast<std::uint8_t>(cl_ord_id.size());
-  r.kind = kind;
-  r.member = member;
-  r.in_use = true;
-  hashes_[slot] = key_hash(member, cl_ord_id);
-  index_insert(slot);
-  ++in_use_;
+  occupy(slot, member, cl_ord_id, kind);
   restored_order_[slot] = ++restore_count_;
   return slot;
 }

@@ -1,11 +1,13 @@
 #include "matchgate/wal/wal_writer.hpp"
 
-#include <time.h>
+#include "matchgate/util/clock.hpp"
 
 #include <stdexcept>
 #include <thread>
 
 namespace matchgate::wal {
+
+using util::clock_ns;
 
 namespace {
 // Producer ring entries: type (2), 0 (2), payload length (4), time (8), payload.
@@ -15,12 +17,6 @@ constexpr std::size_t kEntryHeader = 16;
 constexpr std::size_t kSealRecordSize = record_size(kSealFixedSize + kMaxSignature);
 constexpr std::size_t kCloseReserve = 2 * kSealRecordSize + record_size(0);
 constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
-
-std::int64_t clock_ns(clockid_t id) noexcept {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 }  // namespace
 
 const char* to_string(SyncMode m) noexcept {
@@ -76,7 +72,6 @@ WalWriter::WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key
   boot_ = tail.boots + 1;
   staging_.resize(std::max<std::size_t>(options_.group_commit_bytes, std::size_t{1} << 20) +
                   record_size(kMaxPayload));
-  scratch_.resize(record_size(kMaxPayload));
   const std::int64_t now = wall_ns();
   open_segment(now);
   Start start;
@@ -149,22 +144,15 @@ int WalWriter::drain_producers() {
   return taken;
 }
 
-void WalWriter::stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> a,
-                      std::span<const std::byte> b) {
-  const std::size_t payload = a.size() + b.size();
-  const std::size_t size = record_size(payload);
+void WalWriter::stage(std::uint16_t type, std::int64_t time_ns,
+                      std::span<const std::byte> payload) {
+  const std::size_t size = record_size(payload.size());
   if (type != static_cast<std::uint16_t>(RecordType::Seal)) {
     const bool full = write_offset_ + staged_ + size + kCloseReserve > segment_.size();
     if (full || time_ns >= segment_day_end_ns_) rotate(time_ns);
   }
   if (staged_ + size > staging_.size()) commit();
-  std::span<const std::byte> body = a;
-  if (!b.empty()) {
-    std::memcpy(scratch_.data(), a.data(), a.size());
-    std::memcpy(scratch_.data() + a.size(), b.data(), b.size());
-    body = std::span<const std::byte>(scratch_.data(), payload);
-  }
-  head_ = encode_record(type, next_seq_, time_ns, head_, body, staging_.data() + staged_);
+  head_ = encode_record(type, next_seq_, time_ns, head_, payload, staging_.data() + staged_);
   if (type != static_cast<std::uint16_t>(RecordType::Seal)) last_user_seq_ = next_seq_;
   ++next_seq_;
   staged_ += size;

@@ -63,13 +63,14 @@ void trade_a_little(const Daemon& d) {
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(seller->receive_type("8", 5s, true));
 }
 
-std::filesystem::path first_segment(const Daemon& d) {
+// The daemon's segment files in log order (their names sort that way).
+std::vector<std::filesystem::path> segments(const Daemon& d) {
   std::vector<std::filesystem::path> segs;
   for (const auto& e : std::filesystem::directory_iterator(d.wal_dir())) {
     if (e.path().extension() == ".log") segs.push_back(e.path());
   }
   std::sort(segs.begin(), segs.end());
-  return segs.front();
+  return segs;
 }
 
 TEST(LogAudit, VerifyDumpAndStatsDescribeACleanLog) {
@@ -105,7 +106,7 @@ TEST(LogAudit, ADamagedLogIsNamedByTheToolAndRefusedByTheDaemon) {
   trade_a_little(d);
   ASSERT_EQ(d.stop(), 0);
   // One bit in the middle of the records.
-  const auto seg = first_segment(d);
+  const auto seg = segments(d).front();
   {
     std::fstream f(seg, std::ios::in | std::ios::out | std::ios::binary);
     f.seekg(4096 + 3000);
@@ -141,14 +142,7 @@ TEST(LogAudit, ACrashMidWriteIsCutAndTheDaemonContinues) {
   d.kill();
   // Half a record after the last complete one, as a crash inside pwrite
   // leaves it: find the end of the data and put a partial copy there.
-  const auto seg = [&] {
-    std::vector<std::filesystem::path> segs;
-    for (const auto& e : std::filesystem::directory_iterator(d.wal_dir())) {
-      if (e.path().extension() == ".log") segs.push_back(e.path());
-    }
-    std::sort(segs.begin(), segs.end());
-    return segs.back();
-  }();
+  const auto seg = segments(d).back();
   std::vector<char> bytes;
   {
     std::ifstream in(seg, std::ios::binary);

@@ -54,9 +54,6 @@ class Gateway {
   const NetworkAgent& network() const;
   std::size_t shard_count() const;
   const ShardAgent& shard(std::size_t i) const;
-  // Per shard, engine::Engine::state_hash(); only while no thread runs
-  // (before start() or after stop()).
-  std::vector<std::uint64_t> state_hashes() const;
   // Empty while every thread is healthy; otherwise what failed.
   std::string failure() const;
 

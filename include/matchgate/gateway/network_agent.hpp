@@ -97,7 +97,6 @@ class NetworkAgent final : public net::ConnectionHandler {
   void end_replay();
   // After recovery: cancel-on-disconnect for every member that has it.
   void cancel_on_disconnect_all();
-  std::size_t held_messages() const noexcept { return outbox_.size(); }
   // From any thread: messages waiting for durability (for a draining stop).
   std::size_t held_messages_approx() const noexcept {
     return held_.load(std::memory_order_relaxed);

@@ -71,6 +71,9 @@ class OrderRecordTable {
 
  private:
   std::uint64_t key_hash(engine::MemberId member, std::string_view id) const noexcept;
+  // Puts a fresh record for (member, id) into `slot`, which holds none.
+  void occupy(std::uint32_t slot, engine::MemberId member, std::string_view cl_ord_id,
+              RecordKind kind);
   void index_insert(std::uint32_t slot);
   void index_erase(std::uint32_t slot);
   std::size_t home(std::uint64_t hash) const noexcept { return hash & mask_; }

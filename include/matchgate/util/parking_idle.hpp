@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "matchgate/util/cache_line.hpp"
+#include "matchgate/util/clock.hpp"
 
 namespace matchgate::util {
 
@@ -35,7 +36,7 @@ class ParkingIdle {
       cpu_relax();
       return;
     }
-    const std::int64_t now = now_ns();
+    const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
     if (idle_since_ns_ == 0) idle_since_ns_ = now;
     if (now - idle_since_ns_ < config_.spin.count()) {
       cpu_relax();
@@ -47,12 +48,6 @@ class ParkingIdle {
   std::string_view name() const noexcept { return config_.never_park ? "spin" : "wait"; }
 
  private:
-  static std::int64_t now_ns() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-  }
-
   ParkFn park_;
   void* agent_;
   Config config_;

@@ -93,8 +93,7 @@ class WalWriter {
   int work();
   int drain_producers();
   // Frames one record into the staging buffer (rotating first if needed).
-  void stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> a,
-             std::span<const std::byte> b = {});
+  void stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload);
   void stage_seal(const Seal& seal, std::int64_t time_ns);
   void commit();
   void maybe_seal(std::int64_t now_ns);
@@ -126,7 +125,6 @@ class WalWriter {
   std::uint64_t last_user_seq_ = 0;  // the newest record that is not a Seal
   std::uint64_t seal_requested_seq_ = 0;
   std::int64_t last_seal_request_ns_ = 0;
-  std::vector<std::byte> scratch_;
 
   std::atomic<bool> failed_{false};
   bool closed_ = false;
