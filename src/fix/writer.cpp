@@ -272,4 +272,31 @@ WriteResult make_poss_dup(std::string_view original, UtcNanos sending_time, std:
   return make_poss_dup(view, sending_time, out, precision);
 }
 
+WriteResult resequence(std::string_view original, std::uint64_t seq_num, UtcNanos sending_time,
+                       std::span<char> out, TimePrecision precision) noexcept {
+  MessageView view;
+  if (!view.parse(original).ok() || view.size() < 3) return {{}, WriteError::BadOriginal};
+  if (!view.has(tag::MsgSeqNum) || !view.has(tag::SendingTime)) {
+    return {{}, WriteError::BadOriginal};
+  }
+  MessageWriter w(out, view.begin_string(), precision);
+  w.begin_custom(view.msg_type());
+  for (const Field& f : view.fields().subspan(3)) {
+    switch (f.tag) {
+      case tag::CheckSum:
+        break;
+      case tag::MsgSeqNum:
+        w.add_uint(tag::MsgSeqNum, seq_num);
+        break;
+      case tag::SendingTime:
+        w.add_timestamp(tag::SendingTime, sending_time, precision);
+        break;
+      default:
+        w.add_string(f.tag, f.value);
+        break;
+    }
+  }
+  return w.finish();
+}
+
 }  // namespace matchgate::fix

@@ -186,6 +186,13 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   wal::WalProducer& producer = g.writer->add_producer();
   g.writer->set_durable_doorbells({&g.network->doorbell()});
   g.network->attach_log(&producer, g.options.wal.sync == wal::SyncMode::Group, g.writer->boot());
+  if (const std::size_t again = g.network->send_unlogged_reports(); again > 0) {
+    spdlog::warn(
+        "log: {} reports of replayed events had not reached the log before the crash; they are "
+        "sent now under new MsgSeqNums (members get them at logon through the resend they ask "
+        "for)",
+        again);
+  }
   // Every session ended with the previous run: members who asked for it
   // have their resting orders cancelled, as at any disconnect.
   if (tail.next_seq > 1) g.network->cancel_on_disconnect_all();

@@ -588,28 +588,41 @@ fix::MessageWriter& NetworkAgent::begin_message(engine::MemberId member,
                        sessions_[member].next_out, wall_ns_);
 }
 
-void NetworkAgent::send_message(engine::MemberId member) {
+void NetworkAgent::send_message(engine::MemberId member, std::uint64_t cause) {
   const fix::WriteResult r = writer_.finish();
   if (!r.ok()) {
     spdlog::error("{}: could not encode a message for {}: {}", name_,
                   options_.members[member].comp_id, fix::to_string(r.error));
     return;
   }
-  if (replaying_) return;  // the log holds the message sent at the time
+  if (replaying_) {
+    // The log holds the message sent at the time, unless the daemon died
+    // before its record was written: kept until that record turns up.
+    if (cause != 0) {
+      unlogged_[cause] =
+          UnloggedReport{composed_in_replay_++, cause, member, std::string(r.message)};
+    }
+    return;
+  }
+  sequence(member, r.message, writing_admin_, cause);
+}
+
+void NetworkAgent::sequence(engine::MemberId member, std::string_view message, bool admin,
+                            std::uint64_t cause) {
   MemberSession& s = sessions_[member];
   // Session-level messages are gap-filled on resend, never sent again.
-  s.store.append(s.next_out, r.message, writing_admin_);
+  s.store.append(s.next_out, message, admin);
   if (wal_ != nullptr) {
-    OutboundRecordHead head{member, writing_admin_, s.next_out, s.next_in};
+    OutboundRecordHead head{member, admin, s.next_out, s.next_in, cause};
     std::byte encoded[kOutboundHeadSize];
     encode_outbound_head(head, encoded);
     wal_->append(static_cast<std::uint16_t>(WalRecordType::Outbound), wall_ns_, encoded,
-                 std::as_bytes(std::span<const char>(r.message.data(), r.message.size())));
+                 std::as_bytes(std::span<const char>(message.data(), message.size())));
   }
   ++s.next_out;
   ++counters_.messages_out;
   if (s.logged_on) {
-    deliver(s.conn, r.message);
+    deliver(s.conn, message);
     s.last_sent_ns = now_ns_;
   }
 }
@@ -786,6 +799,7 @@ void NetworkAgent::replay_request(const OrderRequestRecord& r) {
 }
 
 void NetworkAgent::replay_outbound(const OutboundRecordHead& h, std::string_view message) {
+  if (h.cause != 0) unlogged_.erase(h.cause);
   if (h.member >= sessions_.size()) return;
   MemberSession& s = sessions_[h.member];
   s.store.append(h.seq, message, h.admin);
@@ -802,6 +816,29 @@ void NetworkAgent::cancel_on_disconnect_all() {
 void NetworkAgent::end_replay() {
   order_entry_->end_replay();
   replaying_ = false;
+}
+
+std::size_t NetworkAgent::send_unlogged_reports() {
+  std::vector<UnloggedReport> reports;
+  reports.reserve(unlogged_.size());
+  for (auto& [cause, report] : unlogged_) reports.push_back(std::move(report));
+  unlogged_.clear();
+  std::sort(reports.begin(), reports.end(),
+            [](const UnloggedReport& a, const UnloggedReport& b) { return a.order < b.order; });
+  refresh_clocks();
+  std::size_t sent = 0;
+  for (const UnloggedReport& report : reports) {
+    const fix::WriteResult r = fix::resequence(report.message, sessions_[report.member].next_out,
+                                               wall_ns_, std::span<char>(resend_buffer_));
+    if (!r.ok()) {
+      spdlog::error("{}: could not renumber a report for {}: {}", name_,
+                    options_.members[report.member].comp_id, fix::to_string(r.error));
+      continue;
+    }
+    sequence(report.member, r.message, false, report.cause);
+    ++sent;
+  }
+  return sent;
 }
 
 }  // namespace matchgate::gateway

@@ -486,7 +486,8 @@ void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
 
 void OrderEntry::cancel_reject(engine::MemberId member, std::string_view cl_ord_id,
                                std::string_view orig_cl_ord_id, const OrderRecord* order,
-                               bool replace, int reason, std::string_view text) {
+                               bool replace, int reason, std::string_view text,
+                               std::uint64_t cause) {
   ++counters_.rejected_at_gateway;
   char id_buf[24];
   fix::MessageWriter& w = out_.begin_message(member, fix::msg_type::OrderCancelReject);
@@ -502,7 +503,7 @@ void OrderEntry::cancel_reject(engine::MemberId member, std::string_view cl_ord_
       .add_char(fix::tag::CxlRejResponseTo, replace ? '2' : '1')
       .add_int(fix::tag::CxlRejReason, reason)
       .add_string(fix::tag::Text, text);
-  out_.send_message(member);
+  out_.send_message(member, cause);
 }
 
 void OrderEntry::report(const OrderRecord& r, std::string_view cl_ord_id,
@@ -549,7 +550,7 @@ void OrderEntry::report(const OrderRecord& r, std::string_view cl_ord_id,
   w.add_decimal(fix::tag::AvgPx, std::string_view(price_buf, n))
       .add_timestamp(fix::tag::TransactTime, out_.wall_ns());
   if (!text.empty()) w.add_string(fix::tag::Text, text);
-  out_.send_message(r.member);
+  out_.send_message(r.member, exec_id != 0 ? event_cause(exec_id, maker_side) : 0);
 }
 
 void OrderEntry::on_reply(const ShardReply& reply) {
@@ -641,7 +642,7 @@ void OrderEntry::on_reply(const ShardReply& reply) {
         cancel_reject(r.member, r.cl_ord_id_view(),
                       named != kNoSlot ? records_[named].cl_ord_id_view() : std::string_view(),
                       order, r.kind == RecordKind::ReplaceRequest, cxl_rej_reason(e.reject_reason),
-                      engine::to_string(e.reject_reason));
+                      engine::to_string(e.reject_reason), event_cause(e.exec_id, false));
         r.ord_status = '8';
       }
       records_.finish(slot);

@@ -73,13 +73,14 @@ std::optional<OrderRequestRecord> decode_order_request(std::span<const std::byte
   return r;
 }
 
-// Layout: 0 member, 4 admin (1/0), 5-7 zero, 8 seq, 16 next_in, 24 message.
+// Layout: 0 member, 4 admin (1/0), 5-7 zero, 8 seq, 16 next_in, 24 cause, 32 message.
 void encode_outbound_head(const OutboundRecordHead& h, std::byte* out) noexcept {
   std::memset(out, 0, kOutboundHeadSize);
   put_u32(out, h.member);
   out[4] = std::byte{h.admin ? std::uint8_t{1} : std::uint8_t{0}};
   put_u64(out + 8, h.seq);
   put_u64(out + 16, h.next_in);
+  put_u64(out + 24, h.cause);
 }
 
 std::optional<std::pair<OutboundRecordHead, std::string_view>> decode_outbound(
@@ -90,6 +91,7 @@ std::optional<std::pair<OutboundRecordHead, std::string_view>> decode_outbound(
   h.admin = p[4] != std::byte{0};
   h.seq = get_u64(p.data() + 8);
   h.next_in = get_u64(p.data() + 16);
+  h.cause = get_u64(p.data() + 24);
   return std::pair{h, std::string_view(reinterpret_cast<const char*>(p.data() + kOutboundHeadSize),
                                        p.size() - kOutboundHeadSize)};
 }

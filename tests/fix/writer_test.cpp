@@ -256,5 +256,33 @@ TEST(MakePossDup, Failures) {
             WriteError::Overflow);
 }
 
+TEST(Resequence, NewNumberAndTimeSameBody) {
+  std::array<char, 512> buf{};
+  MessageWriter w(buf);
+  const std::string original(w.begin(msg_type::ExecutionReport, "GATE", "M1", 42, kT0)
+                                 .add_string(tag::OrderID, "17")
+                                 .add_char(tag::ExecType, 'F')
+                                 .add_string(5000, "high")
+                                 .finish()
+                                 .message);
+  std::array<char, 512> out{};
+  const WriteResult r = resequence(original, 1234, kT1, out);
+  ASSERT_TRUE(r.ok()) << to_string(r.error);
+  // Body length and checksum are those of the new content (make_message
+  // computes both).
+  EXPECT_EQ(r.message, make_message("35=8|49=GATE|56=M1|34=1234|52=20240315-09:31:00.000001|"
+                                    "37=17|150=F|5000=high|"));
+}
+
+TEST(Resequence, Failures) {
+  std::array<char, 512> out{};
+  EXPECT_EQ(resequence(std::string_view("garbage"), 1, kT1, out).error, WriteError::BadOriginal);
+  EXPECT_EQ(resequence(make_message("35=0|52=20240101-00:00:00|"), 1, kT1, out).error,
+            WriteError::BadOriginal);  // no 34
+  std::array<char, 40> small{};
+  EXPECT_EQ(resequence(make_message("35=0|34=1|52=20240101-00:00:00|"), 7, kT1, small).error,
+            WriteError::Overflow);
+}
+
 }  // namespace
 }  // namespace matchgate::fix

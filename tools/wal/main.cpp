@@ -141,6 +141,7 @@ std::vector<std::pair<std::string, std::string>> describe(const mw::RecordView& 
         f.emplace_back("member", n(o->first.member));
         f.emplace_back("msg_seq", n(o->first.seq));
         f.emplace_back("admin", o->first.admin ? "true" : "false");
+        if (o->first.cause != 0) f.emplace_back("cause", n(o->first.cause));
         std::string fix(o->second);
         for (char& c : fix) {
           if (c == '\x01') c = '|';

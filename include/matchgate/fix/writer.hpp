@@ -105,4 +105,12 @@ WriteResult make_poss_dup(const MessageView& original, UtcNanos sending_time, st
 WriteResult make_poss_dup(std::string_view original, UtcNanos sending_time, std::span<char> out,
                           TimePrecision precision = TimePrecision::Micros) noexcept;
 
+// Re-encodes `original` (a complete message) as a new message of its stream
+// into `out`: MsgSeqNum(34)=seq_num and SendingTime(52)=sending_time, every
+// other field copied in its original order. For a message that was composed
+// but never sent (recovery makes such reports again under new numbers).
+WriteResult resequence(std::string_view original, std::uint64_t seq_num, UtcNanos sending_time,
+                       std::span<char> out,
+                       TimePrecision precision = TimePrecision::Micros) noexcept;
+
 }  // namespace matchgate::fix

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "matchgate/fix/message.hpp"
@@ -72,8 +73,9 @@ class NetworkAgent final : public net::ConnectionHandler {
 
   // For OrderEntry: an outbound application or session message to a member,
   // sequenced, stored for resend, and sent when the member is connected.
+  // `cause`: the engine event it reports (event_cause()), 0 for none.
   fix::MessageWriter& begin_message(engine::MemberId member, std::string_view msg_type);
-  void send_message(engine::MemberId member);
+  void send_message(engine::MemberId member, std::uint64_t cause = 0);
   void send_reject(engine::MemberId member, std::uint64_t ref_seq, std::string_view ref_msg_type,
                    fix::Tag ref_tag, fix::SessionRejectReason reason, std::string_view text);
   void send_business_reject(engine::MemberId member, std::uint64_t ref_seq,
@@ -95,6 +97,11 @@ class NetworkAgent final : public net::ConnectionHandler {
   void replay_reply(const ShardReply& reply) { order_entry_->on_reply(reply); }
   void replay_outbound(const OutboundRecordHead& h, std::string_view message);
   void end_replay();
+  // After replay, with the log attached: the reports replay composed for
+  // events whose own Outbound records never reached the log (a crash between
+  // the request's commit and the report's) are sequenced now, stored and
+  // logged, in the order replay composed them. Returns how many.
+  std::size_t send_unlogged_reports();
   // After recovery: cancel-on-disconnect for every member that has it.
   void cancel_on_disconnect_all();
   // From any thread: messages waiting for durability (for a draining stop).
@@ -159,6 +166,8 @@ class NetworkAgent final : public net::ConnectionHandler {
   void collect_logons();
   void resume_paused();
   void refresh_clocks() noexcept;
+  // Gives `message` the member's next MsgSeqNum: resend store, log, send.
+  void sequence(engine::MemberId member, std::string_view message, bool admin, std::uint64_t cause);
   // Sends now, or holds until durable; either way after everything before.
   void deliver(net::ConnectionId conn, std::string_view bytes);
   int release_durable();
@@ -197,6 +206,17 @@ class NetworkAgent final : public net::ConnectionHandler {
   DurableOutbox outbox_;
   std::atomic<std::size_t> held_{0};
   std::vector<std::byte> record_buffer_;
+  // Recovery: reports composed by replay whose Outbound record has not
+  // appeared in the log so far, by cause. Only the last few groups before a
+  // crash leave entries behind, so this stays small.
+  struct UnloggedReport {
+    std::uint64_t order = 0;  // composition order
+    std::uint64_t cause = 0;
+    engine::MemberId member = 0;
+    std::string message;
+  };
+  std::unordered_map<std::uint64_t, UnloggedReport> unlogged_;
+  std::uint64_t composed_in_replay_ = 0;
 };
 
 }  // namespace matchgate::gateway

@@ -81,7 +81,7 @@ class OrderEntry {
                   std::string_view text);
   void cancel_reject(engine::MemberId member, std::string_view cl_ord_id,
                      std::string_view orig_cl_ord_id, const OrderRecord* order, bool replace,
-                     int reason, std::string_view text);
+                     int reason, std::string_view text, std::uint64_t cause = 0);
   bool required(const Context& ctx, const fix::MessageView& m, fix::Tag tag);
   // ExecID of a report the gateway makes itself (no engine event): "G<n>-<k>".
   static constexpr std::size_t kExecIdChars = 32;

@@ -25,7 +25,8 @@ using Hash = crypto::Sm3Digest;
 
 // ---- segment header (first 128 bytes of the 4096-byte header region) ----
 inline constexpr std::array<char, 8> kSegmentMagic = {'M', 'G', 'W', 'A', 'L', 'S', 'E', 'G'};
-inline constexpr std::uint32_t kFormatVersion = 1;
+// 2: Outbound records (gateway type 17) carry the cause of the message.
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::size_t kSegmentHeaderRegion = 4096;
 inline constexpr std::size_t kSegmentHeaderSize = 128;
 
