@@ -88,17 +88,7 @@ std::uint64_t Engine::state_hash() const {
     for (const BookSide* side : {&book.bids, &book.asks}) {
       for (std::size_t i = 0; i < side->level_count(); ++i) {
         for (std::uint32_t m = side->from_best(i).head; m != kNil; m = pool_.link(m).next) {
-          const Order& o = pool_[m];
-          h.add(o.id);
-          h.add(o.client_ref);
-          h.add(o.member);
-          h.add(o.account);
-          h.add(static_cast<std::uint64_t>(o.side));
-          h.add(static_cast<std::uint64_t>(o.type));
-          h.add(static_cast<std::uint64_t>(o.tif));
-          h.add(static_cast<std::uint64_t>(o.price));
-          h.add(static_cast<std::uint64_t>(o.qty));
-          h.add(static_cast<std::uint64_t>(o.filled));
+          add_order(h, pool_[m]);
         }
       }
     }

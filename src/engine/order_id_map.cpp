@@ -41,4 +41,8 @@ void OrderIdMap::erase(OrderId id) noexcept {
   slots_[hole] = kNil;
 }
 
+void OrderIdMap::clear() noexcept {
+  std::fill_n(slots_, size_, kNil);
+}
+
 }  // namespace matchgate::engine

@@ -59,6 +59,16 @@ class BookSide {
     levels_.erase(levels_.end() - 1 - static_cast<std::ptrdiff_t>(i));
   }
 
+  // Loading a snapshot, whose levels come best first: append_worse() puts each
+  // at the back and end_append() reverses the array once. Inserting each at
+  // the front instead would move the whole array per level.
+  PriceLevel& append_worse(Price price) {
+    levels_.push_back(PriceLevel{price, 0, kNil, kNil, 0});
+    return levels_.back();
+  }
+  void end_append() noexcept { std::reverse(levels_.begin(), levels_.end()); }
+  void clear() noexcept { levels_.clear(); }
+
   // The level holding `price`; it must exist.
   PriceLevel& level_at(Price price) noexcept { return levels_[position(price)]; }
 

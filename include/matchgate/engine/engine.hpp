@@ -5,9 +5,11 @@
 // Rules and event sequences: docs/ENGINE.md.
 #include <algorithm>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <memory_resource>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "matchgate/engine/commands.hpp"
@@ -33,6 +35,10 @@ struct EngineOptions {
   OrderId id_base = 0;                          // order and exec ids start at id_base + 1
   std::pmr::memory_resource* memory = nullptr;  // nullptr: the default resource
 };
+
+// An engine snapshot starts with these (docs/SNAPSHOT.md, "Engine state").
+inline constexpr std::uint32_t kSnapshotMagic = 0x5345474d;  // "MGES" as stored
+inline constexpr std::uint32_t kSnapshotVersion = 1;
 
 struct LevelView {
   Price price = 0;
@@ -60,6 +66,23 @@ class Engine {
   void expire_day_orders(L& listener);
 
   std::uint64_t state_hash() const;
+
+  // Snapshots, for recovery to start from instead of the log's first record.
+  // Byte layout: docs/SNAPSHOT.md, "Engine state". Neither is for the order
+  // path: both walk every resting order.
+  //
+  // Appends everything that decides future events and state_hash(): the id
+  // counters, every resting order in priority order, and digests of the
+  // instruments and members so that another configuration is refused.
+  void save_snapshot(std::vector<std::byte>& out) const;
+  // Rebuilds the saved state in a freshly constructed engine with the same
+  // instruments, members and id_base (max_orders may differ if the orders
+  // fit). Reads one snapshot from the front of `in` and returns its size in
+  // bytes; whatever follows it is left alone. Throws std::runtime_error on a
+  // truncated or malformed snapshot, an unknown version, a configuration
+  // mismatch, more orders than max_orders, or when this engine has already
+  // handed out an order or exec id; the engine is then as it was before.
+  std::size_t load_snapshot(std::span<const std::byte> in);
 
   // Queries, not for the hot path.
   std::optional<OrderView> find(OrderId id) const;
@@ -123,6 +146,11 @@ class Engine {
   void sweep(Pick pick, EventType type, CancelReason why, L& listener);
 
   void release(std::uint32_t slot) noexcept { pool_.release(slot); }
+
+  // The body of load_snapshot; may leave a partial state behind when it throws.
+  std::size_t restore(std::span<const std::byte> in);
+  // Back to the state of a newly constructed engine.
+  void clear_state() noexcept;
 
   std::vector<MemberSpec> members_;
   std::pmr::memory_resource* memory_;

@@ -43,6 +43,9 @@ class OrderIdMap {
   // Call before the slot is released (its id is read).
   void erase(OrderId id) noexcept;
 
+  // Empties the table; for undoing a failed snapshot load.
+  void clear() noexcept;
+
  private:
   // Twice the id: consecutive ids land one slot apart, so each is followed
   // by a free slot and probe runs stay short. (At id & mask they would form

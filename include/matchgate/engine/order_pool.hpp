@@ -43,6 +43,14 @@ class OrderPool {
   OrderLink& link(std::uint32_t slot) noexcept { return links_[slot]; }
   const OrderLink& link(std::uint32_t slot) const noexcept { return links_[slot]; }
 
+  // Back to the state of a new pool. Only for undoing a failed snapshot load:
+  // outstanding slots become free without being released one by one.
+  void reset() noexcept {
+    high_water_ = 0;
+    free_head_ = kNil;
+    in_use_ = 0;
+  }
+
   bool full() const noexcept { return in_use_ == capacity_; }
   std::uint32_t in_use() const noexcept { return in_use_; }
   std::uint32_t capacity() const noexcept { return capacity_; }

@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
 
+#include "matchgate/engine/order.hpp"
+
 namespace matchgate::engine {
 
 // FNV-1a over little-endian 64-bit words (see docs/ENGINE.md): simple enough
@@ -18,5 +20,20 @@ class StateHasher {
  private:
   std::uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
+
+// The words of one resting order, in the order state_hash() takes them. One
+// definition, because a snapshot's trailer must be the engine's own hash.
+inline void add_order(StateHasher& h, const Order& o) noexcept {
+  h.add(o.id);
+  h.add(o.client_ref);
+  h.add(o.member);
+  h.add(o.account);
+  h.add(static_cast<std::uint64_t>(o.side));
+  h.add(static_cast<std::uint64_t>(o.type));
+  h.add(static_cast<std::uint64_t>(o.tif));
+  h.add(static_cast<std::uint64_t>(o.price));
+  h.add(static_cast<std::uint64_t>(o.qty));
+  h.add(static_cast<std::uint64_t>(o.filled));
+}
 
 }  // namespace matchgate::engine
