@@ -335,8 +335,9 @@ std::size_t Engine::restore(std::span<const std::byte> in) {
           fail(at() + ": type " + std::to_string(type_byte) + " and time in force " +
                std::to_string(tif_byte) + " cannot rest (limit Day or GTC only)");
         }
-        if (o.member >= members_.size())
+        if (o.member >= members_.size()) {
           fail(at() + ": unknown member " + std::to_string(o.member));
+        }
         if (o.id <= id_base_ || o.id >= next_order_id_) {
           fail(at() + ": id outside the assigned range");
         }
