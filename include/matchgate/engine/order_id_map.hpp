@@ -40,6 +40,8 @@ class OrderIdMap {
     slots_[i] = slot;
   }
 
+  void prefetch(OrderId id) const noexcept { __builtin_prefetch(&slots_[home(id)]); }
+
   // Call before the slot is released (its id is read).
   void erase(OrderId id) noexcept;
 
