@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <deque>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
@@ -79,15 +81,11 @@ std::size_t last_non_zero(const std::byte* p, std::size_t from, std::size_t size
   return last;
 }
 
-struct Segment {
-  std::filesystem::path path;
-  std::uint32_t date = 0;
-  std::uint64_t index = 0;
-};
-
-// Why a record at `off` is not the valid record `seq`, or empty if it is.
-std::string check_record(const std::byte* base, std::size_t size, std::size_t off,
-                         std::uint64_t seq, const Hash& prev) {
+// Why the bytes at `off` do not frame record `seq` (length, CRC, sequence,
+// reserved bits, padding), or empty if they do. The chain hash is not
+// checked.
+std::string check_frame(const std::byte* base, std::size_t size, std::size_t off,
+                        std::uint64_t seq) {
   const std::byte* r = base + off;
   const std::uint32_t length = get_u32(r);
   if (length < kRecordHeaderSize || length > kRecordHeaderSize + kMaxPayload) {
@@ -95,17 +93,37 @@ std::string check_record(const std::byte* base, std::size_t size, std::size_t of
   }
   if (off + padded(length) > size) return "record runs past the end of the segment";
   if (get_u32(r + 24) != record_crc(r, length)) return "CRC mismatch";
-  const RecordHeader h = decode_record_header(r);
-  if (h.seq != seq) {
-    return "sequence number " + std::to_string(h.seq) + " where " + std::to_string(seq) +
+  const std::uint64_t s = get_u64(r + 8);
+  if (s != seq) {
+    return "sequence number " + std::to_string(s) + " where " + std::to_string(seq) +
            " was expected (a record is missing, repeated or out of order)";
   }
-  if (h.flags != 0 || get_u32(r + 28) != 0) return "reserved header bits set";
+  if (get_u16(r + 6) != 0 || get_u32(r + 28) != 0) return "reserved header bits set";
   if (!all_zero(r + length, padded(length) - length)) return "non-zero padding";
-  if (chain_hash(prev, r, length) != h.hash) {
+  return {};
+}
+
+// Why a record at `off` is not the valid record `seq`, or empty if it is.
+std::string check_record(const std::byte* base, std::size_t size, std::size_t off,
+                         std::uint64_t seq, const Hash& prev) {
+  std::string bad = check_frame(base, size, off, seq);
+  if (!bad.empty()) return bad;
+  const std::byte* r = base + off;
+  const RecordHeader h = decode_record_header(r);
+  if (chain_hash(prev, r, h.length) != h.hash) {
     return "SM3 chain hash mismatch (the record or one before it was altered)";
   }
   return {};
+}
+
+// Where the records of a mapped segment end: the first record position
+// whose length field is 0 (or with fewer than 64 bytes left) and all zeros
+// after it.
+bool records_end_at(const std::byte* base, std::size_t size, std::size_t off) noexcept {
+  if (off + kRecordHeaderSize > size || get_u32(base + off) == 0) {
+    return all_zero(base + off, size - off);
+  }
+  return false;
 }
 
 // Is there anything after `off` that frames and checksums like a record of
@@ -125,6 +143,84 @@ bool valid_record_after(const std::byte* base, std::size_t size, std::size_t off
 
 }  // namespace
 
+std::vector<SegmentFile> list_segments(const std::filesystem::path& dir) {
+  std::vector<SegmentFile> segments;
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return segments;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    SegmentFile s;
+    if (!parse_segment_file_name(entry.path().filename().string(), s.business_date, s.index)) {
+      continue;
+    }
+    s.path = entry.path();
+    segments.push_back(std::move(s));
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const SegmentFile& a, const SegmentFile& b) { return a.index < b.index; });
+  return segments;
+}
+
+std::optional<SegmentHeader> read_segment_header(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
+  }
+  std::array<std::byte, kSegmentHeaderSize> buf{};
+  std::size_t got = 0;
+  while (got < buf.size()) {
+    const ssize_t n = ::pread(fd, buf.data() + got, buf.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw std::system_error(err, std::generic_category(), "cannot read " + path.string());
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return decode_segment_header(std::span<const std::byte>(buf.data(), got));
+}
+
+namespace {
+
+// The newest segment whose header decodes and says it starts at or before
+// record `next`: the one that holds `next`, or the one the log continued in.
+std::optional<std::size_t> segment_starting_by(const std::vector<SegmentFile>& segments,
+                                               std::uint64_t next) {
+  for (std::size_t i = segments.size(); i-- > 0;) {
+    const std::optional<SegmentHeader> h = read_segment_header(segments[i].path);
+    if (h && h->first_seq <= next) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uint64_t seq) {
+  const std::vector<SegmentFile> segments = list_segments(dir);
+  if (seq == 0) return std::nullopt;
+  const std::optional<std::size_t> at = segment_starting_by(segments, seq + 1);
+  if (!at) return std::nullopt;
+  MappedFile file(segments[*at].path);
+  const std::byte* base = file.data();
+  const std::size_t size = file.size();
+  const std::optional<SegmentHeader> h =
+      decode_segment_header(std::span<const std::byte>(base, size));
+  if (!h || h->segment_bytes != size || size < kSegmentHeaderRegion) return std::nullopt;
+  if (h->first_seq == seq + 1) return h->prev_hash;
+  std::uint64_t s = h->first_seq;
+  for (std::size_t off = kSegmentHeaderRegion; off < size && s <= seq;) {
+    if (records_end_at(base, size, off)) break;
+    if (off + kRecordHeaderSize > size || !check_frame(base, size, off, s).empty()) break;
+    const RecordHeader rh = decode_record_header(base + off);
+    if (s == seq) return rh.hash;
+    ++s;
+    off += padded(rh.length);
+  }
+  return std::nullopt;
+}
+
 ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options,
                     const RecordCallback& on_record) {
   ScanResult result;
@@ -135,17 +231,12 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
     return result;
   };
 
-  std::vector<Segment> segments;
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) return result;  // no log yet
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    Segment s;
-    if (!parse_segment_file_name(entry.path().filename().string(), s.date, s.index)) continue;
-    s.path = entry.path();
-    segments.push_back(std::move(s));
+  const StartPoint* start = options.start ? &*options.start : nullptr;
+  if (start != nullptr && start->seq == 0) {
+    throw std::invalid_argument("a scan's start point must be a record (seq >= 1)");
   }
-  std::sort(segments.begin(), segments.end(),
-            [](const Segment& a, const Segment& b) { return a.index < b.index; });
+  const std::vector<SegmentFile> segments = list_segments(dir);
+  if (segments.empty() && start == nullptr) return result;  // no log yet
 
   std::optional<Hash> fingerprint;
   if (options.key != nullptr) fingerprint = options.key->fingerprint();
@@ -160,11 +251,44 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
   std::deque<Link> unsealed;
   std::uint64_t expected_boot = 1;
   std::uint16_t last_user_type = 0;
+  // From a start point: the first segment to read, and whether the records
+  // being read are still those up to the start point (framed, not delivered).
+  std::size_t first = 0;
+  bool skipping = false;
+  if (start != nullptr) {
+    sum.start_seq = start->seq;
+    sum.boots = start->boots;
+    expected_boot = start->boots + 1;
+    // The start point stands for the records up to it, which its own
+    // signature covers: a seal may name it, and it is not "unsealed".
+    unsealed.push_back(Link{start->seq, start->chain_hash, true});
+    if (segments.empty()) {
+      return problem({}, 0, start->seq + 1,
+                     "no segment files, but the log must continue after record " +
+                         std::to_string(start->seq) + " (the start point)");
+    }
+    const std::optional<std::size_t> at = segment_starting_by(segments, start->seq + 1);
+    if (!at) {
+      const SegmentFile& oldest = segments.front();
+      const std::optional<SegmentHeader> h = read_segment_header(oldest.path);
+      if (!h) {
+        return problem(oldest.path, 0, start->seq + 1,
+                       "segment header damaged (magic, version or CRC)");
+      }
+      return problem(oldest.path, 0, start->seq + 1,
+                     "the log does not reach back to the start point: its oldest segment starts "
+                     "at record " +
+                         std::to_string(h->first_seq) + ", record " +
+                         std::to_string(start->seq + 1) + " is missing");
+    }
+    first = *at;
+  }
 
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const Segment& seg = segments[i];
+  for (std::size_t i = first; i < segments.size(); ++i) {
+    const SegmentFile& seg = segments[i];
     const bool last = i + 1 == segments.size();
-    if (seg.index != i + 1) {
+    if (start == nullptr ? seg.index != i + 1
+                         : i > first && seg.index != segments[i - 1].index + 1) {
       const std::uint64_t missing = i == 0 ? 1 : segments[i - 1].index + 1;
       if (i > 0 && seg.index == segments[i - 1].index) {
         return problem(seg.path, 0, seq,
@@ -178,8 +302,9 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
     const std::size_t size = file.size();
     const std::optional<SegmentHeader> h =
         decode_segment_header(std::span<const std::byte>(base, size));
+    if (i == first && start != nullptr) seq = h ? h->first_seq : start->seq + 1;
     if (!h) return problem(seg.path, 0, seq, "segment header damaged (magic, version or CRC)");
-    if (h->index != seg.index || h->business_date != seg.date) {
+    if (h->index != seg.index || h->business_date != seg.business_date) {
       return problem(seg.path, 0, seq, "segment header does not match the file name");
     }
     if (h->segment_bytes != size || size < kSegmentHeaderRegion) {
@@ -190,7 +315,20 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
     if (!all_zero(base + kSegmentHeaderSize, kSegmentHeaderRegion - kSegmentHeaderSize)) {
       return problem(seg.path, kSegmentHeaderSize, seq, "non-zero bytes in the header region");
     }
-    if (h->first_seq != seq || h->prev_hash != hash) {
+    if (i == first && start != nullptr) {
+      // The segment was chosen by its first_seq; where the chain stands
+      // follows from the start point.
+      skipping = h->first_seq <= start->seq;
+      if (!skipping) {
+        hash = start->chain_hash;
+        if (h->prev_hash != hash) {
+          return problem(seg.path, 0, seq,
+                         "segment does not continue the chain from the start point (its "
+                         "prev_hash is not the start point's chain hash: the snapshot does not "
+                         "belong to this log)");
+        }
+      }
+    } else if (h->first_seq != seq || (!skipping && h->prev_hash != hash)) {
       return problem(seg.path, 0, seq,
                      "segment does not continue the chain (its first record is " +
                          std::to_string(h->first_seq) + ", expected " + std::to_string(seq) + ")");
@@ -201,22 +339,45 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
                          crypto::to_hex(h->key_fingerprint) + ")");
     }
     ++sum.segments;
+    if (sum.segments == 1) sum.first_segment = seg.index;
 
     std::size_t off = kSegmentHeaderRegion;
     while (off < size) {
-      if (off + kRecordHeaderSize > size || get_u32(base + off) == 0) {
-        if (all_zero(base + off, size - off)) break;  // the end of this segment's records
-      }
+      if (records_end_at(base, size, off)) break;  // the end of this segment's records
       std::string bad = off + kRecordHeaderSize > size ? std::string("bytes after the last record")
+                        : skipping                     ? check_frame(base, size, off, seq)
                                                        : check_record(base, size, off, seq, hash);
       if (!bad.empty()) {
         if (last && !valid_record_after(base, size, off, seq)) {
+          if (skipping) {
+            return problem(seg.path, off, seq,
+                           "the log ends here (an incomplete write) before record " +
+                               std::to_string(start->seq) + ", which the start point includes");
+          }
           result.torn_tail = TornTail{seg.path, off, last_non_zero(base, off, size) - off, seq};
           break;
         }
         return problem(seg.path, off, seq, bad);
       }
       const RecordHeader rh = decode_record_header(base + off);
+      if (skipping) {
+        // Up to the start point: framed only, not delivered (the type is
+        // kept: a log whose last records are before the point still ends
+        // with a Shutdown or not).
+        if (rh.type != static_cast<std::uint16_t>(RecordType::Seal)) last_user_type = rh.type;
+        if (seq == start->seq) {
+          if (rh.hash != start->chain_hash) {
+            return problem(seg.path, off, seq,
+                           "the start point's chain hash differs from this record's (the "
+                           "snapshot does not belong to this log)");
+          }
+          hash = start->chain_hash;
+          skipping = false;
+        }
+        ++seq;
+        off += padded(rh.length);
+        continue;
+      }
       const std::span<const std::byte> payload(base + off + kRecordHeaderSize,
                                                rh.length - kRecordHeaderSize);
       if (rh.type == static_cast<std::uint16_t>(RecordType::Seal)) {
@@ -224,12 +385,19 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
         if (!s) return problem(seg.path, off, seq, "malformed seal");
         auto it = std::find_if(unsealed.begin(), unsealed.end(),
                                [&](const Link& l) { return l.seq == s->sealed_seq; });
-        if (it == unsealed.end()) {
+        // A seal naming a record before the start point (none has named the
+        // start point or a later record yet): its chain hash cannot be
+        // compared, its key and signature still can.
+        const bool before_start = start != nullptr && it == unsealed.end() &&
+                                  s->sealed_seq < start->seq && !unsealed.empty() &&
+                                  unsealed.front().seq == start->seq &&
+                                  s->sealed_seq > sum.last_sealed_seq;
+        if (it == unsealed.end() && !before_start) {
           return problem(seg.path, off, seq,
                          "seal names record " + std::to_string(s->sealed_seq) +
                              ", which is not between the previous seal and this one");
         }
-        if (it->hash != s->sealed_hash) {
+        if (!before_start && it->hash != s->sealed_hash) {
           return problem(seg.path, off, seq, "seal's chain hash differs from the log's");
         }
         if (fingerprint) {
@@ -245,7 +413,7 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
             return problem(seg.path, off, seq, "SM2 signature does not verify");
           }
         }
-        unsealed.erase(unsealed.begin(), it + 1);
+        if (!before_start) unsealed.erase(unsealed.begin(), it + 1);
         sum.last_sealed_seq = s->sealed_seq;
         ++sum.seals;
       } else {
@@ -277,6 +445,11 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
       sum.bytes += padded(rh.length);
       ++seq;
       off += padded(rh.length);
+    }
+    if (skipping && last && !result.torn_tail) {
+      return problem(seg.path, off, seq,
+                     "the log ends at record " + std::to_string(seq - 1) + ", before record " +
+                         std::to_string(start->seq) + ", which the start point includes");
     }
   }
   sum.unsealed_records = static_cast<std::uint64_t>(

@@ -53,12 +53,10 @@ class TempLog {
     return scan_log(dir(), so, cb);
   }
 
+  // The segment files in index order (file names sort by date first).
   std::vector<std::filesystem::path> segments() const {
     std::vector<std::filesystem::path> out;
-    for (const auto& e : std::filesystem::directory_iterator(dir())) {
-      if (e.path().extension() == ".log") out.push_back(e.path());
-    }
-    std::sort(out.begin(), out.end());
+    for (const SegmentFile& s : list_segments(dir())) out.push_back(s.path);
     return out;
   }
 
@@ -95,6 +93,39 @@ inline LogTail write_log(const TempLog& log, std::uint64_t n, bool crash = false
   if (!crash) w.close();
   LogTail out;
   out.next_seq = w.last_seq() + 1;
+  return out;
+}
+
+// Three runs of the log in 1 MiB segments: about five segments, with
+// restarts (Start records 2 and 3) inside it.
+inline void write_long_log(const TempLog& log) {
+  write_log(log, 6000);
+  write_log(log, 6000, false, log.scan().tail);
+  write_log(log, 3000, false, log.scan().tail);
+}
+
+// One record as a whole scan sees it, with the chain hash and the number of
+// Start records up to and including it.
+struct Point {
+  std::uint64_t seq = 0;
+  Hash hash{};
+  std::uint64_t boots = 0;
+  std::uint16_t type = 0;
+  std::filesystem::path segment;
+  std::uint64_t offset = 0;
+  std::uint32_t length = 0;
+};
+
+// Every record of the log; element i is record i + 1.
+inline std::vector<Point> chain_points(const TempLog& log) {
+  std::vector<Point> out;
+  std::uint64_t boots = 0;
+  const ScanResult r = log.scan([&](const RecordView& v) {
+    if (v.header.type == static_cast<std::uint16_t>(RecordType::Start)) ++boots;
+    out.push_back(Point{v.header.seq, v.header.hash, boots, v.header.type, *v.segment, v.offset,
+                        v.header.length});
+  });
+  EXPECT_TRUE(r.ok()) << r.problem->describe();
   return out;
 }
 

@@ -1,24 +1,30 @@
-// matchgate-wal: keygen, verify, dump and stats for a matchgate write-ahead
-// log. docs/WAL.md describes the format these commands read.
+// matchgate-wal: keygen, verify, dump, stats and snapshots for a matchgate
+// write-ahead log. docs/WAL.md describes the format these commands read.
 //
-//   matchgate-wal keygen --private KEY.pem --public KEY.pub.pem
-//   matchgate-wal verify --dir DIR --pubkey KEY.pub.pem [--sm2-id ID]
-//   matchgate-wal dump   --dir DIR [--pubkey KEY.pub.pem] [--json] [--from SEQ] [--to SEQ]
-//   matchgate-wal stats  --dir DIR [--pubkey KEY.pub.pem]
+//   matchgate-wal keygen    --private KEY.pem --public KEY.pub.pem
+//   matchgate-wal verify    --dir DIR --pubkey KEY.pub.pem [--sm2-id ID]
+//   matchgate-wal dump      --dir DIR [--pubkey KEY.pub.pem] [--sm2-id ID] [--json] [--from SEQ]
+//   [--to SEQ] matchgate-wal stats     --dir DIR [--pubkey KEY.pub.pem] [--sm2-id ID] matchgate-wal
+//   snapshots --dir DIR --pubkey KEY.pub.pem [--sm2-id ID]
 //
-// Exit status: 0 clean, 1 damaged or tampered (or the command failed),
-// 2 usage error. Without --pubkey, dump and stats check framing, CRCs and
-// the SM3 chain but not the SM2 signatures.
+// Exit status: 0 clean, 1 damaged or tampered (or the command failed, or
+// there is no log in DIR), 2 usage error. Without --pubkey, dump and stats
+// check framing, CRCs and the SM3 chain but not the SM2 signatures, and
+// cannot start from a snapshot.
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "matchgate/crypto/sm2.hpp"
 #include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/wal/snapshot.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 
 namespace {
@@ -160,6 +166,8 @@ std::optional<mc::Sm2PublicKey> load_key(const std::string& path) {
   return mc::Sm2PublicKey::load_pem(path);
 }
 
+using ull = unsigned long long;
+
 void print_problem(const mw::ScanResult& r) {
   if (r.problem) std::printf("DAMAGED: %s\n", r.problem->describe().c_str());
 }
@@ -170,57 +178,218 @@ void print_torn(const mw::ScanResult& r) {
   std::printf(
       "note: incomplete last write in %s at offset %llu (%llu bytes, record %llu on): a crash "
       "mid-write; matchgated cuts it at its next start\n",
-      t.segment.filename().c_str(), static_cast<unsigned long long>(t.offset),
-      static_cast<unsigned long long>(t.bytes), static_cast<unsigned long long>(t.first_lost_seq));
+      t.segment.filename().c_str(), static_cast<ull>(t.offset), static_cast<ull>(t.bytes),
+      static_cast<ull>(t.first_lost_seq));
+}
+
+// A directory that does not exist, or holds no segment, is not a log that
+// verifies as empty: it is most likely the wrong --dir.
+std::optional<int> require_log(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::fprintf(stderr, "matchgate-wal: no log: %s does not exist\n", dir.c_str());
+    return kExitDamaged;
+  }
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::fprintf(stderr, "matchgate-wal: no log: %s is not a directory\n", dir.c_str());
+    return kExitDamaged;
+  }
+  if (mw::list_segments(dir).empty()) {
+    std::fprintf(stderr,
+                 "matchgate-wal: no log in %s: it holds no segment files "
+                 "(wal-YYYYMMDD-NNNNNN.log)\n",
+                 dir.c_str());
+    return kExitDamaged;
+  }
+  return std::nullopt;
+}
+
+// Every snapshot of the directory, read and checked (payloads dropped).
+std::vector<mw::SnapshotRead> read_snapshots(const std::string& dir, const mc::Sm2PublicKey& key,
+                                             const std::string& id) {
+  std::vector<mw::SnapshotRead> out;
+  for (const mw::SnapshotFile& f : mw::list_snapshots(dir)) {
+    mw::SnapshotRead r = mw::read_snapshot(f.path, key, id);
+    r.payload = {};
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Where to start reading. The whole log while segment 1 is there; once
+// retention has removed the first segments, after the oldest valid snapshot
+// the remaining log continues from (the scan checks that it does).
+struct Plan {
+  std::optional<mw::StartPoint> start;
+  std::string snapshot;       // its file name
+  std::string first_segment;  // the oldest segment left
+  std::string why_not;        // segment 1 is gone but no snapshot helps
+};
+
+Plan plan_scan(const std::string& dir, const std::vector<mw::SnapshotRead>& snapshots,
+               bool have_key) {
+  Plan plan;
+  const std::vector<mw::SegmentFile> segments = mw::list_segments(dir);
+  if (segments.empty() || segments.front().index == 1) return plan;
+  plan.first_segment = segments.front().path.filename().string();
+  if (!have_key) {
+    plan.why_not = "segment 1 is gone; with --pubkey the log is read from a valid snapshot";
+    return plan;
+  }
+  const std::optional<mw::SegmentHeader> oldest = mw::read_segment_header(segments.front().path);
+  for (const mw::SnapshotRead& r : snapshots) {  // oldest first
+    if (!r.ok()) continue;
+    if (oldest && r.info->seq + 1 < oldest->first_seq) continue;  // its records are gone too
+    plan.start = r.info->start_point();
+    plan.snapshot = r.path.filename().string();
+    return plan;
+  }
+  plan.why_not =
+      "segment 1 is gone and no valid snapshot covers the records before " + plan.first_segment;
+  return plan;
+}
+
+void print_plan(std::FILE* out, const Plan& plan, const char* what) {
+  if (plan.start) {
+    std::fprintf(out,
+                 "from snapshot %s: the segments before %s were removed, so the log is %s after "
+                 "record %llu\n",
+                 plan.snapshot.c_str(), plan.first_segment.c_str(), what,
+                 static_cast<ull>(plan.start->seq));
+  } else if (!plan.why_not.empty()) {
+    std::fprintf(out, "note: %s\n", plan.why_not.c_str());
+  }
 }
 
 int verify(const std::string& dir, const std::string& pubkey, const std::string& id) {
   const mc::Sm2PublicKey key = mc::Sm2PublicKey::load_pem(pubkey);
+  if (auto rc = require_log(dir)) return *rc;
+  const std::vector<mw::SnapshotRead> snapshots = read_snapshots(dir, key, id);
+  const Plan plan = plan_scan(dir, snapshots, true);
   mw::ScanOptions options;
   options.key = &key;
   options.sm2_id = id;
-  const mw::ScanResult r = mw::scan_log(dir, options);
+  options.start = plan.start;
+
+  // The log's chain hash and start count at each valid snapshot's record.
+  struct AtRecord {
+    mw::Hash hash{};
+    std::uint64_t boots = 0;
+  };
+  std::map<std::uint64_t, std::optional<AtRecord>> at;
+  for (const mw::SnapshotRead& r : snapshots) {
+    if (r.ok()) at[r.info->seq];
+  }
+  std::uint64_t boots = plan.start ? plan.start->boots : 0;
+  const mw::ScanResult r = mw::scan_log(dir, options, [&](const mw::RecordView& v) {
+    if (v.header.type == static_cast<std::uint16_t>(mw::RecordType::Start)) {
+      if (auto st = mw::decode_start(v.payload)) boots = st->boot;
+    }
+    if (auto it = at.find(v.header.seq); it != at.end())
+      it->second = AtRecord{v.header.hash, boots};
+  });
   const mw::LogSummary& s = r.summary;
+  print_plan(stdout, plan, "verified");
+  bool damaged = false;
   if (!r.ok()) {
     print_problem(r);
-    return kExitDamaged;
+    damaged = true;
+  } else {
+    std::printf(
+        "OK: %llu records in %llu segments, chain intact, %llu seals verified (key %s); sealed up "
+        "to record %llu of %llu",
+        static_cast<ull>(s.records), static_cast<ull>(s.segments), static_cast<ull>(s.seals),
+        mc::to_hex(key.fingerprint()).substr(0, 16).c_str(), static_cast<ull>(s.last_sealed_seq),
+        static_cast<ull>(s.last_seq));
+    if (s.unsealed_records > 0) {
+      std::printf("; %llu records after the last seal are chained but not yet signed",
+                  static_cast<ull>(s.unsealed_records));
+    }
+    std::printf("\n");
+    print_torn(r);
   }
-  std::printf(
-      "OK: %llu records in %llu segments, chain intact, %llu seals verified (key %s); sealed up to "
-      "record %llu of %llu",
-      static_cast<unsigned long long>(s.records), static_cast<unsigned long long>(s.segments),
-      static_cast<unsigned long long>(s.seals), mc::to_hex(key.fingerprint()).substr(0, 16).c_str(),
-      static_cast<unsigned long long>(s.last_sealed_seq),
-      static_cast<unsigned long long>(s.last_seq));
-  if (s.unsealed_records > 0) {
-    std::printf("; %llu records after the last seal are chained but not yet signed",
-                static_cast<unsigned long long>(s.unsealed_records));
+
+  // Each snapshot: valid in itself, and tied to this log where the log
+  // still holds its record.
+  const std::uint64_t log_end = r.tail.next_seq - 1;
+  const std::uint64_t first_read = plan.start ? plan.start->seq + 1 : 1;
+  std::uint64_t valid = 0;
+  std::string seqs;
+  for (const mw::SnapshotRead& snap : snapshots) {
+    const std::string name = snap.path.filename().string();
+    if (!snap.ok()) {
+      std::printf("DAMAGED: snapshot %s: %s\n", name.c_str(), snap.problem->c_str());
+      damaged = true;
+      continue;
+    }
+    const mw::SnapshotInfo& info = *snap.info;
+    const auto& logged = at[info.seq];
+    if (plan.start && info.seq == plan.start->seq) {
+      // The starting point: the scan checked that the log continues from it.
+    } else if (logged) {
+      if (logged->hash != info.chain_hash) {
+        std::printf("DAMAGED: snapshot %s: its chain hash differs from the log's record %llu\n",
+                    name.c_str(), static_cast<ull>(info.seq));
+        damaged = true;
+        continue;
+      }
+      if (logged->boots != info.boots) {
+        std::printf("DAMAGED: snapshot %s: it counts %llu starts up to record %llu, the log %llu\n",
+                    name.c_str(), static_cast<ull>(info.boots), static_cast<ull>(info.seq),
+                    static_cast<ull>(logged->boots));
+        damaged = true;
+        continue;
+      }
+    } else if (info.seq < first_read) {
+      std::printf(
+          "note: snapshot %s (record %llu) is older than the log left in the directory; "
+          "not compared with it\n",
+          name.c_str(), static_cast<ull>(info.seq));
+    } else if (r.ok() && info.seq > log_end) {
+      std::printf(
+          "DAMAGED: snapshot %s: it includes record %llu, but the log ends at record %llu (the "
+          "end of the log is missing)\n",
+          name.c_str(), static_cast<ull>(info.seq), static_cast<ull>(log_end));
+      damaged = true;
+      continue;
+    }
+    ++valid;
+    seqs += (seqs.empty() ? "" : ", ") + std::to_string(info.seq);
   }
-  std::printf("\n");
-  print_torn(r);
-  return kExitOk;
+  if (snapshots.empty()) {
+    std::printf("snapshots: none\n");
+  } else if (valid > 0) {
+    std::printf("snapshots: %llu verified (record%s %s)\n", static_cast<ull>(valid),
+                valid == 1 ? "" : "s", seqs.c_str());
+  }
+  return damaged ? kExitDamaged : kExitOk;
 }
 
 int dump(const std::string& dir, const std::string& pubkey, const std::string& id, bool json,
          std::uint64_t from, std::uint64_t to) {
   const std::optional<mc::Sm2PublicKey> key = load_key(pubkey);
+  if (auto rc = require_log(dir)) return *rc;
+  const Plan plan = plan_scan(
+      dir, key ? read_snapshots(dir, *key, id) : std::vector<mw::SnapshotRead>{}, key.has_value());
+  print_plan(stderr, plan, "read");
   mw::ScanOptions options;
   options.key = key ? &*key : nullptr;
   options.sm2_id = id;
+  options.start = plan.start;
   const mw::ScanResult r = mw::scan_log(dir, options, [&](const mw::RecordView& v) {
     if (v.header.seq < from || v.header.seq > to) return;
     const auto fields = describe(v);
     if (json) {
       std::printf(
           "{\"seq\":%llu,\"time\":\"%s\",\"type\":\"%s\",\"segment\":\"%s\",\"offset\":%llu",
-          static_cast<unsigned long long>(v.header.seq), utc(v.header.time_ns).c_str(),
+          static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
           type_name(v.header.type).c_str(), v.segment->filename().c_str(),
-          static_cast<unsigned long long>(v.offset));
+          static_cast<ull>(v.offset));
       for (const auto& [k, val] : fields) std::printf(",\"%s\":%s", k.c_str(), val.c_str());
       std::printf("}\n");
     } else {
-      std::printf("%llu %s %s", static_cast<unsigned long long>(v.header.seq),
-                  utc(v.header.time_ns).c_str(), type_name(v.header.type).c_str());
+      std::printf("%llu %s %s", static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
+                  type_name(v.header.type).c_str());
       for (const auto& [k, val] : fields) std::printf(" %s=%s", k.c_str(), val.c_str());
       std::printf("\n");
     }
@@ -235,28 +404,31 @@ int dump(const std::string& dir, const std::string& pubkey, const std::string& i
 
 int stats(const std::string& dir, const std::string& pubkey, const std::string& id) {
   const std::optional<mc::Sm2PublicKey> key = load_key(pubkey);
+  if (auto rc = require_log(dir)) return *rc;
+  const Plan plan = plan_scan(
+      dir, key ? read_snapshots(dir, *key, id) : std::vector<mw::SnapshotRead>{}, key.has_value());
   mw::ScanOptions options;
   options.key = key ? &*key : nullptr;
   options.sm2_id = id;
+  options.start = plan.start;
   const mw::ScanResult r = mw::scan_log(dir, options);
   const mw::LogSummary& s = r.summary;
-  std::printf("segments        %llu\n", static_cast<unsigned long long>(s.segments));
-  std::printf("records         %llu (seq %llu..%llu)\n", static_cast<unsigned long long>(s.records),
-              static_cast<unsigned long long>(s.first_seq),
-              static_cast<unsigned long long>(s.last_seq));
+  print_plan(stdout, plan, "read");
+  std::printf("segments        %llu\n", static_cast<ull>(s.segments));
+  std::printf("records         %llu (seq %llu..%llu)\n", static_cast<ull>(s.records),
+              static_cast<ull>(s.first_seq), static_cast<ull>(s.last_seq));
   for (const auto& [type, count] : s.records_by_type) {
-    std::printf("  %-13s %llu\n", type_name(type).c_str(), static_cast<unsigned long long>(count));
+    std::printf("  %-13s %llu\n", type_name(type).c_str(), static_cast<ull>(count));
   }
-  std::printf("record bytes    %llu\n", static_cast<unsigned long long>(s.bytes));
+  std::printf("record bytes    %llu\n", static_cast<ull>(s.bytes));
   if (s.records > 0) {
     std::printf("first record    %s\n", utc(s.first_time_ns).c_str());
     std::printf("last record     %s\n", utc(s.last_time_ns).c_str());
   }
-  std::printf("starts          %llu\n", static_cast<unsigned long long>(s.boots));
+  std::printf("starts          %llu\n", static_cast<ull>(s.boots));
   std::printf("seals           %llu%s, sealed up to %llu, %llu records unsealed\n",
-              static_cast<unsigned long long>(s.seals), key ? " (verified)" : " (not verified)",
-              static_cast<unsigned long long>(s.last_sealed_seq),
-              static_cast<unsigned long long>(s.unsealed_records));
+              static_cast<ull>(s.seals), key ? " (verified)" : " (not verified)",
+              static_cast<ull>(s.last_sealed_seq), static_cast<ull>(s.unsealed_records));
   std::printf("clean shutdown  %s\n", s.clean_shutdown ? "yes" : "no");
   print_torn(r);
   if (!r.ok()) {
@@ -266,13 +438,42 @@ int stats(const std::string& dir, const std::string& pubkey, const std::string& 
   return kExitOk;
 }
 
+int snapshots(const std::string& dir, const std::string& pubkey, const std::string& id) {
+  const mc::Sm2PublicKey key = mc::Sm2PublicKey::load_pem(pubkey);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::fprintf(stderr, "matchgate-wal: no log: %s does not exist or is not a directory\n",
+                 dir.c_str());
+    return kExitDamaged;
+  }
+  const std::vector<mw::SnapshotRead> all = read_snapshots(dir, key, id);
+  if (all.empty()) {
+    std::printf("no snapshots in %s\n", dir.c_str());
+    return kExitOk;
+  }
+  bool damaged = false;
+  for (const mw::SnapshotRead& r : all) {
+    std::uint64_t seq = 0;
+    mw::parse_snapshot_file_name(r.path.filename().string(), seq);
+    const std::string time = r.info ? utc(r.info->created_ns) : std::string("-");
+    const std::string bytes = r.info ? std::to_string(r.info->payload_bytes) : std::string("-");
+    std::printf("%s  record %llu  %s  payload %s bytes  %s%s\n", r.path.filename().c_str(),
+                static_cast<ull>(seq), time.c_str(), bytes.c_str(),
+                r.ok() ? "valid" : "INVALID: ", r.ok() ? "" : r.problem->c_str());
+    damaged = damaged || !r.ok();
+  }
+  return damaged ? kExitDamaged : kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"matchgate-wal: keys, verification and inspection of a matchgate write-ahead log",
                "matchgate-wal"};
   cli.require_subcommand(1);
-  cli.footer("Exit status: 0 clean, 1 damaged or tampered (or the command failed), 2 usage error.");
+  cli.footer(
+      "Exit status: 0 clean, 1 damaged or tampered (or the command failed, or no log in --dir), 2 "
+      "usage error.");
   std::string dir, pubkey, private_key, public_key;
   std::string id(mc::kDefaultSm2Id);
   bool json = false;
@@ -285,7 +486,9 @@ int main(int argc, char** argv) {
   keygen->add_option("--public", public_key, "Public key file to create (PEM)")->required();
 
   CLI::App* verify_cmd = cli.add_subcommand(
-      "verify", "Check every segment, record, chain link and seal; name the first problem");
+      "verify",
+      "Check every segment, record, chain link, seal and snapshot; name the first problem in the "
+      "log and every damaged snapshot");
   verify_cmd->add_option("--dir", dir, "Log directory")->required();
   verify_cmd->add_option("--pubkey", pubkey, "The sealing public key (PEM)")->required();
   verify_cmd->add_option("--sm2-id", id, "SM2 distinguishing ID of the signer");
@@ -302,6 +505,12 @@ int main(int argc, char** argv) {
   stats_cmd->add_option("--dir", dir, "Log directory")->required();
   stats_cmd->add_option("--pubkey", pubkey, "Verify seals with this public key (PEM)");
   stats_cmd->add_option("--sm2-id", id, "SM2 distinguishing ID of the signer");
+
+  CLI::App* snapshots_cmd = cli.add_subcommand(
+      "snapshots", "List the snapshots: record, time, payload bytes, valid or why not");
+  snapshots_cmd->add_option("--dir", dir, "Log directory")->required();
+  snapshots_cmd->add_option("--pubkey", pubkey, "The sealing public key (PEM)")->required();
+  snapshots_cmd->add_option("--sm2-id", id, "SM2 distinguishing ID of the signer");
 
   try {
     cli.parse(argc, argv);
@@ -320,6 +529,7 @@ int main(int argc, char** argv) {
     if (verify_cmd->parsed()) return verify(dir, pubkey, id);
     if (dump_cmd->parsed()) return dump(dir, pubkey, id, json, from, to);
     if (stats_cmd->parsed()) return stats(dir, pubkey, id);
+    if (snapshots_cmd->parsed()) return snapshots(dir, pubkey, id);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "matchgate-wal: %s\n", e.what());
     return kExitDamaged;

@@ -2,6 +2,8 @@
 // Reads and verifies a whole log: segment order and headers, every record's
 // framing, CRC, sequence and SM3 chain link, and every seal's SM2 signature.
 // The daemon recovers through it and `matchgate-wal verify` audits with it.
+// Given a start point (a snapshot's record and chain hash), it reads only the
+// log after that record, from the segment that holds the next one.
 //
 // A bad record is a torn tail only when it lies in the last segment and no
 // valid record follows it (a crash mid-write leaves exactly that); anything
@@ -13,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "matchgate/crypto/sm2.hpp"
 #include "matchgate/wal/format.hpp"
@@ -49,6 +52,11 @@ struct LogSummary {
   bool clean_shutdown = false;  // ends with Shutdown, sealed
   std::map<std::uint16_t, std::uint64_t> records_by_type;
   std::uint64_t unsealed_records = 0;  // after the last seal, seals themselves not counted
+  // From a start point: records up to start_seq were not read (the counts
+  // above are of the records after it, except boots, which is the log's),
+  // and first_segment is the index of the first segment read.
+  std::uint64_t start_seq = 0;
+  std::uint64_t first_segment = 0;
 };
 
 struct ScanResult {
@@ -59,11 +67,28 @@ struct ScanResult {
   bool ok() const noexcept { return !problem; }
 };
 
+// A point of the log to read from: the state up to and including record
+// `seq` is known from elsewhere (a snapshot, snapshot.hpp).
+struct StartPoint {
+  std::uint64_t seq = 0;    // the last record the state includes, >= 1
+  Hash chain_hash{};        // H(seq), the chain hash after that record
+  std::uint64_t boots = 0;  // Start records up to and including seq
+};
+
 struct ScanOptions {
   // Seals are checked against this key; without one, signatures are not
   // checked (dump and stats of a log whose key one does not have).
   const crypto::Sm2PublicKey* key = nullptr;
   std::string sm2_id = std::string(crypto::kDefaultSm2Id);
+  // Without a start point the whole log is read from segment 1. With one,
+  // reading starts in the newest segment whose header says it begins at or
+  // before record seq + 1; earlier segments are not opened and may be
+  // missing. Records up to seq are only framed (length, CRC, sequence), the
+  // stored hash of record seq (or the segment's prev_hash) must be the start
+  // point's chain_hash, and records after it are verified and delivered as
+  // in a whole scan, their chain starting from chain_hash. A seal naming a
+  // record before the start point is checked for key and signature only.
+  std::optional<StartPoint> start;
 };
 
 struct RecordView {
@@ -78,6 +103,28 @@ using RecordCallback = std::function<void(const RecordView&)>;
 // `on_record` (recovery refuses to start on a problem anyway).
 ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options,
                     const RecordCallback& on_record = {});
+
+// The segment files of a log, sorted by index (empty if `dir` does not
+// exist). Names that are not wal-YYYYMMDD-NNNNNN.log are left out.
+struct SegmentFile {
+  std::filesystem::path path;
+  std::uint32_t business_date = 0;
+  std::uint64_t index = 0;
+};
+std::vector<SegmentFile> list_segments(const std::filesystem::path& dir);
+
+// The header of one segment file; nullopt if it is shorter than a header or
+// its magic, version or CRC is wrong. Throws std::system_error if the file
+// cannot be opened or read.
+std::optional<SegmentHeader> read_segment_header(const std::filesystem::path& path);
+
+// The chain hash stored for record `seq`, found through the segment headers:
+// the prev_hash of the segment that starts with record seq + 1, or else the
+// hash field of record seq in the segment holding it, reached by framing
+// (length, CRC, sequence) the records before it. The chain is not
+// recomputed. nullopt when the log does not hold record seq (nor a segment
+// starting right after it) or the framing on the way is broken.
+std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uint64_t seq);
 
 // Zeroes a torn tail found by scan_log and fdatasyncs the segment, so the
 // log ends cleanly where the last valid record ends.
