@@ -540,7 +540,8 @@ void Loader::load_wal(const toml::table* t, WalConfig& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "wal",
               {"dir", "sync", "group_commit_us", "group_commit_bytes", "segment_mb",
-               "seal_interval_ms", "sign_key", "sm2_id"});
+               "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s",
+               "snapshot_every_records", "keep_snapshots", "delete_covered_segments"});
   if (auto dir = table.string("dir", false)) {
     if (dir->empty()) fail(*table.find("dir", true), table.key_path("dir"), "must not be empty");
     out.dir = *dir;
@@ -564,6 +565,12 @@ void Loader::load_wal(const toml::table* t, WalConfig& out) {
       fail(*table.find("sm2_id", true), table.key_path("sm2_id"), "expected 1..8191 bytes");
     }
     out.sm2_id = *id;
+  }
+  table.bounded("snapshot_interval_s", 0, 7 * 86400, out.snapshot_interval_s);
+  table.bounded("snapshot_every_records", 0, std::int64_t{1} << 40, out.snapshot_every_records);
+  table.bounded("keep_snapshots", 1, 1000, out.keep_snapshots);
+  if (auto del = table.boolean("delete_covered_segments", false)) {
+    out.delete_covered_segments = *del;
   }
 }
 

@@ -49,6 +49,10 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   w.seal_interval = std::chrono::milliseconds(config.wal.seal_interval_ms);
   w.sm2_id = config.wal.sm2_id;
   g.sign_key = config.wal.sign_key;
+  g.snapshots.interval = std::chrono::seconds(config.wal.snapshot_interval_s);
+  g.snapshots.every_records = config.wal.snapshot_every_records;
+  g.snapshots.keep = config.wal.keep_snapshots;
+  g.snapshots.remove_covered_segments = config.wal.delete_covered_segments;
   return g;
 }
 

@@ -6,6 +6,8 @@
 
 #include "matchgate/crypto/sm2.hpp"
 #include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/util/byte_io.hpp"
+#include "matchgate/wal/snapshot.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 #include "matchgate/wal/wal_writer.hpp"
 
@@ -61,10 +63,45 @@ struct Gateway::Impl {
   std::unique_ptr<util::AgentRunner<NetworkAgent, util::ParkingIdle>> network_runner;
   std::unique_ptr<wal::WalWriter> writer;
   std::unique_ptr<util::AgentRunner<wal::WalWriter, util::ParkingIdle>> writer_runner;
+  std::unique_ptr<SnapshotTaker> snapshot_taker;  // uses the writer's producer
+  std::uint64_t replayed_records = 0;             // after the snapshot recovery started from
 
   wal::LogTail recover(const crypto::Sm2PublicKey& key);
+  void load_snapshot(const wal::SnapshotRead& snapshot);
   void replay_request(const OrderRequestRecord& r);
 };
+
+void Gateway::Impl::load_snapshot(const wal::SnapshotRead& snapshot) {
+  const std::string name = snapshot.path.filename().string();
+  try {
+    util::ByteReader in(snapshot.payload);
+    const auto version = in.get<std::uint32_t>("version");
+    if (version != kGatewaySnapshotVersion) {
+      throw std::runtime_error("gateway state version " + std::to_string(version) +
+                               ", this build reads " + std::to_string(kGatewaySnapshotVersion));
+    }
+    const auto count = in.get<std::uint32_t>("shard count");
+    if (count != shards.size()) {
+      throw std::runtime_error("it holds " + std::to_string(count) +
+                               " shards, the configuration has " + std::to_string(shards.size()));
+    }
+    for (auto& shard : shards) {
+      const auto n = in.get<std::uint64_t>("shard state length");
+      shard->load_snapshot(in.get_bytes(n, "shard state"));
+    }
+    const auto n = in.get<std::uint64_t>("network state length");
+    util::ByteReader net(in.get_bytes(n, "network state"));
+    network->load_state(net);
+    if (net.remaining() != 0 || in.remaining() != 0) {
+      throw std::runtime_error("bytes after the gateway state");
+    }
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("snapshot " + name + " in " + options.wal.dir.string() +
+                             " cannot be loaded: " + e.what() +
+                             " (recover with the configuration that wrote it, or move it aside "
+                             "to replay the whole log)");
+  }
+}
 
 void Gateway::Impl::replay_request(const OrderRequestRecord& r) {
   if (r.shard >= shards.size()) {
@@ -89,6 +126,18 @@ wal::LogTail Gateway::Impl::recover(const crypto::Sm2PublicKey& key) {
   std::uint64_t requests = 0;
   std::uint64_t outbound = 0;
   network->begin_replay();
+  const wal::NewestSnapshot newest = wal::newest_valid_snapshot(dir, key, options.wal.sm2_id);
+  for (const wal::SnapshotRead& skipped : newest.skipped) {
+    spdlog::warn("log: snapshot {} is not used: {}", skipped.path.filename().string(),
+                 skipped.problem.value_or("invalid"));
+  }
+  if (newest.snapshot) {
+    const wal::SnapshotRead& snap = *newest.snapshot;
+    load_snapshot(snap);
+    scan_options.start = snap.info->start_point();
+    spdlog::info("log: starting from snapshot {} (the state up to record {})",
+                 snap.path.filename().string(), snap.info->seq);
+  }
   const wal::ScanResult result = wal::scan_log(dir, scan_options, [&](const wal::RecordView& v) {
     const auto where = [&] {
       return v.segment->filename().string() + " offset " + std::to_string(v.offset) + " (record " +
@@ -129,6 +178,7 @@ wal::LogTail Gateway::Impl::recover(const crypto::Sm2PublicKey& key) {
     wal::cut_torn_tail(t);
   }
   const wal::LogSummary& sum = result.summary;
+  replayed_records = sum.records;
   if (sum.records == 0) {
     spdlog::info("log: {} holds no log yet; starting a new one", dir.string());
   } else {
@@ -186,6 +236,16 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   wal::WalProducer& producer = g.writer->add_producer();
   g.writer->set_durable_doorbells({&g.network->doorbell()});
   g.network->attach_log(&producer, g.options.wal.sync == wal::SyncMode::Group, g.writer->boot());
+  g.snapshot_taker = std::make_unique<SnapshotTaker>(
+      g.options.wal.dir, crypto::Sm2PrivateKey::load_pem(g.options.sign_key), g.options.wal.sm2_id,
+      g.options.snapshots,
+      [&] {
+        std::vector<const ShardAgent*> shards;
+        for (const auto& s : g.shards) shards.push_back(s.get());
+        return shards;
+      }(),
+      producer);
+  g.network->attach_snapshots(g.snapshot_taker.get(), g.replayed_records);
   if (const std::size_t again = g.network->send_unlogged_reports(); again > 0) {
     spdlog::warn(
         "log: {} reports of replayed events had not reached the log before the crash; they are "
@@ -268,6 +328,8 @@ void Gateway::stop(std::chrono::milliseconds drain) {
     spdlog::info("log: closed after record {} ({} records, {} commits, {} seals this run)",
                  g.writer->last_seq(), c.records, c.commits, c.seals);
   }
+  // A snapshot in progress is finished: its record is durable now.
+  g.snapshot_taker->stop(std::chrono::milliseconds(writer_failed ? 0 : 5000));
   for (std::size_t i = 0; i < g.shards.size(); ++i) {
     spdlog::info("shard {} state_hash {:016x}", i, g.shards[i]->engine().state_hash());
   }

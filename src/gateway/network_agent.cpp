@@ -114,8 +114,7 @@ int NetworkAgent::do_work() {
   int work = release_durable();
   work += server_->do_work();
   for (ReplyRing* ring : from_shards_) {
-    work +=
-        static_cast<int>(ring->drain([this](const ShardReply& r) { order_entry_->on_reply(r); }));
+    work += static_cast<int>(ring->drain([this](const ShardReply& r) { on_reply(r); }));
   }
   work += order_entry_->poll_pending();
   if (!paused_.empty()) resume_paused();
@@ -128,9 +127,18 @@ int NetworkAgent::do_work() {
       log_counters();
     }
   }
+  if (snapshot_replies_due_ == 0 && snapshot_due()) start_snapshot();
   order_entry_->ring_shards();
   notify_log();
   return work;
+}
+
+void NetworkAgent::on_reply(const ShardReply& reply) {
+  if (reply.kind == ReplyKind::Event) {
+    order_entry_->on_reply(reply);
+    return;
+  }
+  if (snapshot_replies_due_ > 0 && --snapshot_replies_due_ == 0) finish_snapshot();
 }
 
 void NetworkAgent::park(std::chrono::microseconds timeout) {
@@ -839,6 +847,80 @@ std::size_t NetworkAgent::send_unlogged_reports() {
     ++sent;
   }
   return sent;
+}
+
+void NetworkAgent::attach_snapshots(SnapshotTaker* taker, std::uint64_t replayed) {
+  snapshots_ = taker;
+  replayed_since_snapshot_ = replayed;
+  appended_at_snapshot_ = wal_ != nullptr ? wal_->appended() : 0;
+  if (taker != nullptr && taker->options().interval.count() > 0) {
+    next_snapshot_ns_ = now_ns_ + std::chrono::nanoseconds(taker->options().interval).count();
+  }
+}
+
+bool NetworkAgent::snapshot_due() const noexcept {
+  if (snapshots_ == nullptr || !snapshots_->idle()) return false;
+  const SnapshotOptions& o = snapshots_->options();
+  const std::uint64_t since = wal_->appended() - appended_at_snapshot_ + replayed_since_snapshot_;
+  if (o.every_records > 0 && since >= o.every_records) return true;
+  return o.interval.count() > 0 && now_ns_ >= next_snapshot_ns_ && since > 0;
+}
+
+void NetworkAgent::start_snapshot() {
+  // Nothing new reaches a shard until every shard has copied its state, so
+  // the copies and this thread's state describe the same requests.
+  if (!order_entry_->request_snapshots()) return;  // a ring is full: next cycle
+  order_entry_->hold_requests(true);
+  snapshot_replies_due_ = from_shards_.size();
+}
+
+void NetworkAgent::finish_snapshot() {
+  // Every reply to a request before the barrier has been turned into
+  // sequenced, logged messages by now: the log up to the SnapshotPoint
+  // record is exactly the state copied.
+  snapshot_state_.clear();
+  util::ByteWriter out(snapshot_state_);
+  save_state(out);
+  ++snapshots_taken_;
+  std::byte payload[8];
+  wal::put_u64(payload, snapshots_taken_);
+  const std::uint64_t position = wal_->appended() + 1;
+  wal_->watch(position);  // before the writer can take the record
+  wal_->append(static_cast<std::uint16_t>(WalRecordType::SnapshotPoint), wall_ns_, payload);
+  snapshots_->take(&snapshot_state_, position);
+  order_entry_->hold_requests(false);
+  appended_at_snapshot_ = position;
+  replayed_since_snapshot_ = 0;
+  if (snapshots_->options().interval.count() > 0) {
+    next_snapshot_ns_ = now_ns_ + std::chrono::nanoseconds(snapshots_->options().interval).count();
+  }
+}
+
+// Layout: u32 members; per member u64 next_in, u64 next_out, its resend
+// store (SessionStore::save); then the order records (OrderRecordTable::save).
+void NetworkAgent::save_state(util::ByteWriter& out) const {
+  out.put(static_cast<std::uint32_t>(sessions_.size()));
+  for (const MemberSession& s : sessions_) {
+    out.put(s.next_in);
+    out.put(s.next_out);
+    s.store.save(out);
+  }
+  order_entry_->records().save(out);
+}
+
+void NetworkAgent::load_state(util::ByteReader& in) {
+  const auto members = in.get<std::uint32_t>("member count");
+  if (members != sessions_.size()) {
+    throw std::runtime_error("the snapshot has " + std::to_string(members) +
+                             " members, the configuration " + std::to_string(sessions_.size()) +
+                             "; start with the configuration that took it");
+  }
+  for (MemberSession& s : sessions_) {
+    s.next_in = in.get<std::uint64_t>("next inbound seq");
+    s.next_out = in.get<std::uint64_t>("next outbound seq");
+    s.store.load(in);
+  }
+  order_entry_->load_records(in);
 }
 
 }  // namespace matchgate::gateway

@@ -110,6 +110,7 @@ bool OrderEntry::supported(std::string_view t) noexcept {
 }
 
 bool OrderEntry::has_room() const noexcept {
+  if (held_) return false;
   for (const RequestRing* ring : to_shards_) {
     if (ring->size_approx() >= ring->capacity()) return false;
   }
@@ -135,6 +136,19 @@ bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t 
     rec.cl_ord_id = o.cl_ord_id_view();
   }
   out_.log_request(rec);
+  return true;
+}
+
+bool OrderEntry::request_snapshots() {
+  for (const RequestRing* ring : to_shards_) {
+    if (ring->size_approx() >= ring->capacity()) return false;
+  }
+  ShardRequest req;
+  req.kind = RequestKind::Snapshot;
+  for (std::uint32_t shard = 0; shard < to_shards_.size(); ++shard) {
+    to_shards_[shard]->try_push(req);  // room checked above; the only producer
+    pushed_[shard] = true;
+  }
   return true;
 }
 

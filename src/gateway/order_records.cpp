@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace matchgate::gateway {
 
@@ -120,6 +122,89 @@ void OrderRecordTable::end_restore() {
   std::copy(finished.begin(), finished.end(), finished_.begin());
   restored_order_.clear();
   restored_order_.shrink_to_fit();
+}
+
+namespace {
+
+void save_record(util::ByteWriter& out, std::uint32_t slot, const OrderRecord& r) {
+  out.put(slot);
+  out.put_string(r.cl_ord_id_view());
+  out.put(r.kind);
+  out.put(r.ord_status);
+  out.put(static_cast<std::uint8_t>(r.done));
+  out.put(r.side);
+  out.put(r.type);
+  out.put(r.tif);
+  out.put(r.member);
+  out.put(r.instrument);
+  out.put(r.account);
+  out.put(r.orig);
+  out.put(r.orig_named);
+  out.put(r.superseded_by);
+  out.put(r.order_id);
+  out.put(r.price);
+  out.put(r.qty);
+  out.put(r.cum_qty);
+  out.put(static_cast<std::uint64_t>(static_cast<unsigned __int128>(r.notional)));
+  out.put(static_cast<std::uint64_t>(static_cast<unsigned __int128>(r.notional) >> 64));
+}
+
+}  // namespace
+
+void OrderRecordTable::save(util::ByteWriter& out) const {
+  std::uint32_t open = 0;
+  for (const OrderRecord& r : records_) open += r.in_use && !r.done ? 1 : 0;
+  out.put(static_cast<std::uint32_t>(finished_count_) + open);
+  for (std::size_t i = 0; i < finished_count_; ++i) {
+    const std::uint32_t slot = finished_[(finished_head_ + i) % finished_.size()];
+    save_record(out, slot, records_[slot]);
+  }
+  for (std::uint32_t slot = 0; slot < capacity(); ++slot) {
+    if (records_[slot].in_use && !records_[slot].done) save_record(out, slot, records_[slot]);
+  }
+}
+
+void OrderRecordTable::load(util::ByteReader& in) {
+  const auto count = in.get<std::uint32_t>("order record count");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    const auto slot = in.get<std::uint32_t>("order record slot");
+    const std::string_view id = in.get_string(kMaxClOrdIdLength, "ClOrdID");
+    const auto kind = in.get<RecordKind>("record kind");
+    if (slot >= capacity()) {
+      throw std::runtime_error("order record slot " + std::to_string(slot) +
+                               " is beyond [gateway] max_tracked_orders (" +
+                               std::to_string(capacity()) +
+                               "); start with the configuration that took the snapshot");
+    }
+    if (static_cast<std::uint8_t>(kind) > static_cast<std::uint8_t>(RecordKind::ReplaceRequest)) {
+      throw std::runtime_error("order record " + std::to_string(slot) + ": unknown kind");
+    }
+    const auto ord_status = in.get<char>("OrdStatus");
+    const bool done = in.get<std::uint8_t>("done") != 0;
+    const auto side = in.get<engine::Side>("side");
+    const auto type = in.get<engine::OrdType>("type");
+    const auto tif = in.get<engine::TimeInForce>("time in force");
+    const auto member = in.get<engine::MemberId>("member");
+    restore(slot, member, id, kind);
+    OrderRecord& r = records_[slot];
+    r.ord_status = ord_status;
+    r.done = done;
+    r.side = side;
+    r.type = type;
+    r.tif = tif;
+    r.instrument = in.get<std::uint32_t>("instrument");
+    r.account = in.get<std::uint32_t>("account");
+    r.orig = in.get<std::uint32_t>("orig");
+    r.orig_named = in.get<std::uint32_t>("orig_named");
+    r.superseded_by = in.get<std::uint32_t>("superseded_by");
+    r.order_id = in.get<engine::OrderId>("order id");
+    r.price = in.get<engine::Price>("price");
+    r.qty = in.get<engine::Qty>("qty");
+    r.cum_qty = in.get<engine::Qty>("cum_qty");
+    const auto lo = in.get<std::uint64_t>("notional");
+    const auto hi = in.get<std::uint64_t>("notional");
+    r.notional = static_cast<__int128>((static_cast<unsigned __int128>(hi) << 64) | lo);
+  }
 }
 
 void OrderRecordTable::index_insert(std::uint32_t slot) {

@@ -53,4 +53,27 @@ void SessionStore::reset(std::uint64_t next_seq) {
   first_seq_ = next_seq;
 }
 
+void SessionStore::save(util::ByteWriter& out) const {
+  out.put(first_seq_);
+  out.put(static_cast<std::uint64_t>(size()));
+  out.put(dropped_);
+  for (std::size_t i = entry_begin_; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    out.put(static_cast<std::uint8_t>(e.admin));
+    out.put_string(std::string_view(bytes_.data() + e.offset, e.length));
+  }
+}
+
+void SessionStore::load(util::ByteReader& in) {
+  const auto first = in.get<std::uint64_t>("resend store first seq");
+  const auto count = in.get<std::uint64_t>("resend store size");
+  const auto dropped = in.get<std::uint64_t>("resend store dropped");
+  reset(first);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const bool admin = in.get<std::uint8_t>("admin flag") != 0;
+    append(first + i, in.get_string(std::uint32_t{1} << 24, "stored message"), admin);
+  }
+  dropped_ = dropped + (count > size() ? count - size() : 0);
+}
+
 }  // namespace matchgate::gateway

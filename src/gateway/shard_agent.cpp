@@ -1,5 +1,11 @@
 #include "matchgate/gateway/shard_agent.hpp"
 
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "matchgate/util/byte_io.hpp"
+
 namespace matchgate::gateway {
 
 namespace {
@@ -85,6 +91,9 @@ void ShardAgent::process(const ShardRequest& r) {
     case RequestKind::MassCancel:
       engine_.mass_cancel(r.member, *this);
       break;
+    case RequestKind::Snapshot:
+      take_snapshot();
+      break;
   }
   current_request_ = kNoRecord;
 }
@@ -125,6 +134,64 @@ int ShardAgent::flush_spill() {
   }
   if (work > 0) spilled_.store(spill_.size(), std::memory_order_relaxed);
   return work;
+}
+
+// Layout: u64 engine snapshot length, the engine snapshot, u32 network
+// threads, then per network thread u32 entries and (u32 slot, u64 order id)
+// for every slot that names an order.
+void ShardAgent::take_snapshot() {
+  snapshot_.clear();
+  util::ByteWriter out(snapshot_);
+  out.put(std::uint64_t{0});
+  const std::size_t engine_start = snapshot_.size();
+  engine_.save_snapshot(snapshot_);
+  const std::uint64_t engine_bytes = snapshot_.size() - engine_start;
+  std::memcpy(snapshot_.data(), &engine_bytes, sizeof engine_bytes);
+  out.put(static_cast<std::uint32_t>(order_of_record_.size()));
+  for (const auto& table : order_of_record_) {
+    std::uint32_t named = 0;
+    for (const engine::OrderId id : table) named += id != engine::kNoOrder ? 1 : 0;
+    out.put(named);
+    for (std::uint32_t slot = 0; slot < table.size(); ++slot) {
+      if (table[slot] == engine::kNoOrder) continue;
+      out.put(slot);
+      out.put(table[slot]);
+    }
+  }
+  ShardReply reply;
+  reply.kind = ReplyKind::SnapshotTaken;
+  for (std::uint32_t net = 0; net < outbound_.size(); ++net) deliver(net, reply);
+}
+
+void ShardAgent::load_snapshot(std::span<const std::byte> state) {
+  util::ByteReader in(state);
+  const auto engine_bytes = in.get<std::uint64_t>("engine snapshot length");
+  if (engine_bytes > in.remaining()) {
+    throw std::runtime_error(name_ + ": engine snapshot truncated");
+  }
+  const auto engine_state = in.get_bytes(engine_bytes, "engine snapshot");
+  if (engine_.load_snapshot(engine_state) != engine_state.size()) {
+    throw std::runtime_error(name_ + ": bytes after the engine snapshot");
+  }
+  const auto nets = in.get<std::uint32_t>("network thread count");
+  if (nets != order_of_record_.size()) {
+    throw std::runtime_error(name_ + ": the snapshot has " + std::to_string(nets) +
+                             " network threads, this configuration " +
+                             std::to_string(order_of_record_.size()));
+  }
+  for (auto& table : order_of_record_) {
+    const auto named = in.get<std::uint32_t>("record table size");
+    for (std::uint32_t i = 0; i < named; ++i) {
+      const auto slot = in.get<std::uint32_t>("record slot");
+      const auto order = in.get<engine::OrderId>("order id");
+      if (slot >= table.size()) {
+        throw std::runtime_error(name_ + ": record slot " + std::to_string(slot) +
+                                 " beyond [gateway] max_tracked_orders");
+      }
+      table[slot] = order;
+    }
+  }
+  if (in.remaining() != 0) throw std::runtime_error(name_ + ": bytes after the shard snapshot");
 }
 
 }  // namespace matchgate::gateway

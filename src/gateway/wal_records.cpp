@@ -102,6 +102,8 @@ const char* to_string(WalRecordType t) noexcept {
       return "OrderRequest";
     case WalRecordType::Outbound:
       return "Outbound";
+    case WalRecordType::SnapshotPoint:
+      return "SnapshotPoint";
   }
   return "?";
 }

@@ -139,6 +139,10 @@ int WalWriter::drain_producers() {
       p->ring_.release();
       ++p->consumed_;  // only now: a rotation inside stage() commits, and must not count it
       ++taken;
+      if (p->consumed_ == p->watch_.load(std::memory_order_relaxed)) {
+        p->watched_position_ = RecordPosition{next_seq_ - 1, head_, segment_index_, boot_};
+        p->watched_.store(p->consumed_, std::memory_order_release);
+      }
     }
   }
   return taken;

@@ -214,6 +214,10 @@ TEST(CrashRecovery, SigkillUnderLoadLosesNothingAcknowledgedAndAppliesNothingTwi
   base.gateway_extra = "max_tracked_orders = 262144\n";
   DaemonOptions o = gw::three_members(base);
   o.members[2].cancel_on_disconnect = false;
+  // Snapshots are taken under load and at random moments before kills; the
+  // first lives recover by replaying the whole log, later ones from the
+  // newest snapshot.
+  o.wal_extra += "snapshot_every_records = 1000\n";
   // MATCHGATE_CRASH_SYNC=async|none shows what the test catches without
   // group commit (it must fail then).
   if (const char* sync = std::getenv("MATCHGATE_CRASH_SYNC")) {
@@ -347,6 +351,9 @@ TEST(CrashRecovery, SigkillUnderLoadLosesNothingAcknowledgedAndAppliesNothingTwi
   for (const std::string& n : matches(d.log(), R"(log: (\d+) reports of replayed events)")) {
     made_again += std::stoul(n);
   }
+  std::cout << matches(d.log(), "(snapshot: the state up to)").size() << " snapshots taken, "
+            << matches(d.log(), "(log: starting from snapshot)").size()
+            << " recoveries started from a snapshot\n";
   std::cout << checked << " orders checked; " << made_again
             << " reports made again by recoveries (their first copy died with the daemon)\n";
 

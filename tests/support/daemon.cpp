@@ -99,8 +99,8 @@ void Daemon::start() {
       << "[engine]\nshards = " << options_.shards << "\nmax_orders = 65536\nidle = \""
       << options_.idle << "\"\nring_capacity = 4096\n"
       << options_.engine_extra << "\n"
-      << "[wal]\ndir = \"" << wal_dir() << "\"\nsign_key = \"" << dir_
-      << "/wal-key.pem\"\nsegment_mb = 4\n"
+      << "[wal]\ndir = \"" << wal_dir() << "\"\nsign_key = \"" << dir_ << "/wal-key.pem\"\n"
+      << (options_.wal_extra.find("segment_mb") == std::string::npos ? "segment_mb = 4\n" : "")
       << options_.wal_extra << "\n\n"
       << "[log]\nlevel = \"" << options_.log_level << "\"\nfile = \"" << log_path_ << "\"\n\n";
   for (const TestMember& m : options_.members) {

@@ -33,7 +33,7 @@ struct DaemonOptions {
   std::string gateway_extra;  // more lines for [gateway]
   std::string engine_extra;   // more lines for [engine]
   // More lines for [wal]. The fixture sets dir, sign_key (a key pair it
-  // generates) and segment_mb = 4.
+  // generates) and, unless these lines set it, segment_mb = 4.
   std::string wal_extra;
   std::string log_level = "info";
 };

@@ -80,6 +80,7 @@ std::string type_name(std::uint16_t type) {
       return "Shutdown";
     case static_cast<std::uint16_t>(mg::WalRecordType::OrderRequest):
     case static_cast<std::uint16_t>(mg::WalRecordType::Outbound):
+    case static_cast<std::uint16_t>(mg::WalRecordType::SnapshotPoint):
       return mg::to_string(static_cast<mg::WalRecordType>(type));
     default:
       return "type-" + std::to_string(type);
@@ -96,6 +97,8 @@ const char* request_kind(mg::RequestKind k) {
       return "replace";
     case mg::RequestKind::MassCancel:
       return "mass-cancel";
+    case mg::RequestKind::Snapshot:  // never logged
+      return "snapshot";
   }
   return "?";
 }

@@ -84,6 +84,11 @@ struct WalConfig {
   std::size_t seal_interval_ms = 10;         // SM2 seal at least this often while records arrive
   std::filesystem::path sign_key;            // SM2 private key, PEM, mode 0600; required to run
   std::string sm2_id = "1234567812345678";   // SM2 distinguishing ID of the signer
+  std::size_t snapshot_interval_s = 300;     // a snapshot at least this often (0: not by time)
+  std::size_t snapshot_every_records =
+      2'000'000;  // ... or after this many records (0: not by count)
+  std::size_t keep_snapshots = 2;
+  bool delete_covered_segments = false;  // retention: segments the kept snapshots make unnecessary
 };
 
 struct DedupConfig {

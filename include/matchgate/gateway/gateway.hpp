@@ -12,6 +12,7 @@
 #include "matchgate/gateway/network_agent.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/gateway/snapshot_taker.hpp"
 #include "matchgate/wal/wal_options.hpp"
 
 namespace matchgate::gateway {
@@ -32,6 +33,7 @@ struct GatewayOptions {
   std::chrono::microseconds idle_spin{10};  // "wait": spinning before sleeping
   wal::WalOptions wal;
   std::filesystem::path sign_key;  // SM2 private key (PEM) that seals the log
+  SnapshotOptions snapshots;
 };
 
 class Gateway {

@@ -18,7 +18,9 @@
 #include "matchgate/gateway/order_entry.hpp"
 #include "matchgate/gateway/session_store.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/gateway/snapshot_taker.hpp"
 #include "matchgate/net/tcp_server.hpp"
+#include "matchgate/util/byte_io.hpp"
 #include "matchgate/util/doorbell.hpp"
 #include "matchgate/wal/wal_writer.hpp"
 
@@ -102,6 +104,15 @@ class NetworkAgent final : public net::ConnectionHandler {
   // the request's commit and the report's) are sequenced now, stored and
   // logged, in the order replay composed them. Returns how many.
   std::size_t send_unlogged_reports();
+  // Snapshots (after attach_log): taken through `taker` as its options say;
+  // `replayed` counts the log records recovery replayed after the snapshot
+  // it started from, towards SnapshotOptions::every_records.
+  void attach_snapshots(SnapshotTaker* taker, std::uint64_t replayed);
+  // The network thread's state (sessions and their resend stores, order
+  // records) for a snapshot; load_state() during replay, before any record.
+  void save_state(util::ByteWriter& out) const;
+  void load_state(util::ByteReader& in);
+  std::uint64_t snapshots_taken() const noexcept { return snapshots_taken_; }
   // After recovery: cancel-on-disconnect for every member that has it.
   void cancel_on_disconnect_all();
   // From any thread: messages waiting for durability (for a draining stop).
@@ -172,6 +183,10 @@ class NetworkAgent final : public net::ConnectionHandler {
   void deliver(net::ConnectionId conn, std::string_view bytes);
   int release_durable();
   void notify_log() noexcept;
+  void on_reply(const ShardReply& reply);
+  bool snapshot_due() const noexcept;
+  void start_snapshot();
+  void finish_snapshot();
 
   std::uint32_t index_;
   std::string name_;
@@ -217,6 +232,14 @@ class NetworkAgent final : public net::ConnectionHandler {
   };
   std::unordered_map<std::uint64_t, UnloggedReport> unlogged_;
   std::uint64_t composed_in_replay_ = 0;
+  // Snapshots.
+  SnapshotTaker* snapshots_ = nullptr;
+  std::int64_t next_snapshot_ns_ = 0;
+  std::uint64_t appended_at_snapshot_ = 0;  // producer position of the last one
+  std::uint64_t replayed_since_snapshot_ = 0;
+  std::size_t snapshot_replies_due_ = 0;  // shards that have not answered yet
+  std::uint64_t snapshots_taken_ = 0;
+  std::vector<std::byte> snapshot_state_;
 };
 
 }  // namespace matchgate::gateway

@@ -37,6 +37,12 @@ class OrderEntry {
   // True when every shard ring can take one more request; checked before a
   // message is consumed, so a full ring stops reading instead of dropping.
   bool has_room() const noexcept;
+  // While held, has_room() is false: nothing new reaches the shards (a
+  // snapshot is being taken).
+  void hold_requests(bool hold) noexcept { held_ = hold; }
+  // Sends a Snapshot request to every shard; false (nothing sent) when a
+  // ring has no room.
+  bool request_snapshots();
   // An application message of a logged-on member, in sequence.
   void on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m);
   void on_reply(const ShardReply& reply);
@@ -54,6 +60,9 @@ class OrderEntry {
   void begin_replay() { records_.begin_restore(); }
   void replay_request(const OrderRequestRecord& r);
   void end_replay() { records_.end_restore(); }
+  // Between begin_replay() and the first replay_request(): the records a
+  // snapshot holds.
+  void load_records(util::ByteReader& in) { records_.load(in); }
   // Start count of the log: part of gateway-made ExecIDs, which must not
   // repeat after a restart.
   void set_boot(std::uint64_t boot) noexcept { boot_ = boot; }
@@ -103,6 +112,7 @@ class OrderEntry {
   std::vector<engine::MemberId> pending_mass_cancels_;
   std::uint64_t gateway_exec_ids_ = 0;
   std::uint64_t boot_ = 0;
+  bool held_ = false;
   OrderEntryCounters counters_;
 };
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "matchgate/engine/types.hpp"
+#include "matchgate/util/byte_io.hpp"
 
 namespace matchgate::gateway {
 
@@ -63,6 +64,11 @@ class OrderRecordTable {
   std::uint32_t restore(std::uint32_t slot, engine::MemberId member, std::string_view cl_ord_id,
                         RecordKind kind);
   void end_restore();
+  // Snapshot: every record in use, finished ones first in the order they
+  // would be recycled. load() puts them back, between begin_restore() and
+  // end_restore(); it throws on a slot beyond capacity().
+  void save(util::ByteWriter& out) const;
+  void load(util::ByteReader& in);
 
   OrderRecord& operator[](std::uint32_t slot) noexcept { return records_[slot]; }
   const OrderRecord& operator[](std::uint32_t slot) const noexcept { return records_[slot]; }

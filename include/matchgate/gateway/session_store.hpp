@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "matchgate/util/byte_io.hpp"
+
 namespace matchgate::gateway {
 
 class SessionStore {
@@ -27,6 +29,9 @@ class SessionStore {
   std::uint64_t dropped() const noexcept { return dropped_; }
   // Forget everything; the next append is `next_seq`.
   void reset(std::uint64_t next_seq = 1);
+  // Snapshot: the stored messages; load() replaces the contents.
+  void save(util::ByteWriter& out) const;
+  void load(util::ByteReader& in);
 
  private:
   struct Entry {

@@ -50,12 +50,21 @@ class ShardAgent {
   // do_work() would have; its replies go to the rings as usual.
   void replay(const ShardRequest& r) { process(r); }
 
+  // The state copied at the last Snapshot request: the engine's snapshot
+  // and the record -> order table. Written by the shard's thread before its
+  // SnapshotTaken reply, untouched until the next Snapshot request.
+  const std::vector<std::byte>& snapshot() const noexcept { return snapshot_; }
+  // Recovery, before the thread starts, on a fresh shard: the state a
+  // snapshot() holds. Throws std::runtime_error when it does not fit.
+  void load_snapshot(std::span<const std::byte> state);
+
   // The engine's listener: routes events to the network threads concerned
   // and keeps the record -> order id table current.
   void on_event(const engine::Event& e);
 
  private:
   void process(const ShardRequest& r);
+  void take_snapshot();
   engine::OrderId order_of(RecordRef ref) const noexcept;
   void deliver(std::uint32_t net_thread, const ShardReply& reply);
   int flush_spill();
@@ -75,6 +84,7 @@ class ShardAgent {
   std::vector<util::Doorbell*> reply_bells_;
   std::vector<bool> replied_;  // per network thread, this duty cycle
   RecordRef current_request_ = kNoRecord;
+  std::vector<std::byte> snapshot_;
   std::uint64_t processed_ = 0;
   std::atomic<std::size_t> spilled_{0};
 };

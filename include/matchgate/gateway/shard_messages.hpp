@@ -25,7 +25,9 @@ constexpr std::uint32_t slot_of(RecordRef r) noexcept {
   return static_cast<std::uint32_t>(r & ((RecordRef{1} << kRecordBits) - 1));
 }
 
-enum class RequestKind : std::uint8_t { New, Cancel, Replace, MassCancel };
+// Snapshot: not a change of state, and never logged; the shard copies its
+// state (ShardAgent::snapshot()) and answers with a SnapshotTaken reply.
+enum class RequestKind : std::uint8_t { New, Cancel, Replace, MassCancel, Snapshot };
 
 struct ShardRequest {
   RequestKind kind = RequestKind::New;
@@ -42,9 +44,12 @@ struct ShardRequest {
 };
 static_assert(std::is_trivially_copyable_v<ShardRequest>);
 
+enum class ReplyKind : std::uint8_t { Event, SnapshotTaken };
+
 struct ShardReply {
   engine::Event event;
   RecordRef request = kNoRecord;  // the request that caused the event
+  ReplyKind kind = ReplyKind::Event;
 };
 static_assert(std::is_trivially_copyable_v<ShardReply>);
 

@@ -24,6 +24,10 @@ namespace matchgate::gateway {
 enum class WalRecordType : std::uint16_t {
   OrderRequest = static_cast<std::uint16_t>(wal::RecordType::FirstUserType),  // 16
   Outbound = 17,
+  // Where a snapshot was taken: the state it holds is that of the log up to
+  // and including this record. Payload: u64, the snapshot's number in this
+  // run (1, 2, ...). Nothing to replay.
+  SnapshotPoint = 18,
 };
 
 struct OrderRequestRecord {

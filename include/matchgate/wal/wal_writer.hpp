@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,6 +28,14 @@ namespace matchgate::wal {
 
 class WalWriter;
 
+// Where one record landed in the log.
+struct RecordPosition {
+  std::uint64_t seq = 0;
+  Hash hash{};  // the chain hash after it
+  std::uint64_t segment_index = 0;
+  std::uint64_t boots = 0;  // Start records up to and including this run's
+};
+
 // The producing side, one per producing thread. Positions count this
 // producer's records: append() returns the position of the record it added
 // (1, 2, 3 ...), durable() how many of them are durable.
@@ -42,6 +51,15 @@ class WalProducer {
   // Wakes the writer if it sleeps; once per duty cycle is enough.
   void notify() noexcept;
 
+  // Asks the writer to note where this producer's record `position` lands
+  // (one watch at a time; a snapshot names the record it is tied to).
+  // From any thread, then poll watched() from any one thread.
+  void watch(std::uint64_t position) noexcept { watch_.store(position, std::memory_order_release); }
+  std::optional<RecordPosition> watched(std::uint64_t position) const noexcept {
+    if (watched_.load(std::memory_order_acquire) != position) return std::nullopt;
+    return watched_position_;
+  }
+
  private:
   friend class WalWriter;
   WalProducer(WalWriter& writer, std::size_t ring_bytes) : writer_(writer), ring_(ring_bytes) {}
@@ -51,6 +69,9 @@ class WalProducer {
   std::uint64_t appended_ = 0;                         // producer thread only
   alignas(64) std::atomic<std::uint64_t> durable_{0};  // written by the writer
   std::uint64_t consumed_ = 0;                         // writer thread only
+  std::atomic<std::uint64_t> watch_{0};
+  RecordPosition watched_position_;  // written by the writer before watched_
+  std::atomic<std::uint64_t> watched_{0};
 };
 
 struct WalWriterCounters {
