@@ -258,7 +258,10 @@ void WalWriter::park(std::chrono::microseconds timeout) noexcept {
 
 void WalWriter::close() {
   if (closed_ || failed()) return;
+  // drain_producers() stops at a full group: commit it and go on until
+  // every ring is empty (a writer behind its producers holds many groups).
   while (drain_producers() > 0) {
+    if (staged_ >= options_.group_commit_bytes) commit();
   }
   const std::int64_t now = wall_ns();
   stage(static_cast<std::uint16_t>(RecordType::Shutdown), now, {});

@@ -80,6 +80,29 @@ TEST(WalLog, ChainAndSealsContinueAcrossSegmentsAndRestarts) {
   }
 }
 
+TEST(WalLog, CloseTakesEveryRecordLeftInTheRingsHoweverMany) {
+  // A writer that fell behind (sync "none" under load) has far more than one
+  // group waiting when the daemon stops: close() must take all of it.
+  TempLog log;
+  WalOptions o = log.options(std::uint64_t{8} << 20);
+  o.group_commit_bytes = 4096;
+  std::uint64_t appended = 0;
+  {
+    WalWriter w(o, {}, log.key());
+    WalProducer& p = w.add_producer();
+    for (int i = 0; i < 3000; ++i) p.append(16, 1, payload_of(static_cast<std::uint64_t>(i)));
+    appended = p.appended();
+    w.close();
+    EXPECT_EQ(p.durable(), appended);
+  }
+  std::uint64_t user = 0;
+  const ScanResult r = log.scan([&](const RecordView& v) { user += v.header.type == 16; });
+  ASSERT_TRUE(r.ok()) << r.problem->describe();
+  EXPECT_EQ(user, appended);
+  EXPECT_EQ(appended, 3000U);
+  EXPECT_TRUE(r.summary.clean_shutdown);
+}
+
 TEST(WalLog, DurablePositionOnlyCoversWrittenRecords) {
   TempLog log;
   WalWriter w(log.options(), {}, log.key());
