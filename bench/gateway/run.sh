@@ -30,6 +30,8 @@ INFLIGHT=${INFLIGHT:-32}
 BACKENDS=${BACKENDS:-"io_uring asio"}
 IDLES=${IDLES:-"spin wait"}
 SYNCS=${SYNCS:-"group"}
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
 for p in matchgated matchgate-admin matchgate-wal matchgate-load tcp_pingpong quickfix_baseline_acceptor; do
   [[ -x $bin/$p ]] || { echo "run.sh: $bin/$p missing; build it first" >&2; exit 2; }
@@ -50,51 +52,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A loopback port nothing answers on. Another process may still take it
-# before we bind; the callers retry.
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
-
-wait_port() {  # PID PORT: until PORT accepts, or PID died / 20 s passed
-  local i
-  for ((i = 0; i < 400; i++)); do
-    kill -0 "$1" 2>/dev/null || return 1
-    if (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
-    sleep 0.05
-  done
-  return 1
-}
-
-stop() {  # PID: SIGTERM, then SIGKILL after 10 s
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 200; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+stop() {  # PID: stop_pid, and forget it
+  local pid=$1
+  stop_pid "$pid"
   local keep=()
   for p in "${pids[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
   pids=("${keep[@]+"${keep[@]}"}")
 }
 
-# PBKDF2 at the minimum iteration count: logons are not what is measured.
 members_toml=$work/members.toml
-: >"$members_toml"
-for ((i = 1; i <= SESSIONS; i++)); do
-  hash=$(printf 'secret-%d\n' "$i" | "$bin/matchgate-admin" hash-password --iterations 10000)
-  printf '[[members]]\ncomp_id = "MEMBER%d"\npassword_hash = "%s"\naccounts = ["ACC%d"]\n\n' \
-    "$i" "$hash" "$i" >>"$members_toml"
-done
+members_toml "$bin" "$SESSIONS" >"$members_toml"
 
 write_config() {  # FILE PORT BACKEND IDLE SYNC
   cat >"$1" <<EOF

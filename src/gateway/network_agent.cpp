@@ -799,7 +799,8 @@ void NetworkAgent::begin_replay() {
   order_entry_->begin_replay();
 }
 
-void NetworkAgent::replay_request(const OrderRequestRecord& r) {
+void NetworkAgent::replay_request(const OrderRequestRecord& r, std::int64_t time_ns) {
+  wall_ns_ = time_ns;
   order_entry_->replay_request(r);
   if (r.in_seq != 0 && r.request.member < sessions_.size()) {
     sessions_[r.request.member].next_in = r.in_seq + 1;
@@ -824,6 +825,7 @@ void NetworkAgent::cancel_on_disconnect_all() {
 void NetworkAgent::end_replay() {
   order_entry_->end_replay();
   replaying_ = false;
+  refresh_clocks();
 }
 
 std::size_t NetworkAgent::send_unlogged_reports() {

@@ -95,7 +95,9 @@ class NetworkAgent final : public net::ConnectionHandler {
   // Recovery, before the thread starts: rebuild sessions and order records
   // from the log; messages produced meanwhile are dropped, not sent.
   void begin_replay();
-  void replay_request(const OrderRequestRecord& r);
+  // `time_ns`: the record's time, the clock of whatever replay composes
+  // (a report made again after a crash carries it as TransactTime).
+  void replay_request(const OrderRequestRecord& r, std::int64_t time_ns);
   void replay_reply(const ShardReply& reply) { order_entry_->on_reply(reply); }
   void replay_outbound(const OutboundRecordHead& h, std::string_view message);
   void end_replay();
