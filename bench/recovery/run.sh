@@ -85,7 +85,9 @@ CFG
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# Starts the daemon; prints milliseconds from start until it listens.
+# Starts the daemon (its pid in $daemon); $elapsed_ms: from start until it
+# listens.
+elapsed_ms=0
 start_timed() {
   local t0 t1
   t0=$(now_ms)
@@ -97,7 +99,7 @@ start_timed() {
     exit 1
   fi
   t1=$(now_ms)
-  echo $((t1 - t0))
+  elapsed_ms=$((t1 - t0))
 }
 
 wait_snapshot() {  # until a snapshot file exists (written after recovery)
@@ -115,7 +117,7 @@ median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 echo "== making the log: ${LOAD_SECONDS}s of load, $SESSIONS sessions x $INFLIGHT in flight"
 write_config none 0
-start_timed >/dev/null
+start_timed
 "$bin/matchgate-load" --port "$port" --members-from 'MEMBER{}:secret-{}' --sessions "$SESSIONS" \
   --closed-loop --inflight "$INFLIGHT" --duration "$LOAD_SECONDS" --warmup 0 \
   >"$work/load.txt" 2>&1 || { cat "$work/load.txt" >&2; exit 1; }
@@ -132,11 +134,13 @@ whole=()
 snap=()
 for ((r = 1; r <= REPS; r++)); do
   rm -f "$work"/wal/snap-*.snap
-  whole+=("$(start_timed)")
+  start_timed
+  whole+=("$elapsed_ms")
   wait_snapshot
   stop_pid "$daemon"
   daemon=
-  snap+=("$(start_timed)")
+  start_timed
+  snap+=("$elapsed_ms")
   stop_pid "$daemon"
   daemon=
   echo "   rep $r: whole log ${whole[-1]} ms, from the snapshot ${snap[-1]} ms"
