@@ -63,16 +63,16 @@ struct Gateway::Impl {
   std::unique_ptr<util::AgentRunner<wal::WalWriter, util::ParkingIdle>> writer_runner;
 
   wal::LogTail recover(const crypto::Sm2PublicKey& key);
-  void replay_request(const OrderRequestRecord& r);
+  void replay_request(const OrderRequestRecord& r, std::int64_t time_ns);
 };
 
-void Gateway::Impl::replay_request(const OrderRequestRecord& r) {
+void Gateway::Impl::replay_request(const OrderRequestRecord& r, std::int64_t time_ns) {
   if (r.shard >= shards.size()) {
     throw std::runtime_error("the log sends a request to shard " + std::to_string(r.shard) +
                              " but the configuration has " + std::to_string(shards.size()) +
                              " shards; recover with the configuration that wrote the log");
   }
-  network->replay_request(r);
+  network->replay_request(r, time_ns);
   shards[r.shard]->replay(r.request);
   // A mass cancel can produce more replies than the ring holds: the shard
   // spills them, and its duty cycle hands them over as the ring empties.
@@ -98,7 +98,7 @@ wal::LogTail Gateway::Impl::recover(const crypto::Sm2PublicKey& key) {
       case WalRecordType::OrderRequest: {
         const std::optional<OrderRequestRecord> r = decode_order_request(v.payload);
         if (!r) throw std::runtime_error("malformed order request in the log at " + where());
-        replay_request(*r);
+        replay_request(*r, v.header.time_ns);
         ++requests;
         break;
       }

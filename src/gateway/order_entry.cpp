@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 
 #include "matchgate/fix/tags.hpp"
 #include "matchgate/gateway/network_agent.hpp"
@@ -95,6 +96,18 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
   std::sort(symbols_.begin(), symbols_.end());
   pushed_.assign(to_shards_.size(), false);
   pending_mass_cancels_.reserve(options_.members.size());
+  ttl_ns_ = std::chrono::nanoseconds(options_.dedup.ttl).count();
+  if (options_.dedup.backend != DedupOptions::Backend::Off) {
+    keys_ = std::make_unique<dedup::EmbeddedStore>(options_.dedup.max_keys, options_.dedup.ttl);
+  }
+}
+
+void OrderEntry::expire_keys() noexcept {
+  if (keys_) keys_->expire(out_.wall_ns());
+}
+
+bool OrderEntry::holds_key(const OrderRecord& r) const noexcept {
+  return !r.done || out_.wall_ns() - r.created_ns < ttl_ns_;
 }
 
 std::string_view OrderEntry::next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept {
@@ -133,20 +146,36 @@ bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t 
     rec.orig_named = o.orig_named;
     rec.record_kind = o.kind;
     rec.cl_ord_id = o.cl_ord_id_view();
+    rec.fingerprint = o.fingerprint;
   }
   out_.log_request(rec);
   return true;
 }
 
-void OrderEntry::replay_request(const OrderRequestRecord& rec) {
+void OrderEntry::replay_request(const OrderRequestRecord& rec, std::int64_t time_ns) {
   const ShardRequest& q = rec.request;
   if (q.ref == kNoRecord || net_thread_of(q.ref) != net_index_) return;
+  // A ClOrdID used again after its key expired: the newer record takes it,
+  // as new_order()/cancel_or_replace() did when the request arrived.
+  const std::uint32_t older = records_.find(q.member, rec.cl_ord_id);
+  if (older != kNoSlot && older != slot_of(q.ref)) records_.forget(older);
   const std::uint32_t slot =
       records_.restore(slot_of(q.ref), q.member, rec.cl_ord_id, rec.record_kind);
   if (slot == kNoSlot) return;
   OrderRecord& r = records_[slot];
   r.price = q.price;
   r.qty = q.qty;
+  r.fingerprint = rec.fingerprint;
+  r.created_ns = time_ns;
+  // The key, with its original expiry. With Redis, new orders' keys live in
+  // Redis; cancel and replace keys are always in process.
+  if (keys_ && (options_.dedup.backend != DedupOptions::Backend::Redis ||
+                rec.record_kind != RecordKind::Order)) {
+    const dedup::RestoreStatus restored = keys_->restore(
+        q.member, rec.cl_ord_id, q.ref, rec.fingerprint, time_ns + ttl_ns_, out_.wall_ns());
+    if (restored == dedup::RestoreStatus::Restored) ++counters_.dedup_keys_restored;
+    if (restored == dedup::RestoreStatus::Full) ++counters_.dedup_keys_not_restored;
+  }
   if (rec.record_kind == RecordKind::Order) {
     r.side = q.side;
     r.type = q.type;
@@ -294,10 +323,6 @@ void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
     account_ok = it != member.accounts.end();
     account = static_cast<std::uint32_t>(it - member.accounts.begin());
   }
-  if (records_.find(ctx.member, cl_ord_id) != kNoSlot) {
-    reject_new(ctx, m, kRejDuplicateOrder, "duplicate ClOrdID");
-    return;
-  }
   const std::uint32_t instrument = find_instrument(m.get(fix::tag::Symbol));
   if (instrument == kNoSlot) {
     reject_new(ctx, m, kRejUnknownSymbol, "unknown symbol");
@@ -311,12 +336,59 @@ void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
     reject_new(ctx, m, kRejIncorrectQuantity, "quantity must be a whole number");
     return;
   }
+  // ClOrdID dedup (docs/DEDUP.md): one rule for every request. A ClOrdID
+  // whose record is still held (open, or younger than the TTL) is answered
+  // from that record; otherwise the store decides (SET NX); a key without a
+  // record is an order this gateway no longer tracks.
+  dedup::OrderRequestFields fields;
+  fields.msg_type = 'D';
+  fields.symbol = m.get(fix::tag::Symbol);
+  fields.side = side[0];
+  fields.qty = qty.value / util::kDecimalScale;
+  fields.ord_type = ord_type[0];
+  fields.has_price = is_limit;
+  fields.price = price.value;
+  fields.time_in_force = m.has(fix::tag::TimeInForce) ? m.get(fix::tag::TimeInForce)[0] : '0';
+  fields.account = m.get(fix::tag::Account);
+  const std::uint64_t fingerprint = dedup::request_fingerprint(fields);
+  const std::uint32_t held = records_.find(ctx.member, cl_ord_id);
+  if (held != kNoSlot) {
+    if (holds_key(records_[held])) {
+      answer_repeated_new(ctx, m, held, records_[held].fingerprint == fingerprint);
+      return;
+    }
+    records_.forget(held);
+  }
+  const std::uint32_t next = records_.next_slot();
+  if (keys_) {
+    const dedup::SetResult set =
+        next != kNoSlot ? keys_->set_nx(ctx.member, cl_ord_id, make_ref(net_index_, next),
+                                        fingerprint, out_.wall_ns())
+                        : dedup::SetResult{};
+    if (next == kNoSlot) {
+      // Full of open orders; a repeat is still recognised.
+      if (const dedup::DedupEntry* e = keys_->find(ctx.member, cl_ord_id, out_.wall_ns())) {
+        answer_repeated_new(ctx, m, kNoSlot, e->fingerprint == fingerprint);
+        return;
+      }
+    } else if (set.status == dedup::SetStatus::Exists) {
+      answer_repeated_new(ctx, m, kNoSlot, set.entry.fingerprint == fingerprint);
+      return;
+    } else if (set.status == dedup::SetStatus::Full) {
+      ++counters_.dedup_unavailable;
+      reject_new(ctx, m, kRejOther,
+                 "ClOrdID store full ([dedup] max_keys): order not accepted, try again later");
+      return;
+    }
+  }
   const std::uint32_t slot = records_.create(ctx.member, cl_ord_id, RecordKind::Order);
   if (slot == kNoSlot) {
     reject_new(ctx, m, kRejOther, "gateway order capacity exhausted");
     return;
   }
   OrderRecord& r = records_[slot];
+  r.fingerprint = fingerprint;
+  r.created_ns = out_.wall_ns();
   r.side = side == "1" ? engine::Side::Buy : engine::Side::Sell;
   r.type = is_limit ? engine::OrdType::Limit : engine::OrdType::Market;
   r.tif = tif;
@@ -392,10 +464,32 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
   const std::uint32_t named = records_.find(ctx.member, orig_id);
   const std::uint32_t target = latest(named);
   const OrderRecord* order = target != kNoSlot ? &records_[target] : nullptr;
-  if (records_.find(ctx.member, cl_ord_id) != kNoSlot) {
-    cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlDuplicateClOrdId,
-                  "duplicate ClOrdID");
-    return;
+  // ClOrdID dedup, as for new orders. A cancel is the MsgType and the
+  // OrigClOrdID; a replace adds the new quantity and price (what it can change).
+  dedup::OrderRequestFields fields;
+  fields.msg_type = replace ? 'G' : 'F';
+  fields.orig_cl_ord_id = orig_id;
+  if (replace) {
+    fields.qty = qty.value / util::kDecimalScale;
+    fields.has_price = true;
+    fields.price = price.value;
+  }
+  const std::uint64_t fingerprint = dedup::request_fingerprint(fields);
+  const std::uint32_t held = records_.find(ctx.member, cl_ord_id);
+  if (held != kNoSlot) {
+    if (holds_key(records_[held])) {
+      answer_repeated_cancel(ctx, cl_ord_id, orig_id, order, replace, held,
+                             records_[held].fingerprint == fingerprint);
+      return;
+    }
+    records_.forget(held);
+  }
+  if (keys_) {
+    if (const dedup::DedupEntry* e = keys_->find(ctx.member, cl_ord_id, out_.wall_ns())) {
+      answer_repeated_cancel(ctx, cl_ord_id, orig_id, order, replace, kNoSlot,
+                             e->fingerprint == fingerprint);
+      return;
+    }
   }
   // A cancel request, or a replace request that is done without having
   // become the order (rejected), never named an order. (Its record may be
@@ -426,14 +520,27 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
       return;
     }
   }
-  const std::uint32_t slot = records_.create(
-      ctx.member, cl_ord_id, replace ? RecordKind::ReplaceRequest : RecordKind::CancelRequest);
-  if (slot == kNoSlot) {
+  const std::uint32_t next = records_.next_slot();
+  if (next == kNoSlot) {
     cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlOther,
                   "gateway order capacity exhausted");
     return;
   }
+  if (keys_) {
+    const dedup::SetResult set = keys_->set_nx(ctx.member, cl_ord_id, make_ref(net_index_, next),
+                                               fingerprint, out_.wall_ns());
+    if (set.status == dedup::SetStatus::Full) {
+      ++counters_.dedup_unavailable;
+      cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlOther,
+                    "ClOrdID store full ([dedup] max_keys): request not accepted, try again later");
+      return;
+    }
+  }
+  const std::uint32_t slot = records_.create(
+      ctx.member, cl_ord_id, replace ? RecordKind::ReplaceRequest : RecordKind::CancelRequest);
   OrderRecord& r = records_[slot];
+  r.fingerprint = fingerprint;
+  r.created_ns = out_.wall_ns();
   const OrderRecord& o = records_[target];
   r.orig = target;
   r.orig_named = named;
@@ -481,7 +588,64 @@ void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
     out_.send_message(ctx.member);
     return;
   }
+  status_report(slot);
+}
+
+void OrderEntry::status_report(std::uint32_t slot) {
   report(records_[slot], records_[slot].cl_ord_id_view(), {}, 'I', 0, false, 0, 0, -1, {});
+}
+
+void OrderEntry::answer_repeated_new(const Context& ctx, const fix::MessageView& m,
+                                     std::uint32_t slot, bool same) {
+  if (!same) {
+    ++counters_.dedup_duplicates;
+    reject_new(ctx, m, kRejDuplicateOrder, "duplicate ClOrdID");
+    return;
+  }
+  ++counters_.dedup_retries;
+  if (slot == kNoSlot) {
+    reject_new(ctx, m, kRejDuplicateOrder,
+               "duplicate ClOrdID: repeat of an order this gateway no longer tracks");
+    return;
+  }
+  // The request made an order (or a replace made it): its current state.
+  status_report(latest(slot));
+}
+
+void OrderEntry::answer_repeated_cancel(const Context& ctx, std::string_view cl_ord_id,
+                                        std::string_view orig_cl_ord_id, const OrderRecord* order,
+                                        bool replace, std::uint32_t slot, bool same) {
+  if (!same) {
+    ++counters_.dedup_duplicates;
+    cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id, order, replace, kCxlDuplicateClOrdId,
+                  "duplicate ClOrdID");
+    return;
+  }
+  ++counters_.dedup_retries;
+  if (slot == kNoSlot) {
+    cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id, order, replace, kCxlDuplicateClOrdId,
+                  "duplicate ClOrdID: repeat of a request this gateway no longer tracks");
+    return;
+  }
+  const OrderRecord& q = records_[slot];
+  if (q.kind == RecordKind::Order) {  // a replace that became the order
+    status_report(latest(slot));
+    return;
+  }
+  const std::uint32_t target = latest(q.orig);
+  if (q.ord_status == '8') {  // the engine rejected it: the same reject again
+    cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id,
+                  target != kNoSlot ? &records_[target] : nullptr, replace,
+                  cxl_rej_reason(q.reject_reason), engine::to_string(q.reject_reason));
+    return;
+  }
+  // Pending or applied: the state of the order it acted on.
+  if (target != kNoSlot && records_[target].kind == RecordKind::Order) {
+    status_report(target);
+    return;
+  }
+  cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id, nullptr, replace, kCxlDuplicateClOrdId,
+                "duplicate ClOrdID: repeat of a request this gateway no longer tracks");
 }
 
 void OrderEntry::cancel_reject(engine::MemberId member, std::string_view cl_ord_id,
@@ -643,6 +807,7 @@ void OrderEntry::on_reply(const ShardReply& reply) {
                       order, r.kind == RecordKind::ReplaceRequest, cxl_rej_reason(e.reject_reason),
                       engine::to_string(e.reject_reason));
         r.ord_status = '8';
+        r.reject_reason = e.reject_reason;
       }
       records_.finish(slot);
       return;

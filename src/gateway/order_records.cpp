@@ -72,6 +72,25 @@ std::uint32_t OrderRecordTable::find(engine::MemberId member,
   }
 }
 
+std::uint32_t OrderRecordTable::next_slot() const noexcept {
+  if (!free_.empty()) return free_.back();
+  if (finished_count_ > 0) return finished_[finished_head_];
+  return kNoSlot;
+}
+
+void OrderRecordTable::forget(std::uint32_t slot) {
+  index_erase(slot);
+}
+
+void OrderRecordTable::release(std::uint32_t slot) {
+  OrderRecord& r = records_[slot];
+  if (!r.in_use || r.done) return;
+  index_erase(slot);
+  r.in_use = false;
+  --in_use_;
+  free_.push_back(slot);
+}
+
 void OrderRecordTable::finish(std::uint32_t slot) {
   OrderRecord& r = records_[slot];
   if (r.done) return;

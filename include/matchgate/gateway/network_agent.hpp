@@ -91,7 +91,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   // Recovery, before the thread starts: rebuild sessions and order records
   // from the log; messages produced meanwhile are dropped, not sent.
   void begin_replay();
-  void replay_request(const OrderRequestRecord& r);
+  void replay_request(const OrderRequestRecord& r, std::int64_t time_ns);
   void replay_reply(const ShardReply& reply) { order_entry_->on_reply(reply); }
   void replay_outbound(const OutboundRecordHead& h, std::string_view message);
   void end_replay();
@@ -186,6 +186,10 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::int64_t wall_ns_ = 0;
   std::int64_t next_timer_check_ns_ = 0;
   std::int64_t next_counter_log_ns_ = 0;
+  // Tests only (MATCHGATE_TEST_CLOCK_SKEW_FILE): added to the wall clock.
+  std::string clock_skew_file_;
+  std::int64_t clock_skew_ns_ = 0;
+  void read_clock_skew() noexcept;
   std::atomic<bool> logout_all_requested_{false};
   bool logging_out_all_ = false;
   std::atomic<std::size_t> open_connections_{0};

@@ -4,11 +4,14 @@
 // become ExecutionReports and OrderCancelRejects. docs/FIX.md is the
 // member-facing description of every answer given here.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "matchgate/dedup/embedded_store.hpp"
+#include "matchgate/dedup/fingerprint.hpp"
 #include "matchgate/fix/message.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_records.hpp"
@@ -27,6 +30,14 @@ struct OrderEntryCounters {
   std::uint64_t status_requests = 0;
   std::uint64_t rejected_at_gateway = 0;
   std::uint64_t execution_reports = 0;
+  // ClOrdID dedup (docs/DEDUP.md): repeats of a request with the same
+  // fingerprint, reuses with another one, and requests refused because the
+  // store could not answer (full, Redis unavailable).
+  std::uint64_t dedup_retries = 0;
+  std::uint64_t dedup_duplicates = 0;
+  std::uint64_t dedup_unavailable = 0;
+  std::uint64_t dedup_keys_restored = 0;
+  std::uint64_t dedup_keys_not_restored = 0;  // the store was full
 };
 
 class OrderEntry {
@@ -51,9 +62,14 @@ class OrderEntry {
 
   // Recovery (before the thread runs): rebuilds the record a logged request
   // created, as new_order()/cancel_or_replace() did when it arrived.
+  // `time_ns` is the log record's time: the request's ClOrdID key expires at
+  // time_ns + ttl.
   void begin_replay() { records_.begin_restore(); }
-  void replay_request(const OrderRequestRecord& r);
+  void replay_request(const OrderRequestRecord& r, std::int64_t time_ns);
   void end_replay() { records_.end_restore(); }
+  // Removes expired ClOrdID keys; called regularly by the network thread.
+  void expire_keys() noexcept;
+  const dedup::EmbeddedStore* keys() const noexcept { return keys_.get(); }
   // Start count of the log: part of gateway-made ExecIDs, which must not
   // repeat after a restart.
   void set_boot(std::uint64_t boot) noexcept { boot_ = boot; }
@@ -83,6 +99,20 @@ class OrderEntry {
                      std::string_view orig_cl_ord_id, const OrderRecord* order, bool replace,
                      int reason, std::string_view text);
   bool required(const Context& ctx, const fix::MessageView& m, fix::Tag tag);
+  // ClOrdID dedup. A record still holds its ClOrdID's key while it is open
+  // or younger than the TTL.
+  bool holds_key(const OrderRecord& r) const noexcept;
+  // A request whose ClOrdID is taken: a repeat of the request that created
+  // record `slot` (`same`: same fingerprint; answered with the order's
+  // state) or a reuse of its ClOrdID (rejected). slot kNoSlot: the key is
+  // held but the gateway no longer tracks (or never had) the record.
+  void answer_repeated_new(const Context& ctx, const fix::MessageView& m, std::uint32_t slot,
+                           bool same);
+  void answer_repeated_cancel(const Context& ctx, std::string_view cl_ord_id,
+                              std::string_view orig_cl_ord_id, const OrderRecord* order,
+                              bool replace, std::uint32_t slot, bool same);
+  // The order's current state as an ExecutionReport 150=I (as for a status request).
+  void status_report(std::uint32_t slot);
   // ExecID of a report the gateway makes itself (no engine event): "G<n>-<k>".
   static constexpr std::size_t kExecIdChars = 32;
   std::string_view next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept;
@@ -104,6 +134,10 @@ class OrderEntry {
   std::uint64_t gateway_exec_ids_ = 0;
   std::uint64_t boot_ = 0;
   OrderEntryCounters counters_;
+  // The in-process ClOrdID store (every key with the embedded backend,
+  // cancel/replace keys with Redis); null with backend "off".
+  std::unique_ptr<dedup::EmbeddedStore> keys_;
+  std::int64_t ttl_ns_ = 0;
 };
 
 }  // namespace matchgate::gateway
