@@ -227,7 +227,7 @@ TEST_F(DedupTest, AKeyOutlivesItsForgottenRecord) {
                   {{150, "8"},
                    {103, "6"},
                    {37, "NONE"},
-                   {58, "duplicate ClOrdID: repeat of an order this gateway no longer tracks"}});
+                   {58, "duplicate ClOrdID: repeat of an order this gateway does not track"}});
     new_order(*m1_, "gone", "ACME", '1', "2", "95");
     expect_fields(next_er(*m1_), {{150, "8"}, {103, "6"}, {58, "duplicate ClOrdID"}});
     if (life == 0) {

@@ -80,6 +80,7 @@ class NetworkAgent final : public net::ConnectionHandler {
                             std::string_view ref_msg_type, int reason, std::string_view text);
 
   fix::UtcNanos wall_ns() const noexcept { return wall_ns_; }
+  std::int64_t mono_ns() const noexcept { return now_ns_; }
 
   // The write-ahead log (before the thread starts). Every request and every
   // outbound message is appended through `producer`; with `hold`

@@ -12,6 +12,7 @@
 
 #include "matchgate/dedup/embedded_store.hpp"
 #include "matchgate/dedup/fingerprint.hpp"
+#include "matchgate/dedup/redis_store.hpp"
 #include "matchgate/fix/message.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_records.hpp"
@@ -58,7 +59,12 @@ class OrderEntry {
   // Wakes the shards that were given requests since the last call.
   void ring_shards() noexcept;
   void set_shard_doorbells(std::vector<util::Doorbell*> bells) { shard_bells_ = std::move(bells); }
-  bool has_pending() const noexcept { return !pending_mass_cancels_.empty(); }
+  // Work that needs polling: mass cancels waiting for ring room, requests
+  // waiting for Redis.
+  bool has_pending() const noexcept {
+    return !pending_mass_cancels_.empty() || waiting_count() > 0 ||
+           (redis_ && redis_->in_flight() > 0);
+  }
 
   // Recovery (before the thread runs): rebuilds the record a logged request
   // created, as new_order()/cancel_or_replace() did when it arrived.
@@ -70,6 +76,11 @@ class OrderEntry {
   // Removes expired ClOrdID keys; called regularly by the network thread.
   void expire_keys() noexcept;
   const dedup::EmbeddedStore* keys() const noexcept { return keys_.get(); }
+  const dedup::RedisStore* redis() const noexcept { return redis_.get(); }
+  // Requests waiting for Redis or queued behind one.
+  std::size_t waiting_count() const noexcept {
+    return static_cast<std::size_t>(wait_tail_ - wait_head_);
+  }
   // Start count of the log: part of gateway-made ExecIDs, which must not
   // repeat after a restart.
   void set_boot(std::uint64_t boot) noexcept { boot_ = boot; }
@@ -84,7 +95,10 @@ class OrderEntry {
     std::uint64_t seq;
     std::string_view msg_type;
   };
-  void new_order(const Context& ctx, const fix::MessageView& m);
+  // Returns false only when !may_answer and the message must wait its turn.
+  bool new_order(const Context& ctx, const fix::MessageView& m, bool may_answer);
+  void push_new(std::uint32_t slot, std::uint64_t in_seq);
+  void dispatch(const Context& ctx, const fix::MessageView& m);
   void cancel_or_replace(const Context& ctx, const fix::MessageView& m, bool replace);
   void status(const Context& ctx, const fix::MessageView& m);
 
@@ -99,6 +113,7 @@ class OrderEntry {
                      std::string_view orig_cl_ord_id, const OrderRecord* order, bool replace,
                      int reason, std::string_view text);
   bool required(const Context& ctx, const fix::MessageView& m, fix::Tag tag);
+  bool shard_room() const noexcept;
   // ClOrdID dedup. A record still holds its ClOrdID's key while it is open
   // or younger than the TTL.
   bool holds_key(const OrderRecord& r) const noexcept;
@@ -113,6 +128,30 @@ class OrderEntry {
                               bool replace, std::uint32_t slot, bool same);
   // The order's current state as an ExecutionReport 150=I (as for a status request).
   void status_report(std::uint32_t slot);
+
+  // Redis backend: requests in arrival order, each waiting for Redis's answer
+  // (a new order whose record is reserved) or for the ones before it (a
+  // message kept as received, a mass cancel). Fixed capacity, no allocation.
+  struct Waiting {
+    enum class Kind : std::uint8_t { NewOrder, Message, MassCancel };
+    Kind kind = Kind::Message;
+    bool answered = false;  // NewOrder: Redis's result is in `result`
+    bool account_sent = false;
+    engine::MemberId member = 0;
+    std::uint64_t seq = 0;
+    std::uint32_t slot = kNoSlot;  // NewOrder: the reserved record
+    std::uint64_t frame_at = 0;    // Message: position in frames_
+    std::uint32_t frame_length = 0;
+    dedup::RedisResult result;
+  };
+  void wait_for_redis(const Context& ctx, std::uint32_t slot, bool account_sent);
+  bool defer_message(const Context& ctx, const fix::MessageView& m);
+  void on_redis_result(const dedup::RedisResult& result);
+  int drain_waiting();
+  void complete_new(const Waiting& w);
+  void reject_reserved(const Waiting& w, int ord_rej_reason, std::string_view text);
+  Waiting& waiting_at(std::uint64_t i) noexcept { return waiting_[i & waiting_mask_]; }
+  void log_redis_state();
   // ExecID of a report the gateway makes itself (no engine event): "G<n>-<k>".
   static constexpr std::size_t kExecIdChars = 32;
   std::string_view next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept;
@@ -138,6 +177,18 @@ class OrderEntry {
   // cancel/replace keys with Redis); null with backend "off".
   std::unique_ptr<dedup::EmbeddedStore> keys_;
   std::int64_t ttl_ns_ = 0;
+  std::unique_ptr<dedup::RedisStore> redis_;
+  std::vector<Waiting> waiting_;
+  std::size_t waiting_mask_ = 0;
+  std::uint64_t wait_head_ = 0;
+  std::uint64_t wait_tail_ = 0;
+  bool converting_head_ = false;  // processing the head message: a new order replaces it
+  std::vector<char> frames_;      // messages kept as received, a FIFO of bytes
+  std::uint64_t frames_head_ = 0;
+  std::uint64_t frames_tail_ = 0;
+  fix::MessageView waiting_view_;
+  dedup::RedisState redis_logged_state_ = dedup::RedisState::Disconnected;
+  bool redis_ever_connected_ = false;
 };
 
 }  // namespace matchgate::gateway
