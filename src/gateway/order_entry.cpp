@@ -123,8 +123,16 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
   }
 }
 
-void OrderEntry::expire_keys() noexcept {
+void OrderEntry::expire_keys() {
   if (keys_) keys_->expire(out_.wall_ns());
+  if (redis_) poll_redis();  // reconnects without waiting for the next order
+}
+
+int OrderEntry::poll_redis() {
+  const std::size_t n = redis_->poll(
+      out_.mono_ns(), [this](const dedup::RedisResult& r) noexcept { on_redis_result(r); });
+  if (redis_->state() != redis_logged_state_) log_redis_state();
+  return static_cast<int>(n);
 }
 
 bool OrderEntry::holds_key(const OrderRecord& r) const noexcept {
@@ -901,12 +909,10 @@ void OrderEntry::mass_cancel(engine::MemberId member) {
 
 int OrderEntry::poll_pending() {
   int work = 0;
-  if (redis_) {
-    work += static_cast<int>(
-        redis_->poll(out_.mono_ns(), [this](const dedup::RedisResult& r) { on_redis_result(r); }));
-    if (redis_->state() != redis_logged_state_) log_redis_state();
-    work += drain_waiting();
-  }
+  // Redis is polled while requests are in flight (a recv() per call);
+  // otherwise expire_keys() keeps the connection up every 10 ms.
+  if (redis_ && (redis_->in_flight() > 0 || redis_->wants_write())) work += poll_redis();
+  if (waiting_count() > 0) work += drain_waiting();
   if (pending_mass_cancels_.empty() || !shard_room()) return work;
   std::size_t done = 0;
   for (engine::MemberId member : pending_mass_cancels_) {
@@ -970,7 +976,7 @@ bool OrderEntry::defer_message(const Context& ctx, const fix::MessageView& m) {
   return true;
 }
 
-void OrderEntry::on_redis_result(const dedup::RedisResult& result) {
+void OrderEntry::on_redis_result(const dedup::RedisResult& result) noexcept {
   if (result.token < wait_head_ || result.token >= wait_tail_) return;
   Waiting& w = waiting_at(result.token);
   if (w.kind != Waiting::Kind::NewOrder || w.answered) return;
@@ -1061,7 +1067,7 @@ void OrderEntry::reject_reserved(const Waiting& w, int ord_rej_reason, std::stri
   records_.release(w.slot);
 }
 
-void OrderEntry::log_redis_state() {
+void OrderEntry::log_redis_state() noexcept {
   const dedup::RedisState state = redis_->state();
   const dedup::RedisState before = redis_logged_state_;
   redis_logged_state_ = state;

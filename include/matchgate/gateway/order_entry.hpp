@@ -74,7 +74,7 @@ class OrderEntry {
   void replay_request(const OrderRequestRecord& r, std::int64_t time_ns);
   void end_replay() { records_.end_restore(); }
   // Removes expired ClOrdID keys; called regularly by the network thread.
-  void expire_keys() noexcept;
+  void expire_keys();
   const dedup::EmbeddedStore* keys() const noexcept { return keys_.get(); }
   const dedup::RedisStore* redis() const noexcept { return redis_.get(); }
   // Requests waiting for Redis or queued behind one.
@@ -146,12 +146,13 @@ class OrderEntry {
   };
   void wait_for_redis(const Context& ctx, std::uint32_t slot, bool account_sent);
   bool defer_message(const Context& ctx, const fix::MessageView& m);
-  void on_redis_result(const dedup::RedisResult& result);
+  void on_redis_result(const dedup::RedisResult& result) noexcept;
+  int poll_redis();
   int drain_waiting();
   void complete_new(const Waiting& w);
   void reject_reserved(const Waiting& w, int ord_rej_reason, std::string_view text);
   Waiting& waiting_at(std::uint64_t i) noexcept { return waiting_[i & waiting_mask_]; }
-  void log_redis_state();
+  void log_redis_state() noexcept;
   // ExecID of a report the gateway makes itself (no engine event): "G<n>-<k>".
   static constexpr std::size_t kExecIdChars = 32;
   std::string_view next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept;
