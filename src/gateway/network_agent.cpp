@@ -139,6 +139,7 @@ int NetworkAgent::do_work() {
         static_cast<int>(ring->drain([this](const ShardReply& r) { order_entry_->on_reply(r); }));
   }
   work += order_entry_->poll_pending();
+  waiting_.store(order_entry_->waiting_count(), std::memory_order_relaxed);
   if (!paused_.empty()) resume_paused();
   collect_logons();
   if (now_ns_ >= next_timer_check_ns_) {

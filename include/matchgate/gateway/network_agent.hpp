@@ -102,6 +102,10 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::size_t held_messages_approx() const noexcept {
     return held_.load(std::memory_order_relaxed);
   }
+  // From any thread: requests waiting for the Redis dedup store.
+  std::size_t waiting_requests_approx() const noexcept {
+    return waiting_.load(std::memory_order_relaxed);
+  }
 
   // Member session state, exposed for tests and operations.
   std::uint64_t next_inbound_seq(engine::MemberId m) const { return sessions_[m].next_in; }
@@ -201,6 +205,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::uint64_t notified_ = 0;  // log position the writer was last told of
   DurableOutbox outbox_;
   std::atomic<std::size_t> held_{0};
+  std::atomic<std::size_t> waiting_{0};
   std::vector<std::byte> record_buffer_;
 };
 
