@@ -14,7 +14,9 @@
 # Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
 # INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), SYNCS ("group": the
 # [wal] sync modes to run, e.g. "group none"), GROUP_COMMIT_US (unset: the default of
-# [wal] group_commit_us), IDLE_SPIN_US (unset:
+# [wal] group_commit_us), DEDUPS ("embedded": the [dedup] backends to run, e.g.
+# "off embedded redis"; "redis" starts a redis-server on a free port, emptied
+# before each run), IDLE_SPIN_US (unset:
 # the default of [engine] idle_spin_us),
 # KEEP=1 keeps the work directory (configs, logs, JSON results).
 set -euo pipefail
@@ -30,6 +32,7 @@ INFLIGHT=${INFLIGHT:-32}
 BACKENDS=${BACKENDS:-"io_uring asio"}
 IDLES=${IDLES:-"spin wait"}
 SYNCS=${SYNCS:-"group"}
+DEDUPS=${DEDUPS:-"embedded"}
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
 
@@ -63,7 +66,17 @@ stop() {  # PID: stop_pid, and forget it
 members_toml=$work/members.toml
 members_toml "$bin" "$SESSIONS" >"$members_toml"
 
-write_config() {  # FILE PORT BACKEND IDLE SYNC
+redis_port=
+if [[ " $DEDUPS " == *" redis "* ]]; then
+  command -v redis-server >/dev/null || { echo "run.sh: DEDUPS has redis but redis-server is not installed" >&2; exit 2; }
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" \
+    --logfile "$work/redis.log" --daemonize no &
+  pids+=("$!")
+  wait_port "$!" "$redis_port" || { echo "run.sh: redis-server did not start" >&2; exit 1; }
+fi
+
+write_config() {  # FILE PORT BACKEND IDLE SYNC DEDUP
   cat >"$1" <<EOF
 [gateway]
 listen = "127.0.0.1:$2"
@@ -84,6 +97,12 @@ sync = "$5"
 sign_key = "$work/wal-key.pem"
 ${GROUP_COMMIT_US:+group_commit_us = $GROUP_COMMIT_US}
 
+[dedup]
+backend = "$6"
+# Every order of a run keeps its key (a run is far shorter than the TTL).
+max_keys = 4194304
+${redis_port:+redis_port = $redis_port}
+
 [log]
 level = "warn"
 file = "$work/matchgated.log"
@@ -102,12 +121,13 @@ EOF
 }
 
 started_pid=
-start_matchgated() {  # BACKEND IDLE SYNC; sets started_pid and port
+start_matchgated() {  # BACKEND IDLE SYNC DEDUP; sets started_pid and port
   local attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     rm -rf "$work/wal"  # each run starts a new log: no replay of the previous runs
-    write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3"
+    write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3" "$4"
+    if [[ $4 == redis ]]; then redis-cli -p "$redis_port" FLUSHALL >/dev/null; fi
     "$bin/matchgated" --config "$work/matchgate.toml" >>"$work/matchgated.out" 2>&1 &
     started_pid=$!
     pids+=("$started_pid")
@@ -162,17 +182,19 @@ load() {  # NAME REP KIND(rt|tp) PORT
 }
 
 configs=()
-for b in $BACKENDS; do for i in $IDLES; do for y in $SYNCS; do configs+=("$b-$i-$y"); done; done; done
+for b in $BACKENDS; do for i in $IDLES; do for y in $SYNCS; do for d in $DEDUPS; do
+  configs+=("$b-$i-$y-$d")
+done; done; done; done
 "$bin/matchgate-wal" keygen --private "$work/wal-key.pem" --public "$work/wal-key.pub.pem" >/dev/null
 
 echo "gateway benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS"
+echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS DEDUPS=$DEDUPS"
 for ((rep = 1; rep <= REPS; rep++)); do
   echo "repetition $rep/$REPS"
   "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
   for c in "${configs[@]}"; do
-    IFS=- read -r c_backend c_idle c_sync <<<"$c"
-    start_matchgated "$c_backend" "$c_idle" "$c_sync"
+    IFS=- read -r c_backend c_idle c_sync c_dedup <<<"$c"
+    start_matchgated "$c_backend" "$c_idle" "$c_sync" "$c_dedup"
     load "mg-$c" "$rep" rt "$port"
     load "mg-$c" "$rep" tp "$port"
     stop "$started_pid"
@@ -211,9 +233,9 @@ echo "medians of $REPS repetitions"
 printf 'TCP ping-pong floor: 64 B p50 %.1f us p99 %.1f us; 200 B p50 %.1f us p99 %.1f us\n' \
   "$pp64" "$pp64_99" "$pp200" "$pp200_99"
 echo
-printf '%-20s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "target" "rt p50" "rt p99" "p99.9" "p50/pp200" \
+printf '%-28s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "target" "rt p50" "rt p99" "p99.9" "p50/pp200" \
   "orders/s" "ERs/s" "vs QF" "tp p99"
-printf '%-20s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "" "us" "us" "us" "x" "$SESSIONS sess" "" "x" "us"
+printf '%-28s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "" "us" "us" "us" "x" "$SESSIONS sess" "" "x" "us"
 for name in "${configs[@]/#/mg-}" quickfix; do
   rt50=$(med "$work/$name.rt.*.json" p50)
   rt99=$(med "$work/$name.rt.*.json" p99)
@@ -221,7 +243,7 @@ for name in "${configs[@]/#/mg-}" quickfix; do
   tp=$(med "$work/$name.tp.*.json" orders_per_s)
   ers=$(med "$work/$name.tp.*.json" exec_reports_per_s)
   tp99=$(med "$work/$name.tp.*.json" p99)
-  printf '%-20s | %9.1f %9.1f %9.1f %9.2f | %11.0f %11.0f %9.2f %9.0f\n' "$name" "$rt50" "$rt99" "$rt999" \
+  printf '%-28s | %9.1f %9.1f %9.1f %9.2f | %11.0f %11.0f %9.2f %9.0f\n' "$name" "$rt50" "$rt99" "$rt999" \
     "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$tp" "$ers" \
     "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99"
 done

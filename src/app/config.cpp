@@ -66,6 +66,8 @@ const char* to_string(DedupBackend b) noexcept {
       return "embedded";
     case DedupBackend::Redis:
       return "redis";
+    case DedupBackend::Off:
+      return "off";
   }
   return "?";
 }
@@ -576,16 +578,38 @@ void Loader::load_wal(const toml::table* t, WalConfig& out) {
 
 void Loader::load_dedup(const toml::table* t, DedupConfig& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "dedup", {"backend", "ttl_s"});
-  if (auto backend = table.choice("backend", false, {"embedded", "redis"})) {
+  Table table(*this, *t, "dedup",
+              {"backend", "ttl_s", "max_keys", "redis_host", "redis_port", "redis_prefix",
+               "redis_timeout_ms"});
+  if (auto backend = table.choice("backend", false, {"embedded", "redis", "off"})) {
     out.backend = static_cast<DedupBackend>(*backend);
   }
-  if (auto ttl = table.integer("ttl_s", false)) {
-    if (*ttl <= 0 || *ttl > std::numeric_limits<std::uint32_t>::max()) {
-      fail(*table.find("ttl_s", true), table.key_path("ttl_s"),
-           "expected a number of seconds > 0, got " + std::to_string(*ttl));
+  table.bounded("ttl_s", 1, kMaxDedupTtlS, out.ttl_s);
+  table.bounded("max_keys", 1, std::int64_t{1} << 28, out.max_keys);
+  table.bounded("redis_port", 1, 65535, out.redis_port);
+  table.bounded("redis_timeout_ms", 1, 60'000, out.redis_timeout_ms);
+  if (auto host = table.string("redis_host", false)) {
+    in_addr a4{};
+    in6_addr a6{};
+    if (inet_pton(AF_INET, host->c_str(), &a4) != 1 &&
+        inet_pton(AF_INET6, host->c_str(), &a6) != 1) {
+      fail(*table.find("redis_host", true), table.key_path("redis_host"),
+           "\"" + *host +
+               "\" is not a numeric IPv4 or IPv6 address (a host name would need a blocking "
+               "lookup)");
     }
-    out.ttl_s = static_cast<std::uint32_t>(*ttl);
+    out.redis_host = *host;
+  }
+  if (auto prefix = table.string("redis_prefix", false)) {
+    if (prefix->size() > kMaxRedisPrefixLength) {
+      fail(*table.find("redis_prefix", true), table.key_path("redis_prefix"),
+           "longer than " + std::to_string(kMaxRedisPrefixLength) + " bytes");
+    }
+    if (!is_token(*prefix)) {
+      fail(*table.find("redis_prefix", true), table.key_path("redis_prefix"),
+           "only printable ASCII characters without spaces are allowed");
+    }
+    out.redis_prefix = *prefix;
   }
 }
 

@@ -16,6 +16,18 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   n.server.max_output_bytes = config.gateway.max_output_bytes;
   n.max_records = static_cast<std::uint32_t>(config.gateway.max_tracked_orders);
   n.resend_buffer_bytes = config.gateway.resend_buffer_bytes;
+  gateway::DedupOptions& d = n.dedup;
+  d.backend = config.dedup.backend == DedupBackend::Redis ? gateway::DedupOptions::Backend::Redis
+              : config.dedup.backend == DedupBackend::Off
+                  ? gateway::DedupOptions::Backend::Off
+                  : gateway::DedupOptions::Backend::Embedded;
+  d.ttl = std::chrono::seconds(config.dedup.ttl_s);
+  d.max_keys = config.dedup.max_keys;
+  d.redis.host = config.dedup.redis_host;
+  d.redis.port = config.dedup.redis_port;
+  d.redis.prefix = config.dedup.redis_prefix;
+  d.redis.ttl = d.ttl;
+  d.redis.timeout = std::chrono::milliseconds(config.dedup.redis_timeout_ms);
   for (const MemberConfig& m : config.members) {
     n.members.push_back(
         gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect});

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 #include "matchgate/fix/framer.hpp"
@@ -77,8 +79,14 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
   for (MemberSession& s : sessions_) s.store = SessionStore(options_.resend_buffer_bytes);
   order_entry_ = std::make_unique<OrderEntry>(index_, options_, std::move(to_shards), *this);
   connections_.resize(options_.server.max_connections + 16);
-  now_ns_ = clock_ns(CLOCK_MONOTONIC);
-  wall_ns_ = clock_ns(CLOCK_REALTIME);
+  if (const char* skew = std::getenv("MATCHGATE_TEST_CLOCK_SKEW_FILE")) {
+    clock_skew_file_ = skew;
+    spdlog::warn(
+        "{}: MATCHGATE_TEST_CLOCK_SKEW_FILE is set: the wall clock follows {} (tests only)", name_,
+        clock_skew_file_);
+    read_clock_skew();
+  }
+  refresh_clocks();
   next_counter_log_ns_ = now_ns_ + kCounterLogPeriodNs;
 }
 
@@ -97,16 +105,29 @@ void NetworkAgent::log_counters() {
   spdlog::info(
       "{}: {} msgs in, {} out; {} logons ({} refused); {} garbled; {} session rejects; "
       "{} resend requests sent; orders: {} new, {} cancel, {} replace, {} status, "
-      "{} rejected at the gateway, {} execution reports",
+      "{} rejected at the gateway, {} execution reports; dedup: {} repeats answered, {} "
+      "duplicates rejected, {} refused (store full or unavailable), {} keys held",
       name_, counters_.messages_in, counters_.messages_out, counters_.logons,
       counters_.logon_failures, counters_.garbled, counters_.session_rejects,
       counters_.resend_requests_sent, o.new_orders, o.cancels, o.replaces, o.status_requests,
-      o.rejected_at_gateway, o.execution_reports);
+      o.rejected_at_gateway, o.execution_reports, o.dedup_retries, o.dedup_duplicates,
+      o.dedup_unavailable, order_entry_->keys() ? order_entry_->keys()->size() : 0);
 }
 
 void NetworkAgent::refresh_clocks() noexcept {
   now_ns_ = clock_ns(CLOCK_MONOTONIC);
-  wall_ns_ = clock_ns(CLOCK_REALTIME);
+  wall_ns_ = clock_ns(CLOCK_REALTIME) + clock_skew_ns_;
+}
+
+// Tests only: the file holds a number of seconds added to the wall clock
+// (ClOrdID keys, log record times, SendingTime). Read every 10 ms.
+void NetworkAgent::read_clock_skew() noexcept {
+  if (clock_skew_file_.empty()) return;
+  std::FILE* f = std::fopen(clock_skew_file_.c_str(), "r");
+  if (f == nullptr) return;
+  long long seconds = 0;
+  if (std::fscanf(f, "%lld", &seconds) == 1) clock_skew_ns_ = seconds * kNsPerSecond;
+  std::fclose(f);
 }
 
 int NetworkAgent::do_work() {
@@ -117,10 +138,13 @@ int NetworkAgent::do_work() {
     work += static_cast<int>(ring->drain([this](const ShardReply& r) { on_reply(r); }));
   }
   work += order_entry_->poll_pending();
+  waiting_.store(order_entry_->waiting_count(), std::memory_order_relaxed);
   if (!paused_.empty()) resume_paused();
   collect_logons();
   if (now_ns_ >= next_timer_check_ns_) {
     next_timer_check_ns_ = now_ns_ + kTimerPeriodNs;
+    read_clock_skew();
+    order_entry_->expire_keys();
     check_timers();
     if (now_ns_ >= next_counter_log_ns_) {
       next_counter_log_ns_ = now_ns_ + kCounterLogPeriodNs;
@@ -795,13 +819,14 @@ void NetworkAgent::notify_log() noexcept {
 }
 
 void NetworkAgent::begin_replay() {
+  refresh_clocks();
   replaying_ = true;
   order_entry_->begin_replay();
 }
 
 void NetworkAgent::replay_request(const OrderRequestRecord& r, std::int64_t time_ns) {
   wall_ns_ = time_ns;
-  order_entry_->replay_request(r);
+  order_entry_->replay_request(r, time_ns);
   if (r.in_seq != 0 && r.request.member < sessions_.size()) {
     sessions_[r.request.member].next_in = r.in_seq + 1;
   }
@@ -826,6 +851,17 @@ void NetworkAgent::end_replay() {
   order_entry_->end_replay();
   replaying_ = false;
   refresh_clocks();
+  const OrderEntryCounters& o = order_entry_->counters();
+  if (o.dedup_keys_restored > 0 || o.dedup_keys_not_restored > 0) {
+    spdlog::info("{}: dedup: {} ClOrdID keys rebuilt from the log with their original expiry",
+                 name_, o.dedup_keys_restored);
+  }
+  if (o.dedup_keys_not_restored > 0) {
+    spdlog::warn(
+        "{}: dedup: {} unexpired ClOrdID keys from the log did not fit into [dedup] max_keys; "
+        "repeats of those requests are answered from the order records only",
+        name_, o.dedup_keys_not_restored);
+  }
 }
 
 std::size_t NetworkAgent::send_unlogged_reports() {
@@ -899,7 +935,8 @@ void NetworkAgent::finish_snapshot() {
 }
 
 // Layout: u32 members; per member u64 next_in, u64 next_out, its resend
-// store (SessionStore::save); then the order records (OrderRecordTable::save).
+// store (SessionStore::save); then the order records (OrderRecordTable::save)
+// and the ClOrdID keys (OrderEntry::save_keys).
 void NetworkAgent::save_state(util::ByteWriter& out) const {
   out.put(static_cast<std::uint32_t>(sessions_.size()));
   for (const MemberSession& s : sessions_) {
@@ -908,6 +945,7 @@ void NetworkAgent::save_state(util::ByteWriter& out) const {
     s.store.save(out);
   }
   order_entry_->records().save(out);
+  order_entry_->save_keys(out);
 }
 
 void NetworkAgent::load_state(util::ByteReader& in) {
@@ -923,6 +961,7 @@ void NetworkAgent::load_state(util::ByteReader& in) {
     s.store.load(in);
   }
   order_entry_->load_records(in);
+  order_entry_->load_keys(in);
 }
 
 }  // namespace matchgate::gateway

@@ -1,7 +1,13 @@
 #include "matchgate/gateway/order_entry.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
 
 #include "matchgate/fix/tags.hpp"
 #include "matchgate/gateway/network_agent.hpp"
@@ -24,6 +30,11 @@ constexpr int kCxlTooLate = 0;
 constexpr int kCxlUnknownOrder = 1;
 constexpr int kCxlDuplicateClOrdId = 6;
 constexpr int kCxlOther = 99;
+
+constexpr std::string_view kUntrackedRepeatText =
+    "duplicate ClOrdID: repeat of an order this gateway does not track";
+constexpr std::string_view kUntrackedCancelText =
+    "duplicate ClOrdID: repeat of a request this gateway does not track";
 
 int ord_rej_reason(RejectReason r) noexcept {
   switch (r) {
@@ -95,6 +106,68 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
   std::sort(symbols_.begin(), symbols_.end());
   pushed_.assign(to_shards_.size(), false);
   pending_mass_cancels_.reserve(options_.members.size());
+  ttl_ns_ = std::chrono::nanoseconds(options_.dedup.ttl).count();
+  if (options_.dedup.backend != DedupOptions::Backend::Off) {
+    keys_ = std::make_unique<dedup::EmbeddedStore>(options_.dedup.max_keys, options_.dedup.ttl);
+  }
+  if (options_.dedup.backend == DedupOptions::Backend::Redis) {
+    const std::size_t n = std::bit_ceil(options_.dedup.max_pending + options_.members.size() + 2);
+    dedup::RedisOptions ro = options_.dedup.redis;
+    ro.ttl = options_.dedup.ttl;
+    ro.max_in_flight = n;  // never the limit: at most one request per waiting entry
+    redis_ = std::make_unique<dedup::RedisStore>(ro);
+    waiting_.resize(n);
+    waiting_mask_ = n - 1;
+    frames_.resize(
+        std::max(options_.dedup.max_pending * 512, 4 * options_.server.max_message_bytes));
+  }
+}
+
+void OrderEntry::save_keys(util::ByteWriter& out) const {
+  out.put(static_cast<std::uint8_t>(keys_ ? 1 : 0));
+  if (!keys_) return;
+  out.put(static_cast<std::uint64_t>(keys_->size()));
+  keys_->for_each([&](dedup::MemberId member, std::string_view id, const dedup::DedupEntry& e) {
+    out.put(member);
+    out.put_string(id);
+    out.put(e.order_ref);
+    out.put(e.fingerprint);
+    out.put(e.expires_ns);
+  });
+}
+
+void OrderEntry::load_keys(util::ByteReader& in) {
+  if (in.get<std::uint8_t>("dedup keys present") == 0) return;
+  const auto count = in.get<std::uint64_t>("dedup key count");
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto member = in.get<dedup::MemberId>("dedup key member");
+    const std::string_view id = in.get_string(dedup::kMaxClOrdIdLength, "dedup key ClOrdID");
+    const auto order_ref = in.get<std::uint64_t>("dedup key order");
+    const auto fingerprint = in.get<std::uint64_t>("dedup key fingerprint");
+    const auto expires = in.get<std::int64_t>("dedup key expiry");
+    // With another backend now ("off"), the snapshot's keys have no home.
+    if (!keys_) continue;
+    const dedup::RestoreStatus restored =
+        keys_->restore(member, id, order_ref, fingerprint, expires, out_.wall_ns());
+    if (restored == dedup::RestoreStatus::Restored) ++counters_.dedup_keys_restored;
+    if (restored == dedup::RestoreStatus::Full) ++counters_.dedup_keys_not_restored;
+  }
+}
+
+void OrderEntry::expire_keys() {
+  if (keys_) keys_->expire(out_.wall_ns());
+  if (redis_) poll_redis();  // reconnects without waiting for the next order
+}
+
+int OrderEntry::poll_redis() {
+  const std::size_t n = redis_->poll(
+      out_.mono_ns(), [this](const dedup::RedisResult& r) noexcept { on_redis_result(r); });
+  if (redis_->state() != redis_logged_state_) log_redis_state();
+  return static_cast<int>(n);
+}
+
+bool OrderEntry::holds_key(const OrderRecord& r) const noexcept {
+  return !r.done || out_.wall_ns() - r.created_ns < ttl_ns_;
 }
 
 std::string_view OrderEntry::next_gateway_exec_id(char (&buf)[kExecIdChars]) noexcept {
@@ -109,12 +182,24 @@ bool OrderEntry::supported(std::string_view t) noexcept {
          t == fix::msg_type::OrderCancelReplaceRequest || t == fix::msg_type::OrderStatusRequest;
 }
 
-bool OrderEntry::has_room() const noexcept {
-  if (held_) return false;
+bool OrderEntry::shard_room() const noexcept {
+  if (held_) return false;  // a snapshot is being taken
   for (const RequestRing* ring : to_shards_) {
     if (ring->size_approx() >= ring->capacity()) return false;
   }
   return true;
+}
+
+bool OrderEntry::has_room() const noexcept {
+  if (redis_) {
+    // One more message may have to wait: an entry, and its bytes even if
+    // they do not fit before the end of the buffer.
+    if (waiting_count() >= options_.dedup.max_pending) return false;
+    if (frames_.size() - (frames_tail_ - frames_head_) < 2 * options_.server.max_message_bytes) {
+      return false;
+    }
+  }
+  return shard_room();
 }
 
 bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t slot,
@@ -134,6 +219,7 @@ bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t 
     rec.orig_named = o.orig_named;
     rec.record_kind = o.kind;
     rec.cl_ord_id = o.cl_ord_id_view();
+    rec.fingerprint = o.fingerprint;
   }
   out_.log_request(rec);
   return true;
@@ -152,15 +238,30 @@ bool OrderEntry::request_snapshots() {
   return true;
 }
 
-void OrderEntry::replay_request(const OrderRequestRecord& rec) {
+void OrderEntry::replay_request(const OrderRequestRecord& rec, std::int64_t time_ns) {
   const ShardRequest& q = rec.request;
   if (q.ref == kNoRecord || net_thread_of(q.ref) != net_index_) return;
+  // A ClOrdID used again after its key expired: the newer record takes it,
+  // as new_order()/cancel_or_replace() did when the request arrived.
+  const std::uint32_t older = records_.find(q.member, rec.cl_ord_id);
+  if (older != kNoSlot && older != slot_of(q.ref)) records_.forget(older);
   const std::uint32_t slot =
       records_.restore(slot_of(q.ref), q.member, rec.cl_ord_id, rec.record_kind);
   if (slot == kNoSlot) return;
   OrderRecord& r = records_[slot];
   r.price = q.price;
   r.qty = q.qty;
+  r.fingerprint = rec.fingerprint;
+  r.created_ns = time_ns;
+  // The key, with its original expiry. With Redis, new orders' keys live in
+  // Redis; cancel and replace keys are always in process.
+  if (keys_ && (options_.dedup.backend != DedupOptions::Backend::Redis ||
+                rec.record_kind != RecordKind::Order)) {
+    const dedup::RestoreStatus restored = keys_->restore(
+        q.member, rec.cl_ord_id, q.ref, rec.fingerprint, time_ns + ttl_ns_, out_.wall_ns());
+    if (restored == dedup::RestoreStatus::Restored) ++counters_.dedup_keys_restored;
+    if (restored == dedup::RestoreStatus::Full) ++counters_.dedup_keys_not_restored;
+  }
   if (rec.record_kind == RecordKind::Order) {
     r.side = q.side;
     r.type = q.type;
@@ -214,9 +315,21 @@ bool OrderEntry::required(const Context& ctx, const fix::MessageView& m, fix::Ta
 
 void OrderEntry::on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m) {
   const Context ctx{member, seq, m.msg_type()};
+  if (waiting_count() > 0) {
+    // Behind requests waiting for Redis: a new order that only needs the
+    // store's answer is handed to Redis now (pipelined); anything else waits
+    // for its turn, so that answers keep the order of requests.
+    if (ctx.msg_type[0] == 'D' && new_order(ctx, m, false)) return;
+    defer_message(ctx, m);
+    return;
+  }
+  dispatch(ctx, m);
+}
+
+void OrderEntry::dispatch(const Context& ctx, const fix::MessageView& m) {
   switch (ctx.msg_type[0]) {
     case 'D':
-      new_order(ctx, m);
+      new_order(ctx, m, true);
       break;
     case 'F':
       cancel_or_replace(ctx, m, false);
@@ -232,32 +345,40 @@ void OrderEntry::on_message(engine::MemberId member, std::uint64_t seq, const fi
   }
 }
 
-void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
-  ++counters_.new_orders;
+bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool may_answer) {
+  // may_answer false: the message arrived behind requests waiting for Redis.
+  // It is handed to Redis now (pipelined) only if it needs nothing but the
+  // store's answer; anything that would be answered at once returns false
+  // and the message waits for its turn (answers keep the order of requests).
+  const auto answer = [&]() {
+    if (may_answer) ++counters_.new_orders;
+    return may_answer;
+  };
   for (fix::Tag t : {fix::tag::ClOrdID, fix::tag::Symbol, fix::tag::Side, fix::tag::OrderQty,
                      fix::tag::OrdType, fix::tag::TransactTime}) {
-    if (!required(ctx, m, t)) return;
+    if (!m.has(t) && !answer()) return false;
+    if (!required(ctx, m, t)) return true;
   }
   const auto bad_value = [&](fix::Tag tag, fix::SessionRejectReason why, std::string_view text) {
+    if (!answer()) return false;
     out_.send_reject(ctx.member, ctx.seq, ctx.msg_type, tag, why, text);
     ++counters_.rejected_at_gateway;
+    return true;
   };
   const std::string_view cl_ord_id = m.get(fix::tag::ClOrdID);
   if (cl_ord_id.size() > kMaxClOrdIdLength) {
-    bad_value(fix::tag::ClOrdID, fix::SessionRejectReason::ValueIncorrect,
-              "ClOrdID longer than 64 characters");
-    return;
+    return bad_value(fix::tag::ClOrdID, fix::SessionRejectReason::ValueIncorrect,
+                     "ClOrdID longer than 64 characters");
   }
   const std::string_view side = m.get(fix::tag::Side);
   if (side != "1" && side != "2") {
-    bad_value(fix::tag::Side, fix::SessionRejectReason::ValueIncorrect, "Side must be 1 or 2");
-    return;
+    return bad_value(fix::tag::Side, fix::SessionRejectReason::ValueIncorrect,
+                     "Side must be 1 or 2");
   }
   const std::string_view ord_type = m.get(fix::tag::OrdType);
   if (ord_type != "1" && ord_type != "2") {
-    bad_value(fix::tag::OrdType, fix::SessionRejectReason::ValueIncorrect,
-              "OrdType must be 1 (market) or 2 (limit)");
-    return;
+    return bad_value(fix::tag::OrdType, fix::SessionRejectReason::ValueIncorrect,
+                     "OrdType must be 1 (market) or 2 (limit)");
   }
   engine::TimeInForce tif = engine::TimeInForce::Day;
   if (m.has(fix::tag::TimeInForce)) {
@@ -271,34 +392,38 @@ void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
     } else if (t == "4") {
       tif = engine::TimeInForce::Fok;
     } else {
-      bad_value(fix::tag::TimeInForce, fix::SessionRejectReason::ValueIncorrect,
-                "TimeInForce must be 0, 1, 3 or 4");
-      return;
+      return bad_value(fix::tag::TimeInForce, fix::SessionRejectReason::ValueIncorrect,
+                       "TimeInForce must be 0, 1, 3 or 4");
     }
   }
   const util::DecimalParse qty = util::parse_decimal(m.get(fix::tag::OrderQty));
   if (!qty) {
-    bad_value(fix::tag::OrderQty, fix::SessionRejectReason::IncorrectDataFormat, qty.message());
-    return;
+    return bad_value(fix::tag::OrderQty, fix::SessionRejectReason::IncorrectDataFormat,
+                     qty.message());
   }
   const bool is_limit = ord_type == "2";
   util::DecimalParse price{};
   if (is_limit) {
-    if (!required(ctx, m, fix::tag::Price)) return;
+    if (!m.has(fix::tag::Price) && !answer()) return false;
+    if (!required(ctx, m, fix::tag::Price)) return true;
     price = util::parse_decimal(m.get(fix::tag::Price));
     if (!price) {
-      bad_value(fix::tag::Price, fix::SessionRejectReason::IncorrectDataFormat, price.message());
-      return;
+      return bad_value(fix::tag::Price, fix::SessionRejectReason::IncorrectDataFormat,
+                       price.message());
     }
   }
   if (!m.get_timestamp(fix::tag::TransactTime)) {
-    bad_value(fix::tag::TransactTime, fix::SessionRejectReason::IncorrectDataFormat,
-              "TransactTime must be a UTCTimestamp");
-    return;
+    return bad_value(fix::tag::TransactTime, fix::SessionRejectReason::IncorrectDataFormat,
+                     "TransactTime must be a UTCTimestamp");
   }
 
   // From here on the message is well formed: business problems are answered
   // with a rejecting ExecutionReport.
+  const auto reject = [&](int reason, std::string_view text) {
+    if (!answer()) return false;
+    reject_new(ctx, m, reason, text);
+    return true;
+  };
   const MemberOptions& member = options_.members[ctx.member];
   std::uint32_t account = 0;
   bool account_ok = true;
@@ -308,29 +433,76 @@ void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
     account_ok = it != member.accounts.end();
     account = static_cast<std::uint32_t>(it - member.accounts.begin());
   }
-  if (records_.find(ctx.member, cl_ord_id) != kNoSlot) {
-    reject_new(ctx, m, kRejDuplicateOrder, "duplicate ClOrdID");
-    return;
-  }
   const std::uint32_t instrument = find_instrument(m.get(fix::tag::Symbol));
-  if (instrument == kNoSlot) {
-    reject_new(ctx, m, kRejUnknownSymbol, "unknown symbol");
-    return;
-  }
-  if (!account_ok) {
-    reject_new(ctx, m, kRejOther, "unknown account");
-    return;
-  }
+  if (instrument == kNoSlot) return reject(kRejUnknownSymbol, "unknown symbol");
+  if (!account_ok) return reject(kRejOther, "unknown account");
   if (qty.value % util::kDecimalScale != 0) {
-    reject_new(ctx, m, kRejIncorrectQuantity, "quantity must be a whole number");
-    return;
+    return reject(kRejIncorrectQuantity, "quantity must be a whole number");
   }
+  // ClOrdID dedup (docs/DEDUP.md): one rule for every request. A ClOrdID
+  // whose record is still held (open, or younger than the TTL) is answered
+  // from that record; otherwise the store decides (SET NX); a key without a
+  // record is an order this gateway does not track.
+  dedup::OrderRequestFields fields;
+  fields.msg_type = 'D';
+  fields.symbol = m.get(fix::tag::Symbol);
+  fields.side = side[0];
+  fields.qty = qty.value / util::kDecimalScale;
+  fields.ord_type = ord_type[0];
+  fields.has_price = is_limit;
+  fields.price = price.value;
+  fields.time_in_force = m.has(fix::tag::TimeInForce) ? m.get(fix::tag::TimeInForce)[0] : '0';
+  fields.account = m.get(fix::tag::Account);
+  const std::uint64_t fingerprint = dedup::request_fingerprint(fields);
+  const std::uint32_t held = records_.find(ctx.member, cl_ord_id);
+  if (held != kNoSlot) {
+    if (holds_key(records_[held])) {
+      if (!answer()) return false;
+      answer_repeated_new(ctx, m, held, records_[held].fingerprint == fingerprint);
+      return true;
+    }
+    records_.forget(held);
+  }
+  const std::uint32_t next = records_.next_slot();
+  if (keys_ && redis_) {
+    // Redis holds new orders' keys; a ClOrdID a cancel or replace took here
+    // is in the local store.
+    if (const dedup::DedupEntry* e = keys_->find(ctx.member, cl_ord_id, out_.wall_ns())) {
+      if (!answer()) return false;
+      answer_repeated_new(ctx, m, kNoSlot, e->fingerprint == fingerprint);
+      return true;
+    }
+  } else if (keys_) {
+    const dedup::SetResult set =
+        next != kNoSlot ? keys_->set_nx(ctx.member, cl_ord_id, make_ref(net_index_, next),
+                                        fingerprint, out_.wall_ns())
+                        : dedup::SetResult{};
+    if (next == kNoSlot) {
+      // Full of open orders; a repeat is still recognised.
+      if (const dedup::DedupEntry* e = keys_->find(ctx.member, cl_ord_id, out_.wall_ns())) {
+        answer();
+        answer_repeated_new(ctx, m, kNoSlot, e->fingerprint == fingerprint);
+        return true;
+      }
+    } else if (set.status == dedup::SetStatus::Exists) {
+      answer();
+      answer_repeated_new(ctx, m, kNoSlot, set.entry.fingerprint == fingerprint);
+      return true;
+    } else if (set.status == dedup::SetStatus::Full) {
+      answer();
+      ++counters_.dedup_unavailable;
+      reject_new(ctx, m, kRejOther,
+                 "ClOrdID store full ([dedup] max_keys): order not accepted, try again later");
+      return true;
+    }
+  }
+  if (next == kNoSlot) return reject(kRejOther, "gateway order capacity exhausted");
+  if (!may_answer) ++counters_.new_orders;
+  answer();
   const std::uint32_t slot = records_.create(ctx.member, cl_ord_id, RecordKind::Order);
-  if (slot == kNoSlot) {
-    reject_new(ctx, m, kRejOther, "gateway order capacity exhausted");
-    return;
-  }
   OrderRecord& r = records_[slot];
+  r.fingerprint = fingerprint;
+  r.created_ns = out_.wall_ns();
   r.side = side == "1" ? engine::Side::Buy : engine::Side::Sell;
   r.type = is_limit ? engine::OrdType::Limit : engine::OrdType::Market;
   r.tif = tif;
@@ -338,19 +510,31 @@ void OrderEntry::new_order(const Context& ctx, const fix::MessageView& m) {
   r.account = account;
   r.price = is_limit ? price.value : 0;
   r.qty = qty.value / util::kDecimalScale;
-  const InstrumentRoute& route = options_.instruments[instrument];
+  if (redis_) {
+    // The record is reserved (it keeps the ClOrdID from being taken again
+    // meanwhile); the order goes to its shard once Redis has said Created.
+    wait_for_redis(ctx, slot, m.has(fix::tag::Account));
+    return true;
+  }
+  push_new(slot, ctx.seq);
+  return true;
+}
+
+void OrderEntry::push_new(std::uint32_t slot, std::uint64_t in_seq) {
+  const OrderRecord& r = records_[slot];
+  const InstrumentRoute& route = options_.instruments[r.instrument];
   ShardRequest req;
   req.kind = RequestKind::New;
   req.side = r.side;
   req.type = r.type;
-  req.tif = tif;
-  req.member = ctx.member;
-  req.account = account;
+  req.tif = r.tif;
+  req.member = r.member;
+  req.account = r.account;
   req.instrument = route.local_id;
   req.ref = make_ref(net_index_, slot);
   req.price = r.price;
   req.qty = r.qty;
-  push(route.shard, req, slot, ctx.seq);
+  push(route.shard, req, slot, in_seq);
 }
 
 void OrderEntry::reject_new(const Context& ctx, const fix::MessageView& m, int ord_rej_reason,
@@ -406,10 +590,32 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
   const std::uint32_t named = records_.find(ctx.member, orig_id);
   const std::uint32_t target = latest(named);
   const OrderRecord* order = target != kNoSlot ? &records_[target] : nullptr;
-  if (records_.find(ctx.member, cl_ord_id) != kNoSlot) {
-    cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlDuplicateClOrdId,
-                  "duplicate ClOrdID");
-    return;
+  // ClOrdID dedup, as for new orders. A cancel is the MsgType and the
+  // OrigClOrdID; a replace adds the new quantity and price (what it can change).
+  dedup::OrderRequestFields fields;
+  fields.msg_type = replace ? 'G' : 'F';
+  fields.orig_cl_ord_id = orig_id;
+  if (replace) {
+    fields.qty = qty.value / util::kDecimalScale;
+    fields.has_price = true;
+    fields.price = price.value;
+  }
+  const std::uint64_t fingerprint = dedup::request_fingerprint(fields);
+  const std::uint32_t held = records_.find(ctx.member, cl_ord_id);
+  if (held != kNoSlot) {
+    if (holds_key(records_[held])) {
+      answer_repeated_cancel(ctx, cl_ord_id, orig_id, order, replace, held,
+                             records_[held].fingerprint == fingerprint);
+      return;
+    }
+    records_.forget(held);
+  }
+  if (keys_) {
+    if (const dedup::DedupEntry* e = keys_->find(ctx.member, cl_ord_id, out_.wall_ns())) {
+      answer_repeated_cancel(ctx, cl_ord_id, orig_id, order, replace, kNoSlot,
+                             e->fingerprint == fingerprint);
+      return;
+    }
   }
   // A cancel request, or a replace request that is done without having
   // become the order (rejected), never named an order. (Its record may be
@@ -440,14 +646,27 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
       return;
     }
   }
-  const std::uint32_t slot = records_.create(
-      ctx.member, cl_ord_id, replace ? RecordKind::ReplaceRequest : RecordKind::CancelRequest);
-  if (slot == kNoSlot) {
+  const std::uint32_t next = records_.next_slot();
+  if (next == kNoSlot) {
     cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlOther,
                   "gateway order capacity exhausted");
     return;
   }
+  if (keys_) {
+    const dedup::SetResult set = keys_->set_nx(ctx.member, cl_ord_id, make_ref(net_index_, next),
+                                               fingerprint, out_.wall_ns());
+    if (set.status == dedup::SetStatus::Full) {
+      ++counters_.dedup_unavailable;
+      cancel_reject(ctx.member, cl_ord_id, orig_id, order, replace, kCxlOther,
+                    "ClOrdID store full ([dedup] max_keys): request not accepted, try again later");
+      return;
+    }
+  }
+  const std::uint32_t slot = records_.create(
+      ctx.member, cl_ord_id, replace ? RecordKind::ReplaceRequest : RecordKind::CancelRequest);
   OrderRecord& r = records_[slot];
+  r.fingerprint = fingerprint;
+  r.created_ns = out_.wall_ns();
   const OrderRecord& o = records_[target];
   r.orig = target;
   r.orig_named = named;
@@ -495,7 +714,63 @@ void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
     out_.send_message(ctx.member);
     return;
   }
+  status_report(slot);
+}
+
+void OrderEntry::status_report(std::uint32_t slot) {
   report(records_[slot], records_[slot].cl_ord_id_view(), {}, 'I', 0, false, 0, 0, -1, {});
+}
+
+void OrderEntry::answer_repeated_new(const Context& ctx, const fix::MessageView& m,
+                                     std::uint32_t slot, bool same) {
+  if (!same) {
+    ++counters_.dedup_duplicates;
+    reject_new(ctx, m, kRejDuplicateOrder, "duplicate ClOrdID");
+    return;
+  }
+  ++counters_.dedup_retries;
+  if (slot == kNoSlot) {
+    reject_new(ctx, m, kRejDuplicateOrder, kUntrackedRepeatText);
+    return;
+  }
+  // The request made an order (or a replace made it): its current state.
+  status_report(latest(slot));
+}
+
+void OrderEntry::answer_repeated_cancel(const Context& ctx, std::string_view cl_ord_id,
+                                        std::string_view orig_cl_ord_id, const OrderRecord* order,
+                                        bool replace, std::uint32_t slot, bool same) {
+  if (!same) {
+    ++counters_.dedup_duplicates;
+    cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id, order, replace, kCxlDuplicateClOrdId,
+                  "duplicate ClOrdID");
+    return;
+  }
+  ++counters_.dedup_retries;
+  if (slot == kNoSlot) {
+    cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id, order, replace, kCxlDuplicateClOrdId,
+                  kUntrackedCancelText);
+    return;
+  }
+  const OrderRecord& q = records_[slot];
+  if (q.kind == RecordKind::Order) {  // a replace that became the order
+    status_report(latest(slot));
+    return;
+  }
+  const std::uint32_t target = latest(q.orig);
+  if (q.ord_status == '8') {  // the engine rejected it: the same reject again
+    cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id,
+                  target != kNoSlot ? &records_[target] : nullptr, replace,
+                  cxl_rej_reason(q.reject_reason), engine::to_string(q.reject_reason));
+    return;
+  }
+  // Pending or applied: the state of the order it acted on.
+  if (target != kNoSlot && records_[target].kind == RecordKind::Order) {
+    status_report(target);
+    return;
+  }
+  cancel_reject(ctx.member, cl_ord_id, orig_cl_ord_id, nullptr, replace, kCxlDuplicateClOrdId,
+                kUntrackedCancelText);
 }
 
 void OrderEntry::cancel_reject(engine::MemberId member, std::string_view cl_ord_id,
@@ -658,6 +933,7 @@ void OrderEntry::on_reply(const ShardReply& reply) {
                       order, r.kind == RecordKind::ReplaceRequest, cxl_rej_reason(e.reject_reason),
                       engine::to_string(e.reject_reason), event_cause(e.exec_id, false));
         r.ord_status = '8';
+        r.reject_reason = e.reject_reason;
       }
       records_.finish(slot);
       return;
@@ -666,13 +942,25 @@ void OrderEntry::on_reply(const ShardReply& reply) {
 }
 
 void OrderEntry::mass_cancel(engine::MemberId member) {
+  if (waiting_count() > 0) {  // after the member's requests still waiting for Redis
+    Waiting& w = waiting_at(wait_tail_++);
+    w = Waiting{};
+    w.kind = Waiting::Kind::MassCancel;
+    w.member = member;
+    return;
+  }
   pending_mass_cancels_.push_back(member);
   poll_pending();
 }
 
 int OrderEntry::poll_pending() {
-  if (pending_mass_cancels_.empty() || !has_room()) return 0;
   int work = 0;
+  // Redis is polled while requests are in flight (a recv() per call);
+  // otherwise expire_keys() keeps the connection up every 10 ms.
+  if (redis_ && (redis_->in_flight() > 0 || redis_->wants_write())) work += poll_redis();
+  if (waiting_count() > 0) work += drain_waiting();
+  if (pending_mass_cancels_.empty() || !shard_room()) return work;
+  std::size_t done = 0;
   for (engine::MemberId member : pending_mass_cancels_) {
     for (std::uint32_t shard = 0; shard < to_shards_.size(); ++shard) {
       ShardRequest req;
@@ -680,11 +968,168 @@ int OrderEntry::poll_pending() {
       req.member = member;
       push(shard, req, kNoSlot, 0);
     }
-    ++work;
-    if (!has_room()) break;
+    ++done;
+    if (!shard_room()) break;
   }
-  pending_mass_cancels_.erase(pending_mass_cancels_.begin(), pending_mass_cancels_.begin() + work);
+  pending_mass_cancels_.erase(pending_mass_cancels_.begin(),
+                              pending_mass_cancels_.begin() + static_cast<std::ptrdiff_t>(done));
+  return work + static_cast<int>(done);
+}
+
+// ---- Redis backend: requests waiting for the store ----
+
+void OrderEntry::wait_for_redis(const Context& ctx, std::uint32_t slot, bool account_sent) {
+  std::uint64_t token = 0;
+  if (converting_head_) {  // the message at the head becomes this new order
+    token = wait_head_;
+    converting_head_ = false;
+  } else {
+    token = wait_tail_++;
+  }
+  Waiting& w = waiting_at(token);
+  w = Waiting{};
+  w.kind = Waiting::Kind::NewOrder;
+  w.member = ctx.member;
+  w.seq = ctx.seq;
+  w.slot = slot;
+  w.account_sent = account_sent;
+  const OrderRecord& r = records_[slot];
+  if (!redis_->submit(ctx.member, r.cl_ord_id_view(), make_ref(net_index_, slot), r.fingerprint,
+                      token, out_.mono_ns())) {
+    // Cannot happen (max_in_flight exceeds the waiting entries); fail closed.
+    w.answered = true;
+    w.result.token = token;
+    w.result.status = dedup::RedisStatus::Unavailable;
+    w.result.reason = dedup::UnavailableReason::NotConnected;
+  }
+}
+
+bool OrderEntry::defer_message(const Context& ctx, const fix::MessageView& m) {
+  const std::string_view raw = m.raw();
+  std::uint64_t at = frames_tail_;
+  const std::size_t pos = at % frames_.size();
+  if (pos + raw.size() > frames_.size()) at += frames_.size() - pos;  // to the start
+  if (at + raw.size() - frames_head_ > frames_.size()) return false;  // has_room() prevents this
+  std::memcpy(frames_.data() + at % frames_.size(), raw.data(), raw.size());
+  frames_tail_ = at + raw.size();
+  Waiting& w = waiting_at(wait_tail_++);
+  w = Waiting{};
+  w.kind = Waiting::Kind::Message;
+  w.member = ctx.member;
+  w.seq = ctx.seq;
+  w.frame_at = at;
+  w.frame_length = static_cast<std::uint32_t>(raw.size());
+  return true;
+}
+
+void OrderEntry::on_redis_result(const dedup::RedisResult& result) noexcept {
+  if (result.token < wait_head_ || result.token >= wait_tail_) return;
+  Waiting& w = waiting_at(result.token);
+  if (w.kind != Waiting::Kind::NewOrder || w.answered) return;
+  w.answered = true;
+  w.result = result;
+}
+
+int OrderEntry::drain_waiting() {
+  int work = 0;
+  while (waiting_count() > 0) {
+    Waiting& w = waiting_at(wait_head_);
+    if (w.kind == Waiting::Kind::NewOrder) {
+      if (!w.answered || !shard_room()) break;
+      complete_new(w);
+    } else if (w.kind == Waiting::Kind::MassCancel) {
+      pending_mass_cancels_.push_back(w.member);
+    } else {
+      if (!shard_room()) break;
+      const std::uint64_t frame_end = w.frame_at + w.frame_length;
+      const fix::ParseError error = waiting_view_.parse(
+          std::string_view(frames_.data() + w.frame_at % frames_.size(), w.frame_length));
+      const Context ctx{w.member, w.seq, waiting_view_.msg_type()};
+      converting_head_ = true;
+      if (error.ok()) dispatch(ctx, waiting_view_);  // it parsed when it arrived
+      const bool converted = !converting_head_;
+      converting_head_ = false;
+      frames_head_ = frame_end;
+      ++work;
+      if (converted) break;  // now a new order waiting for Redis
+    }
+    ++wait_head_;
+    ++work;
+  }
+  if (waiting_count() == 0) frames_head_ = frames_tail_ = 0;
   return work;
+}
+
+void OrderEntry::complete_new(const Waiting& w) {
+  OrderRecord& r = records_[w.slot];
+  switch (w.result.status) {
+    case dedup::RedisStatus::Created:
+      r.created_ns = out_.wall_ns();  // the time of its log record, as on recovery
+      push_new(w.slot, w.seq);
+      return;
+    case dedup::RedisStatus::Exists: {
+      const bool same = w.result.fingerprint == r.fingerprint;
+      ++(same ? counters_.dedup_retries : counters_.dedup_duplicates);
+      reject_reserved(w, kRejDuplicateOrder, same ? kUntrackedRepeatText : "duplicate ClOrdID");
+      return;
+    }
+    case dedup::RedisStatus::Unavailable: {
+      ++counters_.dedup_unavailable;
+      char text[128];
+      const int n = std::snprintf(text, sizeof text,
+                                  "ClOrdID check unavailable (Redis: %s): order not accepted",
+                                  dedup::to_string(w.result.reason));
+      reject_reserved(w, kRejOther, std::string_view(text, static_cast<std::size_t>(n)));
+      return;
+    }
+  }
+}
+
+void OrderEntry::reject_reserved(const Waiting& w, int ord_rej_reason, std::string_view text) {
+  const OrderRecord& r = records_[w.slot];
+  ++counters_.rejected_at_gateway;
+  ++counters_.execution_reports;
+  char exec_id_buf[kExecIdChars];
+  const std::string_view exec_id = next_gateway_exec_id(exec_id_buf);
+  fix::MessageWriter& w_ = out_.begin_message(r.member, fix::msg_type::ExecutionReport);
+  w_.add_string(fix::tag::OrderID, "NONE")
+      .add_string(fix::tag::ClOrdID, r.cl_ord_id_view())
+      .add_string(fix::tag::ExecID, exec_id)
+      .add_char(fix::tag::ExecType, '8')
+      .add_char(fix::tag::OrdStatus, '8')
+      .add_int(fix::tag::OrdRejReason, ord_rej_reason);
+  if (w.account_sent) {
+    w_.add_string(fix::tag::Account, options_.members[r.member].accounts[r.account]);
+  }
+  w_.add_string(fix::tag::Symbol, options_.instruments[r.instrument].symbol)
+      .add_char(fix::tag::Side, side_char(r.side))
+      .add_int(fix::tag::OrderQty, r.qty)
+      .add_int(fix::tag::LeavesQty, 0)
+      .add_int(fix::tag::CumQty, 0)
+      .add_int(fix::tag::AvgPx, 0)
+      .add_timestamp(fix::tag::TransactTime, out_.wall_ns())
+      .add_string(fix::tag::Text, text);
+  out_.send_message(r.member);
+  records_.release(w.slot);
+}
+
+void OrderEntry::log_redis_state() noexcept {
+  const dedup::RedisState state = redis_->state();
+  const dedup::RedisState before = redis_logged_state_;
+  redis_logged_state_ = state;
+  const dedup::RedisOptions& o = options_.dedup.redis;
+  if (state == dedup::RedisState::Connected) {
+    spdlog::info("dedup: connected to Redis {}:{}{}", o.host, o.port,
+                 redis_ever_connected_ ? " again; new orders are accepted" : "");
+    redis_ever_connected_ = true;
+  } else if (before == dedup::RedisState::Connected ||
+             (!redis_ever_connected_ && state == dedup::RedisState::Disconnected &&
+              redis_->counters().connect_failures == 1)) {
+    spdlog::warn(
+        "dedup: no connection to Redis {}:{} ({}); new orders are rejected until it is back, "
+        "cancels keep working; reconnecting",
+        o.host, o.port, redis_->last_error());
+  }
 }
 
 }  // namespace matchgate::gateway

@@ -74,6 +74,25 @@ std::uint32_t OrderRecordTable::find(engine::MemberId member,
   }
 }
 
+std::uint32_t OrderRecordTable::next_slot() const noexcept {
+  if (!free_.empty()) return free_.back();
+  if (finished_count_ > 0) return finished_[finished_head_];
+  return kNoSlot;
+}
+
+void OrderRecordTable::forget(std::uint32_t slot) {
+  index_erase(slot);
+}
+
+void OrderRecordTable::release(std::uint32_t slot) {
+  OrderRecord& r = records_[slot];
+  if (!r.in_use || r.done) return;
+  index_erase(slot);
+  r.in_use = false;
+  --in_use_;
+  free_.push_back(slot);
+}
+
 void OrderRecordTable::finish(std::uint32_t slot) {
   OrderRecord& r = records_[slot];
   if (r.done) return;
@@ -126,9 +145,10 @@ void OrderRecordTable::end_restore() {
 
 namespace {
 
-void save_record(util::ByteWriter& out, std::uint32_t slot, const OrderRecord& r) {
+void save_record(util::ByteWriter& out, std::uint32_t slot, const OrderRecord& r, bool indexed) {
   out.put(slot);
   out.put_string(r.cl_ord_id_view());
+  out.put(static_cast<std::uint8_t>(indexed));
   out.put(r.kind);
   out.put(r.ord_status);
   out.put(static_cast<std::uint8_t>(r.done));
@@ -141,7 +161,10 @@ void save_record(util::ByteWriter& out, std::uint32_t slot, const OrderRecord& r
   out.put(r.orig);
   out.put(r.orig_named);
   out.put(r.superseded_by);
+  out.put(r.reject_reason);
   out.put(r.order_id);
+  out.put(r.fingerprint);
+  out.put(r.created_ns);
   out.put(r.price);
   out.put(r.qty);
   out.put(r.cum_qty);
@@ -157,10 +180,12 @@ void OrderRecordTable::save(util::ByteWriter& out) const {
   out.put(static_cast<std::uint32_t>(finished_count_) + open);
   for (std::size_t i = 0; i < finished_count_; ++i) {
     const std::uint32_t slot = finished_[(finished_head_ + i) % finished_.size()];
-    save_record(out, slot, records_[slot]);
+    save_record(out, slot, records_[slot],
+                find(records_[slot].member, records_[slot].cl_ord_id_view()) == slot);
   }
   for (std::uint32_t slot = 0; slot < capacity(); ++slot) {
-    if (records_[slot].in_use && !records_[slot].done) save_record(out, slot, records_[slot]);
+    const OrderRecord& r = records_[slot];
+    if (r.in_use && !r.done) save_record(out, slot, r, find(r.member, r.cl_ord_id_view()) == slot);
   }
 }
 
@@ -169,6 +194,7 @@ void OrderRecordTable::load(util::ByteReader& in) {
   for (std::uint32_t i = 0; i < count; ++i) {
     const auto slot = in.get<std::uint32_t>("order record slot");
     const std::string_view id = in.get_string(kMaxClOrdIdLength, "ClOrdID");
+    const bool indexed = in.get<std::uint8_t>("indexed") != 0;
     const auto kind = in.get<RecordKind>("record kind");
     if (slot >= capacity()) {
       throw std::runtime_error("order record slot " + std::to_string(slot) +
@@ -197,13 +223,19 @@ void OrderRecordTable::load(util::ByteReader& in) {
     r.orig = in.get<std::uint32_t>("orig");
     r.orig_named = in.get<std::uint32_t>("orig_named");
     r.superseded_by = in.get<std::uint32_t>("superseded_by");
+    r.reject_reason = in.get<engine::RejectReason>("reject reason");
     r.order_id = in.get<engine::OrderId>("order id");
+    r.fingerprint = in.get<std::uint64_t>("fingerprint");
+    r.created_ns = in.get<std::int64_t>("created");
     r.price = in.get<engine::Price>("price");
     r.qty = in.get<engine::Qty>("qty");
     r.cum_qty = in.get<engine::Qty>("cum_qty");
     const auto lo = in.get<std::uint64_t>("notional");
     const auto hi = in.get<std::uint64_t>("notional");
     r.notional = static_cast<__int128>((static_cast<unsigned __int128>(hi) << 64) | lo);
+    // A record whose ClOrdID a newer record took (its key had expired)
+    // stays in its slot but is not found by ClOrdID.
+    if (!indexed) forget(slot);
   }
 }
 

@@ -13,7 +13,7 @@ using wal::put_u64;
 // 4 member, 8 account, 12 shard-local instrument, 16 shard, 20 network thread,
 // 24 record slot, 28 target slot, 32 orig_named, 36 gateway instrument,
 // 40 record kind, 41 ClOrdID length, 42-47 zero, 48 price, 56 qty, 64 in_seq,
-// 72 ClOrdID bytes.
+// 72 fingerprint, 80 ClOrdID bytes.
 std::size_t encode_order_request(const OrderRequestRecord& r, std::byte* out) noexcept {
   std::memset(out, 0, kOrderRequestFixedSize);
   const ShardRequest& q = r.request;
@@ -36,6 +36,7 @@ std::size_t encode_order_request(const OrderRequestRecord& r, std::byte* out) no
   put_u64(out + 48, static_cast<std::uint64_t>(q.price));
   put_u64(out + 56, static_cast<std::uint64_t>(q.qty));
   put_u64(out + 64, r.in_seq);
+  put_u64(out + 72, r.fingerprint);
   if (n > 0)
     std::memcpy(out + kOrderRequestFixedSize, r.cl_ord_id.data(), n);  // mass cancels have none
   return kOrderRequestFixedSize + n;
@@ -69,6 +70,7 @@ std::optional<OrderRequestRecord> decode_order_request(std::span<const std::byte
   q.price = static_cast<engine::Price>(get_u64(b + 48));
   q.qty = static_cast<engine::Qty>(get_u64(b + 56));
   r.in_seq = get_u64(b + 64);
+  r.fingerprint = get_u64(b + 72);
   r.cl_ord_id = std::string_view(reinterpret_cast<const char*>(b + kOrderRequestFixedSize), n);
   return r;
 }

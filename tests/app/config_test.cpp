@@ -150,6 +150,11 @@ TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   EXPECT_EQ(config.wal.sync, app::WalSync::Group);
   EXPECT_EQ(config.dedup.backend, app::DedupBackend::Embedded);
   EXPECT_EQ(config.dedup.ttl_s, 1800U);
+  EXPECT_EQ(config.dedup.max_keys, 1U << 20);
+  EXPECT_EQ(config.dedup.redis_host, "127.0.0.1");
+  EXPECT_EQ(config.dedup.redis_port, 6379);
+  EXPECT_EQ(config.dedup.redis_prefix, "matchgate:dedup:");
+  EXPECT_EQ(config.dedup.redis_timeout_ms, 50U);
   EXPECT_EQ(config.log.level, "info");
   EXPECT_FALSE(config.log.file.has_value());
   EXPECT_EQ(config.members[0].stp, engine::StpMode::None);
@@ -163,7 +168,8 @@ TEST_F(ConfigTest, AllKeysSet) {
       "[gateway]\nlisten = \"[::1]:7000\"\ncomp_id = \"EXCH\"\n"
       "[engine]\nshards = 3\ncpus = [4, 5, 6]\nmax_orders = 1000\n"
       "[wal]\ndir = \"/tmp/x\"\nsync = \"none\"\n"
-      "[dedup]\nbackend = \"redis\"\nttl_s = 60\n"
+      "[dedup]\nbackend = \"redis\"\nttl_s = 60\nmax_keys = 4096\nredis_host = \"::1\"\n"
+      "redis_port = 7379\nredis_prefix = \"mg:\"\nredis_timeout_ms = 20\n"
       "[log]\nlevel = \"warn\"\nfile = \"x.log\"\n" +
       member("M1", "stp = \"cancel_both\"\ncancel_on_disconnect = true\ncredit_limit = \"0\"") +
       instrument("ACME", "shard = 2"));
@@ -175,6 +181,11 @@ TEST_F(ConfigTest, AllKeysSet) {
   EXPECT_EQ(config.wal.sync, app::WalSync::None);
   EXPECT_EQ(config.dedup.backend, app::DedupBackend::Redis);
   EXPECT_EQ(config.dedup.ttl_s, 60U);
+  EXPECT_EQ(config.dedup.max_keys, 4096U);
+  EXPECT_EQ(config.dedup.redis_host, "::1");
+  EXPECT_EQ(config.dedup.redis_port, 7379);
+  EXPECT_EQ(config.dedup.redis_prefix, "mg:");
+  EXPECT_EQ(config.dedup.redis_timeout_ms, 20U);
   EXPECT_EQ(config.log.level, "warn");
   EXPECT_EQ(config.log.file, std::filesystem::path("x.log"));
   EXPECT_EQ(config.members[0].stp, engine::StpMode::CancelBoth);
@@ -264,7 +275,30 @@ TEST_F(ConfigTest, InvalidNumbers) {
        "expected 1..64");
   fail("[engine]\nmax_orders = 0\n" + member() + instrument(), "engine.max_orders", "max_orders",
        "expected 1..");
-  fail("[dedup]\nttl_s = 0\n" + member() + instrument(), "dedup.ttl_s", "ttl_s", "> 0");
+  fail("[dedup]\nttl_s = 0\n" + member() + instrument(), "dedup.ttl_s", "ttl_s",
+       "expected 1..604800, got 0");
+  fail("[dedup]\nttl_s = 604801\n" + member() + instrument(), "dedup.ttl_s", "ttl_s",
+       "expected 1..604800");
+  fail("[dedup]\nmax_keys = 0\n" + member() + instrument(), "dedup.max_keys", "max_keys",
+       "expected 1..268435456, got 0");
+  fail("[dedup]\nmax_keys = 268435457\n" + member() + instrument(), "dedup.max_keys", "max_keys",
+       "expected 1..268435456");
+  fail("[dedup]\nredis_port = 0\n" + member() + instrument(), "dedup.redis_port", "redis_port",
+       "expected 1..65535");
+  fail("[dedup]\nredis_port = 65536\n" + member() + instrument(), "dedup.redis_port", "redis_port",
+       "expected 1..65535");
+  fail("[dedup]\nredis_timeout_ms = 0\n" + member() + instrument(), "dedup.redis_timeout_ms",
+       "redis_timeout_ms", "expected 1..60000");
+  fail("[dedup]\nredis_host = \"redis.example\"\n" + member() + instrument(), "dedup.redis_host",
+       "redis_host", "not a numeric IPv4 or IPv6 address");
+  fail("[dedup]\nredis_host = \"10.0.0.256\"\n" + member() + instrument(), "dedup.redis_host",
+       "redis_host", "not a numeric");
+  fail("[dedup]\nredis_prefix = \"has space\"\n" + member() + instrument(), "dedup.redis_prefix",
+       "redis_prefix", "printable ASCII");
+  fail("[dedup]\nredis_prefix = \"" + std::string(257, 'p') + "\"\n" + member() + instrument(),
+       "dedup.redis_prefix", "redis_prefix", "longer than 256 bytes");
+  fail("[dedup]\nmax_key = 5\n" + member() + instrument(), "dedup.max_key", "max_key",
+       "did you mean \"max_keys\"");
   fail("[engine]\nshards = 2\n" + member() + instrument("ACME", "shard = 2"),
        "instruments[0].shard", "shard =", "expected 0..1");
 }
@@ -330,6 +364,8 @@ TEST_F(ConfigTest, CpusMustMatchShards) {
 TEST_F(ConfigTest, BadEnumValues) {
   fail("[wal]\nsync = \"sometimes\"\n" + member() + instrument(), "wal.sync", "sync",
        "\"sometimes\" is not one of \"group\", \"async\", \"none\"");
+  EXPECT_EQ(load("[dedup]\nbackend = \"off\"\n" + member() + instrument()).dedup.backend,
+            app::DedupBackend::Off);
   fail("[dedup]\nbackend = \"memcached\"\n" + member() + instrument(), "dedup.backend", "backend",
        "is not one of");
   fail("[log]\nlevel = \"warning\"\n" + member() + instrument(), "log.level", "level",

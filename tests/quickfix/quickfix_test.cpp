@@ -751,7 +751,10 @@ TEST_F(QuickFixTest, BusinessProblemsAreRejectingExecutionReports) {
   EXPECT_EQ(field(r, FIX::FIELD::OrderID), "NONE");
   m1.order("X2", FIX::Side_BUY, 1, "100");
   AWAIT(m1, er("X2", '0'), r);
-  m1.order("X2", FIX::Side_BUY, 1, "100");  // ClOrdID reused
+  m1.order("X2", FIX::Side_BUY, 1, "100");  // the same order again: a retry
+  AWAIT(m1, er("X2", 'I'), r);              // answered with its state
+  EXPECT_EQ(field(r, FIX::FIELD::OrdStatus), "0");
+  m1.order("X2", FIX::Side_BUY, 2, "100");  // ClOrdID reused for another order
   AWAIT(m1, er("X2", '8'), r);
   EXPECT_EQ(field(r, FIX::FIELD::OrdRejReason), "6");
   m1.order("X3", FIX::Side_BUY, 1, "200");  // outside the 90..110 band

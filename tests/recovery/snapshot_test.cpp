@@ -198,5 +198,45 @@ TEST(Snapshots, RetentionRemovesOnlyWhatSnapshotsCover) {
   EXPECT_EQ(last_hashes(d, kRecovered), live);
 }
 
+TEST(Snapshots, ClOrdIdKeysOutliveTheirRecordsThroughASnapshot) {
+  // Few records, so KEY1's record is recycled long before the snapshot the
+  // daemon recovers from: only the dedup key, carried by the snapshot,
+  // still knows KEY1 was used.
+  DaemonOptions o;
+  o.gateway_extra = "max_tracked_orders = 1024\n";
+  o.wal_extra = "snapshot_every_records = 500\n";
+  Daemon d(o);
+  {
+    auto c = gw::logged_on(d, "MEMBER1");
+    const Fields ioc = {{59, "3"}};
+    gw::new_order(*c, "KEY1", "ACME", '1', "1", "100.00", ioc);  // nothing to trade: done at once
+    ASSERT_EQ(gw::next_er(*c).get(150), "0");
+    ASSERT_EQ(gw::next_er(*c).get(150), "4");
+    for (int wave = 0; wave < 12; ++wave) {
+      for (int i = 0; i < 100; ++i) {
+        gw::new_order(*c, "F" + std::to_string(wave * 100 + i), "ACME", '1', "1", "100.00", ioc);
+      }
+      for (int i = 0; i < 200; ++i) ASSERT_TRUE(c->receive_type("8", 5s, true));
+    }
+    c->send("H", {{11, "KEY1"}, {55, "ACME"}, {54, "1"}});
+    const auto status = c->receive_type("8", 5s, true);
+    ASSERT_TRUE(status);
+    ASSERT_EQ(status->get(39), "8") << "KEY1's record should be recycled: " << status->printable();
+  }
+  ASSERT_EQ(d.stop(), 0);
+  const std::vector<std::string> snaps =
+      matches(d.log(), R"(snapshot: the state up to record (\d+))");
+  ASSERT_FALSE(snaps.empty());
+  ASSERT_TRUE(d.restart()) << d.log();
+  auto c = gw::logged_on(d, "MEMBER1");
+  gw::new_order(*c, "KEY1", "ACME", '1', "1", "100.00", {{59, "3"}});
+  const FixMessage again = gw::next_er(*c);
+  EXPECT_EQ(again.get(150), "8") << again.printable();
+  EXPECT_EQ(again.get(103), "6") << again.printable();
+  c.reset();
+  ASSERT_EQ(d.stop(), 0);
+  EXPECT_FALSE(matches(d.log(), R"(log: starting from snapshot (snap-\d+\.snap))").empty());
+}
+
 }  // namespace
 }  // namespace matchgate::testing

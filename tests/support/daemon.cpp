@@ -102,6 +102,8 @@ void Daemon::start() {
       << "[wal]\ndir = \"" << wal_dir() << "\"\nsign_key = \"" << dir_ << "/wal-key.pem\"\n"
       << (options_.wal_extra.find("segment_mb") == std::string::npos ? "segment_mb = 4\n" : "")
       << options_.wal_extra << "\n\n"
+      << "[dedup]\n"
+      << options_.dedup << "\n\n"
       << "[log]\nlevel = \"" << options_.log_level << "\"\nfile = \"" << log_path_ << "\"\n\n";
   for (const TestMember& m : options_.members) {
     cfg << "[[members]]\ncomp_id = \"" << m.comp_id << "\"\npassword_hash = \""
@@ -121,6 +123,7 @@ void Daemon::start() {
     const int out = ::open((dir_ + "/stdout.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(out, 2);
+    for (const std::string& e : options_.env) ::putenv(const_cast<char*>(e.c_str()));
     ::execl(bin.c_str(), bin.c_str(), "--config", config_path_.c_str(),
             static_cast<char*>(nullptr));
     ::_exit(127);

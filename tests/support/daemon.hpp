@@ -35,6 +35,11 @@ struct DaemonOptions {
   // More lines for [wal]. The fixture sets dir, sign_key (a key pair it
   // generates) and, unless these lines set it, segment_mb = 4.
   std::string wal_extra;
+  // The [dedup] table's lines. Default: the embedded store, sized down (the
+  // default 2^20 keys allocate ~160 MB at start).
+  std::string dedup = "max_keys = 65536\n";
+  // More environment for the daemon ("NAME=value").
+  std::vector<std::string> env;
   std::string log_level = "info";
 };
 

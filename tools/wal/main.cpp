@@ -143,6 +143,11 @@ std::vector<std::pair<std::string, std::string>> describe(const mw::RecordView& 
         }
         if (x.ref != mg::kNoRecord) f.emplace_back("record", n(mg::slot_of(x.ref)));
         if (x.target != mg::kNoRecord) f.emplace_back("target", n(mg::slot_of(x.target)));
+        if (x.kind != mg::RequestKind::MassCancel) {
+          char fp[17];
+          std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(r->fingerprint));
+          f.emplace_back("fingerprint", q(fp));
+        }
       }
       break;
     case static_cast<std::uint16_t>(mg::WalRecordType::Outbound):

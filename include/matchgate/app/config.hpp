@@ -39,7 +39,8 @@ class ConfigError : public std::runtime_error {
 };
 
 enum class WalSync : std::uint8_t { Group, Async, None };
-enum class DedupBackend : std::uint8_t { Embedded, Redis };
+// Off: no ClOrdID store at all (benchmarks only, docs/DEDUP.md).
+enum class DedupBackend : std::uint8_t { Embedded, Redis, Off };
 const char* to_string(WalSync s) noexcept;
 const char* to_string(DedupBackend b) noexcept;
 
@@ -51,6 +52,9 @@ inline constexpr std::size_t kMaxOrdersPerShard = std::size_t{1} << 30;
 inline constexpr engine::Qty kMaxConfigQty = 1'000'000'000'000'000;  // 10^15
 // price_band_pct is held in units of 1/10000 of a percent.
 inline constexpr std::int64_t kBandPctScale = 10'000;
+// [dedup] ttl_s at most a week (the embedded store's timer wheel).
+inline constexpr std::int64_t kMaxDedupTtlS = 7 * 24 * 3600;
+inline constexpr std::size_t kMaxRedisPrefixLength = 256;
 
 struct GatewayConfig {
   std::string listen = "127.0.0.1:9878";
@@ -93,7 +97,12 @@ struct WalConfig {
 
 struct DedupConfig {
   DedupBackend backend = DedupBackend::Embedded;
-  std::uint32_t ttl_s = 1800;
+  std::uint32_t ttl_s = 1800;                   // 1..604800
+  std::size_t max_keys = std::size_t{1} << 20;  // per network thread, 1..2^28
+  std::string redis_host = "127.0.0.1";         // numeric IPv4 or IPv6 address
+  std::uint16_t redis_port = 6379;
+  std::string redis_prefix = "matchgate:dedup:";
+  std::size_t redis_timeout_ms = 50;  // 1..60000
 };
 
 struct LogConfig {

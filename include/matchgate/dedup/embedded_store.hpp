@@ -108,6 +108,18 @@ class EmbeddedStore {
                         std::uint64_t fingerprint, std::int64_t expires_ns,
                         std::int64_t now_ns) noexcept;
 
+  // Calls f(member, cl_ord_id, entry) for every key held (expired ones
+  // expire() has not removed yet included), in no particular order: for
+  // snapshots, which restore() them.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const std::uint64_t bucket : index_) {
+      if (bucket == kEmptyBucket) continue;
+      const Record& r = records_[static_cast<std::uint32_t>(bucket)];
+      f(r.member, r.key_view(), r.entry);
+    }
+  }
+
   // Keys held, including expired ones expire() has not removed yet.
   std::size_t size() const noexcept { return size_; }
   std::size_t capacity() const noexcept { return max_keys_; }

@@ -84,6 +84,7 @@ class NetworkAgent final : public net::ConnectionHandler {
                             std::string_view ref_msg_type, int reason, std::string_view text);
 
   fix::UtcNanos wall_ns() const noexcept { return wall_ns_; }
+  std::int64_t mono_ns() const noexcept { return now_ns_; }
 
   // The write-ahead log (before the thread starts). Every request and every
   // outbound message is appended through `producer`; with `hold`
@@ -120,6 +121,10 @@ class NetworkAgent final : public net::ConnectionHandler {
   // From any thread: messages waiting for durability (for a draining stop).
   std::size_t held_messages_approx() const noexcept {
     return held_.load(std::memory_order_relaxed);
+  }
+  // From any thread: requests waiting for the Redis dedup store.
+  std::size_t waiting_requests_approx() const noexcept {
+    return waiting_.load(std::memory_order_relaxed);
   }
 
   // Member session state, exposed for tests and operations.
@@ -212,6 +217,10 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::int64_t wall_ns_ = 0;
   std::int64_t next_timer_check_ns_ = 0;
   std::int64_t next_counter_log_ns_ = 0;
+  // Tests only (MATCHGATE_TEST_CLOCK_SKEW_FILE): added to the wall clock.
+  std::string clock_skew_file_;
+  std::int64_t clock_skew_ns_ = 0;
+  void read_clock_skew() noexcept;
   std::atomic<bool> logout_all_requested_{false};
   bool logging_out_all_ = false;
   std::atomic<std::size_t> open_connections_{0};
@@ -222,6 +231,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::uint64_t notified_ = 0;  // log position the writer was last told of
   DurableOutbox outbox_;
   std::atomic<std::size_t> held_{0};
+  std::atomic<std::size_t> waiting_{0};
   std::vector<std::byte> record_buffer_;
   // Recovery: reports composed by replay whose Outbound record has not
   // appeared in the log so far, by cause. Only the last few groups before a

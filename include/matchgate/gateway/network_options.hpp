@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "matchgate/dedup/redis_store.hpp"
 #include "matchgate/engine/types.hpp"
 #include "matchgate/net/tcp_server.hpp"
 
@@ -23,6 +24,22 @@ struct InstrumentRoute {
   engine::InstrumentId local_id = 0;  // the instrument's number inside its shard
 };
 
+// ClOrdID deduplication (docs/DEDUP.md).
+struct DedupOptions {
+  enum class Backend : std::uint8_t {
+    Embedded,  // every key in an in-process store owned by the network thread
+    Redis,     // NewOrderSingle keys in Redis; cancel/replace keys in process
+    Off,       // no store: only the gateway's order records (benchmarks)
+  };
+  Backend backend = Backend::Embedded;
+  std::chrono::seconds ttl{1800};
+  std::size_t max_keys = std::size_t{1} << 20;  // the in-process store
+  dedup::RedisOptions redis;  // Redis: host, port, prefix, timeout; ttl set from `ttl`
+  // Redis: requests waiting for Redis's answer, or queued behind one; beyond
+  // this the network thread stops reading its connections.
+  std::size_t max_pending = 8192;
+};
+
 struct NetworkOptions {
   std::string comp_id = "MATCHGATE";
   net::Backend backend = net::Backend::Auto;
@@ -34,6 +51,7 @@ struct NetworkOptions {
   std::chrono::milliseconds logon_timeout{10'000};
   std::chrono::milliseconds logout_timeout{2'000};
   std::uint32_t max_heartbeat_s = 3600;
+  DedupOptions dedup;
 };
 
 }  // namespace matchgate::gateway

@@ -33,7 +33,14 @@ struct OrderRecord {
   std::uint32_t orig = kNoSlot;        // requests: the record they refer to (latest of its chain)
   std::uint32_t orig_named = kNoSlot;  // requests: the record OrigClOrdID(41) named
   std::uint32_t superseded_by = kNoSlot;  // an order record replaced by a newer one
+  // Cancel/replace requests the engine rejected: why (a retry is answered
+  // with the same OrderCancelReject).
+  engine::RejectReason reject_reason = engine::RejectReason::None;
   engine::OrderId order_id = engine::kNoOrder;
+  // ClOrdID dedup: dedup::request_fingerprint() of the request that created
+  // the record, and when (wall clock, the time of its log record).
+  std::uint64_t fingerprint = 0;
+  std::int64_t created_ns = 0;
   engine::Price price = 0;
   engine::Qty qty = 0;
   engine::Qty cum_qty = 0;
@@ -53,6 +60,14 @@ class OrderRecordTable {
   // unfinished record. The id must not be in the table already.
   std::uint32_t create(engine::MemberId member, std::string_view cl_ord_id, RecordKind kind);
   std::uint32_t find(engine::MemberId member, std::string_view cl_ord_id) const noexcept;
+  // The slot the next create() will use, or kNoSlot when it would fail.
+  std::uint32_t next_slot() const noexcept;
+  // Takes a finished record out of the index, so that its ClOrdID can name a
+  // new record; the old one stays in its slot until it is recycled.
+  void forget(std::uint32_t slot);
+  // Undoes create() of a record nothing has referred to yet (a request
+  // rejected before it was handed to a shard).
+  void release(std::uint32_t slot);
   // Marks finished; it becomes eligible for recycling.
   void finish(std::uint32_t slot);
 

@@ -37,9 +37,12 @@ struct OrderRequestRecord {
   std::uint32_t orig_named = kNoSlot;    // cancel/replace: the record OrigClOrdID named
   RecordKind record_kind = RecordKind::Order;
   std::uint64_t in_seq = 0;  // the member's MsgSeqNum that caused it; 0: the gateway's own
+  // dedup::request_fingerprint() of the member's request (0 for mass
+  // cancels): recovery rebuilds the ClOrdID keys with it.
+  std::uint64_t fingerprint = 0;
   std::string_view cl_ord_id;
 };
-inline constexpr std::size_t kOrderRequestFixedSize = 72;
+inline constexpr std::size_t kOrderRequestFixedSize = 80;
 // `out` holds kOrderRequestFixedSize + kMaxClOrdIdLength bytes.
 std::size_t encode_order_request(const OrderRequestRecord& r, std::byte* out) noexcept;
 std::optional<OrderRequestRecord> decode_order_request(std::span<const std::byte> payload) noexcept;

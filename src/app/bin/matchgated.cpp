@@ -82,11 +82,15 @@ int run(const app::Config& config, const std::string& level_override) {
   matchgate::gateway::Gateway gateway(std::move(options));
   spdlog::info(
       "gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "
-      "dedup {} ttl {}s",
+      "dedup {} ttl {}s{}",
       config.gateway.listen_host, gateway.port(),
       matchgate::net::to_string(gateway.network().backend()), config.gateway.comp_id,
       config.members.size(), config.wal.dir.string(), app::to_string(config.wal.sync),
-      app::to_string(config.dedup.backend), config.dedup.ttl_s);
+      app::to_string(config.dedup.backend), config.dedup.ttl_s,
+      config.dedup.backend == app::DedupBackend::Redis
+          ? fmt::format(" redis {}:{} prefix \"{}\"", config.dedup.redis_host,
+                        config.dedup.redis_port, config.dedup.redis_prefix)
+          : fmt::format(" max_keys {}", config.dedup.max_keys));
   for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
     std::string symbols;
     for (std::size_t i : app::instruments_of_shard(config, shard)) {
