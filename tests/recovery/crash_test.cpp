@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "gateway/gateway_test_util.hpp"
+#include "recovery/log_lines.hpp"
 
 namespace matchgate::testing {
 namespace {
@@ -193,16 +194,6 @@ void trade(const Daemon& d, MemberBook& b, std::uint64_t seed, std::atomic<bool>
     if (!m) break;
     record(b, *m);
   }
-}
-
-std::vector<std::string> matches(const std::string& log, const std::string& pattern) {
-  std::vector<std::string> out;
-  const std::regex re(pattern);
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), re); it != std::sregex_iterator();
-       ++it) {
-    out.push_back((*it)[1].str());
-  }
-  return out;
 }
 
 TEST(CrashRecovery, SigkillUnderLoadLosesNothingAcknowledgedAndAppliesNothingTwice) {

@@ -11,22 +11,13 @@
 #include <regex>
 
 #include "gateway/gateway_test_util.hpp"
+#include "recovery/log_lines.hpp"
 
 namespace matchgate::testing {
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-std::vector<std::string> matches(const std::string& log, const std::string& pattern) {
-  std::vector<std::string> out;
-  const std::regex re(pattern);
-  for (auto it = std::sregex_iterator(log.begin(), log.end(), re); it != std::sregex_iterator();
-       ++it) {
-    out.push_back((*it)[1].str());
-  }
-  return out;
-}
 
 // The last `shards` values of a "state_hash" pattern in the daemon's log.
 std::vector<std::string> last_hashes(const Daemon& d, const std::string& pattern,
