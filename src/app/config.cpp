@@ -541,8 +541,8 @@ void Loader::load_engine(const toml::table* t, EngineConfig& out) {
 void Loader::load_wal(const toml::table* t, WalConfig& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "wal",
-              {"dir", "sync", "group_commit_us", "group_commit_bytes", "segment_mb",
-               "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s",
+              {"dir", "sync", "group_commit_us", "group_commit_bytes", "hold_for_reports_us",
+               "segment_mb", "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s",
                "snapshot_every_records", "keep_snapshots", "delete_covered_segments"});
   if (auto dir = table.string("dir", false)) {
     if (dir->empty()) fail(*table.find("dir", true), table.key_path("dir"), "must not be empty");
@@ -553,6 +553,7 @@ void Loader::load_wal(const toml::table* t, WalConfig& out) {
   }
   table.bounded("group_commit_us", 0, 1'000'000, out.group_commit_us);
   table.bounded("group_commit_bytes", 4096, std::int64_t{1} << 30, out.group_commit_bytes);
+  table.bounded("hold_for_reports_us", 0, 100'000, out.hold_for_reports_us);
   table.bounded("segment_mb", 1, 65536, out.segment_mb);
   table.bounded("seal_interval_ms", 1, 60'000, out.seal_interval_ms);
   if (auto key = table.string("sign_key", false)) {

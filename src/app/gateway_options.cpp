@@ -57,6 +57,7 @@ gateway::GatewayOptions gateway_options(const Config& config) {
                                                : wal::SyncMode::None;
   w.group_commit = std::chrono::microseconds(config.wal.group_commit_us);
   w.group_commit_bytes = config.wal.group_commit_bytes;
+  w.hold_for_reports = std::chrono::microseconds(config.wal.hold_for_reports_us);
   w.segment_bytes = std::uint64_t{config.wal.segment_mb} << 20;
   w.seal_interval = std::chrono::milliseconds(config.wal.seal_interval_ms);
   w.sm2_id = config.wal.sm2_id;

@@ -229,6 +229,9 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
     shard_bells.push_back(&shard->doorbell());
   }
   g.network->set_shard_doorbells(std::move(shard_bells));
+  std::vector<const std::atomic<std::uint64_t>*> answered;
+  for (auto& shard : g.shards) answered.push_back(&shard->answered());
+  g.network->set_shard_progress(std::move(answered));
 
   crypto::Sm2PrivateKey key = crypto::Sm2PrivateKey::load_pem(g.options.sign_key);
   const wal::LogTail tail = g.recover(key.public_key());

@@ -153,8 +153,27 @@ int NetworkAgent::do_work() {
   }
   if (snapshot_replies_due_ == 0 && snapshot_due()) start_snapshot();
   order_entry_->ring_shards();
+  settle_log();
   notify_log();
   return work;
+}
+
+void NetworkAgent::settle_log() {
+  if (wal_ == nullptr || shard_answered_.size() != from_shards_.size()) return;
+  const std::uint64_t pushed = order_entry_->pushed_total();
+  for (std::size_t i = 0; i < shard_answered_.size(); ++i) {
+    // Read before the ring is drained: the replies to that many requests
+    // are in the ring by then.
+    if (shard_answered_[i]->load(std::memory_order_acquire) != order_entry_->pushed_to(i)) return;
+  }
+  for (ReplyRing* ring : from_shards_) {
+    ring->drain([this](const ShardReply& r) { on_reply(r); });
+  }
+  // Handling the replies pushed nothing new (a snapshot barrier would).
+  if (order_entry_->pushed_total() != pushed || wal_->appended() == settled_) return;
+  settled_ = wal_->appended();
+  wal_->settle(settled_);
+  wal_->notify();
 }
 
 void NetworkAgent::on_reply(const ShardReply& reply) {

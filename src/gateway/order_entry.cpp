@@ -105,6 +105,7 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options,
   }
   std::sort(symbols_.begin(), symbols_.end());
   pushed_.assign(to_shards_.size(), false);
+  pushed_total_.assign(to_shards_.size(), 0);
   pending_mass_cancels_.reserve(options_.members.size());
   ttl_ns_ = std::chrono::nanoseconds(options_.dedup.ttl).count();
   if (options_.dedup.backend != DedupOptions::Backend::Off) {
@@ -208,6 +209,8 @@ bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t 
   // the ring's only producer, so this cannot fail.
   pushed_[shard] = true;
   if (!to_shards_[shard]->try_push(r)) return false;
+  ++pushed_total_[shard];
+  ++pushed_sum_;
   // Logged in push order, which is the order the shard applies them in.
   OrderRequestRecord rec;
   rec.request = r;
@@ -234,6 +237,8 @@ bool OrderEntry::request_snapshots() {
   for (std::uint32_t shard = 0; shard < to_shards_.size(); ++shard) {
     to_shards_[shard]->try_push(req);  // room checked above; the only producer
     pushed_[shard] = true;
+    ++pushed_total_[shard];
+    ++pushed_sum_;
   }
   return true;
 }

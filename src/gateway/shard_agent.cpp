@@ -35,9 +35,17 @@ int ShardAgent::do_work() {
   int work = flush_spill();
   if (spill_.empty()) {
     for (RequestRing* ring : inbound_) {
-      work += static_cast<int>(ring->drain([this](const ShardRequest& r) { process(r); }, kBatch));
+      work += static_cast<int>(ring->drain(
+          [this](const ShardRequest& r) {
+            ++taken_;
+            process(r);
+          },
+          kBatch));
       if (!spill_.empty()) break;
     }
+  }
+  if (spill_.empty() && answered_.load(std::memory_order_relaxed) != taken_) {
+    answered_.store(taken_, std::memory_order_release);
   }
   // One ring of each network thread's doorbell per cycle, not per reply.
   for (std::size_t i = 0; i < replied_.size(); ++i) {

@@ -2,6 +2,7 @@
 
 #include "matchgate/util/clock.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -114,16 +115,36 @@ int WalWriter::work() {
   maybe_seal(now);
   if (staged_ > 0) {
     if (staged_since_ns_ == 0) staged_since_ns_ = now;
-    const bool window_over =
-        options_.sync != SyncMode::Group || options_.group_commit.count() == 0 ||
-        staged_ >= options_.group_commit_bytes ||
-        now - staged_since_ns_ >=
-            std::chrono::duration_cast<std::chrono::nanoseconds>(options_.group_commit).count();
-    if (window_over) commit();
-    ++work;  // a group waiting for its window keeps the writer awake
+    const std::int64_t waited = now - staged_since_ns_;
+    const std::int64_t fill_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.group_commit).count();
+    const std::int64_t hold_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.hold_for_reports).count();
+    bool window_over = options_.sync != SyncMode::Group || staged_ >= options_.group_commit_bytes;
+    // After the fill window, the group goes as soon as nothing it holds
+    // still has reports coming, or when the hold is over.
+    if (!window_over && waited >= fill_ns) {
+      window_over = waited >= fill_ns + hold_ns || producers_settled();
+    }
+    holding_until_ns_ = window_over ? 0 : staged_since_ns_ + fill_ns + hold_ns;
+    if (window_over) {
+      commit();
+      ++work;
+    } else if (waited < fill_ns) {
+      ++work;  // a group waiting for its fill window keeps the writer awake
+    }
+    // A group held for reports lets the writer sleep: the producer rings
+    // the doorbell when it appends or settles (park() wakes for the deadline).
   }
   if (sealer_.failed()) throw std::runtime_error("sealing failed: " + sealer_.error());
   return work;
+}
+
+bool WalWriter::producers_settled() const noexcept {
+  for (const auto& p : producers_) {
+    if (p->settled_.load(std::memory_order_acquire) < p->consumed_) return false;
+  }
+  return true;
 }
 
 int WalWriter::drain_producers() {
@@ -179,6 +200,7 @@ void WalWriter::commit() {
   ++counters_.commits;
   staged_ = 0;
   staged_since_ns_ = 0;
+  holding_until_ns_ = 0;
   bool advanced = false;
   for (auto& p : producers_) {
     if (p->durable_.load(std::memory_order_relaxed) != p->consumed_) {
@@ -250,8 +272,14 @@ void WalWriter::open_segment(std::int64_t time_ns) {
 
 void WalWriter::park(std::chrono::microseconds timeout) noexcept {
   const std::uint32_t armed = bell_.arm();
-  bool idle = staged_ == 0;
+  bool idle = staged_ == 0 || holding_until_ns_ != 0;
   for (const auto& p : producers_) idle = idle && p->ring_.empty_approx();
+  if (idle && holding_until_ns_ != 0) {
+    if (producers_settled()) idle = false;
+    const std::int64_t left_ns = holding_until_ns_ - mono_ns();
+    if (left_ns <= 0) idle = false;
+    timeout = std::min(timeout, std::chrono::microseconds(left_ns / 1000 + 1));
+  }
   if (idle) bell_.wait(armed, timeout);
   bell_.disarm();
 }

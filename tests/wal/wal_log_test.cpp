@@ -103,6 +103,35 @@ TEST(WalLog, CloseTakesEveryRecordLeftInTheRingsHoweverMany) {
   EXPECT_TRUE(r.summary.clean_shutdown);
 }
 
+TEST(WalLog, AGroupWaitsForItsProducerToSettleButNotPastTheHold) {
+  TempLog log;
+  WalOptions o = log.options();
+  o.hold_for_reports = std::chrono::seconds(30);  // longer than the test could take
+  WalWriter w(o, {}, log.key());
+  WalProducer& p = w.add_producer();
+  w.do_work();  // the Start record: nothing of the producer's to wait for
+  p.append(16, 1, payload_of(1));
+  for (int i = 0; i < 1000; ++i) w.do_work();
+  EXPECT_EQ(p.durable(), 0U) << "committed although the producer had not settled";
+  p.settle(p.appended());
+  for (int i = 0; i < 1000 && p.durable() < 1; ++i) w.do_work();
+  EXPECT_EQ(p.durable(), 1U) << "a settled group was still held";
+
+  // Without a settle, the hold ends the wait.
+  TempLog log2;
+  WalOptions o2 = log2.options();
+  o2.hold_for_reports = std::chrono::milliseconds(5);
+  WalWriter w2(o2, {}, log2.key());
+  WalProducer& p2 = w2.add_producer();
+  p2.append(16, 1, payload_of(2));
+  const auto start = std::chrono::steady_clock::now();
+  while (p2.durable() < 1 && std::chrono::steady_clock::now() - start < std::chrono::seconds(10)) {
+    w2.do_work();
+  }
+  EXPECT_EQ(p2.durable(), 1U);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(5));
+}
+
 TEST(WalLog, DurablePositionOnlyCoversWrittenRecords) {
   TempLog log;
   WalWriter w(log.options(), {}, log.key());

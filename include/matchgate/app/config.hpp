@@ -84,6 +84,7 @@ struct WalConfig {
   WalSync sync = WalSync::Group;
   std::size_t group_commit_us = 0;           // extra wait for a group to fill
   std::size_t group_commit_bytes = 1 << 20;  // a group this large commits at once
+  std::size_t hold_for_reports_us = 100;     // a group waits this long at most for its reports
   std::size_t segment_mb = 64;               // preallocated segment size
   std::size_t seal_interval_ms = 10;         // SM2 seal at least this often while records arrive
   std::filesystem::path sign_key;            // SM2 private key, PEM, mode 0600; required to run

@@ -57,6 +57,11 @@ class NetworkAgent final : public net::ConnectionHandler {
   void set_shard_doorbells(std::vector<util::Doorbell*> bells) {
     order_entry_->set_shard_doorbells(std::move(bells));
   }
+  // Each shard's ShardAgent::answered(), in shard order: lets the log's
+  // writer commit a request together with its reports (settle_log()).
+  void set_shard_progress(std::vector<const std::atomic<std::uint64_t>*> answered) {
+    shard_answered_ = std::move(answered);
+  }
   std::uint16_t port() const { return server_->port(); }
   net::Backend backend() const { return server_->backend(); }
   const std::string& fallback_reason() const noexcept { return fallback_reason_; }
@@ -190,6 +195,9 @@ class NetworkAgent final : public net::ConnectionHandler {
   void deliver(net::ConnectionId conn, std::string_view bytes);
   int release_durable();
   void notify_log() noexcept;
+  // Tells the writer the log holds every report of every request so far,
+  // when that is so.
+  void settle_log();
   void on_reply(const ShardReply& reply);
   bool snapshot_due() const noexcept;
   void start_snapshot();
@@ -229,6 +237,8 @@ class NetworkAgent final : public net::ConnectionHandler {
   bool hold_ = false;
   bool replaying_ = false;
   std::uint64_t notified_ = 0;  // log position the writer was last told of
+  std::uint64_t settled_ = 0;   // log position last settled
+  std::vector<const std::atomic<std::uint64_t>*> shard_answered_;
   DurableOutbox outbox_;
   std::atomic<std::size_t> held_{0};
   std::atomic<std::size_t> waiting_{0};

@@ -55,6 +55,9 @@ class OrderEntry {
   // Sends a Snapshot request to every shard; false (nothing sent) when a
   // ring has no room.
   bool request_snapshots();
+  // Requests handed to shard `i` so far (this run).
+  std::uint64_t pushed_to(std::size_t i) const noexcept { return pushed_total_[i]; }
+  std::uint64_t pushed_total() const noexcept { return pushed_sum_; }
   // An application message of a logged-on member, in sequence.
   void on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m);
   void on_reply(const ShardReply& reply);
@@ -188,6 +191,8 @@ class OrderEntry {
   std::uint64_t gateway_exec_ids_ = 0;
   std::uint64_t boot_ = 0;
   bool held_ = false;
+  std::vector<std::uint64_t> pushed_total_;  // per shard
+  std::uint64_t pushed_sum_ = 0;
   OrderEntryCounters counters_;
   // The in-process ClOrdID store (every key with the embedded backend,
   // cancel/replace keys with Redis); null with backend "off".

@@ -41,6 +41,11 @@ class ShardAgent {
 
   const engine::Engine& engine() const noexcept { return engine_; }
   std::uint64_t requests_processed() const noexcept { return processed_; }
+  // From any thread: how many requests taken from the rings have all their
+  // replies in the reply rings (none spilled). Published after the replies,
+  // so a network thread that reads it and then drains its ring has seen
+  // every reply to that many requests.
+  const std::atomic<std::uint64_t>& answered() const noexcept { return answered_; }
   // Replies waiting because a network thread's ring was full.
   std::size_t spilled() const noexcept { return spill_.size(); }
   // From any thread, for a draining stop.
@@ -86,7 +91,9 @@ class ShardAgent {
   RecordRef current_request_ = kNoRecord;
   std::vector<std::byte> snapshot_;
   std::uint64_t processed_ = 0;
+  std::uint64_t taken_ = 0;  // from the rings (replayed requests are not)
   std::atomic<std::size_t> spilled_{0};
+  alignas(64) std::atomic<std::uint64_t> answered_{0};
 };
 
 }  // namespace matchgate::gateway

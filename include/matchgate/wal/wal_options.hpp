@@ -26,6 +26,11 @@ struct WalOptions {
   // batches under load.
   std::chrono::microseconds group_commit{0};
   std::size_t group_commit_bytes = std::size_t{1} << 20;
+  // Group mode: after group_commit, a group also waits (at most this long)
+  // until its producers have settled it (WalProducer::settle), so that an
+  // acknowledgement and the request it answers share one fdatasync instead
+  // of waiting for two. 0: no wait.
+  std::chrono::microseconds hold_for_reports{100};
   std::uint64_t segment_bytes = std::uint64_t{64} << 20;
   std::chrono::milliseconds seal_interval{10};
   std::string sm2_id = "1234567812345678";

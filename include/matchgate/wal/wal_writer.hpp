@@ -51,6 +51,15 @@ class WalProducer {
   // Wakes the writer if it sleeps; once per duty cycle is enough.
   void notify() noexcept;
 
+  // The producer has nothing in flight that will add records caused by the
+  // ones up to `position` (for the gateway: every request logged so far has
+  // been answered by its shard and the reports are logged). With sync =
+  // "group" the writer commits a group early once every producer has
+  // settled what it handed over, instead of holding it for the reports.
+  void settle(std::uint64_t position) noexcept {
+    settled_.store(position, std::memory_order_release);
+  }
+
   // Asks the writer to note where this producer's record `position` lands
   // (one watch at a time; a snapshot names the record it is tied to).
   // From any thread, then poll watched() from any one thread.
@@ -69,6 +78,7 @@ class WalProducer {
   std::uint64_t appended_ = 0;                         // producer thread only
   alignas(64) std::atomic<std::uint64_t> durable_{0};  // written by the writer
   std::uint64_t consumed_ = 0;                         // writer thread only
+  alignas(64) std::atomic<std::uint64_t> settled_{0};  // written by the producer
   std::atomic<std::uint64_t> watch_{0};
   RecordPosition watched_position_;  // written by the writer before watched_
   std::atomic<std::uint64_t> watched_{0};
@@ -113,6 +123,8 @@ class WalWriter {
  private:
   int work();
   int drain_producers();
+  // Every producer has settled everything the writer has taken from it.
+  bool producers_settled() const noexcept;
   // Frames one record into the staging buffer (rotating first if needed).
   void stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload);
   void stage_seal(const Seal& seal, std::int64_t time_ns);
@@ -138,7 +150,8 @@ class WalWriter {
 
   std::vector<std::byte> staging_;
   std::size_t staged_ = 0;
-  std::int64_t staged_since_ns_ = 0;  // monotonic; 0 while nothing is staged
+  std::int64_t staged_since_ns_ = 0;   // monotonic; 0 while nothing is staged
+  std::int64_t holding_until_ns_ = 0;  // monotonic; a group held for reports until then
 
   std::uint64_t next_seq_ = 1;
   Hash head_{};
