@@ -14,7 +14,8 @@
 # Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
 # INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), SYNCS ("group": the
 # [wal] sync modes to run, e.g. "group none"), GROUP_COMMIT_US (unset: the default of
-# [wal] group_commit_us), DEDUPS ("embedded": the [dedup] backends to run, e.g.
+# [wal] group_commit_us), HOLD_US (unset: the default of [wal] hold_for_reports_us),
+# DEDUPS ("embedded": the [dedup] backends to run, e.g.
 # "off embedded redis"; "redis" starts a redis-server on a free port, emptied
 # before each run), IDLE_SPIN_US (unset:
 # the default of [engine] idle_spin_us),
@@ -96,6 +97,7 @@ dir = "$work/wal"
 sync = "$5"
 sign_key = "$work/wal-key.pem"
 ${GROUP_COMMIT_US:+group_commit_us = $GROUP_COMMIT_US}
+${HOLD_US:+hold_for_reports_us = $HOLD_US}
 
 [dedup]
 backend = "$6"
