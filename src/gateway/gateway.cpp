@@ -311,7 +311,8 @@ void Gateway::stop(std::chrono::milliseconds drain) {
   // request taken is answered, durably, even on the way down.
   bool drained = false;
   while (!drained && std::chrono::steady_clock::now() < deadline) {
-    drained = g.network->held_messages_approx() == 0 && g.network->waiting_requests_approx() == 0;
+    drained = g.network->held_messages_approx() == 0 && g.network->waiting_requests_approx() == 0 &&
+              g.network->all_answered_approx();
     for (const auto& r : g.requests) drained = drained && r->size_approx() == 0;
     for (const auto& r : g.replies) drained = drained && r->size_approx() == 0;
     for (const auto& s : g.shards) drained = drained && s->spilled_approx() == 0;

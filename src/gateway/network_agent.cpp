@@ -159,18 +159,23 @@ int NetworkAgent::do_work() {
 }
 
 void NetworkAgent::settle_log() {
-  if (wal_ == nullptr || shard_answered_.size() != from_shards_.size()) return;
+  if (shard_answered_.size() != from_shards_.size()) return;
   const std::uint64_t pushed = order_entry_->pushed_total();
   for (std::size_t i = 0; i < shard_answered_.size(); ++i) {
     // Read before the ring is drained: the replies to that many requests
     // are in the ring by then.
-    if (shard_answered_[i]->load(std::memory_order_acquire) != order_entry_->pushed_to(i)) return;
+    if (shard_answered_[i]->load(std::memory_order_acquire) != order_entry_->pushed_to(i)) {
+      all_answered_.store(false, std::memory_order_relaxed);
+      return;
+    }
   }
   for (ReplyRing* ring : from_shards_) {
     ring->drain([this](const ShardReply& r) { on_reply(r); });
   }
   // Handling the replies pushed nothing new (a snapshot barrier would).
-  if (order_entry_->pushed_total() != pushed || wal_->appended() == settled_) return;
+  const bool settled = order_entry_->pushed_total() == pushed;
+  all_answered_.store(settled, std::memory_order_relaxed);
+  if (!settled || wal_ == nullptr || wal_->appended() == settled_) return;
   settled_ = wal_->appended();
   wal_->settle(settled_);
   wal_->notify();
@@ -196,6 +201,7 @@ void NetworkAgent::park(std::chrono::microseconds timeout) {
   if (idle) server_->poll(timeout);
   bell_.disarm();
   order_entry_->ring_shards();
+  settle_log();  // poll() may have handed requests to shards
 }
 
 NetworkAgent::Connection* NetworkAgent::connection(net::ConnectionId id) {

@@ -127,6 +127,13 @@ class NetworkAgent final : public net::ConnectionHandler {
   std::size_t held_messages_approx() const noexcept {
     return held_.load(std::memory_order_relaxed);
   }
+  // From any thread: at the end of its last duty cycle every request this
+  // thread had handed to a shard was answered and the answers handled (a
+  // draining stop waits for it: an empty request ring alone does not say
+  // the shard has finished the request it took last).
+  bool all_answered_approx() const noexcept {
+    return all_answered_.load(std::memory_order_relaxed);
+  }
   // From any thread: requests waiting for the Redis dedup store.
   std::size_t waiting_requests_approx() const noexcept {
     return waiting_.load(std::memory_order_relaxed);
@@ -238,6 +245,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   bool replaying_ = false;
   std::uint64_t notified_ = 0;  // log position the writer was last told of
   std::uint64_t settled_ = 0;   // log position last settled
+  std::atomic<bool> all_answered_{true};
   std::vector<const std::atomic<std::uint64_t>*> shard_answered_;
   DurableOutbox outbox_;
   std::atomic<std::size_t> held_{0};
