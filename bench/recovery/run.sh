@@ -66,6 +66,11 @@ sign_key = "$work/key.pem"
 snapshot_interval_s = 0
 snapshot_every_records = $2
 
+[dedup]
+# Every order of the run keeps its ClOrdID key for ttl_s: room for them all
+# (the snapshot carries them too).
+max_keys = 16777216
+
 [log]
 level = "info"
 file = "$work/matchgated.log"

@@ -109,15 +109,23 @@ class EmbeddedStore {
                         std::int64_t now_ns) noexcept;
 
   // Calls f(member, cl_ord_id, entry) for every key held (expired ones
-  // expire() has not removed yet included), in no particular order: for
-  // snapshots, which restore() them.
+  // expire() has not removed yet included), in expiry order: for snapshots.
+  // restore() in that order appends each key to its expiry list at once; in
+  // any other order it walks the list (quadratic for a large store).
   template <class F>
   void for_each(F&& f) const {
-    for (const std::uint64_t bucket : index_) {
-      if (bucket == kEmptyBucket) continue;
-      const Record& r = records_[static_cast<std::uint32_t>(bucket)];
-      f(r.member, r.key_view(), r.entry);
+    const auto visit = [&](const List& list) {
+      for (std::uint32_t i = list.head; i != kNil; i = records_[i].next) {
+        const Record& r = records_[i];
+        f(r.member, r.key_view(), r.entry);
+      }
+    };
+    // The wheel's slots from next_tick_ on, one tick each, hold every key
+    // that is linked and not far; each list is sorted by expiry.
+    for (std::size_t k = 0; k < wheel_.size(); ++k) {
+      visit(wheel_[(static_cast<std::size_t>(next_tick_) + k) & wheel_mask_]);
     }
+    visit(far_);
   }
 
   // Keys held, including expired ones expire() has not removed yet.
