@@ -916,9 +916,13 @@ void NetworkAgent::attach_snapshots(SnapshotTaker* taker, std::uint64_t replayed
   snapshots_ = taker;
   replayed_since_snapshot_ = replayed;
   appended_at_snapshot_ = wal_ != nullptr ? wal_->appended() : 0;
-  if (taker != nullptr && taker->options().interval.count() > 0) {
-    next_snapshot_ns_ = now_ns_ + std::chrono::nanoseconds(taker->options().interval).count();
-  }
+  if (taker != nullptr) schedule_next_snapshot();
+}
+
+void NetworkAgent::schedule_next_snapshot() noexcept {
+  const std::chrono::seconds interval = snapshots_->options().interval;
+  if (interval.count() > 0)
+    next_snapshot_ns_ = now_ns_ + std::chrono::nanoseconds(interval).count();
 }
 
 bool NetworkAgent::snapshot_due() const noexcept {
@@ -954,9 +958,7 @@ void NetworkAgent::finish_snapshot() {
   order_entry_->hold_requests(false);
   appended_at_snapshot_ = position;
   replayed_since_snapshot_ = 0;
-  if (snapshots_->options().interval.count() > 0) {
-    next_snapshot_ns_ = now_ns_ + std::chrono::nanoseconds(snapshots_->options().interval).count();
-  }
+  schedule_next_snapshot();
 }
 
 // Layout: u32 members; per member u64 next_in, u64 next_out, its resend

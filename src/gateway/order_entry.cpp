@@ -210,7 +210,6 @@ bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t 
   pushed_[shard] = true;
   if (!to_shards_[shard]->try_push(r)) return false;
   ++pushed_total_[shard];
-  ++pushed_sum_;
   // Logged in push order, which is the order the shard applies them in.
   OrderRequestRecord rec;
   rec.request = r;
@@ -229,16 +228,13 @@ bool OrderEntry::push(std::uint32_t shard, const ShardRequest& r, std::uint32_t 
 }
 
 bool OrderEntry::request_snapshots() {
-  for (const RequestRing* ring : to_shards_) {
-    if (ring->size_approx() >= ring->capacity()) return false;
-  }
+  if (!shard_room()) return false;
   ShardRequest req;
   req.kind = RequestKind::Snapshot;
   for (std::uint32_t shard = 0; shard < to_shards_.size(); ++shard) {
     to_shards_[shard]->try_push(req);  // room checked above; the only producer
     pushed_[shard] = true;
     ++pushed_total_[shard];
-    ++pushed_sum_;
   }
   return true;
 }
@@ -277,14 +273,19 @@ void OrderEntry::replay_request(const OrderRequestRecord& rec, std::int64_t time
   }
   const std::uint32_t target = slot_of(q.target);
   if (q.target == kNoRecord || target >= records_.capacity()) return;
+  refer_to(r, target, rec.orig_named);
+}
+
+void OrderEntry::refer_to(OrderRecord& request, std::uint32_t target,
+                          std::uint32_t named) noexcept {
   const OrderRecord& o = records_[target];
-  r.orig = target;
-  r.orig_named = rec.orig_named;
-  r.instrument = o.instrument;
-  r.side = o.side;
-  r.type = o.type;
-  r.tif = o.tif;
-  r.account = o.account;
+  request.orig = target;
+  request.orig_named = named;
+  request.instrument = o.instrument;
+  request.side = o.side;
+  request.type = o.type;
+  request.tif = o.tif;
+  request.account = o.account;
 }
 
 void OrderEntry::ring_shards() noexcept {
@@ -673,13 +674,7 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
   r.fingerprint = fingerprint;
   r.created_ns = out_.wall_ns();
   const OrderRecord& o = records_[target];
-  r.orig = target;
-  r.orig_named = named;
-  r.instrument = o.instrument;
-  r.side = o.side;
-  r.type = o.type;
-  r.tif = o.tif;
-  r.account = o.account;
+  refer_to(r, target, named);
   r.price = replace ? price.value : o.price;
   r.qty = replace ? qty.value / util::kDecimalScale : o.qty;
   const InstrumentRoute& route = options_.instruments[o.instrument];

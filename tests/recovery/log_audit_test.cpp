@@ -2,40 +2,24 @@
 // daemon's log, and how the daemon itself treats a damaged log, a crash
 // mid-write and an unsafe key.
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "gateway/gateway_test_util.hpp"
+#include "support/command.hpp"
 
 namespace matchgate::testing {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct ToolRun {
-  int status = -1;
-  std::string out;
-};
-
-ToolRun run(const std::string& command) {
-  ToolRun r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using ToolRun = CommandRun;
 
 ToolRun wal_tool(const Daemon& d, const std::string& args) {
-  return run(Daemon::binary("matchgate-wal") + " " + args + " --dir " + d.wal_dir() + " --pubkey " +
-             d.public_key_path());
+  return run_command(Daemon::binary("matchgate-wal") + " " + args + " --dir " + d.wal_dir() +
+                     " --pubkey " + d.public_key_path());
 }
 
 // A few orders that trade, so the log holds requests, reports and seals.
@@ -130,9 +114,10 @@ TEST(LogAudit, ADamagedLogIsNamedByTheToolAndRefusedByTheDaemon) {
 }
 
 TEST(LogAudit, ToolUsageErrorsExitTwo) {
-  const ToolRun none = run(Daemon::binary("matchgate-wal"));
+  const ToolRun none = run_command(Daemon::binary("matchgate-wal"));
   EXPECT_EQ(none.status, 2) << none.out;
-  const ToolRun missing = run(Daemon::binary("matchgate-wal") + " verify --dir /nonexistent");
+  const ToolRun missing =
+      run_command(Daemon::binary("matchgate-wal") + " verify --dir /nonexistent");
   EXPECT_EQ(missing.status, 2) << missing.out;
 }
 

@@ -3,15 +3,12 @@
 // log gives, answers resends from before the snapshot, skips a damaged
 // snapshot, and with delete_covered_segments removes the segments snapshots
 // make unnecessary without losing anything.
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "gateway/gateway_test_util.hpp"
 #include "recovery/log_lines.hpp"
+#include "support/command.hpp"
 
 namespace matchgate::testing {
 namespace {
@@ -38,11 +35,9 @@ std::vector<fs::path> files(const Daemon& d, const std::string& extension) {
   return out;
 }
 
-int wal_verify(const Daemon& d) {
-  const std::string cmd = Daemon::binary("matchgate-wal") + " verify --dir " + d.wal_dir() +
-                          " --pubkey " + d.public_key_path() + " >/dev/null 2>&1";
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+CommandRun wal_verify(const Daemon& d) {
+  return run_command(Daemon::binary("matchgate-wal") + " verify --dir " + d.wal_dir() +
+                     " --pubkey " + d.public_key_path());
 }
 
 // Resting orders on both sides and trades between two members; returns the
@@ -183,7 +178,8 @@ TEST(Snapshots, RetentionRemovesOnlyWhatSnapshotsCover) {
   // Segment 1 held the first start's records, all covered by later snapshots.
   EXPECT_NE(segs.front().filename().string().substr(13, 6), "000001") << segs.front();
   EXPECT_EQ(files(d, ".snap").size(), 1U);
-  EXPECT_EQ(wal_verify(d), 0);
+  const CommandRun verify = wal_verify(d);
+  EXPECT_EQ(verify.status, 0) << verify.out;
   ASSERT_TRUE(d.restart()) << d.log();
   ASSERT_EQ(d.stop(), 0);
   EXPECT_EQ(last_hashes(d, kRecovered), live);

@@ -1,11 +1,8 @@
 // matchgate-wal as an operator or auditor runs it on a log with snapshots:
 // no log is not an empty log; verify checks every snapshot and ties it to
 // the log; after retention it verifies from the oldest snapshot left.
-#include <sys/wait.h>
-
-#include <cstdio>
-
 #include "matchgate/wal/snapshot.hpp"
+#include "support/command.hpp"
 #include "wal/wal_test_util.hpp"
 
 namespace matchgate::wal {
@@ -19,22 +16,10 @@ using testing::write_file;
 using testing::write_log;
 using testing::write_long_log;
 
-struct ToolRun {
-  int status = -1;
-  std::string out;
-  bool has(std::string_view s) const { return out.find(s) != std::string::npos; }
-};
+using ToolRun = matchgate::testing::CommandRun;
 
 ToolRun tool(const std::string& args) {
-  ToolRun r;
-  FILE* p = ::popen((std::string(MATCHGATE_WAL_BIN) + " " + args + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return matchgate::testing::run_command(std::string(MATCHGATE_WAL_BIN) + " " + args);
 }
 
 std::string on(const TempLog& log) {

@@ -209,6 +209,7 @@ class NetworkAgent final : public net::ConnectionHandler {
   bool snapshot_due() const noexcept;
   void start_snapshot();
   void finish_snapshot();
+  void schedule_next_snapshot() noexcept;
 
   std::uint32_t index_;
   std::string name_;

@@ -57,7 +57,11 @@ class OrderEntry {
   bool request_snapshots();
   // Requests handed to shard `i` so far (this run).
   std::uint64_t pushed_to(std::size_t i) const noexcept { return pushed_total_[i]; }
-  std::uint64_t pushed_total() const noexcept { return pushed_sum_; }
+  std::uint64_t pushed_total() const noexcept {
+    std::uint64_t sum = 0;
+    for (const std::uint64_t n : pushed_total_) sum += n;
+    return sum;
+  }
   // An application message of a logged-on member, in sequence.
   void on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m);
   void on_reply(const ShardReply& reply);
@@ -130,6 +134,10 @@ class OrderEntry {
                      std::string_view orig_cl_ord_id, const OrderRecord* order, bool replace,
                      int reason, std::string_view text, std::uint64_t cause = 0);
   bool required(const Context& ctx, const fix::MessageView& m, fix::Tag tag);
+  // A cancel or replace request's record takes the order it acts on:
+  // `target` (the latest record of the order), `named` (what OrigClOrdID
+  // named) and the order's instrument, side, type, time in force, account.
+  void refer_to(OrderRecord& request, std::uint32_t target, std::uint32_t named) noexcept;
   bool shard_room() const noexcept;
   // ClOrdID dedup. A record still holds its ClOrdID's key while it is open
   // or younger than the TTL.
@@ -192,7 +200,6 @@ class OrderEntry {
   std::uint64_t boot_ = 0;
   bool held_ = false;
   std::vector<std::uint64_t> pushed_total_;  // per shard
-  std::uint64_t pushed_sum_ = 0;
   OrderEntryCounters counters_;
   // The in-process ClOrdID store (every key with the embedded backend,
   // cancel/replace keys with Redis); null with backend "off".
