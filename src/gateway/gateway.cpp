@@ -5,7 +5,10 @@
 #include <thread>
 
 #include "matchgate/crypto/sm2.hpp"
-#include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/records/order_request.hpp"
+#include "matchgate/records/outbound.hpp"
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/records/snapshot_point.hpp"
 #include "matchgate/util/byte_io.hpp"
 #include "matchgate/wal/snapshot.hpp"
 #include "matchgate/wal/wal_reader.hpp"
@@ -143,15 +146,15 @@ wal::LogTail Gateway::Impl::recover(const crypto::Sm2PublicKey& key) {
       return v.segment->filename().string() + " offset " + std::to_string(v.offset) + " (record " +
              std::to_string(v.header.seq) + ")";
     };
-    switch (static_cast<WalRecordType>(v.header.type)) {
-      case WalRecordType::OrderRequest: {
+    switch (static_cast<records::RecordType>(v.header.type)) {
+      case records::RecordType::OrderRequest: {
         const std::optional<OrderRequestRecord> r = decode_order_request(v.payload);
         if (!r) throw std::runtime_error("malformed order request in the log at " + where());
         replay_request(*r, v.header.time_ns);
         ++requests;
         break;
       }
-      case WalRecordType::Outbound: {
+      case records::RecordType::Outbound: {
         const auto o = decode_outbound(v.payload);
         if (!o) throw std::runtime_error("malformed outbound message in the log at " + where());
         network->replay_outbound(o->first, o->second);

@@ -673,7 +673,7 @@ void NetworkAgent::sequence(engine::MemberId member, std::string_view message, b
     OutboundRecordHead head{member, admin, s.next_out, s.next_in, cause};
     std::byte encoded[kOutboundHeadSize];
     encode_outbound_head(head, encoded);
-    wal_->append(static_cast<std::uint16_t>(WalRecordType::Outbound), wall_ns_, encoded,
+    wal_->append(records::to_wire(records::RecordType::Outbound), wall_ns_, encoded,
                  std::as_bytes(std::span<const char>(message.data(), message.size())));
   }
   ++s.next_out;
@@ -814,7 +814,7 @@ void NetworkAgent::attach_log(wal::WalProducer* producer, bool hold, std::uint64
 void NetworkAgent::log_request(const OrderRequestRecord& r) {
   if (wal_ == nullptr || replaying_) return;
   const std::size_t n = encode_order_request(r, record_buffer_.data());
-  wal_->append(static_cast<std::uint16_t>(WalRecordType::OrderRequest), wall_ns_,
+  wal_->append(records::to_wire(records::RecordType::OrderRequest), wall_ns_,
                std::span<const std::byte>(record_buffer_.data(), n));
 }
 
@@ -953,7 +953,7 @@ void NetworkAgent::finish_snapshot() {
   wal::put_u64(payload, snapshots_taken_);
   const std::uint64_t position = wal_->appended() + 1;
   wal_->watch(position);  // before the writer can take the record
-  wal_->append(static_cast<std::uint16_t>(WalRecordType::SnapshotPoint), wall_ns_, payload);
+  wal_->append(records::to_wire(records::RecordType::SnapshotPoint), wall_ns_, payload);
   snapshots_->take(&snapshot_state_, position);
   order_entry_->hold_requests(false);
   appended_at_snapshot_ = position;

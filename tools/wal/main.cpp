@@ -23,14 +23,14 @@
 #include <CLI/CLI.hpp>
 
 #include "matchgate/crypto/sm2.hpp"
-#include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/records/record_types.hpp"
 #include "matchgate/wal/snapshot.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 
 namespace {
 
 namespace mw = matchgate::wal;
-namespace mg = matchgate::gateway;
+namespace mr = matchgate::records;
 namespace mc = matchgate::crypto;
 
 constexpr int kExitOk = 0;
@@ -45,128 +45,6 @@ std::string utc(std::int64_t ns) {
   const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(ns % 1'000'000'000));
   return buf;
-}
-
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
-std::string type_name(std::uint16_t type) {
-  switch (type) {
-    case static_cast<std::uint16_t>(mw::RecordType::Seal):
-      return "Seal";
-    case static_cast<std::uint16_t>(mw::RecordType::Start):
-      return "Start";
-    case static_cast<std::uint16_t>(mw::RecordType::Shutdown):
-      return "Shutdown";
-    case static_cast<std::uint16_t>(mg::WalRecordType::OrderRequest):
-    case static_cast<std::uint16_t>(mg::WalRecordType::Outbound):
-    case static_cast<std::uint16_t>(mg::WalRecordType::SnapshotPoint):
-      return mg::to_string(static_cast<mg::WalRecordType>(type));
-    default:
-      return "type-" + std::to_string(type);
-  }
-}
-
-const char* request_kind(mg::RequestKind k) {
-  switch (k) {
-    case mg::RequestKind::New:
-      return "new";
-    case mg::RequestKind::Cancel:
-      return "cancel";
-    case mg::RequestKind::Replace:
-      return "replace";
-    case mg::RequestKind::MassCancel:
-      return "mass-cancel";
-    case mg::RequestKind::Snapshot:  // never logged
-      return "snapshot";
-  }
-  return "?";
-}
-
-// The payload of one record as (key, value) pairs; values are JSON-ready
-// (strings quoted) so that both output forms come from one description.
-std::vector<std::pair<std::string, std::string>> describe(const mw::RecordView& v) {
-  std::vector<std::pair<std::string, std::string>> f;
-  const auto q = [](std::string_view s) { return "\"" + json_escape(s) + "\""; };
-  const auto n = [](auto x) { return std::to_string(x); };
-  switch (v.header.type) {
-    case static_cast<std::uint16_t>(mw::RecordType::Seal):
-      if (auto s = mw::decode_seal(v.payload)) {
-        f.emplace_back("sealed_seq", n(s->sealed_seq));
-        f.emplace_back("sealed_hash", q(mc::to_hex(s->sealed_hash)));
-        f.emplace_back("key", q(mc::to_hex(s->key_fingerprint)));
-        f.emplace_back("signature_bytes", n(s->signature_length));
-      }
-      break;
-    case static_cast<std::uint16_t>(mw::RecordType::Start):
-      if (auto s = mw::decode_start(v.payload)) {
-        f.emplace_back("boot", n(s->boot));
-        f.emplace_back("software", q(s->software));
-      }
-      break;
-    case static_cast<std::uint16_t>(mg::WalRecordType::OrderRequest):
-      if (auto r = mg::decode_order_request(v.payload)) {
-        const mg::ShardRequest& x = r->request;
-        f.emplace_back("kind", q(request_kind(x.kind)));
-        f.emplace_back("member", n(x.member));
-        f.emplace_back("in_seq", n(r->in_seq));
-        f.emplace_back("shard", n(r->shard));
-        f.emplace_back("cl_ord_id", q(r->cl_ord_id));
-        if (x.kind == mg::RequestKind::New) {
-          f.emplace_back("side", q(x.side == matchgate::engine::Side::Buy ? "buy" : "sell"));
-          f.emplace_back("instrument", n(r->gateway_instrument));
-          f.emplace_back("account", n(x.account));
-        }
-        if (x.kind == mg::RequestKind::New || x.kind == mg::RequestKind::Replace) {
-          f.emplace_back("price", n(x.price));
-          f.emplace_back("qty", n(x.qty));
-        }
-        if (x.ref != mg::kNoRecord) f.emplace_back("record", n(mg::slot_of(x.ref)));
-        if (x.target != mg::kNoRecord) f.emplace_back("target", n(mg::slot_of(x.target)));
-        if (x.kind != mg::RequestKind::MassCancel) {
-          char fp[17];
-          std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(r->fingerprint));
-          f.emplace_back("fingerprint", q(fp));
-        }
-      }
-      break;
-    case static_cast<std::uint16_t>(mg::WalRecordType::Outbound):
-      if (auto o = mg::decode_outbound(v.payload)) {
-        f.emplace_back("member", n(o->first.member));
-        f.emplace_back("msg_seq", n(o->first.seq));
-        f.emplace_back("admin", o->first.admin ? "true" : "false");
-        if (o->first.cause != 0) f.emplace_back("cause", n(o->first.cause));
-        std::string fix(o->second);
-        for (char& c : fix) {
-          if (c == '\x01') c = '|';
-        }
-        f.emplace_back("fix", q(fix));
-      }
-      break;
-    default:
-      break;
-  }
-  return f;
 }
 
 std::optional<mc::Sm2PublicKey> load_key(const std::string& path) {
@@ -386,18 +264,18 @@ int dump(const std::string& dir, const std::string& pubkey, const std::string& i
   options.start = plan.start;
   const mw::ScanResult r = mw::scan_log(dir, options, [&](const mw::RecordView& v) {
     if (v.header.seq < from || v.header.seq > to) return;
-    const auto fields = describe(v);
+    const auto fields = mr::describe(v.header.type, v.payload);
     if (json) {
       std::printf(
           "{\"seq\":%llu,\"time\":\"%s\",\"type\":\"%s\",\"segment\":\"%s\",\"offset\":%llu",
           static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
-          type_name(v.header.type).c_str(), v.segment->filename().c_str(),
+          mr::type_name(v.header.type).c_str(), v.segment->filename().c_str(),
           static_cast<ull>(v.offset));
       for (const auto& [k, val] : fields) std::printf(",\"%s\":%s", k.c_str(), val.c_str());
       std::printf("}\n");
     } else {
       std::printf("%llu %s %s", static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
-                  type_name(v.header.type).c_str());
+                  mr::type_name(v.header.type).c_str());
       for (const auto& [k, val] : fields) std::printf(" %s=%s", k.c_str(), val.c_str());
       std::printf("\n");
     }
@@ -426,7 +304,7 @@ int stats(const std::string& dir, const std::string& pubkey, const std::string& 
   std::printf("records         %llu (seq %llu..%llu)\n", static_cast<ull>(s.records),
               static_cast<ull>(s.first_seq), static_cast<ull>(s.last_seq));
   for (const auto& [type, count] : s.records_by_type) {
-    std::printf("  %-13s %llu\n", type_name(type).c_str(), static_cast<ull>(count));
+    std::printf("  %-13s %llu\n", mr::type_name(type).c_str(), static_cast<ull>(count));
   }
   std::printf("record bytes    %llu\n", static_cast<ull>(s.bytes));
   if (s.records > 0) {

@@ -17,12 +17,25 @@
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_records.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
-#include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/records/order_request.hpp"
+#include "matchgate/records/outbound.hpp"
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/records/snapshot_point.hpp"
 #include "matchgate/util/doorbell.hpp"
 
 namespace matchgate::gateway {
 
 class NetworkAgent;
+
+using records::decode_order_request;
+using records::decode_outbound;
+using records::encode_order_request;
+using records::encode_outbound_head;
+using records::event_cause;
+using records::kOrderRequestFixedSize;
+using records::kOutboundHeadSize;
+using records::OrderRequestRecord;
+using records::OutboundRecordHead;
 
 struct OrderEntryCounters {
   std::uint64_t new_orders = 0;

@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "matchgate/engine/types.hpp"
+#include "matchgate/records/request.hpp"
 #include "matchgate/util/byte_io.hpp"
 
 namespace matchgate::gateway {
 
-inline constexpr std::size_t kMaxClOrdIdLength = 64;
-inline constexpr std::uint32_t kNoSlot = 0xffffffffU;
-
-enum class RecordKind : std::uint8_t { Order, CancelRequest, ReplaceRequest };
+using records::kMaxClOrdIdLength;
+using records::kNoSlot;
+using records::RecordKind;
 
 struct OrderRecord {
   std::array<char, kMaxClOrdIdLength> cl_ord_id{};

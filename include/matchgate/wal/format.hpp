@@ -50,7 +50,7 @@ inline constexpr std::size_t kRecordAlign = 8;
 inline constexpr std::size_t kMaxPayload = 1U << 20;
 
 // Record types below 16 belong to the log itself; 16 and up to its users
-// (the gateway's types are in gateway/wal_records.hpp).
+// (the application's types are in the records module, records/record_types.hpp).
 enum class RecordType : std::uint16_t {
   Seal = 1,      // SM2 signature over the chain head
   Start = 2,     // a daemon start

@@ -1,6 +1,6 @@
-// The gateway's log records decode to what was encoded, and a short payload
+// The application's log records decode to what was encoded, and a short payload
 // is refused rather than read past its end.
-#include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/records/outbound.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace matchgate::gateway {
+namespace matchgate::records {
 namespace {
 
 std::vector<std::byte> outbound_payload(const OutboundRecordHead& h, std::string_view fix) {
@@ -52,4 +52,4 @@ TEST(OutboundRecord, ShortPayloadIsRefused) {
 }
 
 }  // namespace
-}  // namespace matchgate::gateway
+}  // namespace matchgate::records

@@ -1,8 +1,11 @@
-#include "matchgate/gateway/wal_records.hpp"
+#include "matchgate/records/order_request.hpp"
 
+#include <algorithm>
 #include <cstring>
 
-namespace matchgate::gateway {
+#include "matchgate/wal/format.hpp"
+
+namespace matchgate::records {
 
 using wal::get_u32;
 using wal::get_u64;
@@ -75,39 +78,20 @@ std::optional<OrderRequestRecord> decode_order_request(std::span<const std::byte
   return r;
 }
 
-// Layout: 0 member, 4 admin (1/0), 5-7 zero, 8 seq, 16 next_in, 24 cause, 32 message.
-void encode_outbound_head(const OutboundRecordHead& h, std::byte* out) noexcept {
-  std::memset(out, 0, kOutboundHeadSize);
-  put_u32(out, h.member);
-  out[4] = std::byte{h.admin ? std::uint8_t{1} : std::uint8_t{0}};
-  put_u64(out + 8, h.seq);
-  put_u64(out + 16, h.next_in);
-  put_u64(out + 24, h.cause);
-}
-
-std::optional<std::pair<OutboundRecordHead, std::string_view>> decode_outbound(
-    std::span<const std::byte> p) noexcept {
-  if (p.size() < kOutboundHeadSize) return std::nullopt;
-  OutboundRecordHead h;
-  h.member = get_u32(p.data());
-  h.admin = p[4] != std::byte{0};
-  h.seq = get_u64(p.data() + 8);
-  h.next_in = get_u64(p.data() + 16);
-  h.cause = get_u64(p.data() + 24);
-  return std::pair{h, std::string_view(reinterpret_cast<const char*>(p.data() + kOutboundHeadSize),
-                                       p.size() - kOutboundHeadSize)};
-}
-
-const char* to_string(WalRecordType t) noexcept {
-  switch (t) {
-    case WalRecordType::OrderRequest:
-      return "OrderRequest";
-    case WalRecordType::Outbound:
-      return "Outbound";
-    case WalRecordType::SnapshotPoint:
-      return "SnapshotPoint";
+const char* to_string(RequestKind k) noexcept {
+  switch (k) {
+    case RequestKind::New:
+      return "new";
+    case RequestKind::Cancel:
+      return "cancel";
+    case RequestKind::Replace:
+      return "replace";
+    case RequestKind::MassCancel:
+      return "mass-cancel";
+    case RequestKind::Snapshot:  // never logged
+      return "snapshot";
   }
   return "?";
 }
 
-}  // namespace matchgate::gateway
+}  // namespace matchgate::records

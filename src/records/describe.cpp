@@ -1,0 +1,147 @@
+#include <cstdio>
+#include <string_view>
+
+#include "matchgate/crypto/sm3.hpp"
+#include "matchgate/records/order_request.hpp"
+#include "matchgate/records/outbound.hpp"
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/records/snapshot_point.hpp"
+
+namespace matchgate::records {
+
+namespace {
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string quoted(std::string_view s) {
+  return "\"" + json_escape(s) + "\"";
+}
+
+template <class N>
+std::string number(N x) {
+  return std::to_string(x);
+}
+
+void describe_seal(std::span<const std::byte> payload, Fields& f) {
+  const auto s = wal::decode_seal(payload);
+  if (!s) return;
+  f.emplace_back("sealed_seq", number(s->sealed_seq));
+  f.emplace_back("sealed_hash", quoted(crypto::to_hex(s->sealed_hash)));
+  f.emplace_back("key", quoted(crypto::to_hex(s->key_fingerprint)));
+  f.emplace_back("signature_bytes", number(s->signature_length));
+}
+
+void describe_start(std::span<const std::byte> payload, Fields& f) {
+  const auto s = wal::decode_start(payload);
+  if (!s) return;
+  f.emplace_back("boot", number(s->boot));
+  f.emplace_back("software", quoted(s->software));
+}
+
+void describe_order_request(std::span<const std::byte> payload, Fields& f) {
+  const auto r = decode_order_request(payload);
+  if (!r) return;
+  const ShardRequest& x = r->request;
+  f.emplace_back("kind", quoted(to_string(x.kind)));
+  f.emplace_back("member", number(x.member));
+  f.emplace_back("in_seq", number(r->in_seq));
+  f.emplace_back("shard", number(r->shard));
+  f.emplace_back("cl_ord_id", quoted(r->cl_ord_id));
+  if (x.kind == RequestKind::New) {
+    f.emplace_back("side", quoted(x.side == engine::Side::Buy ? "buy" : "sell"));
+    f.emplace_back("instrument", number(r->gateway_instrument));
+    f.emplace_back("account", number(x.account));
+  }
+  if (x.kind == RequestKind::New || x.kind == RequestKind::Replace) {
+    f.emplace_back("price", number(x.price));
+    f.emplace_back("qty", number(x.qty));
+  }
+  if (x.ref != kNoRecord) f.emplace_back("record", number(slot_of(x.ref)));
+  if (x.target != kNoRecord) f.emplace_back("target", number(slot_of(x.target)));
+  if (x.kind != RequestKind::MassCancel) {
+    char fp[17];
+    std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(r->fingerprint));
+    f.emplace_back("fingerprint", quoted(fp));
+  }
+}
+
+void describe_outbound(std::span<const std::byte> payload, Fields& f) {
+  const auto o = decode_outbound(payload);
+  if (!o) return;
+  f.emplace_back("member", number(o->first.member));
+  f.emplace_back("msg_seq", number(o->first.seq));
+  f.emplace_back("admin", o->first.admin ? "true" : "false");
+  if (o->first.cause != 0) f.emplace_back("cause", number(o->first.cause));
+  std::string fix(o->second);
+  for (char& c : fix) {
+    if (c == '\x01') c = '|';
+  }
+  f.emplace_back("fix", quoted(fix));
+}
+
+void describe_snapshot_point(std::span<const std::byte> payload, Fields& f) {
+  if (const auto n = decode_snapshot_point(payload)) f.emplace_back("snapshot", number(*n));
+}
+
+}  // namespace
+
+std::string type_name(std::uint16_t type) {
+  switch (type) {
+    case static_cast<std::uint16_t>(wal::RecordType::Seal):
+      return "Seal";
+    case static_cast<std::uint16_t>(wal::RecordType::Start):
+      return "Start";
+    case static_cast<std::uint16_t>(wal::RecordType::Shutdown):
+      return "Shutdown";
+    case to_wire(RecordType::OrderRequest):
+      return "OrderRequest";
+    case to_wire(RecordType::Outbound):
+      return "Outbound";
+    case to_wire(RecordType::SnapshotPoint):
+      return "SnapshotPoint";
+    default:
+      return "type-" + std::to_string(type);
+  }
+}
+
+Fields describe(std::uint16_t type, std::span<const std::byte> payload) {
+  Fields f;
+  switch (type) {
+    case static_cast<std::uint16_t>(wal::RecordType::Seal):
+      describe_seal(payload, f);
+      break;
+    case static_cast<std::uint16_t>(wal::RecordType::Start):
+      describe_start(payload, f);
+      break;
+    case to_wire(RecordType::OrderRequest):
+      describe_order_request(payload, f);
+      break;
+    case to_wire(RecordType::Outbound):
+      describe_outbound(payload, f);
+      break;
+    case to_wire(RecordType::SnapshotPoint):
+      describe_snapshot_point(payload, f);
+      break;
+    default:
+      break;
+  }
+  return f;
+}
+
+}  // namespace matchgate::records

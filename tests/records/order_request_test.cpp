@@ -1,0 +1,111 @@
+// OrderRequest records decode to what was encoded, refuse payloads of the
+// wrong size or kind, and describe themselves for matchgate-wal dump.
+#include "matchgate/records/order_request.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/records/snapshot_point.hpp"
+
+namespace matchgate::records {
+namespace {
+
+OrderRequestRecord sample() {
+  OrderRequestRecord r;
+  r.request.kind = RequestKind::Replace;
+  r.request.side = engine::Side::Sell;
+  r.request.type = engine::OrdType::Limit;
+  r.request.tif = engine::TimeInForce::Gtc;
+  r.request.member = 3;
+  r.request.account = 1;
+  r.request.instrument = 2;
+  r.request.ref = make_ref(0, 77);
+  r.request.target = make_ref(0, 12);
+  r.request.price = 10'025'000'000;
+  r.request.qty = 40;
+  r.shard = 1;
+  r.gateway_instrument = 5;
+  r.orig_named = 11;
+  r.record_kind = RecordKind::ReplaceRequest;
+  r.in_seq = 901;
+  r.fingerprint = 0x0123456789abcdefULL;
+  r.cl_ord_id = "R-2";
+  return r;
+}
+
+std::vector<std::byte> encoded(const OrderRequestRecord& r) {
+  std::vector<std::byte> out(kOrderRequestMaxSize);
+  out.resize(encode_order_request(r, out.data()));
+  return out;
+}
+
+TEST(OrderRequestRecord, RoundTripsEveryField) {
+  const OrderRequestRecord r = sample();
+  const auto bytes = encoded(r);
+  ASSERT_EQ(bytes.size(), kOrderRequestFixedSize + 3);
+  const auto d = decode_order_request(bytes);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->request.kind, RequestKind::Replace);
+  EXPECT_EQ(d->request.side, engine::Side::Sell);
+  EXPECT_EQ(d->request.tif, engine::TimeInForce::Gtc);
+  EXPECT_EQ(d->request.member, 3U);
+  EXPECT_EQ(d->request.account, 1U);
+  EXPECT_EQ(d->request.instrument, 2U);
+  EXPECT_EQ(d->request.ref, make_ref(0, 77));
+  EXPECT_EQ(d->request.target, make_ref(0, 12));
+  EXPECT_EQ(d->request.price, 10'025'000'000);
+  EXPECT_EQ(d->request.qty, 40);
+  EXPECT_EQ(d->shard, 1U);
+  EXPECT_EQ(d->gateway_instrument, 5U);
+  EXPECT_EQ(d->orig_named, 11U);
+  EXPECT_EQ(d->record_kind, RecordKind::ReplaceRequest);
+  EXPECT_EQ(d->in_seq, 901U);
+  EXPECT_EQ(d->fingerprint, 0x0123456789abcdefULL);
+  EXPECT_EQ(d->cl_ord_id, "R-2");
+}
+
+TEST(OrderRequestRecord, AMassCancelHasNoRecordAndNoClOrdId) {
+  OrderRequestRecord r;
+  r.request.kind = RequestKind::MassCancel;
+  r.request.member = 4;
+  const auto d = decode_order_request(encoded(r));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->request.ref, kNoRecord);
+  EXPECT_EQ(d->request.target, kNoRecord);
+  EXPECT_TRUE(d->cl_ord_id.empty());
+}
+
+TEST(OrderRequestRecord, WrongSizesAndUnknownKindsAreRefused) {
+  auto bytes = encoded(sample());
+  EXPECT_FALSE(decode_order_request(std::span<const std::byte>(bytes.data(), bytes.size() - 1)));
+  bytes.push_back(std::byte{0});
+  EXPECT_FALSE(decode_order_request(bytes));
+  bytes.pop_back();
+  bytes[0] = static_cast<std::byte>(RequestKind::Snapshot);  // never logged
+  EXPECT_FALSE(decode_order_request(bytes));
+}
+
+TEST(RecordDescription, NamesTheTypeAndListsTheFields) {
+  EXPECT_EQ(type_name(to_wire(RecordType::OrderRequest)), "OrderRequest");
+  EXPECT_EQ(type_name(to_wire(RecordType::SnapshotPoint)), "SnapshotPoint");
+  EXPECT_EQ(type_name(999), "type-999");
+  const Fields f = describe(to_wire(RecordType::OrderRequest), encoded(sample()));
+  const auto has = [&](const char* key, const char* value) {
+    return std::find(f.begin(), f.end(), std::pair<std::string, std::string>(key, value)) !=
+           f.end();
+  };
+  EXPECT_TRUE(has("kind", "\"replace\""));
+  EXPECT_TRUE(has("cl_ord_id", "\"R-2\""));
+  EXPECT_TRUE(has("qty", "40"));
+  EXPECT_TRUE(has("fingerprint", "\"0123456789abcdef\""));
+  std::byte point[kSnapshotPointSize];
+  encode_snapshot_point(7, point);
+  EXPECT_EQ(describe(to_wire(RecordType::SnapshotPoint), point), (Fields{{"snapshot", "7"}}));
+  EXPECT_TRUE(describe(to_wire(RecordType::OrderRequest), {}).empty());  // does not decode
+}
+
+}  // namespace
+}  // namespace matchgate::records
