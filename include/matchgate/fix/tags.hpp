@@ -3,12 +3,16 @@
 // SessionRejectReason(373) codes. Numbers and values are from the FIX 4.4
 // specification; only what the gateway speaks is listed.
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 namespace matchgate::fix {
 
 // Tag numbers are plain ints because they travel as RefTagID(371) values.
 using Tag = int;
+// "No tag": a Reject without RefTagID(371). (0 and -1 are tags a
+// counterparty can send, and a Reject names them.)
+inline constexpr Tag kNoTag = std::numeric_limits<Tag>::min();
 
 inline constexpr char kSoh = '\x01';
 inline constexpr std::string_view kBeginStringFix44 = "FIX.4.4";
@@ -16,11 +20,13 @@ inline constexpr std::string_view kBeginStringFix44 = "FIX.4.4";
 namespace tag {
 inline constexpr Tag Account = 1;
 inline constexpr Tag AvgPx = 6;
+inline constexpr Tag BeginSeqNo = 7;
 inline constexpr Tag BeginString = 8;
 inline constexpr Tag BodyLength = 9;
 inline constexpr Tag CheckSum = 10;
 inline constexpr Tag ClOrdID = 11;
 inline constexpr Tag CumQty = 14;
+inline constexpr Tag EndSeqNo = 16;
 inline constexpr Tag ExecID = 17;
 inline constexpr Tag LastPx = 31;
 inline constexpr Tag LastQty = 32;
@@ -60,6 +66,7 @@ inline constexpr Tag SessionRejectReason = 373;
 inline constexpr Tag BusinessRejectRefID = 379;
 inline constexpr Tag BusinessRejectReason = 380;
 inline constexpr Tag CxlRejResponseTo = 434;
+inline constexpr Tag OrdStatusReqID = 790;
 inline constexpr Tag Password = 554;
 }  // namespace tag
 

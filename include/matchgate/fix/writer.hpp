@@ -15,6 +15,7 @@
 #include <span>
 #include <string_view>
 
+#include "matchgate/fix/enums.hpp"
 #include "matchgate/fix/message.hpp"
 #include "matchgate/fix/tags.hpp"
 #include "matchgate/fix/value.hpp"
@@ -68,6 +69,17 @@ class MessageWriter {
   MessageWriter& add_decimal(Tag tag, std::string_view value) noexcept;
   MessageWriter& add_timestamp(Tag tag, UtcNanos value,
                                TimePrecision precision = TimePrecision::Micros) noexcept;
+  // A named enumeration value (fix/enums.hpp): char-valued or int-valued.
+  template <class E>
+  requires kCharEnum<E> MessageWriter& add_enum(Tag tag, E value) noexcept {
+    return add_char(tag, static_cast<char>(value));
+  }
+  template <class E>
+  requires kIntEnum<E> MessageWriter& add_enum(Tag tag, E value) noexcept {
+    return add_int(tag, static_cast<int>(value));
+  }
+  // The precision begin() writes SendingTime (and OrigSendingTime) with.
+  TimePrecision precision() const noexcept { return precision_; }
 
   // Writes BodyLength and CheckSum. The writer must be begun again before
   // the next message.

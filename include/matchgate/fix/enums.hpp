@@ -1,0 +1,76 @@
+#pragma once
+// Named values of the FIX 4.4 enumerated fields the gateway reads or
+// writes. Values are those of the FIX 4.4 specification; only the ones the
+// profile (docs/fix/FIX44-matchgate.xml) uses are listed. Char-valued fields
+// are `enum class X : char`, int-valued ones `enum class X : int`, so a
+// value cannot be written into the wrong field (MessageWriter::add_enum).
+#include <type_traits>
+
+namespace matchgate::fix {
+
+// Side(54).
+enum class Side : char { Buy = '1', Sell = '2' };
+
+// OrdType(40).
+enum class OrdType : char { Market = '1', Limit = '2' };
+
+// TimeInForce(59).
+enum class TimeInForce : char {
+  Day = '0',
+  GoodTillCancel = '1',
+  ImmediateOrCancel = '3',
+  FillOrKill = '4'
+};
+
+// OrdStatus(39).
+enum class OrdStatus : char {
+  New = '0',
+  PartiallyFilled = '1',
+  Filled = '2',
+  Canceled = '4',
+  Replaced = '5',
+  Rejected = '8',
+  PendingNew = 'A',
+  Expired = 'C',
+};
+
+// ExecType(150).
+enum class ExecType : char {
+  New = '0',
+  Canceled = '4',
+  Replaced = '5',
+  Rejected = '8',
+  Expired = 'C',
+  Trade = 'F',
+  OrderStatus = 'I',
+};
+
+// CxlRejResponseTo(434).
+enum class CxlRejResponseTo : char { OrderCancelRequest = '1', OrderCancelReplaceRequest = '2' };
+
+// OrdRejReason(103).
+enum class OrdRejReason : int {
+  UnknownSymbol = 1,
+  DuplicateOrder = 6,
+  IncorrectQuantity = 13,
+  Other = 99,
+};
+
+// CxlRejReason(102).
+enum class CxlRejReason : int {
+  TooLateToCancel = 0,
+  UnknownOrder = 1,
+  DuplicateClOrdId = 6,
+  Other = 99,
+};
+
+// BusinessRejectReason(380).
+enum class BusinessRejectReason : int { UnsupportedMessageType = 3 };
+
+template <class E>
+inline constexpr bool kCharEnum =
+    std::is_enum_v<E>&& std::is_same_v<std::underlying_type_t<E>, char>;
+template <class E>
+inline constexpr bool kIntEnum = std::is_enum_v<E>&& std::is_same_v<std::underlying_type_t<E>, int>;
+
+}  // namespace matchgate::fix
