@@ -5,13 +5,7 @@
 #include <thread>
 
 #include "matchgate/crypto/sm2.hpp"
-#include "matchgate/records/order_request.hpp"
-#include "matchgate/records/outbound.hpp"
-#include "matchgate/records/record_types.hpp"
-#include "matchgate/records/snapshot_point.hpp"
-#include "matchgate/util/byte_io.hpp"
-#include "matchgate/wal/snapshot.hpp"
-#include "matchgate/wal/wal_reader.hpp"
+#include "matchgate/gateway/recovery.hpp"
 #include "matchgate/wal/wal_writer.hpp"
 
 #include "matchgate/util/agent_runner.hpp"
@@ -67,192 +61,77 @@ struct Gateway::Impl {
   std::unique_ptr<wal::WalWriter> writer;
   std::unique_ptr<util::AgentRunner<wal::WalWriter, util::ParkingIdle>> writer_runner;
   std::unique_ptr<SnapshotTaker> snapshot_taker;  // uses the writer's producer
-  std::uint64_t replayed_records = 0;             // after the snapshot recovery started from
 
-  wal::LogTail recover(const crypto::Sm2PublicKey& key);
-  void load_snapshot(const wal::SnapshotRead& snapshot);
-  void replay_request(const OrderRequestRecord& r, std::int64_t time_ns);
+  void build_shards();
+  std::vector<ShardAgent*> shard_pointers() const;
+  std::vector<ReplyRing*> reply_pointers() const;
 };
 
-void Gateway::Impl::load_snapshot(const wal::SnapshotRead& snapshot) {
-  const std::string name = snapshot.path.filename().string();
-  try {
-    util::ByteReader in(snapshot.payload);
-    const auto version = in.get<std::uint32_t>("version");
-    if (version != kGatewaySnapshotVersion) {
-      throw std::runtime_error("gateway state version " + std::to_string(version) +
-                               ", this build reads " + std::to_string(kGatewaySnapshotVersion));
-    }
-    const auto count = in.get<std::uint32_t>("shard count");
-    if (count != shards.size()) {
-      throw std::runtime_error("it holds " + std::to_string(count) +
-                               " shards, the configuration has " + std::to_string(shards.size()));
-    }
-    for (auto& shard : shards) {
-      const auto n = in.get<std::uint64_t>("shard state length");
-      shard->load_snapshot(in.get_bytes(n, "shard state"));
-    }
-    const auto n = in.get<std::uint64_t>("network state length");
-    util::ByteReader net(in.get_bytes(n, "network state"));
-    network->load_state(net);
-    if (net.remaining() != 0 || in.remaining() != 0) {
-      throw std::runtime_error("bytes after the gateway state");
-    }
-  } catch (const std::runtime_error& e) {
-    throw std::runtime_error("snapshot " + name + " in " + options.wal.dir.string() +
-                             " cannot be loaded: " + e.what() +
-                             " (recover with the configuration that wrote it, or move it aside "
-                             "to replay the whole log)");
+void Gateway::Impl::build_shards() {
+  const std::size_t n = options.shards.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const int cpu = options.shards[i].cpu;
+    const int node = cpu >= 0 ? util::numa_node_of_cpu(cpu) : -1;
+    memory.push_back(std::make_unique<util::NumaMemoryResource>(node));
+    requests.push_back(std::make_unique<RequestRing>(options.ring_capacity, memory.back().get()));
+    replies.push_back(std::make_unique<ReplyRing>(options.ring_capacity, memory.back().get()));
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    engine::EngineOptions eo;
+    eo.max_orders = options.max_orders_per_shard;
+    eo.id_base = std::uint64_t{i} << 48;  // order and exec ids never collide across shards
+    eo.memory = memory[i].get();
+    shards.push_back(std::make_unique<ShardAgent>(
+        static_cast<std::uint32_t>(i), options.shards[i].instruments, options.members, eo,
+        std::vector<RequestRing*>{requests[i].get()}, std::vector<ReplyRing*>{replies[i].get()},
+        options.network.max_records));
   }
 }
 
-void Gateway::Impl::replay_request(const OrderRequestRecord& r, std::int64_t time_ns) {
-  if (r.shard >= shards.size()) {
-    throw std::runtime_error("the log sends a request to shard " + std::to_string(r.shard) +
-                             " but the configuration has " + std::to_string(shards.size()) +
-                             " shards; recover with the configuration that wrote the log");
-  }
-  network->replay_request(r, time_ns);
-  shards[r.shard]->replay(r.request);
-  // A mass cancel can produce more replies than the ring holds: the shard
-  // spills them, and its duty cycle hands them over as the ring empties.
-  do {
-    replies[r.shard]->drain([this](const ShardReply& reply) { network->replay_reply(reply); });
-  } while (shards[r.shard]->do_work() > 0 || !replies[r.shard]->empty_approx());
+std::vector<ShardAgent*> Gateway::Impl::shard_pointers() const {
+  std::vector<ShardAgent*> out;
+  for (const auto& s : shards) out.push_back(s.get());
+  return out;
 }
 
-wal::LogTail Gateway::Impl::recover(const crypto::Sm2PublicKey& key) {
-  const std::filesystem::path& dir = options.wal.dir;
-  wal::ScanOptions scan_options;
-  scan_options.key = &key;
-  scan_options.sm2_id = options.wal.sm2_id;
-  std::uint64_t requests = 0;
-  std::uint64_t outbound = 0;
-  network->begin_replay();
-  const wal::NewestSnapshot newest = wal::newest_valid_snapshot(dir, key, options.wal.sm2_id);
-  for (const wal::SnapshotRead& skipped : newest.skipped) {
-    spdlog::warn("log: snapshot {} is not used: {}", skipped.path.filename().string(),
-                 skipped.problem.value_or("invalid"));
-  }
-  if (newest.snapshot) {
-    const wal::SnapshotRead& snap = *newest.snapshot;
-    load_snapshot(snap);
-    scan_options.start = snap.info->start_point();
-    spdlog::info("log: starting from snapshot {} (the state up to record {})",
-                 snap.path.filename().string(), snap.info->seq);
-  }
-  const wal::ScanResult result = wal::scan_log(dir, scan_options, [&](const wal::RecordView& v) {
-    const auto where = [&] {
-      return v.segment->filename().string() + " offset " + std::to_string(v.offset) + " (record " +
-             std::to_string(v.header.seq) + ")";
-    };
-    switch (static_cast<records::RecordType>(v.header.type)) {
-      case records::RecordType::OrderRequest: {
-        const std::optional<OrderRequestRecord> r = decode_order_request(v.payload);
-        if (!r) throw std::runtime_error("malformed order request in the log at " + where());
-        replay_request(*r, v.header.time_ns);
-        ++requests;
-        break;
-      }
-      case records::RecordType::Outbound: {
-        const auto o = decode_outbound(v.payload);
-        if (!o) throw std::runtime_error("malformed outbound message in the log at " + where());
-        network->replay_outbound(o->first, o->second);
-        ++outbound;
-        break;
-      }
-      default:
-        break;  // the log's own records
-    }
-  });
-  network->end_replay();
-  if (!result.ok()) {
-    throw std::runtime_error("the write-ahead log in " + dir.string() +
-                             " is damaged: " + result.problem->describe() +
-                             "; refusing to start (matchgate-wal verify reports every detail)");
-  }
-  if (result.torn_tail) {
-    const wal::TornTail& t = *result.torn_tail;
-    spdlog::warn(
-        "log: cutting an incomplete tail in {} at offset {}: {} bytes from record {} on were "
-        "never completely written (a crash mid-write); with sync = \"group\" nothing in them was "
-        "acknowledged",
-        t.segment.filename().string(), t.offset, t.bytes, t.first_lost_seq);
-    wal::cut_torn_tail(t);
-  }
-  const wal::LogSummary& sum = result.summary;
-  replayed_records = sum.records;
-  if (sum.records == 0) {
-    spdlog::info("log: {} holds no log yet; starting a new one", dir.string());
-  } else {
-    spdlog::info(
-        "log: recovered {} records ({} order requests, {} outbound messages) from {} segments in "
-        "{}; last record {}, sealed up to {}, {} starts before this one, {}",
-        sum.records, requests, outbound, sum.segments, dir.string(), sum.last_seq,
-        sum.last_sealed_seq, sum.boots,
-        sum.clean_shutdown ? "clean shutdown" : "the last run did not stop cleanly");
-  }
-  for (std::size_t i = 0; i < shards.size(); ++i) {
-    spdlog::info("log: shard {} recovered state_hash {:016x}", i, shards[i]->engine().state_hash());
-  }
-  return result.tail;
+std::vector<ReplyRing*> Gateway::Impl::reply_pointers() const {
+  std::vector<ReplyRing*> out;
+  for (const auto& r : replies) out.push_back(r.get());
+  return out;
 }
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& g = *impl_;
   g.options = std::move(options);
-  const std::size_t n = g.options.shards.size();
+  g.build_shards();
   std::vector<RequestRing*> to_shards;
-  std::vector<ReplyRing*> from_shards;
-  for (std::size_t i = 0; i < n; ++i) {
-    const int cpu = g.options.shards[i].cpu;
-    const int node = cpu >= 0 ? util::numa_node_of_cpu(cpu) : -1;
-    g.memory.push_back(std::make_unique<util::NumaMemoryResource>(node));
-    g.requests.push_back(
-        std::make_unique<RequestRing>(g.options.ring_capacity, g.memory.back().get()));
-    g.replies.push_back(
-        std::make_unique<ReplyRing>(g.options.ring_capacity, g.memory.back().get()));
-    to_shards.push_back(g.requests.back().get());
-    from_shards.push_back(g.replies.back().get());
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    engine::EngineOptions eo;
-    eo.max_orders = g.options.max_orders_per_shard;
-    eo.id_base = std::uint64_t{i} << 48;  // order and exec ids never collide across shards
-    eo.memory = g.memory[i].get();
-    g.shards.push_back(std::make_unique<ShardAgent>(
-        static_cast<std::uint32_t>(i), g.options.shards[i].instruments, g.options.members, eo,
-        std::vector<RequestRing*>{g.requests[i].get()}, std::vector<ReplyRing*>{g.replies[i].get()},
-        g.options.network.max_records));
-  }
-  g.network = std::make_unique<NetworkAgent>(0, g.options.network, to_shards, from_shards);
+  for (const auto& r : g.requests) to_shards.push_back(r.get());
+  g.network = std::make_unique<NetworkAgent>(0, g.options.network, to_shards, g.reply_pointers());
   std::vector<util::Doorbell*> shard_bells;
+  std::vector<const std::atomic<std::uint64_t>*> answered;
   for (auto& shard : g.shards) {
     shard->set_reply_doorbells({&g.network->doorbell()});
     shard_bells.push_back(&shard->doorbell());
+    answered.push_back(&shard->answered());
   }
   g.network->set_shard_doorbells(std::move(shard_bells));
-  std::vector<const std::atomic<std::uint64_t>*> answered;
-  for (auto& shard : g.shards) answered.push_back(&shard->answered());
   g.network->set_shard_progress(std::move(answered));
 
   crypto::Sm2PrivateKey key = crypto::Sm2PrivateKey::load_pem(g.options.sign_key);
-  const wal::LogTail tail = g.recover(key.public_key());
+  Recovery recovery(g.options.wal.dir, g.options.wal.sm2_id, *g.network, g.shard_pointers(),
+                    g.reply_pointers());
+  const wal::LogTail tail = recovery.run(key.public_key());
   g.writer = std::make_unique<wal::WalWriter>(g.options.wal, tail, std::move(key));
   wal::WalProducer& producer = g.writer->add_producer();
   g.writer->set_durable_doorbells({&g.network->doorbell()});
   g.network->attach_log(&producer, g.options.wal.sync == wal::SyncMode::Group, g.writer->boot());
+  std::vector<const ShardAgent*> shards(g.shards.size());
+  for (std::size_t i = 0; i < g.shards.size(); ++i) shards[i] = g.shards[i].get();
   g.snapshot_taker = std::make_unique<SnapshotTaker>(
       g.options.wal.dir, crypto::Sm2PrivateKey::load_pem(g.options.sign_key), g.options.wal.sm2_id,
-      g.options.snapshots,
-      [&] {
-        std::vector<const ShardAgent*> shards;
-        for (const auto& s : g.shards) shards.push_back(s.get());
-        return shards;
-      }(),
-      producer);
-  g.network->attach_snapshots(g.snapshot_taker.get(), g.replayed_records);
-  if (const std::size_t again = g.network->send_unlogged_reports(); again > 0) {
+      g.options.snapshots, std::move(shards), producer);
+  g.network->attach_snapshots(g.snapshot_taker.get(), recovery.replayed_records());
+  if (const std::size_t again = recovery.send_unlogged_reports(); again > 0) {
     spdlog::warn(
         "log: {} reports of replayed events had not reached the log before the crash; they are "
         "sent now under new MsgSeqNums (members get them at logon through the resend they ask "
@@ -261,7 +140,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   }
   // Every session ended with the previous run: members who asked for it
   // have their resting orders cancelled, as at any disconnect.
-  if (tail.next_seq > 1) g.network->cancel_on_disconnect_all();
+  if (tail.next_seq > 1) recovery.cancel_on_disconnect_all();
   g.network->listen();
   spdlog::info("log: start {} in segment {} of {}, sync \"{}\"", g.writer->boot(),
                tail.next_segment_index, g.options.wal.dir.string(),

@@ -205,7 +205,7 @@ void OrderRecordTable::load(util::ByteReader& in) {
     if (static_cast<std::uint8_t>(kind) > static_cast<std::uint8_t>(RecordKind::ReplaceRequest)) {
       throw std::runtime_error("order record " + std::to_string(slot) + ": unknown kind");
     }
-    const auto ord_status = in.get<char>("OrdStatus");
+    const auto ord_status = in.get<fix::OrdStatus>("OrdStatus");
     const bool done = in.get<std::uint8_t>("done") != 0;
     const auto side = in.get<engine::Side>("side");
     const auto type = in.get<engine::OrdType>("type");

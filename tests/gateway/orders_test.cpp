@@ -238,10 +238,11 @@ TEST_F(OrdersTest, ReplaceDownAtTheSamePriceKeepsPriority) {
   er2();
   const FixMessage f = er1();
   expect_fields(f, {{11, "p-a2"}, {37, a.get(37)}, {150, "F"}, {39, "2"}, {32, "6"}, {14, "6"}});
-  // The old ClOrdID now answers as replaced.
+  // The old ClOrdID still finds the order; the answer carries the
+  // request's ClOrdID, so the member can tell which request it answers.
   m1_->send("H", {{11, "p-a"}, {55, "ACME"}, {54, "1"}});
   const FixMessage st = er1();
-  expect_fields(st, {{150, "I"}, {11, "p-a2"}, {39, "2"}});
+  expect_fields(st, {{150, "I"}, {11, "p-a"}, {37, a.get(37)}, {39, "2"}, {14, "6"}});
 }
 
 TEST_F(OrdersTest, AReplacedOrderCanBeCanceledByEitherClOrdId) {
@@ -249,10 +250,11 @@ TEST_F(OrdersTest, AReplacedOrderCanBeCanceledByEitherClOrdId) {
   const FixMessage a = er1();
   m1_->send("G", {{11, "rc-b"}, {41, "rc-a"}, {38, "8"}, {40, "2"}, {44, "99"}, {60, utc_now()}});
   expect_fields(er1(), {{150, "5"}, {11, "rc-b"}, {41, "rc-a"}});
-  // OrigClOrdID names the first ClOrdID: the gateway follows the chain.
+  // OrigClOrdID names the first ClOrdID: the gateway follows the chain,
+  // and the answer echoes the OrigClOrdID the request named.
   m1_->send("F", {{11, "rc-c"}, {41, "rc-a"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   const FixMessage c = er1();
-  expect_fields(c, {{150, "4"}, {39, "4"}, {11, "rc-c"}, {41, "rc-b"}, {37, a.get(37)}, {38, "8"}});
+  expect_fields(c, {{150, "4"}, {39, "4"}, {11, "rc-c"}, {41, "rc-a"}, {37, a.get(37)}, {38, "8"}});
   m1_->send("F", {{11, "rc-d"}, {41, "rc-b"}, {55, "ACME"}, {54, "1"}, {60, utc_now()}});
   expect_fields(next_of(*m1_, "9"), {{102, "0"}, {39, "4"}, {41, "rc-b"}});
 }

@@ -7,6 +7,7 @@
 
 #include "matchgate/dedup/redis_store.hpp"
 #include "matchgate/engine/types.hpp"
+#include "matchgate/fix/value.hpp"
 #include "matchgate/net/tcp_server.hpp"
 
 namespace matchgate::gateway {
@@ -51,6 +52,12 @@ struct NetworkOptions {
   std::chrono::milliseconds logon_timeout{10'000};
   std::chrono::milliseconds logout_timeout{2'000};
   std::uint32_t max_heartbeat_s = 3600;
+  // FIX 4.4: SendingTime(52) further than this from the gateway's clock is
+  // a Reject 373=10 and a Logout.
+  std::chrono::seconds max_sending_time_skew{120};
+  // SendingTime, OrigSendingTime and TransactTime; FIX 4.4 UTCTimestamp
+  // allows seconds or milliseconds.
+  fix::TimePrecision timestamps = fix::TimePrecision::Millis;
   DedupOptions dedup;
 };
 

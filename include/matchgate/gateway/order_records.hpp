@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "matchgate/engine/types.hpp"
+#include "matchgate/fix/enums.hpp"
 #include "matchgate/records/request.hpp"
 #include "matchgate/util/byte_io.hpp"
 
@@ -21,8 +22,8 @@ struct OrderRecord {
   std::array<char, kMaxClOrdIdLength> cl_ord_id{};
   std::uint8_t cl_ord_id_length = 0;
   RecordKind kind = RecordKind::Order;
-  char ord_status = 'A';  // FIX OrdStatus(39); 'A' pending new
-  bool done = false;      // no further events will come for it
+  fix::OrdStatus ord_status = fix::OrdStatus::PendingNew;
+  bool done = false;  // no further events will come for it
   bool in_use = false;
   engine::Side side = engine::Side::Buy;
   engine::OrdType type = engine::OrdType::Limit;

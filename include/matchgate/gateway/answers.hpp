@@ -1,0 +1,93 @@
+#pragma once
+// Every answer order entry gives a member, composed in one place: the
+// ExecutionReport in its two shapes (about an order the gateway tracks, or
+// about a request that has none), the OrderCancelReject, and the session
+// Rejects and BusinessMessageRejects of application messages. Each answer
+// to a request carries that request's ClOrdID(11), and OrigClOrdID(41) /
+// OrdStatusReqID(790) when the request named one (RequestIds). docs/FIX.md
+// lists every field of every shape.
+#include <cstdint>
+#include <string_view>
+
+#include "matchgate/engine/types.hpp"
+#include "matchgate/fix/enums.hpp"
+#include "matchgate/fix/message.hpp"
+#include "matchgate/gateway/network_options.hpp"
+#include "matchgate/gateway/order_records.hpp"
+#include "matchgate/gateway/session_table.hpp"
+#include "matchgate/util/clock.hpp"
+
+namespace matchgate::gateway {
+
+// The identifiers of the request being answered, as the member sent them.
+struct RequestIds {
+  std::string_view cl_ord_id;
+  std::string_view orig_cl_ord_id;     // empty: the request named none
+  std::string_view ord_status_req_id;  // empty: none
+};
+
+// What an ExecutionReport says besides the order's own fields.
+struct ReportFacts {
+  fix::ExecType exec_type = fix::ExecType::OrderStatus;
+  // Engine event id; 0: the report is the gateway's own (a G-prefixed ExecID).
+  engine::ExecId exec_id = 0;
+  bool maker_side = false;  // the resting side of a trade
+  bool has_rej_reason = false;
+  fix::OrdRejReason rej_reason = fix::OrdRejReason::Other;
+  engine::Qty last_qty = 0;  // ExecType F only
+  engine::Price last_px = 0;
+  std::string_view text;
+};
+
+struct AnswerCounters {
+  std::uint64_t execution_reports = 0;
+  std::uint64_t cancel_rejects = 0;
+  std::uint64_t session_rejects = 0;
+  std::uint64_t business_rejects = 0;
+};
+
+class Answers {
+ public:
+  Answers(std::uint32_t net_index, const NetworkOptions& options, SessionTable& sessions,
+          const util::ThreadClock& clock);
+
+  // Start count of the log: part of gateway-made ExecIDs, which must not
+  // repeat after a restart.
+  void set_boot(std::uint64_t boot) noexcept { boot_ = boot; }
+
+  // ExecutionReport about order record `order` (its state as it is now).
+  void report(const OrderRecord& order, const RequestIds& request, const ReportFacts& facts);
+  // ExecutionReport about a request that has no order: OrderID NONE,
+  // OrdStatus `status`, nothing done, echoing the request's Account,
+  // Symbol, Side and OrderQty where it had them.
+  void report_without_order(engine::MemberId member, const fix::MessageView& request,
+                            const RequestIds& ids, fix::OrdStatus status, const ReportFacts& facts);
+  // OrderCancelReject; `order` is the order the request acted on, if known.
+  void cancel_reject(engine::MemberId member, const RequestIds& request, const OrderRecord* order,
+                     bool replace, fix::CxlRejReason reason, std::string_view text,
+                     std::uint64_t cause = 0);
+  void session_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
+                      fix::Tag tag, fix::SessionRejectReason reason, std::string_view text);
+  void business_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
+                       fix::BusinessRejectReason reason, std::string_view text);
+
+  const AnswerCounters& counters() const noexcept { return counters_; }
+
+ private:
+  static constexpr std::size_t kExecIdChars = 48;
+  // "G<net>-<boot>-<n>" for a report the gateway makes itself, or the
+  // engine's event id (* 2, + 1 for the maker's side of a trade).
+  std::string_view exec_id_text(const ReportFacts& f, char (&buf)[kExecIdChars]) noexcept;
+  void write_ids(fix::MessageWriter& w, const RequestIds& request, const ReportFacts& f,
+                 char (&exec_id)[kExecIdChars]);
+
+  std::uint32_t net_index_;
+  const NetworkOptions& options_;
+  SessionTable& sessions_;
+  const util::ThreadClock& clock_;
+  std::uint64_t boot_ = 0;
+  std::uint64_t gateway_exec_ids_ = 0;
+  AnswerCounters counters_;
+};
+
+}  // namespace matchgate::gateway

@@ -1,0 +1,83 @@
+#pragma once
+// The only way out of a network thread: every message its FIX sessions
+// sequence arrives here (fix::SessionSink), is logged as an Outbound record,
+// and is sent to the member's connection, held until the log records before
+// it are durable when sync = "group" (acknowledged means durable). Messages
+// leave in the order they were produced, whatever connection they go to.
+//
+// During recovery (before the thread runs) nothing is sent: messages that
+// replay composes for an engine event are kept until the event's own
+// Outbound record turns up in the log; the ones that never do (a crash
+// between a request's commit and its report's) are sequenced again after
+// replay (take_unlogged()).
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "matchgate/engine/types.hpp"
+#include "matchgate/fix/session.hpp"
+#include "matchgate/gateway/durable_outbox.hpp"
+#include "matchgate/net/tcp_server.hpp"
+#include "matchgate/util/clock.hpp"
+#include "matchgate/wal/wal_writer.hpp"
+
+namespace matchgate::gateway {
+
+class Outbound final : public fix::SessionSink {
+ public:
+  Outbound(std::size_t members, const util::ThreadClock& clock);
+
+  // Before the thread starts.
+  void attach_server(net::TcpServer* server) noexcept { server_ = server; }
+  // `hold`: sync = "group", nothing leaves before it is durable.
+  void attach_log(wal::WalProducer* producer, bool hold) noexcept;
+
+  // fix::SessionSink: a message of member `session_id`'s session.
+  void on_send(std::uint32_t session_id, const fix::Outgoing& message) override;
+
+  // Where a member's messages go while it is logged on.
+  void connect(engine::MemberId member, net::ConnectionId conn) noexcept;
+  void disconnect(engine::MemberId member) noexcept;
+  // Bytes for a connection that has no session (a refusing Logout).
+  void send_unsequenced(net::ConnectionId conn, std::string_view bytes);
+  // Closes after everything produced before has left.
+  void close(net::ConnectionId conn);
+
+  // Hands the held messages whose records are durable to the sockets.
+  int release_durable();
+  // Held messages whose records are durable by now (work for the thread).
+  bool has_releasable() const noexcept;
+  // From any thread, for a draining stop.
+  std::size_t held_approx() const noexcept { return held_.load(std::memory_order_relaxed); }
+
+  // Recovery: the message caused by engine event `cause` is in the log.
+  void logged(std::uint64_t cause) { unlogged_.erase(cause); }
+  struct Unlogged {
+    std::uint64_t order = 0;  // composition order
+    std::uint64_t cause = 0;
+    engine::MemberId member = 0;
+    std::string message;
+  };
+  // Reports composed by replay whose records never appeared, oldest first.
+  std::vector<Unlogged> take_unlogged();
+
+ private:
+  void append_record(engine::MemberId member, const fix::Outgoing& m);
+  void deliver(net::ConnectionId conn, std::string_view bytes);
+
+  const util::ThreadClock& clock_;
+  net::TcpServer* server_ = nullptr;
+  wal::WalProducer* wal_ = nullptr;
+  bool hold_ = false;
+  std::vector<net::ConnectionId> connection_of_;  // per member
+  std::vector<bool> connected_;
+  DurableOutbox outbox_;
+  std::atomic<std::size_t> held_{0};
+  std::unordered_map<std::uint64_t, Unlogged> unlogged_;
+  std::uint64_t composed_in_replay_ = 0;
+};
+
+}  // namespace matchgate::gateway

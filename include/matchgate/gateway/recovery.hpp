@@ -1,0 +1,62 @@
+#pragma once
+// Recovery at every start, before any thread runs (docs/WAL.md section 7):
+// the newest valid snapshot, if any, then the log after it, verified as it
+// is read and replayed: each OrderRequest through the same shard code as
+// live (books and ids come out the same), order records at their logged
+// slots, each member's sequence numbers and message store from the
+// Outbound records. Then, with the log attached, what the crash left
+// undone: reports of replayed events whose records never reached the log,
+// and cancel on disconnect for every member that has it.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "matchgate/crypto/sm2.hpp"
+#include "matchgate/gateway/network_agent.hpp"
+#include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/records/order_request.hpp"
+#include "matchgate/records/outbound.hpp"
+#include "matchgate/wal/snapshot.hpp"
+#include "matchgate/wal/wal_reader.hpp"
+
+namespace matchgate::gateway {
+
+class Recovery {
+ public:
+  Recovery(std::filesystem::path dir, std::string sm2_id, NetworkAgent& network,
+           std::vector<ShardAgent*> shards, std::vector<ReplyRing*> replies);
+
+  // Loads and replays; throws std::runtime_error naming the problem when the
+  // log is damaged or does not fit the configuration. Returns where the
+  // log continues.
+  wal::LogTail run(const crypto::Sm2PublicKey& key);
+  // Records replayed after the snapshot recovery started from.
+  std::uint64_t replayed_records() const noexcept { return replayed_records_; }
+
+  // With the log attached: the reports replay composed for events whose
+  // Outbound records never reached the log, sequenced, stored and logged
+  // now in the order replay composed them. Returns how many.
+  std::size_t send_unlogged_reports();
+  // Every session ended with the previous run.
+  void cancel_on_disconnect_all();
+
+ private:
+  void load_snapshot(const wal::SnapshotRead& snapshot);
+  void replay(const wal::RecordView& v);
+  void replay_request(const records::OrderRequestRecord& r, std::int64_t time_ns);
+  void replay_outbound(const records::OutboundRecordHead& h, std::string_view message);
+  void log_summary(const wal::ScanResult& result) const;
+
+  std::filesystem::path dir_;
+  std::string sm2_id_;
+  NetworkAgent& network_;
+  std::vector<ShardAgent*> shards_;
+  std::vector<ReplyRing*> replies_;
+  std::uint64_t requests_ = 0;
+  std::uint64_t outbound_ = 0;
+  std::uint64_t replayed_records_ = 0;
+};
+
+}  // namespace matchgate::gateway

@@ -1,0 +1,148 @@
+#include "matchgate/gateway/answers.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+#include "matchgate/fix/tags.hpp"
+#include "matchgate/gateway/fix_values.hpp"
+#include "matchgate/records/outbound.hpp"
+#include "matchgate/util/decimal.hpp"
+
+namespace matchgate::gateway {
+
+namespace {
+
+// Text of an integer into a caller buffer.
+std::string_view to_chars(std::uint64_t v, char* buf, std::size_t cap) noexcept {
+  const auto r = std::to_chars(buf, buf + cap, v);
+  return {buf, static_cast<std::size_t>(r.ptr - buf)};
+}
+
+bool is_open(fix::OrdStatus s) noexcept {
+  return s == fix::OrdStatus::New || s == fix::OrdStatus::PartiallyFilled ||
+         s == fix::OrdStatus::PendingNew;
+}
+
+void add_price(fix::MessageWriter& w, fix::Tag tag, engine::Price p) {
+  char buf[util::kMaxDecimalChars];
+  const std::size_t n = util::format_decimal(p, buf, sizeof buf);
+  w.add_decimal(tag, std::string_view(buf, n));
+}
+
+}  // namespace
+
+Answers::Answers(std::uint32_t net_index, const NetworkOptions& options, SessionTable& sessions,
+                 const util::ThreadClock& clock)
+    : net_index_(net_index), options_(options), sessions_(sessions), clock_(clock) {}
+
+std::string_view Answers::exec_id_text(const ReportFacts& f, char (&buf)[kExecIdChars]) noexcept {
+  // One engine event can be reported to both sides of a trade.
+  if (f.exec_id != 0) {
+    return to_chars(records::event_cause(f.exec_id, f.maker_side), buf, sizeof buf);
+  }
+  const int n = std::snprintf(buf, sizeof buf, "G%u-%llu-%llu", net_index_,
+                              static_cast<unsigned long long>(boot_),
+                              static_cast<unsigned long long>(++gateway_exec_ids_));
+  return {buf, static_cast<std::size_t>(n)};
+}
+
+// 11, 41, 790, 17, 150: the request's identifiers, then the report's own.
+void Answers::write_ids(fix::MessageWriter& w, const RequestIds& request, const ReportFacts& f,
+                        char (&exec_id)[kExecIdChars]) {
+  w.add_string(fix::tag::ClOrdID, request.cl_ord_id);
+  if (!request.orig_cl_ord_id.empty()) w.add_string(fix::tag::OrigClOrdID, request.orig_cl_ord_id);
+  if (!request.ord_status_req_id.empty()) {
+    w.add_string(fix::tag::OrdStatusReqID, request.ord_status_req_id);
+  }
+  w.add_string(fix::tag::ExecID, exec_id_text(f, exec_id))
+      .add_enum(fix::tag::ExecType, f.exec_type);
+}
+
+void Answers::report(const OrderRecord& r, const RequestIds& request, const ReportFacts& f) {
+  ++counters_.execution_reports;
+  fix::Session& session = sessions_[r.member];
+  char order_id[24];
+  char exec_id[kExecIdChars];
+  fix::MessageWriter& w = session.begin(fix::msg_type::ExecutionReport);
+  w.add_string(fix::tag::OrderID, r.order_id != engine::kNoOrder
+                                      ? to_chars(r.order_id, order_id, sizeof order_id)
+                                      : std::string_view("NONE"));
+  write_ids(w, request, f, exec_id);
+  w.add_enum(fix::tag::OrdStatus, r.ord_status);
+  if (f.has_rej_reason) w.add_enum(fix::tag::OrdRejReason, f.rej_reason);
+  w.add_string(fix::tag::Account, options_.members[r.member].accounts[r.account])
+      .add_string(fix::tag::Symbol, options_.instruments[r.instrument].symbol)
+      .add_enum(fix::tag::Side, to_fix(r.side))
+      .add_int(fix::tag::OrderQty, r.qty)
+      .add_enum(fix::tag::OrdType, to_fix(r.type));
+  if (r.type == engine::OrdType::Limit) add_price(w, fix::tag::Price, r.price);
+  w.add_enum(fix::tag::TimeInForce, to_fix(r.tif));
+  if (f.exec_type == fix::ExecType::Trade) {
+    w.add_int(fix::tag::LastQty, f.last_qty);
+    add_price(w, fix::tag::LastPx, f.last_px);
+  }
+  w.add_int(fix::tag::LeavesQty, is_open(r.ord_status) ? r.qty - r.cum_qty : 0)
+      .add_int(fix::tag::CumQty, r.cum_qty);
+  add_price(w, fix::tag::AvgPx,
+            r.cum_qty > 0 ? static_cast<engine::Price>(r.notional / r.cum_qty) : 0);
+  w.add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
+  if (!f.text.empty()) w.add_string(fix::tag::Text, f.text);
+  session.send(f.exec_id != 0 ? records::event_cause(f.exec_id, f.maker_side) : 0);
+}
+
+void Answers::report_without_order(engine::MemberId member, const fix::MessageView& request,
+                                   const RequestIds& ids, fix::OrdStatus status,
+                                   const ReportFacts& f) {
+  ++counters_.execution_reports;
+  char exec_id[kExecIdChars];
+  fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::ExecutionReport);
+  w.add_string(fix::tag::OrderID, "NONE");
+  write_ids(w, ids, f, exec_id);
+  w.add_enum(fix::tag::OrdStatus, status);
+  if (f.has_rej_reason) w.add_enum(fix::tag::OrdRejReason, f.rej_reason);
+  for (const fix::Tag t :
+       {fix::tag::Account, fix::tag::Symbol, fix::tag::Side, fix::tag::OrderQty}) {
+    if (request.has(t)) w.add_string(t, request.get(t));
+  }
+  w.add_int(fix::tag::LeavesQty, 0)
+      .add_int(fix::tag::CumQty, 0)
+      .add_int(fix::tag::AvgPx, 0)
+      .add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
+  if (!f.text.empty()) w.add_string(fix::tag::Text, f.text);
+  sessions_[member].send();
+}
+
+void Answers::cancel_reject(engine::MemberId member, const RequestIds& request,
+                            const OrderRecord* order, bool replace, fix::CxlRejReason reason,
+                            std::string_view text, std::uint64_t cause) {
+  ++counters_.cancel_rejects;
+  char order_id[24];
+  const bool known = order != nullptr && order->kind == RecordKind::Order;
+  fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::OrderCancelReject);
+  w.add_string(fix::tag::OrderID, order != nullptr && order->order_id != engine::kNoOrder
+                                      ? to_chars(order->order_id, order_id, sizeof order_id)
+                                      : std::string_view("NONE"))
+      .add_string(fix::tag::ClOrdID, request.cl_ord_id)
+      .add_string(fix::tag::OrigClOrdID, request.orig_cl_ord_id)
+      .add_enum(fix::tag::OrdStatus, known ? order->ord_status : fix::OrdStatus::Rejected)
+      .add_enum(fix::tag::CxlRejResponseTo, replace
+                                                ? fix::CxlRejResponseTo::OrderCancelReplaceRequest
+                                                : fix::CxlRejResponseTo::OrderCancelRequest)
+      .add_enum(fix::tag::CxlRejReason, reason)
+      .add_string(fix::tag::Text, text);
+  sessions_[member].send(cause);
+}
+
+void Answers::session_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
+                             fix::Tag tag, fix::SessionRejectReason reason, std::string_view text) {
+  ++counters_.session_rejects;
+  sessions_[member].reject(seq, msg_type, tag, reason, text);
+}
+
+void Answers::business_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
+                              fix::BusinessRejectReason reason, std::string_view text) {
+  ++counters_.business_rejects;
+  sessions_[member].business_reject(seq, msg_type, reason, text);
+}
+
+}  // namespace matchgate::gateway

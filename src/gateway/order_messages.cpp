@@ -1,0 +1,218 @@
+#include "matchgate/gateway/order_messages.hpp"
+
+#include <algorithm>
+
+#include "matchgate/dedup/fingerprint.hpp"
+#include "matchgate/fix/tags.hpp"
+#include "matchgate/gateway/fix_values.hpp"
+#include "matchgate/records/request.hpp"
+#include "matchgate/util/decimal.hpp"
+
+namespace matchgate::gateway {
+
+namespace {
+
+constexpr std::string_view kRequiredTagMissing = "Required tag missing";
+
+MessageProblem session_reject(fix::Tag tag, fix::SessionRejectReason reason,
+                              std::string_view text) noexcept {
+  MessageProblem p;
+  p.answer = MessageProblem::Answer::SessionReject;
+  p.tag = tag;
+  p.reason = reason;
+  p.text = text;
+  return p;
+}
+
+MessageProblem missing(fix::Tag tag) noexcept {
+  return session_reject(tag, fix::SessionRejectReason::RequiredTagMissing, kRequiredTagMissing);
+}
+
+MessageProblem order_reject(fix::OrdRejReason reason, std::string_view text) noexcept {
+  MessageProblem p;
+  p.answer = MessageProblem::Answer::OrderReject;
+  p.ord_rej_reason = reason;
+  p.text = text;
+  return p;
+}
+
+MessageProblem first_missing(const fix::MessageView& m,
+                             std::initializer_list<fix::Tag> tags) noexcept {
+  for (const fix::Tag t : tags) {
+    if (!m.has(t)) return missing(t);
+  }
+  return {};
+}
+
+MessageProblem check_cl_ord_id(std::string_view id) noexcept {
+  if (id.size() <= records::kMaxClOrdIdLength) return {};
+  return session_reject(fix::tag::ClOrdID, fix::SessionRejectReason::ValueIncorrect,
+                        "ClOrdID longer than 64 characters");
+}
+
+// Side, OrdType and TimeInForce of a NewOrderSingle (value checks).
+MessageProblem read_order_kind(const fix::MessageView& m, NewOrderRequest& r) noexcept {
+  const auto side = side_from_fix(m.get(fix::tag::Side));
+  if (!side) {
+    return session_reject(fix::tag::Side, fix::SessionRejectReason::ValueIncorrect,
+                          "Side must be 1 or 2");
+  }
+  r.side = *side;
+  const auto type = ord_type_from_fix(m.get(fix::tag::OrdType));
+  if (!type) {
+    return session_reject(fix::tag::OrdType, fix::SessionRejectReason::ValueIncorrect,
+                          "OrdType must be 1 (market) or 2 (limit)");
+  }
+  r.type = *type;
+  if (m.has(fix::tag::TimeInForce)) {
+    const auto tif = time_in_force_from_fix(m.get(fix::tag::TimeInForce));
+    if (!tif) {
+      return session_reject(fix::tag::TimeInForce, fix::SessionRejectReason::ValueIncorrect,
+                            "TimeInForce must be 0, 1, 3 or 4");
+    }
+    r.tif = *tif;
+  }
+  return {};
+}
+
+// OrderQty, Price (limit orders) and TransactTime formats.
+MessageProblem read_amounts(const fix::MessageView& m, NewOrderRequest& r,
+                            util::DecimalParse& qty) noexcept {
+  qty = util::parse_decimal(m.get(fix::tag::OrderQty));
+  if (!qty) {
+    return session_reject(fix::tag::OrderQty, fix::SessionRejectReason::IncorrectDataFormat,
+                          qty.message());
+  }
+  if (r.type == engine::OrdType::Limit) {
+    if (!m.has(fix::tag::Price)) return missing(fix::tag::Price);
+    const util::DecimalParse price = util::parse_decimal(m.get(fix::tag::Price));
+    if (!price) {
+      return session_reject(fix::tag::Price, fix::SessionRejectReason::IncorrectDataFormat,
+                            price.message());
+    }
+    r.price = price.value;
+  }
+  if (!m.get_timestamp(fix::tag::TransactTime)) {
+    return session_reject(fix::tag::TransactTime, fix::SessionRejectReason::IncorrectDataFormat,
+                          "TransactTime must be a UTCTimestamp");
+  }
+  return {};
+}
+
+std::uint64_t new_order_fingerprint(const fix::MessageView& m, const NewOrderRequest& r) noexcept {
+  dedup::OrderRequestFields f;
+  f.msg_type = 'D';
+  f.symbol = m.get(fix::tag::Symbol);
+  f.side = static_cast<char>(to_fix(r.side));
+  f.qty = r.qty;
+  f.ord_type = static_cast<char>(to_fix(r.type));
+  f.has_price = r.type == engine::OrdType::Limit;
+  f.price = r.price;
+  f.time_in_force = static_cast<char>(to_fix(r.tif));
+  f.account = m.get(fix::tag::Account);
+  return dedup::request_fingerprint(f);
+}
+
+}  // namespace
+
+SymbolIndex::SymbolIndex(const std::vector<InstrumentRoute>& instruments) {
+  for (std::uint32_t i = 0; i < instruments.size(); ++i) {
+    sorted_.emplace_back(instruments[i].symbol, i);
+  }
+  std::sort(sorted_.begin(), sorted_.end());
+}
+
+bool SymbolIndex::find(std::string_view symbol, std::uint32_t& instrument) const noexcept {
+  const auto it = std::lower_bound(sorted_.begin(), sorted_.end(), symbol,
+                                   [](const std::pair<std::string, std::uint32_t>& e,
+                                      std::string_view s) { return e.first < s; });
+  if (it == sorted_.end() || it->first != symbol) return false;
+  instrument = it->second;
+  return true;
+}
+
+NewOrderRequest read_new_order(const fix::MessageView& m, const MemberOptions& member,
+                               const SymbolIndex& symbols) noexcept {
+  NewOrderRequest r;
+  r.problem = first_missing(m, {fix::tag::ClOrdID, fix::tag::Symbol, fix::tag::Side,
+                                fix::tag::OrderQty, fix::tag::OrdType, fix::tag::TransactTime});
+  if (!r.problem.ok()) return r;
+  r.cl_ord_id = m.get(fix::tag::ClOrdID);
+  util::DecimalParse qty;
+  for (const MessageProblem p :
+       {check_cl_ord_id(r.cl_ord_id), read_order_kind(m, r), read_amounts(m, r, qty)}) {
+    if (!p.ok()) {
+      r.problem = p;
+      return r;
+    }
+  }
+  // From here on the message is well formed: business problems are
+  // answered with a rejecting ExecutionReport.
+  if (!symbols.find(m.get(fix::tag::Symbol), r.instrument)) {
+    r.problem = order_reject(fix::OrdRejReason::UnknownSymbol, "unknown symbol");
+    return r;
+  }
+  r.account_sent = m.has(fix::tag::Account);
+  if (r.account_sent) {
+    const auto it =
+        std::find(member.accounts.begin(), member.accounts.end(), m.get(fix::tag::Account));
+    if (it == member.accounts.end()) {
+      r.problem = order_reject(fix::OrdRejReason::Other, "unknown account");
+      return r;
+    }
+    r.account = static_cast<std::uint32_t>(it - member.accounts.begin());
+  }
+  if (qty.value % util::kDecimalScale != 0) {
+    r.problem =
+        order_reject(fix::OrdRejReason::IncorrectQuantity, "quantity must be a whole number");
+    return r;
+  }
+  r.qty = qty.value / util::kDecimalScale;
+  r.fingerprint = new_order_fingerprint(m, r);
+  return r;
+}
+
+CancelRequest read_cancel(const fix::MessageView& m, bool replace) noexcept {
+  CancelRequest r;
+  r.replace = replace;
+  r.problem = first_missing(m, {fix::tag::ClOrdID, fix::tag::OrigClOrdID});
+  if (!r.problem.ok()) return r;
+  r.cl_ord_id = m.get(fix::tag::ClOrdID);
+  r.orig_cl_ord_id = m.get(fix::tag::OrigClOrdID);
+  r.problem = check_cl_ord_id(r.cl_ord_id);
+  if (!r.problem.ok()) return r;
+  dedup::OrderRequestFields f;
+  f.msg_type = replace ? 'G' : 'F';
+  f.orig_cl_ord_id = r.orig_cl_ord_id;
+  if (replace) {
+    r.problem = first_missing(m, {fix::tag::OrderQty, fix::tag::Price});
+    if (!r.problem.ok()) return r;
+    const util::DecimalParse qty = util::parse_decimal(m.get(fix::tag::OrderQty));
+    const util::DecimalParse price = util::parse_decimal(m.get(fix::tag::Price));
+    if (!qty || !price) {
+      r.problem = session_reject(!qty ? fix::tag::OrderQty : fix::tag::Price,
+                                 fix::SessionRejectReason::IncorrectDataFormat,
+                                 !qty ? qty.message() : price.message());
+      return r;
+    }
+    r.qty = qty.value / util::kDecimalScale;
+    r.whole_qty = qty.value % util::kDecimalScale == 0;
+    r.price = price.value;
+    f.qty = r.qty;
+    f.has_price = true;
+    f.price = r.price;
+  }
+  r.fingerprint = dedup::request_fingerprint(f);
+  return r;
+}
+
+StatusRequest read_status_request(const fix::MessageView& m) noexcept {
+  StatusRequest r;
+  r.problem = first_missing(m, {fix::tag::ClOrdID});
+  if (!r.problem.ok()) return r;
+  r.cl_ord_id = m.get(fix::tag::ClOrdID);
+  r.ord_status_req_id = m.get(fix::tag::OrdStatusReqID);
+  return r;
+}
+
+}  // namespace matchgate::gateway

@@ -1,0 +1,87 @@
+#include "matchgate/gateway/shard_router.hpp"
+
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/util/assert.hpp"
+
+namespace matchgate::gateway {
+
+ShardRouter::ShardRouter(std::vector<RequestRing*> to_shards, const util::ThreadClock& clock)
+    : rings_(std::move(to_shards)),
+      clock_(clock),
+      rung_(rings_.size(), false),
+      pushed_(rings_.size(), 0),
+      record_buffer_(records::kOrderRequestMaxSize) {}
+
+bool ShardRouter::has_room() const noexcept {
+  if (held_) return false;
+  for (const RequestRing* ring : rings_) {
+    if (ring->size_approx() >= ring->capacity()) return false;
+  }
+  return true;
+}
+
+void ShardRouter::push_to_ring(std::uint32_t shard, const ShardRequest& r) {
+  // Room was checked before the message was taken, and this thread is the
+  // ring's only producer.
+  const bool pushed = rings_[shard]->try_push(r);
+  MATCHGATE_ASSERT(pushed, "a request ring was full after its room was checked");
+  rung_[shard] = true;
+  ++pushed_[shard];
+}
+
+void ShardRouter::push(const records::OrderRequestRecord& r) {
+  MATCHGATE_ASSERT(r.shard < rings_.size(), "a request for no shard");
+  push_to_ring(r.shard, r.request);
+  if (wal_ == nullptr) return;
+  const std::size_t n = records::encode_order_request(r, record_buffer_.data());
+  wal_->append(records::to_wire(records::RecordType::OrderRequest), clock_.wall_ns,
+               std::span<const std::byte>(record_buffer_.data(), n));
+}
+
+void ShardRouter::mass_cancel(engine::MemberId member) {
+  pending_mass_cancels_.push_back(member);
+  poll();
+}
+
+int ShardRouter::poll() {
+  if (pending_mass_cancels_.empty() || !has_room()) return 0;
+  std::size_t done = 0;
+  for (const engine::MemberId member : pending_mass_cancels_) {
+    for (std::uint32_t shard = 0; shard < rings_.size(); ++shard) {
+      records::OrderRequestRecord r;
+      r.request.kind = RequestKind::MassCancel;
+      r.request.member = member;
+      r.shard = shard;
+      push(r);
+    }
+    ++done;
+    if (!has_room()) break;
+  }
+  pending_mass_cancels_.erase(pending_mass_cancels_.begin(),
+                              pending_mass_cancels_.begin() + static_cast<std::ptrdiff_t>(done));
+  return static_cast<int>(done);
+}
+
+bool ShardRouter::request_snapshots() {
+  if (!has_room()) return false;
+  ShardRequest req;
+  req.kind = RequestKind::Snapshot;  // not a change of state: never logged
+  for (std::uint32_t shard = 0; shard < rings_.size(); ++shard) push_to_ring(shard, req);
+  return true;
+}
+
+void ShardRouter::ring_shards() noexcept {
+  for (std::size_t i = 0; i < rung_.size(); ++i) {
+    if (!rung_[i]) continue;
+    rung_[i] = false;
+    if (i < bells_.size() && bells_[i] != nullptr) bells_[i]->ring();
+  }
+}
+
+std::uint64_t ShardRouter::pushed_total() const noexcept {
+  std::uint64_t sum = 0;
+  for (const std::uint64_t n : pushed_) sum += n;
+  return sum;
+}
+
+}  // namespace matchgate::gateway

@@ -1,0 +1,89 @@
+#include "matchgate/gateway/snapshots.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/records/snapshot_point.hpp"
+
+namespace matchgate::gateway {
+
+Snapshots::Snapshots(ShardRouter& router, SessionTable& sessions, OrderEntry& order_entry,
+                     const util::ThreadClock& clock)
+    : router_(router), sessions_(sessions), order_entry_(order_entry), clock_(clock) {}
+
+void Snapshots::attach(SnapshotTaker* taker, wal::WalProducer* producer, std::uint64_t replayed) {
+  taker_ = taker;
+  wal_ = producer;
+  replayed_since_last_ = replayed;
+  appended_at_last_ = wal_ != nullptr ? wal_->appended() : 0;
+  if (taker_ != nullptr) schedule_next();
+}
+
+void Snapshots::schedule_next() noexcept {
+  const std::chrono::seconds interval = taker_->options().interval;
+  if (interval.count() > 0) next_ns_ = clock_.mono_ns + std::chrono::nanoseconds(interval).count();
+}
+
+bool Snapshots::due() const noexcept {
+  if (taker_ == nullptr || replies_due_ > 0 || !taker_->idle()) return false;
+  const SnapshotOptions& o = taker_->options();
+  const std::uint64_t since = wal_->appended() - appended_at_last_ + replayed_since_last_;
+  if (o.every_records > 0 && since >= o.every_records) return true;
+  return o.interval.count() > 0 && clock_.mono_ns >= next_ns_ && since > 0;
+}
+
+void Snapshots::poll() {
+  if (due()) start();
+}
+
+void Snapshots::start() {
+  // Nothing new reaches a shard until every shard has copied its state, so
+  // the copies and this thread's state describe the same requests.
+  if (!router_.request_snapshots()) return;  // a ring is full: next cycle
+  router_.hold(true);
+  replies_due_ = router_.shards();
+}
+
+void Snapshots::on_taken() {
+  if (replies_due_ > 0 && --replies_due_ == 0) finish();
+}
+
+void Snapshots::finish() {
+  // Every reply to a request before the barrier has been turned into
+  // sequenced, logged messages by now: the log up to the SnapshotPoint
+  // record is exactly the state copied.
+  state_.clear();
+  util::ByteWriter out(state_);
+  save_state(out);
+  ++taken_;
+  std::byte payload[records::kSnapshotPointSize];
+  records::encode_snapshot_point(taken_, payload);
+  const std::uint64_t position = wal_->appended() + 1;
+  wal_->watch(position);  // before the writer can take the record
+  wal_->append(records::to_wire(records::RecordType::SnapshotPoint), clock_.wall_ns, payload);
+  taker_->take(&state_, position);
+  router_.hold(false);
+  appended_at_last_ = position;
+  replayed_since_last_ = 0;
+  schedule_next();
+}
+
+void Snapshots::save_state(util::ByteWriter& out) const {
+  out.put(static_cast<std::uint32_t>(sessions_.size()));
+  for (std::uint32_t m = 0; m < sessions_.size(); ++m) sessions_[m].save(out);
+  order_entry_.save(out);
+}
+
+void Snapshots::load_state(util::ByteReader& in) {
+  const auto members = in.get<std::uint32_t>("member count");
+  if (members != sessions_.size()) {
+    throw std::runtime_error("the snapshot has " + std::to_string(members) +
+                             " members, the configuration " + std::to_string(sessions_.size()) +
+                             "; start with the configuration that took it");
+  }
+  for (std::uint32_t m = 0; m < sessions_.size(); ++m) sessions_[m].load(in);
+  order_entry_.load(in);
+}
+
+}  // namespace matchgate::gateway

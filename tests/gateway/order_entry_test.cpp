@@ -1,0 +1,384 @@
+// Order entry in-process: the real OrderEntry, Answers, sessions and shard
+// router, a real engine shard driven step by step, and a sink that records
+// every message the members' sessions send (the Parity recording-listener
+// pattern). Covers the correlation rules (every answer carries the
+// request's ClOrdID, and OrigClOrdID / OrdStatusReqID where it named one),
+// retries before and after replace, cancel and fill, status by every
+// ClOrdID of an order's chain, and each reject shape.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fix/fix_test_util.hpp"
+#include "matchgate/gateway/answers.hpp"
+#include "matchgate/gateway/order_entry.hpp"
+#include "matchgate/gateway/session_table.hpp"
+#include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/gateway/shard_router.hpp"
+
+namespace matchgate::gateway {
+namespace {
+
+using fix::testing::make_message;
+
+constexpr std::int64_t kT0 = 1'710'495'000LL * 1'000'000'000;  // 2024-03-15 09:30:00 UTC
+constexpr engine::Price kScale = engine::kPriceScale;
+
+struct Sent {
+  engine::MemberId member = 0;
+  std::string bytes;
+  fix::MessageView view;
+  std::string type() const { return std::string(view.msg_type()); }
+  std::string get(fix::Tag t) const { return std::string(view.get(t)); }
+  bool has(fix::Tag t) const { return view.has(t); }
+};
+
+class RecordingSink final : public fix::SessionSink {
+ public:
+  void on_send(std::uint32_t member, const fix::Outgoing& o) override {
+    auto s = std::make_unique<Sent>();
+    s->member = member;
+    s->bytes = std::string(o.bytes);
+    EXPECT_TRUE(s->view.parse(s->bytes).ok());
+    sent.push_back(std::move(s));
+  }
+  std::vector<std::unique_ptr<Sent>> sent;
+};
+
+NetworkOptions options() {
+  NetworkOptions o;
+  o.comp_id = "GW";
+  o.members = {{"M1", "", {"M1-A", "M1-B"}, false}, {"M2", "", {"M2-A"}, false}};
+  o.instruments = {{"ACME", 0, 0}, {"BOLT", 0, 1}};
+  o.max_records = 64;
+  o.dedup.max_keys = 64;
+  return o;
+}
+
+std::vector<engine::InstrumentSpec> instruments() {
+  engine::InstrumentSpec acme{"ACME", kScale / 100, 1, 1000, 1, engine::kMaxPrice};
+  engine::InstrumentSpec bolt{"BOLT", kScale / 100, 1, 1000, 1, engine::kMaxPrice};
+  return {acme, bolt};
+}
+
+class OrderEntryTest : public ::testing::Test {
+ protected:
+  OrderEntryTest()
+      : options_(options()),
+        requests_(1024),
+        replies_(1024),
+        sessions_(options_, sink_, clock_),
+        answers_(0, options_, sessions_, clock_),
+        router_({&requests_}, clock_),
+        entry_(0, options_, answers_, router_, clock_),
+        shard_(0, instruments(), {{}, {}}, engine::EngineOptions{}, {&requests_}, {&replies_},
+               options_.max_records) {
+    clock_.wall_ns = kT0;
+    clock_.mono_ns = 1;
+  }
+
+  // One message of `member`, then everything it caused: the shard takes
+  // the requests, order entry the replies.
+  void in(engine::MemberId member, const std::string& type, const std::string& body) {
+    const std::uint64_t seq = next_seq_[member]++;
+    frames_.push_back(std::make_unique<std::string>(
+        make_message("35=" + type + "|49=" + options_.members[member].comp_id +
+                     "|56=GW|34=" + std::to_string(seq) + "|52=20240315-09:30:00.000|" + body)));
+    fix::MessageView m;
+    ASSERT_TRUE(m.parse(*frames_.back()).ok());
+    entry_.on_message(member, seq, m);
+    settle();
+  }
+  void settle() {
+    while (shard_.do_work() > 0 || !replies_.empty_approx()) {
+      replies_.drain([this](const ShardReply& r) { entry_.on_reply(r); });
+    }
+  }
+  void order(engine::MemberId member, const std::string& id, const std::string& side,
+             const std::string& qty, const std::string& price, const std::string& extra = "") {
+    in(member, "D",
+       "11=" + id + "|55=ACME|54=" + side + "|38=" + qty + "|40=2|44=" + price +
+           "|60=20240315-09:30:00.000|" + extra);
+  }
+  void cancel(engine::MemberId member, const std::string& id, const std::string& orig) {
+    in(member, "F", "11=" + id + "|41=" + orig + "|55=ACME|54=1|60=20240315-09:30:00.000|");
+  }
+  void replace(engine::MemberId member, const std::string& id, const std::string& orig,
+               const std::string& qty, const std::string& price) {
+    in(member, "G",
+       "11=" + id + "|41=" + orig + "|55=ACME|54=1|38=" + qty + "|40=2|44=" + price +
+           "|60=20240315-09:30:00.000|");
+  }
+  void status(engine::MemberId member, const std::string& id, const std::string& extra = "") {
+    in(member, "H", "11=" + id + "|55=ACME|54=1|" + extra);
+  }
+
+  // Everything sent to `member` since the last call.
+  std::vector<const Sent*> out(engine::MemberId member) {
+    std::vector<const Sent*> r;
+    for (std::size_t i = taken_[member]; i < sink_.sent.size(); ++i) {
+      if (sink_.sent[i]->member == member) r.push_back(sink_.sent[i].get());
+    }
+    taken_[member] = sink_.sent.size();
+    return r;
+  }
+  // The one message sent to `member` since the last call.
+  const Sent& one(engine::MemberId member) {
+    const auto r = out(member);
+    EXPECT_EQ(r.size(), 1U);
+    static Sent none;
+    return r.empty() ? none : *r.back();
+  }
+
+  util::ThreadClock clock_;
+  NetworkOptions options_;
+  RecordingSink sink_;
+  RequestRing requests_;
+  ReplyRing replies_;
+  SessionTable sessions_;
+  Answers answers_;
+  ShardRouter router_;
+  OrderEntry entry_;
+  ShardAgent shard_;
+  std::map<engine::MemberId, std::uint64_t> next_seq_{{0, 2}, {1, 2}};
+  std::map<engine::MemberId, std::size_t> taken_;
+  std::vector<std::unique_ptr<std::string>> frames_;
+};
+
+void expect(const Sent& m, const std::map<fix::Tag, std::string>& fields) {
+  for (const auto& [tag, value] : fields) {
+    EXPECT_EQ(m.get(tag), value) << "tag " << tag << " in " << m.bytes;
+  }
+}
+
+// ---- Correlation: every answer carries the request's identifiers ----
+
+TEST_F(OrderEntryTest, ARetryAfterAReplaceIsAnsweredWithTheRetrysClOrdId) {
+  order(0, "R1", "1", "10", "100");
+  const std::string order_id = one(0).get(fix::tag::OrderID);
+  replace(0, "R1r", "R1", "7", "100");
+  expect(one(0),
+         {{fix::tag::ExecType, "5"}, {fix::tag::ClOrdID, "R1r"}, {fix::tag::OrigClOrdID, "R1"}});
+  order(0, "R1", "1", "10", "100");  // the member's engine retries the original
+  const Sent& a = one(0);
+  expect(a, {{fix::tag::ExecType, "I"},
+             {fix::tag::ClOrdID, "R1"},
+             {fix::tag::OrderID, order_id},
+             {fix::tag::OrdStatus, "0"},
+             {fix::tag::OrderQty, "7"}});
+  EXPECT_FALSE(a.has(fix::tag::OrigClOrdID));
+}
+
+TEST_F(OrderEntryTest, ARetryAfterACancelOrAFillShowsTheOrdersStateUnderItsOwnClOrdId) {
+  order(0, "C1", "1", "10", "100");
+  out(0);
+  cancel(0, "C1x", "C1");
+  out(0);
+  order(0, "C1", "1", "10", "100");
+  expect(one(0),
+         {{fix::tag::ExecType, "I"}, {fix::tag::ClOrdID, "C1"}, {fix::tag::OrdStatus, "4"}});
+  order(0, "F1", "1", "5", "100");
+  out(0);
+  order(1, "S1", "2", "5", "100");
+  out(0);
+  order(0, "F1", "1", "5", "100");
+  expect(one(0), {{fix::tag::ExecType, "I"},
+                  {fix::tag::ClOrdID, "F1"},
+                  {fix::tag::OrdStatus, "2"},
+                  {fix::tag::CumQty, "5"},
+                  {fix::tag::AvgPx, "100"}});
+}
+
+TEST_F(OrderEntryTest, ARepeatedCancelCarriesItsClOrdIdAndOrigClOrdId) {
+  order(0, "Y1", "1", "10", "100");
+  out(0);
+  cancel(0, "CY1", "Y1");
+  expect(one(0),
+         {{fix::tag::ExecType, "4"}, {fix::tag::ClOrdID, "CY1"}, {fix::tag::OrigClOrdID, "Y1"}});
+  cancel(0, "CY1", "Y1");
+  expect(one(0), {{fix::tag::ExecType, "I"},
+                  {fix::tag::ClOrdID, "CY1"},
+                  {fix::tag::OrigClOrdID, "Y1"},
+                  {fix::tag::OrdStatus, "4"}});
+}
+
+TEST_F(OrderEntryTest, ARepeatedReplaceCarriesItsClOrdIdAndOrigClOrdId) {
+  order(0, "P1", "1", "10", "100");
+  out(0);
+  replace(0, "P2", "P1", "8", "101");
+  out(0);
+  replace(0, "P2", "P1", "8", "101");
+  expect(one(0), {{fix::tag::ExecType, "I"},
+                  {fix::tag::ClOrdID, "P2"},
+                  {fix::tag::OrigClOrdID, "P1"},
+                  {fix::tag::OrderQty, "8"},
+                  {fix::tag::Price, "101"}});
+}
+
+TEST_F(OrderEntryTest, EveryClOrdIdOfAChainFindsTheOrderAndTheAnswerCarriesTheOneAsked) {
+  order(0, "A", "1", "10", "100");
+  const std::string order_id = one(0).get(fix::tag::OrderID);
+  replace(0, "B", "A", "9", "100");
+  out(0);
+  replace(0, "C", "B", "8", "100");
+  out(0);
+  cancel(0, "D", "C");
+  expect(one(0),
+         {{fix::tag::ExecType, "4"}, {fix::tag::ClOrdID, "D"}, {fix::tag::OrigClOrdID, "C"}});
+  for (const char* id : {"A", "B", "C", "D"}) {
+    status(0, id, "790=req-" + std::string(id) + "|");
+    expect(one(0), {{fix::tag::ExecType, "I"},
+                    {fix::tag::ClOrdID, id},
+                    {fix::tag::OrdStatusReqID, "req-" + std::string(id)},
+                    {fix::tag::OrderID, order_id},
+                    {fix::tag::OrdStatus, "4"},
+                    {fix::tag::OrderQty, "8"}});
+  }
+}
+
+TEST_F(OrderEntryTest, AStatusRequestForAnUnknownClOrdIdSaysSoAndEchoesWhatItCan) {
+  status(0, "nope", "790=s1|");
+  expect(one(0), {{fix::tag::ExecType, "I"},
+                  {fix::tag::OrdStatus, "8"},
+                  {fix::tag::ClOrdID, "nope"},
+                  {fix::tag::OrdStatusReqID, "s1"},
+                  {fix::tag::OrderID, "NONE"},
+                  {fix::tag::Symbol, "ACME"},
+                  {fix::tag::Side, "1"},
+                  {fix::tag::Text, "unknown order"}});
+}
+
+TEST_F(OrderEntryTest, ACancelNamingAnEarlierClOrdIdIsAnsweredWithTheOneItNamed) {
+  order(0, "E1", "1", "10", "100");
+  out(0);
+  replace(0, "E2", "E1", "9", "100");
+  out(0);
+  cancel(0, "E3", "E1");
+  expect(one(0),
+         {{fix::tag::ExecType, "4"}, {fix::tag::ClOrdID, "E3"}, {fix::tag::OrigClOrdID, "E1"}});
+}
+
+// ---- Trades report to both sides ----
+
+TEST_F(OrderEntryTest, ATradeIsReportedToBothSidesWithDistinctExecIds) {
+  order(0, "B1", "1", "10", "100.25");
+  out(0);
+  order(1, "S1", "2", "4", "100");
+  const auto seller = out(1);
+  ASSERT_EQ(seller.size(), 2U);
+  expect(*seller[1], {{fix::tag::ExecType, "F"},
+                      {fix::tag::LastQty, "4"},
+                      {fix::tag::LastPx, "100.25"},
+                      {fix::tag::OrdStatus, "2"},
+                      {fix::tag::LeavesQty, "0"}});
+  const Sent& buyer = one(0);
+  expect(buyer, {{fix::tag::ExecType, "F"},
+                 {fix::tag::ClOrdID, "B1"},
+                 {fix::tag::OrdStatus, "1"},
+                 {fix::tag::LeavesQty, "6"},
+                 {fix::tag::CumQty, "4"}});
+  EXPECT_NE(buyer.get(fix::tag::ExecID), seller[1]->get(fix::tag::ExecID));
+}
+
+// ---- Each reject shape ----
+
+TEST_F(OrderEntryTest, NewOrdersTheGatewayRefusesGetAnExecutionReportWithReasonAndText) {
+  in(0, "D", "11=x1|55=NOPE|54=1|38=1|40=2|44=1|60=20240315-09:30:00.000|");
+  expect(one(0), {{fix::tag::ExecType, "8"},
+                  {fix::tag::OrdRejReason, "1"},
+                  {fix::tag::Text, "unknown symbol"},
+                  {fix::tag::ClOrdID, "x1"},
+                  {fix::tag::OrderID, "NONE"},
+                  {fix::tag::Symbol, "NOPE"}});
+  order(0, "x2", "1", "1", "100", "1=ZZZ|");
+  expect(one(0), {{fix::tag::OrdRejReason, "99"},
+                  {fix::tag::Text, "unknown account"},
+                  {fix::tag::Account, "ZZZ"}});
+  order(0, "x3", "1", "1.5", "100");
+  expect(one(0),
+         {{fix::tag::OrdRejReason, "13"}, {fix::tag::Text, "quantity must be a whole number"}});
+  order(0, "x4", "1", "1", "100.001");  // off the 0.01 tick: the engine decides
+  const Sent& tick = one(0);
+  expect(tick, {{fix::tag::ExecType, "8"},
+                {fix::tag::OrdRejReason, "99"},
+                {fix::tag::Text, "price not a multiple of the tick size"},
+                {fix::tag::OrderID, "NONE"},
+                {fix::tag::OrdType, "2"},
+                {fix::tag::TimeInForce, "0"}});
+  order(0, "x5", "1", "1", "100");
+  out(0);
+  order(0, "x5", "1", "2", "100");  // same ClOrdID, another request
+  expect(one(0), {{fix::tag::OrdRejReason, "6"},
+                  {fix::tag::Text, "duplicate ClOrdID"},
+                  {fix::tag::ClOrdID, "x5"}});
+}
+
+TEST_F(OrderEntryTest, MalformedOrderMessagesGetASessionRejectNamingTheTag) {
+  in(0, "D", "11=m1|55=ACME|54=1|40=2|44=1|60=20240315-09:30:00.000|");
+  const Sent& r = one(0);
+  expect(r, {{fix::tag::MsgType, "3"},
+             {fix::tag::RefTagID, "38"},
+             {fix::tag::RefMsgType, "D"},
+             {fix::tag::SessionRejectReason, "1"},
+             {fix::tag::RefSeqNum, "2"}});
+  in(0, "D", "11=m2|55=ACME|54=7|38=1|40=2|44=1|60=20240315-09:30:00.000|");
+  expect(one(0), {{fix::tag::RefTagID, "54"}, {fix::tag::SessionRejectReason, "5"}});
+  in(0, "D", "11=m3|55=ACME|54=1|38=1|40=2|44=1.2.3|60=20240315-09:30:00.000|");
+  expect(one(0), {{fix::tag::RefTagID, "44"}, {fix::tag::SessionRejectReason, "6"}});
+}
+
+TEST_F(OrderEntryTest, AnUnsupportedMessageTypeGetsABusinessMessageReject) {
+  in(0, "R", "131=q1|");
+  expect(one(0), {{fix::tag::MsgType, "j"},
+                  {fix::tag::RefMsgType, "R"},
+                  {fix::tag::BusinessRejectReason, "3"},
+                  {fix::tag::RefSeqNum, "2"}});
+}
+
+TEST_F(OrderEntryTest, CancelsTheGatewayRefusesGetAnOrderCancelRejectWithTheRequestsIds) {
+  cancel(0, "k1", "ghost");
+  expect(one(0), {{fix::tag::MsgType, "9"},
+                  {fix::tag::CxlRejReason, "1"},
+                  {fix::tag::ClOrdID, "k1"},
+                  {fix::tag::OrigClOrdID, "ghost"},
+                  {fix::tag::OrdStatus, "8"},
+                  {fix::tag::CxlRejResponseTo, "1"}});
+  order(0, "k2", "1", "10", "100");
+  out(0);
+  in(0, "G", "11=k3|41=k2|55=BOLT|38=5|40=2|44=100|60=20240315-09:30:00.000|");
+  expect(one(0), {{fix::tag::CxlRejReason, "99"},
+                  {fix::tag::Text, "Symbol and Side cannot change"},
+                  {fix::tag::CxlRejResponseTo, "2"},
+                  {fix::tag::OrdStatus, "0"}});
+  cancel(0, "k4", "k2");
+  out(0);
+  cancel(0, "k5", "k2");
+  expect(one(0), {{fix::tag::CxlRejReason, "0"},
+                  {fix::tag::Text, "order already done"},
+                  {fix::tag::OrdStatus, "4"}});
+  cancel(0, "k4", "k2x");  // the cancel's ClOrdID again, for another request
+  expect(one(0), {{fix::tag::CxlRejReason, "6"}, {fix::tag::Text, "duplicate ClOrdID"}});
+}
+
+TEST_F(OrderEntryTest, AReplaceTheEngineRefusesIsAnOrderCancelRejectAndItsRetryTheSameReject) {
+  order(0, "g1", "1", "10", "100");
+  order(1, "g-s", "2", "6", "100");  // fills 6
+  out(0);
+  replace(0, "g2", "g1", "5", "100");  // at or below the filled quantity
+  const Sent& rej = one(0);
+  expect(rej, {{fix::tag::MsgType, "9"},
+               {fix::tag::ClOrdID, "g2"},
+               {fix::tag::OrigClOrdID, "g1"},
+               {fix::tag::CxlRejReason, "99"},
+               {fix::tag::Text, "new quantity at or below the filled quantity"}});
+  replace(0, "g2", "g1", "5", "100");
+  const Sent& again = one(0);
+  EXPECT_EQ(again.get(fix::tag::Text), rej.get(fix::tag::Text));
+  EXPECT_EQ(again.get(fix::tag::ClOrdID), "g2");
+}
+
+}  // namespace
+}  // namespace matchgate::gateway
