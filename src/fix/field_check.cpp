@@ -62,11 +62,21 @@ constexpr TagInfo tag_info(Tag tag) noexcept {
 // One bit per field of kFields.
 using FieldSet = std::array<std::uint64_t, (kFields.size() + 63) / 64>;
 
+// Index in kFields of a tag the tables name.
+constexpr std::size_t field_index(Tag tag) noexcept {
+  return tag_info(tag).field - 1u;
+}
+
+constexpr bool contains(const FieldSet& set, std::size_t field) noexcept {
+  return (set[field / 64] >> (field % 64)) & 1u;
+}
+
+constexpr void insert(FieldSet& set, std::size_t field) noexcept {
+  set[field / 64] |= std::uint64_t{1} << (field % 64);
+}
+
 constexpr void add(FieldSet& set, std::span<const FieldUse> uses) {
-  for (const FieldUse& u : uses) {
-    const std::size_t index = tag_info(u.tag).field - 1u;
-    set[index / 64] |= std::uint64_t{1} << (index % 64);
-  }
+  for (const FieldUse& u : uses) insert(set, field_index(u.tag));
 }
 
 constexpr std::span<const FieldUse> body_of(const MessageSpec& m) noexcept {
@@ -85,15 +95,21 @@ constexpr auto kAllowed = [] {
   return allowed;
 }();
 
-constexpr bool allows(std::size_t message, std::size_t field) noexcept {
-  return (kAllowed[message][field / 64] >> (field % 64)) & 1u;
+// Values and MsgTypes are a few bytes: comparing them in line costs less
+// than a call to memcmp.
+constexpr bool same_text(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
 }
 
 constexpr std::size_t kNoMessage = kMessages.size();
 
 std::size_t find_message(std::string_view msg_type) noexcept {
   for (std::size_t i = 0; i < kMessages.size(); ++i) {
-    if (kMessages[i].msg_type == msg_type) return i;
+    if (same_text(kMessages[i].msg_type, msg_type)) return i;
   }
   return kNoMessage;
 }
@@ -107,7 +123,8 @@ bool enumerated(const FieldSpec& spec, std::string_view value) noexcept {
   if (spec.value_count == 0) return true;
   const auto values =
       std::span<const std::string_view>(kValues).subspan(spec.first_value, spec.value_count);
-  return std::find(values.begin(), values.end(), value) != values.end();
+  return std::any_of(values.begin(), values.end(),
+                     [value](std::string_view v) { return same_text(v, value); });
 }
 
 // Rules 2a-c of check_fields for one field; `info.field` may be 0 only in
@@ -115,7 +132,7 @@ bool enumerated(const FieldSpec& spec, std::string_view value) noexcept {
 FieldProblem check_field(const Field& f, TagInfo info, std::size_t message, bool strict) noexcept {
   if (info.field == 0) return {SessionRejectReason::InvalidTagNumber, f.tag};
   const std::size_t index = info.field - 1u;
-  if (!allows(message, index)) {
+  if (!contains(kAllowed[message], index)) {
     return strict ? FieldProblem{SessionRejectReason::TagNotDefinedForMessageType, f.tag}
                   : FieldProblem{};
   }
@@ -125,9 +142,11 @@ FieldProblem check_field(const Field& f, TagInfo info, std::size_t message, bool
   return {};
 }
 
-FieldProblem first_missing(const MessageView& m, std::span<const FieldUse> uses) noexcept {
+FieldProblem first_missing(const FieldSet& present, std::span<const FieldUse> uses) noexcept {
   for (const FieldUse& u : uses) {
-    if (u.required && !m.has(u.tag)) return {SessionRejectReason::RequiredTagMissing, u.tag};
+    if (u.required && !contains(present, field_index(u.tag))) {
+      return {SessionRejectReason::RequiredTagMissing, u.tag};
+    }
   }
   return {};
 }
@@ -141,19 +160,21 @@ FieldProblem check_fields(const MessageView& m, FieldValidation v) noexcept {
   // The first per-field problem is kept while the scan goes on: a header
   // field out of place later in the message outranks it.
   FieldProblem first{};
+  FieldSet present{};
   bool in_body = false;
   for (const Field& f : m.fields()) {
     const TagInfo info = tag_info(f.tag);
     if (info.field == 0 && !strict) continue;  // Relaxed: as if absent
     if (info.header && in_body) return {SessionRejectReason::TagSpecifiedOutOfRequiredOrder, f.tag};
     in_body = in_body || !info.header;
+    if (info.field != 0) insert(present, info.field - 1u);
     if (first.ok()) first = check_field(f, info, message, strict);
   }
   if (!first.ok()) return first;
   for (std::span<const FieldUse> uses :
        {std::span<const FieldUse>(kHeader), body_of(kMessages[message]),
         std::span<const FieldUse>(kTrailer)}) {
-    first = first_missing(m, uses);
+    first = first_missing(present, uses);
     if (!first.ok()) return first;
   }
   return {};
