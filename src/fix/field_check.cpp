@@ -127,16 +127,12 @@ bool enumerated(const FieldSpec& spec, std::string_view value) noexcept {
                      [value](std::string_view v) { return same_text(v, value); });
 }
 
-// Rules 2a-c of check_fields for one field; `info.field` may be 0 only in
-// Strict.
-FieldProblem check_field(const Field& f, TagInfo info, std::size_t message, bool strict) noexcept {
+// Rules 2a-d of check_fields for one field. `allowed`: the field is one of
+// the message type's (then info.field != 0).
+FieldProblem check_field(const Field& f, TagInfo info, bool allowed) noexcept {
   if (info.field == 0) return {SessionRejectReason::InvalidTagNumber, f.tag};
-  const std::size_t index = info.field - 1u;
-  if (!contains(kAllowed[message], index)) {
-    return strict ? FieldProblem{SessionRejectReason::TagNotDefinedForMessageType, f.tag}
-                  : FieldProblem{};
-  }
-  const FieldSpec& spec = kFields[index];
+  if (!allowed) return {SessionRejectReason::TagNotDefinedForMessageType, f.tag};
+  const FieldSpec& spec = kFields[info.field - 1u];
   if (!well_formed(spec, f.value)) return {SessionRejectReason::IncorrectDataFormat, f.tag};
   if (!enumerated(spec, f.value)) return {SessionRejectReason::ValueIncorrect, f.tag};
   return {};
@@ -164,11 +160,12 @@ FieldProblem check_fields(const MessageView& m, FieldValidation v) noexcept {
   bool in_body = false;
   for (const Field& f : m.fields()) {
     const TagInfo info = tag_info(f.tag);
-    if (info.field == 0 && !strict) continue;  // Relaxed: as if absent
+    const bool allowed = info.field != 0 && contains(kAllowed[message], info.field - 1u);
+    if (!allowed && !strict) continue;  // Relaxed: as if absent
     if (info.header && in_body) return {SessionRejectReason::TagSpecifiedOutOfRequiredOrder, f.tag};
     in_body = in_body || !info.header;
-    if (info.field != 0) insert(present, info.field - 1u);
-    if (first.ok()) first = check_field(f, info, message, strict);
+    if (allowed) insert(present, info.field - 1u);
+    if (first.ok()) first = check_field(f, info, allowed);
   }
   if (!first.ok()) return first;
   for (std::span<const FieldUse> uses :

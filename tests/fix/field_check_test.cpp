@@ -177,9 +177,12 @@ TEST(CheckFields, FirstProblemWins) {
 TEST(CheckFields, RelaxedIgnoresUnknownTagsButNotValues) {
   EXPECT_TRUE(check(header("0") + "999=HI|5000=HI|10000=HI|55=MSFT|", kRelaxed).ok());
   EXPECT_TRUE(check(kNewOrder + "167=CS|554=x|", kRelaxed).ok());
-  // Unknown tags do not open the body either.
+  // Ignored tags do not open the body either.
   EXPECT_TRUE(
       check("35=0|49=TW44|999=X|50=DESK1|56=ISLD|34=2|52=20240315-09:30:01|", kRelaxed).ok());
+  EXPECT_TRUE(check("35=0|49=TW44|55=MSFT|56=ISLD|34=2|52=20240315-09:30:01|", kRelaxed).ok());
+  expect_problem("35=0|49=TW44|55=MSFT|56=ISLD|34=2|52=20240315-09:30:01|",
+                 SessionRejectReason::TagSpecifiedOutOfRequiredOrder, tag::TargetCompID);
   expect_problem(header("D") + "11=ID|40=1|54=1|38=+200.00|55=INTC|60=20240315-09:30:01|",
                  SessionRejectReason::IncorrectDataFormat, tag::OrderQty, kRelaxed);
   expect_problem(header("D") + "11=ID|21=4|40=1|54=1|38=1|55=INTC|60=20240315-09:30:01|",

@@ -21,7 +21,8 @@ enum class FieldValidation : std::uint8_t {
   // Every rule below.
   Strict,
   // Tags outside the profile, and profile tags not defined for the message
-  // type, are ignored (as if absent); everything else is checked.
+  // type, are ignored as if absent (2a and 2b below); everything else is
+  // checked.
   Relaxed,
 };
 
@@ -45,11 +46,11 @@ struct FieldProblem {
 //  2. each field in message order, its first problem of:
 //     a. Strict only: a tag outside the profile (FIX 4.4 or not, user-defined
 //        5000-9999 and >= 10000 alike) -> InvalidTagNumber (0), as QuickFIX
-//        answers for a field its dictionary lacks; a profile tag that is not
-//        in the message type's fields, header or trailer ->
-//        TagNotDefinedForMessageType (2).
-//     b. the value's syntax for the field's type -> IncorrectDataFormat (6).
-//     c. a value outside the field's enumeration -> ValueIncorrect (5).
+//        answers for a field its dictionary lacks;
+//     b. Strict only: a profile tag that is not in the message type's
+//        fields, header or trailer -> TagNotDefinedForMessageType (2);
+//     c. the value's syntax for the field's type -> IncorrectDataFormat (6);
+//     d. a value outside the field's enumeration -> ValueIncorrect (5).
 //  3. the first required field of the message type that is absent, header
 //     fields first, in the XML's order -> RequiredTagMissing (1).
 // A MsgType outside the profile gives InvalidMsgType (11), tag 35: call this
