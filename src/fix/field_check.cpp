@@ -75,8 +75,10 @@ constexpr void insert(FieldSet& set, std::size_t field) noexcept {
   set[field / 64] |= std::uint64_t{1} << (field % 64);
 }
 
-constexpr void add(FieldSet& set, std::span<const FieldUse> uses) {
-  for (const FieldUse& u : uses) insert(set, field_index(u.tag));
+constexpr void add(FieldSet& set, std::span<const FieldUse> uses, bool required_only = false) {
+  for (const FieldUse& u : uses) {
+    if (u.required || !required_only) insert(set, field_index(u.tag));
+  }
 }
 
 constexpr std::span<const FieldUse> body_of(const MessageSpec& m) noexcept {
@@ -95,6 +97,25 @@ constexpr auto kAllowed = [] {
   return allowed;
 }();
 
+// The fields each message type must carry, for a quick test before looking
+// for the first one missing.
+constexpr auto kRequired = [] {
+  std::array<FieldSet, kMessages.size()> required{};
+  for (std::size_t m = 0; m < kMessages.size(); ++m) {
+    add(required[m], kHeader, true);
+    add(required[m], kTrailer, true);
+    add(required[m], body_of(kMessages[m]), true);
+  }
+  return required;
+}();
+
+constexpr bool includes(const FieldSet& set, const FieldSet& subset) noexcept {
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    if ((subset[i] & ~set[i]) != 0) return false;
+  }
+  return true;
+}
+
 // Values and MsgTypes are a few bytes: comparing them in line costs less
 // than a call to memcmp.
 constexpr bool same_text(std::string_view a, std::string_view b) noexcept {
@@ -106,8 +127,24 @@ constexpr bool same_text(std::string_view a, std::string_view b) noexcept {
 }
 
 constexpr std::size_t kNoMessage = kMessages.size();
+static_assert(kMessages.size() < 255);
+
+// Index in kMessages + 1 of each one-character MsgType, 0 for the others.
+constexpr auto kOneCharTypes = [] {
+  std::array<std::uint8_t, 128> index{};
+  for (std::size_t i = 0; i < kMessages.size(); ++i) {
+    const std::string_view t = kMessages[i].msg_type;
+    if (t.size() == 1)
+      index[static_cast<unsigned char>(t[0]) % 128] = static_cast<std::uint8_t>(i + 1);
+  }
+  return index;
+}();
 
 std::size_t find_message(std::string_view msg_type) noexcept {
+  if (msg_type.size() == 1) {
+    const auto c = static_cast<unsigned char>(msg_type[0]);
+    return c < kOneCharTypes.size() && kOneCharTypes[c] != 0 ? kOneCharTypes[c] - 1u : kNoMessage;
+  }
   for (std::size_t i = 0; i < kMessages.size(); ++i) {
     if (same_text(kMessages[i].msg_type, msg_type)) return i;
   }
@@ -167,7 +204,7 @@ FieldProblem check_fields(const MessageView& m, FieldValidation v) noexcept {
     if (allowed) insert(present, info.field - 1u);
     if (first.ok()) first = check_field(f, info, allowed);
   }
-  if (!first.ok()) return first;
+  if (!first.ok() || includes(present, kRequired[message])) return first;
   for (std::span<const FieldUse> uses :
        {std::span<const FieldUse>(kHeader), body_of(kMessages[message]),
         std::span<const FieldUse>(kTrailer)}) {
