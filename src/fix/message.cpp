@@ -36,6 +36,27 @@ const char* find_soh(const char* p, const char* end) noexcept {
   return nullptr;
 }
 
+// The number a tag text spells when it is no valid tag number: an optional
+// '-' and one to kMaxTagDigits digits up to the '='. A Reject names such a tag
+// by that number (371=0, 371=-1); any other text has no number to name.
+struct TagNumber {
+  Tag value = 0;
+  bool present = false;
+};
+
+TagNumber number_of_tag_text(const char* p, const char* end) noexcept {
+  const bool negative = p != end && *p == '-';
+  const char* const digits = negative ? p + 1 : p;
+  const char* q = digits;
+  Tag value = 0;
+  while (q != end && is_digit(*q) && static_cast<std::size_t>(q - digits) < kMaxTagDigits) {
+    value = value * 10 + (*q - '0');
+    ++q;
+  }
+  if (q == digits || q == end || *q != '=') return {};
+  return {negative ? -value : value, true};
+}
+
 SessionRejectReason reason_for(ParseErrorCode code) noexcept {
   switch (code) {
     case ParseErrorCode::InvalidTag:
@@ -101,7 +122,13 @@ ParseError MessageView::parse(std::string_view frame) noexcept {
   clear();
   auto fail = [this](ParseErrorCode code, Tag ref) noexcept {
     clear();
-    return ParseError{code, ref, reason_for(code)};
+    return ParseError{code, ref, reason_for(code), true};
+  };
+  auto fail_tag_text = [&](const char* text, const char* text_end) noexcept {
+    const TagNumber n = number_of_tag_text(text, text_end);
+    ParseError e = fail(ParseErrorCode::InvalidTag, n.value);
+    e.has_ref_tag = n.present;
+    return e;
   };
 
   const char* p = frame.data();
@@ -114,10 +141,10 @@ ParseError MessageView::parse(std::string_view frame) noexcept {
       ++q;
     }
     const auto tag = static_cast<Tag>(value);
-    if (q == p || (q != end && is_digit(*q))) return fail(ParseErrorCode::InvalidTag, 0);
+    if (q == p || (q != end && is_digit(*q))) return fail_tag_text(p, end);
     if (q == end || *q == kSoh) return fail(ParseErrorCode::MissingDelimiter, tag);
-    if (*q != '=') return fail(ParseErrorCode::InvalidTag, 0);
-    // Tag 0 and "055" are not tag numbers; the latter is still worth naming.
+    if (*q != '=') return fail_tag_text(p, end);
+    // Tags 0, "00" and "055" are not tag numbers; they are still worth naming.
     if (*p == '0') return fail(ParseErrorCode::InvalidTag, tag);
 
     const char* const v = q + 1;

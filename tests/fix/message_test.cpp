@@ -98,28 +98,37 @@ struct BadCase {
   const char* body;
   ParseErrorCode code;
   Tag ref_tag;
+  bool has_ref_tag;
   SessionRejectReason reason;
 };
 
 TEST(MessageView, StructuralErrorsCarryTagAndReason) {
+  constexpr auto kInvalidTag = SessionRejectReason::InvalidTagNumber;
   const BadCase cases[] = {
-      {"35=D|55=|", ParseErrorCode::EmptyValue, 55, SessionRejectReason::TagSpecifiedWithoutValue},
-      {"35=|", ParseErrorCode::EmptyValue, 35, SessionRejectReason::TagSpecifiedWithoutValue},
-      {"35=D|5a=1|", ParseErrorCode::InvalidTag, 0, SessionRejectReason::InvalidTagNumber},
-      {"35=D|=1|", ParseErrorCode::InvalidTag, 0, SessionRejectReason::InvalidTagNumber},
-      {"35=D|-5=1|", ParseErrorCode::InvalidTag, 0, SessionRejectReason::InvalidTagNumber},
-      {"35=D|0=1|", ParseErrorCode::InvalidTag, 0, SessionRejectReason::InvalidTagNumber},
-      {"35=D|055=X|", ParseErrorCode::InvalidTag, 55, SessionRejectReason::InvalidTagNumber},
-      {"35=D|1234567890=X|", ParseErrorCode::InvalidTag, 0, SessionRejectReason::InvalidTagNumber},
-      {"35=D|55|", ParseErrorCode::MissingDelimiter, 55, SessionRejectReason::IncorrectDataFormat},
-      {"35=D|55=X|55=Y|", ParseErrorCode::DuplicateTag, 55,
+      {"35=D|55=|", ParseErrorCode::EmptyValue, 55, true,
+       SessionRejectReason::TagSpecifiedWithoutValue},
+      {"35=|", ParseErrorCode::EmptyValue, 35, true, SessionRejectReason::TagSpecifiedWithoutValue},
+      // A tag text that is no number has no RefTagID to name...
+      {"35=D|5a=1|", ParseErrorCode::InvalidTag, 0, false, kInvalidTag},
+      {"35=D|=1|", ParseErrorCode::InvalidTag, 0, false, kInvalidTag},
+      {"35=D|-=1|", ParseErrorCode::InvalidTag, 0, false, kInvalidTag},
+      {"35=D|1234567890=X|", ParseErrorCode::InvalidTag, 0, false, kInvalidTag},
+      // ...one that is a number, valid or not, is named by it (371=0, 371=-5).
+      {"35=D|-5=1|", ParseErrorCode::InvalidTag, -5, true, kInvalidTag},
+      {"35=D|0=1|", ParseErrorCode::InvalidTag, 0, true, kInvalidTag},
+      {"35=D|00=1|", ParseErrorCode::InvalidTag, 0, true, kInvalidTag},
+      {"35=D|055=X|", ParseErrorCode::InvalidTag, 55, true, kInvalidTag},
+      {"35=D|55|", ParseErrorCode::MissingDelimiter, 55, true,
+       SessionRejectReason::IncorrectDataFormat},
+      {"35=D|55=X|55=Y|", ParseErrorCode::DuplicateTag, 55, true,
        SessionRejectReason::TagAppearsMoreThanOnce},
-      {"35=D|35=D|", ParseErrorCode::DuplicateTag, 35, SessionRejectReason::TagAppearsMoreThanOnce},
-      {"35=D|8=FIX.4.4|", ParseErrorCode::DuplicateTag, 8,
+      {"35=D|35=D|", ParseErrorCode::DuplicateTag, 35, true,
        SessionRejectReason::TagAppearsMoreThanOnce},
-      {"49=M|35=D|", ParseErrorCode::OutOfOrder, 35,
+      {"35=D|8=FIX.4.4|", ParseErrorCode::DuplicateTag, 8, true,
+       SessionRejectReason::TagAppearsMoreThanOnce},
+      {"49=M|35=D|", ParseErrorCode::OutOfOrder, 35, true,
        SessionRejectReason::TagSpecifiedOutOfRequiredOrder},
-      {"35=D|10=000|55=X|", ParseErrorCode::OutOfOrder, 10,
+      {"35=D|10=000|55=X|", ParseErrorCode::OutOfOrder, 10, true,
        SessionRejectReason::TagSpecifiedOutOfRequiredOrder},
   };
   MessageView v;
@@ -128,8 +137,25 @@ TEST(MessageView, StructuralErrorsCarryTagAndReason) {
     EXPECT_FALSE(e.ok()) << c.body;
     EXPECT_EQ(e.code, c.code) << c.body << ": " << to_string(e.code);
     EXPECT_EQ(e.ref_tag, c.ref_tag) << c.body;
+    EXPECT_EQ(e.has_ref_tag, c.has_ref_tag) << c.body;
     EXPECT_EQ(e.reason, c.reason) << c.body;
   }
+}
+
+// QuickFIX's acceptance test 14a sends these on a Heartbeat and expects
+// Rejects naming them: 371=0 and 371=-1.
+TEST(MessageView, TagsThatAreNumbersButNoTagNumbersAreNamed) {
+  MessageView v;
+  const std::string zero = make_message("35=0|34=3|49=TW|52=20240315-09:30:01|56=ISLD|0=HI|");
+  const ParseError e0 = parse_framed(v, zero);
+  EXPECT_EQ(e0.reason, SessionRejectReason::InvalidTagNumber);
+  EXPECT_TRUE(e0.has_ref_tag);
+  EXPECT_EQ(e0.ref_tag, 0);
+  const std::string minus = make_message("35=0|34=4|49=TW|52=20240315-09:30:01|56=ISLD|-1=HI|");
+  const ParseError e1 = parse_framed(v, minus);
+  EXPECT_EQ(e1.reason, SessionRejectReason::InvalidTagNumber);
+  EXPECT_TRUE(e1.has_ref_tag);
+  EXPECT_EQ(e1.ref_tag, -1);
 }
 
 TEST(MessageView, MsgTypeNotThirdIsGarbled) {

@@ -164,7 +164,10 @@ TEST(Robustness, ParserOnArbitraryBytes) {
       check_view(view, in);
     } else {
       ASSERT_EQ(view.size(), 0u);
-      ASSERT_GE(e.ref_tag, 0);
+      // A tag is named only when there was one; a negative one only as an
+      // invalid tag number ("-1=").
+      ASSERT_TRUE(e.has_ref_tag || e.ref_tag == 0);
+      ASSERT_TRUE(e.ref_tag >= 0 || e.code == ParseErrorCode::InvalidTag);
     }
     if (::testing::Test::HasFatalFailure()) return;
   }

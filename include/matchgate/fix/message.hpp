@@ -32,12 +32,16 @@ enum class ParseErrorCode : std::uint8_t {
 
 std::string_view to_string(ParseErrorCode code) noexcept;
 
-// Enough for a Reject(3): RefTagID(371) = ref_tag (0 when no tag number could
-// be read) and SessionRejectReason(373) = reason.
+// Enough for a Reject(3): RefTagID(371) = ref_tag when has_ref_tag, and
+// SessionRejectReason(373) = reason. A tag that is a number but not a valid
+// tag number ("0", "00", "-1", "055") is named by that number, so a Reject
+// can say 371=0 or 371=-1; has_ref_tag is false only when the tag text is no
+// number at all ("5a", "", "-", more than nine digits).
 struct ParseError {
   ParseErrorCode code = ParseErrorCode::None;
   Tag ref_tag = 0;
   SessionRejectReason reason = SessionRejectReason::Other;
+  bool has_ref_tag = false;
 
   constexpr bool ok() const noexcept { return code == ParseErrorCode::None; }
   // FIX calls a message whose MsgType is not the third field garbled: it is
