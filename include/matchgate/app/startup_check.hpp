@@ -5,6 +5,9 @@
 // start for any of these reasons, and one that fails is refused with the same
 // text. The log's content (integrity, seals, snapshots fitting the config) is
 // recovery's business and `matchgate-wal verify`'s, not checked here.
+#include <string>
+#include <vector>
+
 #include "matchgate/app/config.hpp"
 
 namespace matchgate::app {
@@ -22,5 +25,9 @@ namespace matchgate::app {
 // Reads only: it creates nothing, so a checked WAL directory that is missing
 // is still missing afterwards.
 void check_startable(const Config& config);
+
+// One line per setting this version accepts but does not act on, for the
+// daemon's log at start and --check-config's stderr; empty when none.
+std::vector<std::string> unenforced_settings(const Config& config);
 
 }  // namespace matchgate::app

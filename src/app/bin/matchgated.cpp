@@ -64,14 +64,15 @@ std::unique_ptr<ops::LoggingScope> start_logging(const app::Config& config,
 }
 
 // What the start does before the gateway reads the log: refuse what
-// check_startable() refused, create the WAL directory. False if the daemon
-// must not start.
+// check_startable() refused, warn about settings not acted on, create the
+// WAL directory. False if the daemon must not start.
 bool prepare_environment(const app::Config& config,
                          const std::optional<app::ConfigError>& refusal) {
   if (refusal) {
     fatal(config, "{}", refusal->what());
     return false;
   }
+  for (const std::string& warning : app::unenforced_settings(config)) spdlog::warn("{}", warning);
   // check_startable() found that it can be created; creating it can still
   // fail if the file system changed since.
   std::error_code ec;
@@ -170,6 +171,8 @@ int run(const app::Config& config, const std::string& level_override) {
 
 // --check-config: everything the start checks before it reads the log.
 int check_config(const app::Config& config) {
+  for (const std::string& warning : app::unenforced_settings(config))
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
   if (const std::optional<app::ConfigError> refusal = startup_refusal(config)) {
     std::fprintf(stderr, "%s\n", refusal->what());
     return kExitConfig;
@@ -198,8 +201,8 @@ int main(int argc, char** argv) {
       "Check the configuration and what the start needs from this machine before it reads the "
       "log (log file, WAL directory, signing key) without creating anything; print a one-line "
       "summary and exit 0, or the first problem (file[:line:col]: key: problem) and exit 1. "
-      "The log itself (damage, seals, snapshots) is not read: check it with `matchgate-wal "
-      "verify`");
+      "Settings accepted but not enforced are warned about on stderr. The log itself (damage, "
+      "seals, snapshots) is not read: check it with `matchgate-wal verify`");
   cli.add_option("--log-level", level_override,
                  "Log level, overriding [log] level of the config: trace, debug, info, warn, "
                  "error, critical or off")
