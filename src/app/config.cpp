@@ -72,6 +72,26 @@ const char* to_string(DedupBackend b) noexcept {
   return "?";
 }
 
+const char* to_string(TimestampPrecision p) noexcept {
+  switch (p) {
+    case TimestampPrecision::Millis:
+      return "millis";
+    case TimestampPrecision::Micros:
+      return "micros";
+  }
+  return "?";
+}
+
+const char* to_string(FieldValidation v) noexcept {
+  switch (v) {
+    case FieldValidation::Strict:
+      return "strict";
+    case FieldValidation::Relaxed:
+      return "relaxed";
+  }
+  return "?";
+}
+
 std::uint64_t fnv1a64(std::string_view bytes) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : bytes) {
@@ -432,11 +452,20 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "gateway",
               {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes",
-               "max_output_bytes", "max_tracked_orders", "resend_buffer_bytes", "cpu"});
+               "max_output_bytes", "max_tracked_orders", "resend_buffer_bytes", "cpu",
+               "timestamp_precision", "field_validation", "max_sending_time_skew_s"});
   if (auto backend = table.choice("backend", false, {"auto", "io_uring", "asio"})) {
     static constexpr const char* kNames[] = {"auto", "io_uring", "asio"};
     out.backend = kNames[*backend];
   }
+  // Choices in enum order.
+  if (auto precision = table.choice("timestamp_precision", false, {"millis", "micros"})) {
+    out.timestamp_precision = static_cast<TimestampPrecision>(*precision);
+  }
+  if (auto validation = table.choice("field_validation", false, {"strict", "relaxed"})) {
+    out.field_validation = static_cast<FieldValidation>(*validation);
+  }
+  table.bounded("max_sending_time_skew_s", 1, kMaxSendingTimeSkewS, out.max_sending_time_skew_s);
   const auto bounded = [&](std::string_view key, std::int64_t lo, std::int64_t hi,
                            std::size_t& field) { table.bounded(key, lo, hi, field); };
   bounded("max_sessions", 1, 65536, out.max_sessions);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "matchgate/crypto/password_hash.hpp"
@@ -138,6 +139,22 @@ TEST_F(ConfigTest, BundledConfigLoads) {
   EXPECT_EQ(total, 3U);
 }
 
+// The bundled config shows the new [gateway] keys commented out with their
+// defaults: uncommented, they must load as exactly those defaults.
+TEST_F(ConfigTest, BundledCommentedGatewayKeysAreTheDefaults) {
+  std::ifstream in(std::filesystem::path(MATCHGATE_SOURCE_DIR) / "config/matchgate.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* key :
+       {"timestamp_precision = ", "field_validation = ", "max_sending_time_skew_s = "}) {
+    text = replaced(text, std::string("# ") + key, key);
+  }
+  const auto config = load(text);
+  const app::GatewayConfig defaults;
+  EXPECT_EQ(config.gateway.timestamp_precision, defaults.timestamp_precision);
+  EXPECT_EQ(config.gateway.field_validation, defaults.field_validation);
+  EXPECT_EQ(config.gateway.max_sending_time_skew_s, defaults.max_sending_time_skew_s);
+}
+
 TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   const auto config = load(member() + instrument());
   EXPECT_EQ(config.gateway.listen, "127.0.0.1:9878");
@@ -161,6 +178,48 @@ TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   EXPECT_FALSE(config.members[0].cancel_on_disconnect);
   EXPECT_EQ(config.instruments[0].shard, 0U);
   EXPECT_FALSE(config.instruments[0].shard_explicit);
+  EXPECT_EQ(config.gateway.timestamp_precision, app::TimestampPrecision::Millis);
+  EXPECT_EQ(config.gateway.field_validation, app::FieldValidation::Strict);
+  EXPECT_EQ(config.gateway.max_sending_time_skew_s, 120U);
+}
+
+TEST_F(ConfigTest, GatewayFixSessionKeys) {
+  const auto gateway = [&](const std::string& lines) {
+    return "[gateway]\n" + lines + "\n" + member() + instrument();
+  };
+  const auto set =
+      load(gateway("timestamp_precision = \"micros\"\nfield_validation = \"relaxed\"\n"
+                   "max_sending_time_skew_s = 86400"));
+  EXPECT_EQ(set.gateway.timestamp_precision, app::TimestampPrecision::Micros);
+  EXPECT_EQ(set.gateway.field_validation, app::FieldValidation::Relaxed);
+  EXPECT_EQ(set.gateway.max_sending_time_skew_s, 86'400U);
+  const auto defaults =
+      load(gateway("timestamp_precision = \"millis\"\nfield_validation = \"strict\"\n"
+                   "max_sending_time_skew_s = 1"));
+  EXPECT_EQ(defaults.gateway.timestamp_precision, app::TimestampPrecision::Millis);
+  EXPECT_EQ(defaults.gateway.field_validation, app::FieldValidation::Strict);
+  EXPECT_EQ(defaults.gateway.max_sending_time_skew_s, 1U);
+  EXPECT_STREQ(app::to_string(app::TimestampPrecision::Micros), "micros");
+  EXPECT_STREQ(app::to_string(app::TimestampPrecision::Millis), "millis");
+  EXPECT_STREQ(app::to_string(app::FieldValidation::Relaxed), "relaxed");
+  EXPECT_STREQ(app::to_string(app::FieldValidation::Strict), "strict");
+
+  fail(gateway("timestamp_precision = \"nanos\""), "gateway.timestamp_precision",
+       "timestamp_precision", "\"nanos\" is not one of \"millis\", \"micros\"");
+  fail(gateway("timestamp_precision = 3"), "gateway.timestamp_precision", "timestamp_precision",
+       "got an integer");
+  fail(gateway("field_validation = \"lenient\""), "gateway.field_validation", "field_validation",
+       "\"lenient\" is not one of \"strict\", \"relaxed\"");
+  fail(gateway("field_validation = true"), "gateway.field_validation", "field_validation",
+       "got a boolean");
+  fail(gateway("max_sending_time_skew_s = 0"), "gateway.max_sending_time_skew_s",
+       "max_sending_time_skew_s", "expected 1..86400, got 0");
+  fail(gateway("max_sending_time_skew_s = 86401"), "gateway.max_sending_time_skew_s",
+       "max_sending_time_skew_s", "expected 1..86400, got 86401");
+  fail(gateway("max_sending_time_skew_s = \"120\""), "gateway.max_sending_time_skew_s",
+       "max_sending_time_skew_s", "expected an integer, got a string");
+  fail(gateway("max_sending_time_skew = 120"), "gateway.max_sending_time_skew",
+       "max_sending_time_skew", "did you mean \"max_sending_time_skew_s\"?");
 }
 
 TEST_F(ConfigTest, AllKeysSet) {

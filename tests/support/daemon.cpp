@@ -112,7 +112,8 @@ void Daemon::start() {
       cfg << (i ? ", " : "") << '"' << m.accounts[i] << '"';
     }
     cfg << "]\nstp = \"" << m.stp
-        << "\"\ncancel_on_disconnect = " << (m.cancel_on_disconnect ? "true" : "false") << "\n\n";
+        << "\"\ncancel_on_disconnect = " << (m.cancel_on_disconnect ? "true" : "false") << "\n"
+        << m.extra << "\n\n";
   }
   cfg << (options_.instruments.empty() ? kDefaultInstruments : options_.instruments);
   std::ofstream(config_path_) << cfg.str();

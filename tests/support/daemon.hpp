@@ -17,6 +17,7 @@ struct TestMember {
   std::vector<std::string> accounts;
   std::string stp = "none";
   bool cancel_on_disconnect = false;
+  std::string extra = {};  // more lines for this [[members]] table
 };
 
 struct DaemonOptions {

@@ -41,8 +41,19 @@ class ConfigError : public std::runtime_error {
 enum class WalSync : std::uint8_t { Group, Async, None };
 // Off: no ClOrdID store at all (benchmarks only, docs/DEDUP.md).
 enum class DedupBackend : std::uint8_t { Embedded, Redis, Off };
+// Precision of the UTCTimestamps the gateway writes (SendingTime 52,
+// OrigSendingTime 122, TransactTime 60). FIX 4.4 allows seconds or
+// milliseconds; Micros is for members whose engines accept it (FIX 5.0 style).
+enum class TimestampPrecision : std::uint8_t { Millis, Micros };
+// Strict: unknown tags, tags not defined for the message type and values
+// outside their enumeration are answered with a session Reject (373 = 0, 2,
+// 5). Relaxed: unknown and undefined-for-type tags are ignored; the fields
+// the gateway uses are still checked for format and enumeration.
+enum class FieldValidation : std::uint8_t { Strict, Relaxed };
 const char* to_string(WalSync s) noexcept;
 const char* to_string(DedupBackend b) noexcept;
+const char* to_string(TimestampPrecision p) noexcept;
+const char* to_string(FieldValidation v) noexcept;
 
 inline constexpr std::size_t kMaxShards = 64;
 inline constexpr std::size_t kMaxCompIdLength = 32;
@@ -55,6 +66,8 @@ inline constexpr std::int64_t kBandPctScale = 10'000;
 // [dedup] ttl_s at most a week (the embedded store's timer wheel).
 inline constexpr std::int64_t kMaxDedupTtlS = 7 * 24 * 3600;
 inline constexpr std::size_t kMaxRedisPrefixLength = 256;
+// [gateway] max_sending_time_skew_s at most a day.
+inline constexpr std::int64_t kMaxSendingTimeSkewS = 86'400;
 
 struct GatewayConfig {
   std::string listen = "127.0.0.1:9878";
@@ -68,6 +81,10 @@ struct GatewayConfig {
   std::size_t max_tracked_orders = 1 << 20;  // ClOrdIDs remembered by the gateway
   std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // sent messages kept per member
   int cpu = -1;  // CPU of the network thread; -1 = no pinning
+  TimestampPrecision timestamp_precision = TimestampPrecision::Millis;
+  FieldValidation field_validation = FieldValidation::Strict;
+  // |SendingTime(52) - gateway clock| beyond this: Reject 373=10 and Logout.
+  std::uint32_t max_sending_time_skew_s = 120;  // 1..kMaxSendingTimeSkewS
 };
 
 struct EngineConfig {

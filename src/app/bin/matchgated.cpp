@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "matchgate/app/config.hpp"
 #include "matchgate/app/gateway_options.hpp"
+#include "matchgate/app/startup_check.hpp"
 #include "matchgate/gateway/gateway.hpp"
 #include "matchgate/ops/logging.hpp"
 
@@ -35,51 +37,58 @@ void fatal(const app::Config& config, fmt::format_string<Args...> format, Args&&
   if (config.log.file) std::fprintf(stderr, "matchgated: %s\n", message.c_str());
 }
 
-int run(const app::Config& config, const std::string& level_override) {
-  // Blocked before any thread exists (the log worker included), so every
-  // thread inherits the mask and only sigwait() below sees the signals.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  if (int rc = pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr); rc != 0) {
-    std::fprintf(stderr, "matchgated: cannot block signals: %s\n", std::strerror(rc));
-    return kExitConfig;
+// check_startable()'s refusal, if any: the same text --check-config prints.
+std::optional<app::ConfigError> startup_refusal(const app::Config& config) {
+  try {
+    app::check_startable(config);
+  } catch (const app::ConfigError& e) {
+    return e;
   }
+  return std::nullopt;
+}
 
+// Logging as the config says; nullptr (reported on stderr) if it cannot start.
+std::unique_ptr<ops::LoggingScope> start_logging(const app::Config& config,
+                                                 const std::string& level_override) {
   ops::LogOptions log_options;
   log_options.level =
       *ops::parse_log_level(level_override.empty() ? config.log.level : level_override);
   log_options.file = config.log.file;
-  std::unique_ptr<ops::LoggingScope> logging;
   try {
-    logging = std::make_unique<ops::LoggingScope>(log_options);
+    return std::make_unique<ops::LoggingScope>(log_options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "matchgated: %s: log.file: %s\n", config.source.string().c_str(),
                  e.what());
-    return kExitConfig;
+    return nullptr;
   }
+}
 
-  spdlog::info("matchgated {} starting: config {}", MATCHGATE_VERSION, config.source.string());
-
+// What the start does before the gateway reads the log: refuse what
+// check_startable() refused, warn about settings not acted on, create the
+// WAL directory. False if the daemon must not start.
+bool prepare_environment(const app::Config& config,
+                         const std::optional<app::ConfigError>& refusal) {
+  if (refusal) {
+    fatal(config, "{}", refusal->what());
+    return false;
+  }
+  for (const std::string& warning : app::unenforced_settings(config)) spdlog::warn("{}", warning);
+  // check_startable() found that it can be created; creating it can still
+  // fail if the file system changed since.
   std::error_code ec;
   std::filesystem::create_directories(config.wal.dir, ec);
   if (ec) {
-    fatal(config, "cannot create WAL directory {}: {}", config.wal.dir.string(), ec.message());
-    return kExitConfig;
+    fatal(
+        config, "{}",
+        app::ConfigError(config.source.string(), 0, 0, "wal.dir",
+                         "cannot create directory " + config.wal.dir.string() + ": " + ec.message())
+            .what());
+    return false;
   }
+  return true;
+}
 
-  if (config.wal.sign_key.empty()) {
-    fatal(config,
-          "{}: [wal] sign_key: missing: the write-ahead log is sealed with an SM2 private key; "
-          "create one with `matchgate-wal keygen --private KEY.pem --public KEY.pub.pem` and name "
-          "it here",
-          config.source.string());
-    return kExitConfig;
-  }
-  matchgate::gateway::GatewayOptions options = app::gateway_options(config);
-  options.wal.software = std::string("matchgated ") + MATCHGATE_VERSION;
-  matchgate::gateway::Gateway gateway(std::move(options));
+void log_configuration(const app::Config& config, const matchgate::gateway::Gateway& gateway) {
   spdlog::info(
       "gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "
       "dedup {} ttl {}s{}",
@@ -103,9 +112,13 @@ int run(const app::Config& config, const std::string& level_override) {
     spdlog::info("shard {} ({}, max_orders {}): {}", shard, cpu, config.engine.max_orders,
                  symbols.empty() ? "(no instruments)" : symbols);
   }
+}
+
+// Runs until SIGINT/SIGTERM or a failed agent thread; returns the exit status.
+int serve(const app::Config& config, matchgate::gateway::Gateway& gateway,
+          const sigset_t& stop_signals) {
   gateway.start();
   spdlog::info("ready; SIGINT or SIGTERM stops the daemon");
-
   // Wake up now and then to notice a failed agent thread.
   int exit_code = kExitOk;
   while (true) {
@@ -126,6 +139,49 @@ int run(const app::Config& config, const std::string& level_override) {
   return exit_code;
 }
 
+int run(const app::Config& config, const std::string& level_override) {
+  // Blocked before any thread exists (the log worker included), so every
+  // thread inherits the mask and only sigwait() below sees the signals.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  if (int rc = pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr); rc != 0) {
+    std::fprintf(stderr, "matchgated: cannot block signals: %s\n", std::strerror(rc));
+    return kExitConfig;
+  }
+
+  // The same checks as --check-config, before anything is created.
+  const std::optional<app::ConfigError> refusal = startup_refusal(config);
+  if (refusal && refusal->key() == "log.file") {
+    std::fprintf(stderr, "matchgated: %s\n", refusal->what());  // no log to write it to
+    return kExitConfig;
+  }
+  const std::unique_ptr<ops::LoggingScope> logging = start_logging(config, level_override);
+  if (!logging) return kExitConfig;
+  spdlog::info("matchgated {} starting: config {}", MATCHGATE_VERSION, config.source.string());
+  if (!prepare_environment(config, refusal)) return kExitConfig;
+
+  matchgate::gateway::GatewayOptions options = app::gateway_options(config);
+  options.wal.software = std::string("matchgated ") + MATCHGATE_VERSION;
+  matchgate::gateway::Gateway gateway(std::move(options));
+  log_configuration(config, gateway);
+  return serve(config, gateway, stop_signals);
+}
+
+// --check-config: everything the start checks before it reads the log.
+int check_config(const app::Config& config) {
+  for (const std::string& warning : app::unenforced_settings(config))
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  if (const std::optional<app::ConfigError> refusal = startup_refusal(config)) {
+    std::fprintf(stderr, "%s\n", refusal->what());
+    return kExitConfig;
+  }
+  std::printf("config OK: %zu members, %zu instruments, %zu shards\n", config.members.size(),
+              config.instruments.size(), config.engine.shards);
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,8 +198,11 @@ int main(int argc, char** argv) {
       ->option_text("PATH");
   cli.add_flag(
       "--check-config", check_only,
-      "Validate the configuration, print a one-line summary and exit: 0 if valid, 1 with the error "
-      "(file:line:col: key: problem) otherwise");
+      "Check the configuration and what the start needs from this machine before it reads the "
+      "log (log file, WAL directory, signing key) without creating anything; print a one-line "
+      "summary and exit 0, or the first problem (file[:line:col]: key: problem) and exit 1. "
+      "Settings accepted but not enforced are warned about on stderr. The log itself (damage, "
+      "seals, snapshots) is not read: check it with `matchgate-wal verify`");
   cli.add_option("--log-level", level_override,
                  "Log level, overriding [log] level of the config: trace, debug, info, warn, "
                  "error, critical or off")
@@ -152,9 +211,9 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", std::string("matchgated ") + MATCHGATE_VERSION,
                        "Print the version and exit");
   cli.footer(
-      "Exit status: 0 clean shutdown (SIGINT/SIGTERM) or valid config, 1 invalid config or startup "
-      "failure, "
-      "2 usage error.\nRelative paths in the config (wal.dir, log.file) are relative to the "
+      "Exit status: 0 clean shutdown (SIGINT/SIGTERM) or a config that passed --check-config, 1 "
+      "invalid config or startup failure, 2 usage error.\nRelative paths in the config (wal.dir, "
+      "log.file) are relative to the "
       "working directory.");
 
   try {
@@ -174,11 +233,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
 
-  if (check_only) {
-    std::printf("config OK: %zu members, %zu instruments, %zu shards\n", config.members.size(),
-                config.instruments.size(), config.engine.shards);
-    return kExitOk;
-  }
+  if (check_only) return check_config(config);
   try {
     return run(config, level_override);
   } catch (const std::exception& e) {
