@@ -302,7 +302,8 @@ class MetricsRegistry {
   std::size_t size() const;  // metrics registered
 
   // Visits every metric in id order with a MetricView. Holds the registry's
-  // mutex meanwhile: `visit` must not register.
+  // mutex meanwhile: `visit` must not call the registry (no registration,
+  // no find or format: the mutex is not recursive).
   template <class Visit>
   void for_each(Visit&& visit) const {
     for_each_impl(&visit, [](void* v, const MetricView& m) { (*static_cast<Visit*>(v))(m); });
