@@ -10,8 +10,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "matchgate/ops/counters.hpp"
-
 namespace matchgate::ops {
 
 namespace {
@@ -80,21 +78,6 @@ void shutdown_logging() noexcept {
     spdlog::set_default_logger(std::move(fallback));
   } catch (...) {
     // Nothing sensible to do when logging itself fails at exit.
-  }
-}
-
-void EventCounter::write_report(spdlog::level::level_enum level, std::uint64_t since,
-                                std::uint64_t total, std::string_view detail) const noexcept {
-  if (level == spdlog::level::off) return;  // spdlog would print it, labelled "off"
-  try {
-    if (detail.empty()) {
-      spdlog::log(level, "{}: {} since last report ({} total)", name_, since, total);
-    } else {
-      spdlog::log(level, "{}: {} since last report ({} total); last: {}", name_, since, total,
-                  detail);
-    }
-  } catch (...) {
-    // A failed log line must not turn a counted error into a crash.
   }
 }
 

@@ -2,7 +2,8 @@
 // Process-wide logging: one spdlog async logger (single worker thread) that
 // becomes spdlog's default logger, so any module can call spdlog::info(...).
 // Formatting and I/O happen on the worker; the calling thread only enqueues.
-// Hot paths must still not log per message: count with ops::EventCounter.
+// Hot paths must still not log per message: count with a metric
+// (ops/metrics.hpp) and let the periodic log line report it.
 #include <spdlog/common.h>
 
 #include <cstddef>
