@@ -70,14 +70,17 @@ class Daemon {
     const d = new Daemon(options)
     // However this process ends, the daemon does not outlive it.
     process.once('exit', () => d.child?.kill('SIGKILL'))
-    d.keygen()
-    // The bind can race with another process taking the port: try a few.
-    for (let attempt = 0; attempt < 5; ++attempt) {
-      if (await d.launch(await freePort())) return d
+    try {
+      d.keygen()
+      // The bind can race with another process taking the port: try a few.
+      for (let attempt = 0; attempt < 5; ++attempt) {
+        if (await d.launch(await freePort())) return d
+      }
+      throw new Error(`matchgated did not start; log:\n${d.log()}`)
+    } catch (e) {
+      d.remove()
+      throw e
     }
-    const log = d.log()
-    d.remove()
-    throw new Error(`matchgated did not start; log:\n${log}`)
   }
 
   constructor (options) {
@@ -104,7 +107,10 @@ class Daemon {
     const child = spawn(this.options.daemon, ['--config', configPath], { stdio: ['ignore', out, out] })
     fs.closeSync(out)
     this.child = child
-    this.exit = new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })))
+    this.exit = new Promise(resolve => {
+      child.once('exit', (code, signal) => resolve({ code, signal }))
+      child.once('error', error => resolve({ error })) // e.g. no such program
+    })
     let exited = false
     this.exit.then(() => { exited = true })
     const deadline = Date.now() + kStartTimeoutMs
@@ -113,8 +119,9 @@ class Daemon {
       await sleep(20)
     }
     if (!exited) child.kill('SIGKILL')
-    await this.exit
+    const { error } = await this.exit
     this.child = null
+    if (error) throw new Error(`cannot run ${this.options.daemon}: ${error.message}`)
     return false
   }
 
