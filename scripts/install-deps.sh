@@ -33,6 +33,8 @@ PACKAGES=(
   libhiredis-dev
   libquickfix-dev
   redis-server
+  nodejs
+  npm
 )
 
 say() { printf 'install-deps: %s\n' "$*" >&2; }
@@ -68,12 +70,27 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
   exit 1
 fi
 
-# Prints the packages of "$@" that are not installed.
+# Prints the names that installed packages provide (Debian virtual
+# packages), one per line. A provided name counts as present: e.g. a Node.js
+# package built by NodeSource bundles npm, provides and conflicts with npm,
+# and asking apt-get for Debian's npm beside it fails.
+provided_names() {
+  dpkg-query -W -f='${db:Status-Status}\t${Provides}\n' 2>/dev/null |
+    awk -F'\t' '$1 == "installed" && $2 != "" { print $2 }' |
+    tr ',' '\n' | sed -E 's/\(.*\)//; s/:[a-z0-9]+//; s/^ +//; s/ +$//'
+}
+
+# Prints the packages of "$@" that are neither installed nor provided by an
+# installed package.
 missing_packages() {
   local pkg status
+  local -A provided=()
+  while read -r pkg; do
+    [ -n "$pkg" ] && provided["$pkg"]=1
+  done < <(provided_names)
   for pkg in "$@"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    if [ "$status" != "installed" ]; then
+    if [ "$status" != "installed" ] && [ -z "${provided[$pkg]:-}" ]; then
       printf '%s\n' "$pkg"
     fi
   done
