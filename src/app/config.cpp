@@ -48,50 +48,6 @@ ConfigError::ConfigError(std::string file, std::uint32_t line, std::uint32_t col
       key_(std::move(key)),
       problem_(std::move(problem)) {}
 
-const char* to_string(WalSync s) noexcept {
-  switch (s) {
-    case WalSync::Group:
-      return "group";
-    case WalSync::Async:
-      return "async";
-    case WalSync::None:
-      return "none";
-  }
-  return "?";
-}
-
-const char* to_string(DedupBackend b) noexcept {
-  switch (b) {
-    case DedupBackend::Embedded:
-      return "embedded";
-    case DedupBackend::Redis:
-      return "redis";
-    case DedupBackend::Off:
-      return "off";
-  }
-  return "?";
-}
-
-const char* to_string(TimestampPrecision p) noexcept {
-  switch (p) {
-    case TimestampPrecision::Millis:
-      return "millis";
-    case TimestampPrecision::Micros:
-      return "micros";
-  }
-  return "?";
-}
-
-const char* to_string(FieldValidation v) noexcept {
-  switch (v) {
-    case FieldValidation::Strict:
-      return "strict";
-    case FieldValidation::Relaxed:
-      return "relaxed";
-  }
-  return "?";
-}
-
 std::uint64_t fnv1a64(std::string_view bytes) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : bytes) {
@@ -460,10 +416,12 @@ void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
   }
   // Choices in enum order.
   if (auto precision = table.choice("timestamp_precision", false, {"millis", "micros"})) {
-    out.timestamp_precision = static_cast<TimestampPrecision>(*precision);
+    out.timestamp_precision =
+        *precision == 0 ? fix::TimePrecision::Millis : fix::TimePrecision::Micros;
   }
   if (auto validation = table.choice("field_validation", false, {"strict", "relaxed"})) {
-    out.field_validation = static_cast<FieldValidation>(*validation);
+    out.field_validation =
+        *validation == 0 ? fix::FieldValidation::Strict : fix::FieldValidation::Relaxed;
   }
   table.bounded("max_sending_time_skew_s", 1, kMaxSendingTimeSkewS, out.max_sending_time_skew_s);
   const auto bounded = [&](std::string_view key, std::int64_t lo, std::int64_t hi,
@@ -578,7 +536,9 @@ void Loader::load_wal(const toml::table* t, WalConfig& out) {
     out.dir = *dir;
   }
   if (auto sync = table.choice("sync", false, {"group", "async", "none"})) {
-    out.sync = static_cast<WalSync>(*sync);
+    constexpr wal::SyncMode kModes[] = {wal::SyncMode::Group, wal::SyncMode::Async,
+                                        wal::SyncMode::None};
+    out.sync = kModes[*sync];
   }
   table.bounded("group_commit_us", 0, 1'000'000, out.group_commit_us);
   table.bounded("group_commit_bytes", 4096, std::int64_t{1} << 30, out.group_commit_bytes);
@@ -612,7 +572,9 @@ void Loader::load_dedup(const toml::table* t, DedupConfig& out) {
               {"backend", "ttl_s", "max_keys", "redis_host", "redis_port", "redis_prefix",
                "redis_timeout_ms"});
   if (auto backend = table.choice("backend", false, {"embedded", "redis", "off"})) {
-    out.backend = static_cast<DedupBackend>(*backend);
+    constexpr dedup::Backend kBackends[] = {dedup::Backend::Embedded, dedup::Backend::Redis,
+                                            dedup::Backend::Off};
+    out.backend = kBackends[*backend];
   }
   table.bounded("ttl_s", 1, kMaxDedupTtlS, out.ttl_s);
   table.bounded("max_keys", 1, std::int64_t{1} << 28, out.max_keys);

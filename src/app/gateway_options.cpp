@@ -16,11 +16,11 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   n.server.max_output_bytes = config.gateway.max_output_bytes;
   n.max_records = static_cast<std::uint32_t>(config.gateway.max_tracked_orders);
   n.resend_buffer_bytes = config.gateway.resend_buffer_bytes;
+  n.timestamps = config.gateway.timestamp_precision;
+  n.field_validation = config.gateway.field_validation;
+  n.max_sending_time_skew = std::chrono::seconds(config.gateway.max_sending_time_skew_s);
   gateway::DedupOptions& d = n.dedup;
-  d.backend = config.dedup.backend == DedupBackend::Redis ? gateway::DedupOptions::Backend::Redis
-              : config.dedup.backend == DedupBackend::Off
-                  ? gateway::DedupOptions::Backend::Off
-                  : gateway::DedupOptions::Backend::Embedded;
+  d.backend = config.dedup.backend;
   d.ttl = std::chrono::seconds(config.dedup.ttl_s);
   d.max_keys = config.dedup.max_keys;
   d.redis.host = config.dedup.redis_host;
@@ -52,9 +52,7 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   g.idle_spin = std::chrono::microseconds(config.engine.idle_spin_us);
   wal::WalOptions& w = g.wal;
   w.dir = config.wal.dir;
-  w.sync = config.wal.sync == WalSync::Group   ? wal::SyncMode::Group
-           : config.wal.sync == WalSync::Async ? wal::SyncMode::Async
-                                               : wal::SyncMode::None;
+  w.sync = config.wal.sync;
   w.group_commit = std::chrono::microseconds(config.wal.group_commit_us);
   w.group_commit_bytes = config.wal.group_commit_bytes;
   w.hold_for_reports = std::chrono::microseconds(config.wal.hold_for_reports_us);

@@ -262,4 +262,8 @@ bool in_profile(std::string_view msg_type) noexcept {
   return find_message(msg_type) != kNoMessage;
 }
 
+const char* to_string(FieldValidation v) noexcept {
+  return v == FieldValidation::Strict ? "strict" : "relaxed";
+}
+
 }  // namespace matchgate::fix

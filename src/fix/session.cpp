@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "matchgate/fix/field_check.hpp"
 #include "matchgate/util/assert.hpp"
 
 namespace matchgate::fix {
@@ -48,38 +49,6 @@ std::uint64_t scan_seq_num(std::string_view frame) noexcept {
     v = v * 10 + static_cast<std::uint64_t>(frame[i] - '0');
   }
   return v;
-}
-
-// Text(58) of a Reject: the names FIX 4.4 gives SessionRejectReason values.
-std::string_view reject_text(SessionRejectReason r) noexcept {
-  switch (r) {
-    case SessionRejectReason::InvalidTagNumber:
-      return "Invalid tag number";
-    case SessionRejectReason::RequiredTagMissing:
-      return "Required tag missing";
-    case SessionRejectReason::TagNotDefinedForMessageType:
-      return "Tag not defined for this message type";
-    case SessionRejectReason::UndefinedTag:
-      return "Undefined Tag";
-    case SessionRejectReason::TagSpecifiedWithoutValue:
-      return "Tag specified without a value";
-    case SessionRejectReason::ValueIncorrect:
-      return "Value is incorrect (out of range) for this tag";
-    case SessionRejectReason::IncorrectDataFormat:
-      return "Incorrect data format for value";
-    case SessionRejectReason::CompIdProblem:
-      return "CompID problem";
-    case SessionRejectReason::SendingTimeAccuracyProblem:
-      return "SendingTime accuracy problem";
-    case SessionRejectReason::InvalidMsgType:
-      return "Invalid MsgType";
-    case SessionRejectReason::TagAppearsMoreThanOnce:
-      return "Tag appears more than once";
-    case SessionRejectReason::TagSpecifiedOutOfRequiredOrder:
-      return "Tag specified out of required order";
-    default:
-      return "Other";
-  }
 }
 
 // The MsgType of a frame that did not parse, for its Reject's RefMsgType.
@@ -231,6 +200,15 @@ Verdict Session::on_message(const MessageView& m) {
     return Verdict::Handled;  // a PossDup already processed: ignored
   }
   consume(seq);
+  // The fields against the profile (docs/fix/FIX44-matchgate.xml); a
+  // FIX 4.4 type outside it goes up to be answered as unsupported.
+  if (in_profile(type)) {
+    const FieldProblem p = check_fields(m, options_.validation);
+    if (!p.ok()) {
+      reject(seq, type, p.tag, p.reason, to_text(p.reason));
+      return Verdict::Handled;
+    }
+  }
   return dispatch(m, seq);
 }
 
@@ -289,7 +267,7 @@ void Session::refuse(const MessageView& m, std::uint64_t seq, Tag tag, SessionRe
   // A rejected message is received all the same: its number is used up,
   // so the counterparty is not asked for it again.
   if (seq == next_in_) consume(seq);
-  const std::string_view text = reject_text(reason);
+  const std::string_view text = to_text(reason);
   reject(seq, m.msg_type(), tag, reason, text);
   if (fatal) logout(text);
 }
@@ -309,7 +287,7 @@ Verdict Session::dispatch(const MessageView& m, std::uint64_t seq) {
         const std::string_view id = m.get(tag::TestReqID);
         if (id.empty()) {
           reject(seq, type, tag::TestReqID, SessionRejectReason::RequiredTagMissing,
-                 reject_text(SessionRejectReason::RequiredTagMissing));
+                 to_text(SessionRejectReason::RequiredTagMissing));
           return Verdict::Handled;
         }
         begin(msg_type::Heartbeat).add_string(tag::TestReqID, id);
@@ -340,7 +318,7 @@ Verdict Session::dispatch(const MessageView& m, std::uint64_t seq) {
   }
   if (!is_fix44_msg_type(type)) {
     reject(seq, type, tag::MsgType, SessionRejectReason::InvalidMsgType,
-           reject_text(SessionRejectReason::InvalidMsgType));
+           to_text(SessionRejectReason::InvalidMsgType));
     return Verdict::Handled;
   }
   return Verdict::Application;
@@ -393,7 +371,7 @@ void Session::on_malformed(std::string_view frame, const ParseError& error) {
     return;
   }
   consume(seq);
-  reject(seq, scan_msg_type(frame), error.ref_tag > 0 ? error.ref_tag : kNoTag, error.reason,
+  reject(seq, scan_msg_type(frame), error.has_ref_tag ? error.ref_tag : kNoTag, error.reason,
          to_string(error.code));
 }
 

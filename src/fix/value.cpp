@@ -159,4 +159,18 @@ std::size_t TimestampFormatter::format(UtcNanos t, TimePrecision precision,
   return size;
 }
 
+const char* to_string(TimePrecision p) noexcept {
+  switch (p) {
+    case TimePrecision::Seconds:
+      return "seconds";
+    case TimePrecision::Millis:
+      return "millis";
+    case TimePrecision::Micros:
+      return "micros";
+    case TimePrecision::Nanos:
+      return "nanos";
+  }
+  return "?";
+}
+
 }  // namespace matchgate::fix

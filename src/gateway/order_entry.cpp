@@ -40,10 +40,10 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options, A
       symbols_(options.instruments),
       records_(options.max_records) {
   ttl_ns_ = std::chrono::nanoseconds(options_.dedup.ttl).count();
-  if (options_.dedup.backend != DedupOptions::Backend::Off) {
+  if (options_.dedup.backend != dedup::Backend::Off) {
     keys_ = std::make_unique<dedup::EmbeddedStore>(options_.dedup.max_keys, options_.dedup.ttl);
   }
-  if (options_.dedup.backend == DedupOptions::Backend::Redis) {
+  if (options_.dedup.backend == dedup::Backend::Redis) {
     const std::size_t n = std::bit_ceil(options_.dedup.max_pending + options_.members.size() + 2);
     dedup::RedisOptions ro = options_.dedup.redis;
     ro.ttl = options_.dedup.ttl;

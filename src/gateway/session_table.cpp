@@ -12,6 +12,7 @@ SessionTable::SessionTable(const NetworkOptions& options, fix::SessionSink& sink
     o.target_comp_id = options.members[m].comp_id;
     o.max_sending_time_skew = options.max_sending_time_skew;
     o.timestamps = options.timestamps;
+    o.validation = options.field_validation;
     o.logout_timeout = options.logout_timeout;
     o.max_heartbeat_s = options.max_heartbeat_s;
     o.store_bytes = options.resend_buffer_bytes;

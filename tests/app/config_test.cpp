@@ -14,6 +14,9 @@ namespace {
 
 namespace app = matchgate::app;
 namespace engine = matchgate::engine;
+namespace fix = matchgate::fix;
+namespace wal = matchgate::wal;
+namespace dedup = matchgate::dedup;
 using engine::kPriceScale;
 
 constexpr const char* kHash =
@@ -164,8 +167,8 @@ TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   EXPECT_TRUE(config.engine.cpus.empty());
   EXPECT_EQ(config.engine.max_orders, 1'048'576U);
   EXPECT_EQ(config.wal.dir, "var/wal");
-  EXPECT_EQ(config.wal.sync, app::WalSync::Group);
-  EXPECT_EQ(config.dedup.backend, app::DedupBackend::Embedded);
+  EXPECT_EQ(config.wal.sync, wal::SyncMode::Group);
+  EXPECT_EQ(config.dedup.backend, dedup::Backend::Embedded);
   EXPECT_EQ(config.dedup.ttl_s, 1800U);
   EXPECT_EQ(config.dedup.max_keys, 1U << 20);
   EXPECT_EQ(config.dedup.redis_host, "127.0.0.1");
@@ -178,8 +181,8 @@ TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   EXPECT_FALSE(config.members[0].cancel_on_disconnect);
   EXPECT_EQ(config.instruments[0].shard, 0U);
   EXPECT_FALSE(config.instruments[0].shard_explicit);
-  EXPECT_EQ(config.gateway.timestamp_precision, app::TimestampPrecision::Millis);
-  EXPECT_EQ(config.gateway.field_validation, app::FieldValidation::Strict);
+  EXPECT_EQ(config.gateway.timestamp_precision, fix::TimePrecision::Millis);
+  EXPECT_EQ(config.gateway.field_validation, fix::FieldValidation::Strict);
   EXPECT_EQ(config.gateway.max_sending_time_skew_s, 120U);
 }
 
@@ -190,19 +193,19 @@ TEST_F(ConfigTest, GatewayFixSessionKeys) {
   const auto set =
       load(gateway("timestamp_precision = \"micros\"\nfield_validation = \"relaxed\"\n"
                    "max_sending_time_skew_s = 86400"));
-  EXPECT_EQ(set.gateway.timestamp_precision, app::TimestampPrecision::Micros);
-  EXPECT_EQ(set.gateway.field_validation, app::FieldValidation::Relaxed);
+  EXPECT_EQ(set.gateway.timestamp_precision, fix::TimePrecision::Micros);
+  EXPECT_EQ(set.gateway.field_validation, fix::FieldValidation::Relaxed);
   EXPECT_EQ(set.gateway.max_sending_time_skew_s, 86'400U);
   const auto defaults =
       load(gateway("timestamp_precision = \"millis\"\nfield_validation = \"strict\"\n"
                    "max_sending_time_skew_s = 1"));
-  EXPECT_EQ(defaults.gateway.timestamp_precision, app::TimestampPrecision::Millis);
-  EXPECT_EQ(defaults.gateway.field_validation, app::FieldValidation::Strict);
+  EXPECT_EQ(defaults.gateway.timestamp_precision, fix::TimePrecision::Millis);
+  EXPECT_EQ(defaults.gateway.field_validation, fix::FieldValidation::Strict);
   EXPECT_EQ(defaults.gateway.max_sending_time_skew_s, 1U);
-  EXPECT_STREQ(app::to_string(app::TimestampPrecision::Micros), "micros");
-  EXPECT_STREQ(app::to_string(app::TimestampPrecision::Millis), "millis");
-  EXPECT_STREQ(app::to_string(app::FieldValidation::Relaxed), "relaxed");
-  EXPECT_STREQ(app::to_string(app::FieldValidation::Strict), "strict");
+  EXPECT_STREQ(fix::to_string(fix::TimePrecision::Micros), "micros");
+  EXPECT_STREQ(fix::to_string(fix::TimePrecision::Millis), "millis");
+  EXPECT_STREQ(fix::to_string(fix::FieldValidation::Relaxed), "relaxed");
+  EXPECT_STREQ(fix::to_string(fix::FieldValidation::Strict), "strict");
 
   fail(gateway("timestamp_precision = \"nanos\""), "gateway.timestamp_precision",
        "timestamp_precision", "\"nanos\" is not one of \"millis\", \"micros\"");
@@ -237,8 +240,8 @@ TEST_F(ConfigTest, AllKeysSet) {
   EXPECT_EQ(config.gateway.comp_id, "EXCH");
   EXPECT_EQ(config.engine.cpus, (std::vector<int>{4, 5, 6}));
   EXPECT_EQ(config.engine.max_orders, 1000U);
-  EXPECT_EQ(config.wal.sync, app::WalSync::None);
-  EXPECT_EQ(config.dedup.backend, app::DedupBackend::Redis);
+  EXPECT_EQ(config.wal.sync, wal::SyncMode::None);
+  EXPECT_EQ(config.dedup.backend, dedup::Backend::Redis);
   EXPECT_EQ(config.dedup.ttl_s, 60U);
   EXPECT_EQ(config.dedup.max_keys, 4096U);
   EXPECT_EQ(config.dedup.redis_host, "::1");
@@ -424,7 +427,7 @@ TEST_F(ConfigTest, BadEnumValues) {
   fail("[wal]\nsync = \"sometimes\"\n" + member() + instrument(), "wal.sync", "sync",
        "\"sometimes\" is not one of \"group\", \"async\", \"none\"");
   EXPECT_EQ(load("[dedup]\nbackend = \"off\"\n" + member() + instrument()).dedup.backend,
-            app::DedupBackend::Off);
+            dedup::Backend::Off);
   fail("[dedup]\nbackend = \"memcached\"\n" + member() + instrument(), "dedup.backend", "backend",
        "is not one of");
   fail("[log]\nlevel = \"warning\"\n" + member() + instrument(), "log.level", "level",

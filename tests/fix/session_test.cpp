@@ -22,6 +22,11 @@ constexpr std::int64_t kSecond = 1'000'000'000;
 constexpr UtcNanos kT0 = 1'710'495'000 * kSecond;
 constexpr std::string_view kNow = "20240315-09:30:00.000";
 
+// A NewOrderSingle body the profile accepts.
+std::string order(std::string_view id) {
+  return "11=" + std::string(id) + "|55=ACME|54=1|38=1|40=2|44=1|60=20240315-09:30:00.000|";
+}
+
 struct Sent {
   std::string bytes;
   Outgoing meta;
@@ -192,7 +197,7 @@ TEST_F(SessionTest, T1_LogonWithResetStartsBothSidesAtOneAndForgetsWhatWasSent) 
 
 TEST_F(SessionTest, T2a_AnApplicationMessageInSequenceIsHandedUp) {
   logon();
-  EXPECT_EQ(in(msg("D", 2, "11=A|")), Verdict::Application);
+  EXPECT_EQ(in(msg("D", 2, order("A"))), Verdict::Application);
   EXPECT_EQ(session_->next_in(), 3U);
   EXPECT_TRUE(out().size() == 1U);  // the Logon only
 }
@@ -200,8 +205,8 @@ TEST_F(SessionTest, T2a_AnApplicationMessageInSequenceIsHandedUp) {
 TEST_F(SessionTest, T2b_MsgSeqNumTooHighAsksForTheGapOnceAndIgnoresTheMessage) {
   logon();
   out();
-  EXPECT_EQ(in(msg("D", 5, "11=A|")), Verdict::Handled);
-  EXPECT_EQ(in(msg("D", 6, "11=B|")), Verdict::Handled);
+  EXPECT_EQ(in(msg("D", 5, order("A"))), Verdict::Handled);
+  EXPECT_EQ(in(msg("D", 6, order("B"))), Verdict::Handled);
   const auto o = out();
   ASSERT_EQ(o.size(), 1U);
   EXPECT_EQ(o[0]->type(), "2");
@@ -210,8 +215,8 @@ TEST_F(SessionTest, T2b_MsgSeqNumTooHighAsksForTheGapOnceAndIgnoresTheMessage) {
   EXPECT_EQ(session_->next_in(), 2U);
   // The gap filled, the resent messages are processed in order.
   EXPECT_EQ(in(msg("4", 2, "43=Y|122=" + std::string(kNow) + "|123=Y|36=5|")), Verdict::Handled);
-  EXPECT_EQ(in(msg("D", 5, "11=A|")), Verdict::Application);
-  EXPECT_EQ(in(msg("D", 6, "11=B|")), Verdict::Application);
+  EXPECT_EQ(in(msg("D", 5, order("A"))), Verdict::Application);
+  EXPECT_EQ(in(msg("D", 6, order("B"))), Verdict::Application);
   EXPECT_TRUE(out().empty());
 }
 
@@ -230,9 +235,9 @@ TEST_F(SessionTest, T2c_MsgSeqNumTooLowWithoutPossDupIsALogoutNamingBothNumbers)
 
 TEST_F(SessionTest, T2e_PossDupAlreadyReceivedIsIgnoredAndNotYetReceivedIsProcessed) {
   logon();
-  ASSERT_EQ(in(msg("D", 2, "11=A|")), Verdict::Application);
+  ASSERT_EQ(in(msg("D", 2, order("A"))), Verdict::Application);
   out();
-  const std::string dup = "43=Y|122=20240315-09:29:59.000|11=A|";
+  const std::string dup = "43=Y|122=20240315-09:29:59.000|" + order("A");
   EXPECT_EQ(in(msg("D", 2, dup)), Verdict::Handled);
   EXPECT_TRUE(out().empty());
   EXPECT_EQ(in(msg("D", 3, dup)), Verdict::Application);
@@ -305,7 +310,7 @@ TEST_F(SessionTest, T2k_WrongCompIdIsRejectedLoggedOutAndItsNumberIsUsedUp) {
 TEST_F(SessionTest, T2_MissingTargetCompIdIsRejectedAsRequiredAndTheSessionGoesOn) {
   logon();
   out();
-  const std::string f = make_message("35=D|49=M1|34=2|52=" + std::string(kNow) + "|11=A|");
+  const std::string f = make_message("35=D|49=M1|34=2|52=" + std::string(kNow) + "|" + order("A"));
   EXPECT_EQ(in(f), Verdict::Handled);
   const auto o = out();
   ASSERT_EQ(o.size(), 1U);
@@ -313,7 +318,7 @@ TEST_F(SessionTest, T2_MissingTargetCompIdIsRejectedAsRequiredAndTheSessionGoesO
   EXPECT_EQ(o[0]->get(tag::SessionRejectReason), "1");
   EXPECT_EQ(o[0]->get(tag::RefTagID), "56");
   EXPECT_EQ(session_->next_in(), 3U);
-  EXPECT_EQ(in(msg("D", 3, "11=B|")), Verdict::Application);
+  EXPECT_EQ(in(msg("D", 3, order("B"))), Verdict::Application);
 }
 
 TEST_F(SessionTest, T2o_SendingTimeTooFarEitherWayIsRejectedThenLoggedOutAndTheAnswerCloses) {
@@ -378,6 +383,74 @@ TEST_F(SessionTest, T3_MalformedInSequenceIsRejectedAndConsumedOtherwiseDropped)
             std::nullopt);
   EXPECT_TRUE(out().empty());
   EXPECT_EQ(session_->counters().garbled, 1U);
+}
+
+// ---- 14: fields against the profile ----
+
+TEST_F(SessionTest, T14_FieldsAgainstTheProfileAreRejectedNamingTheTagAndTheSessionGoesOn) {
+  logon();
+  out();
+  const struct {
+    std::string body;
+    std::string type;
+    const char* tag;
+    const char* reason;
+  } cases[] = {
+      {"999=HI|", "0", "999", "0"},                                                     // 14a
+      {"55=MSFT|", "0", "55", "2"},                                                     // 14c
+      {order("A") + "21=4|", "D", "21", "5"},                                           // 14e
+      {"11=A|55=ACME|54=1|38=+1|40=2|44=1|60=20240315-09:30:00.000|", "D", "38", "6"},  // 14f
+  };
+  std::uint64_t seq = 2;
+  for (const auto& c : cases) {
+    EXPECT_EQ(in(msg(c.type, seq, c.body)), Verdict::Handled) << c.body;
+    const auto o = out();
+    ASSERT_EQ(o.size(), 1U) << c.body;
+    EXPECT_EQ(o[0]->type(), "3");
+    EXPECT_EQ(o[0]->get(tag::RefTagID), c.tag) << c.body;
+    EXPECT_EQ(o[0]->get(tag::SessionRejectReason), c.reason) << c.body;
+    EXPECT_EQ(o[0]->get(tag::RefSeqNum), std::to_string(seq));
+    EXPECT_EQ(o[0]->get(tag::RefMsgType), c.type);
+    EXPECT_EQ(session_->next_in(), ++seq);  // consumed, not processed
+  }
+  // 14g: a header field after the body.
+  const std::string late_header =
+      make_message("35=D|" + order("A") + "34=6|49=M1|52=" + std::string(kNow) + "|56=GW|");
+  EXPECT_EQ(in(late_header), Verdict::Handled);
+  const auto o = out();
+  ASSERT_EQ(o.size(), 1U);
+  EXPECT_EQ(o[0]->get(tag::SessionRejectReason), "14");
+  EXPECT_EQ(o[0]->get(tag::RefTagID), "34");
+  EXPECT_EQ(in(msg("D", 7, order("A"))), Verdict::Application);
+}
+
+TEST_F(SessionTest, T14_RelaxedIgnoresTagsOutsideTheProfileButStillChecksValues) {
+  SessionOptions o = session_->options();
+  o.validation = FieldValidation::Relaxed;
+  session_.emplace(7, o, sink_, clock_, scratch_);
+  logon();
+  out();
+  EXPECT_EQ(in(msg("0", 2, "999=HI|")), Verdict::Handled);
+  EXPECT_EQ(in(msg("D", 3, order("A") + "5001=x|")), Verdict::Application);
+  EXPECT_TRUE(out().empty());
+  EXPECT_EQ(in(msg("D", 4, order("B") + "21=4|")), Verdict::Handled);
+  const auto r = out();
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0]->get(tag::SessionRejectReason), "5");
+}
+
+TEST_F(SessionTest, T3_ZeroAndMinusOneTagsAreNamedInTheReject) {
+  logon();
+  out();
+  for (const char* t : {"0", "-1"}) {
+    const std::uint64_t seq = session_->next_in();
+    in(make_message("35=0|49=M1|56=GW|34=" + std::to_string(seq) + "|52=" + std::string(kNow) +
+                    "|" + t + "=HI|"));
+    const auto o = out();
+    ASSERT_EQ(o.size(), 1U);
+    EXPECT_EQ(o[0]->get(tag::RefTagID), t);
+    EXPECT_EQ(o[0]->get(tag::SessionRejectReason), "0");
+  }
 }
 
 // ---- 4, 6: heartbeats and TestRequest ----

@@ -37,6 +37,9 @@ class DedupTest : public ::testing::Test {
                  ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::ofstream(skew_file_) << 0 << "\n";
     o.env.push_back("MATCHGATE_TEST_CLOCK_SKEW_FILE=" + skew_file_);
+    // The members' clocks stay where they are while the daemon's moves by
+    // minutes: SendingTime(52) must not be refused for it.
+    o.gateway_extra += "\nmax_sending_time_skew_s = 3600\n";
     daemon_ = std::make_unique<Daemon>(o);
     m1_ = logged_on(*daemon_, "MEMBER1");
     m2_ = logged_on(*daemon_, "MEMBER2");

@@ -11,8 +11,12 @@
 #include <string_view>
 #include <vector>
 
+#include "matchgate/dedup/types.hpp"
 #include "matchgate/engine/instrument.hpp"
 #include "matchgate/engine/types.hpp"
+#include "matchgate/fix/field_check.hpp"
+#include "matchgate/fix/value.hpp"
+#include "matchgate/wal/wal_options.hpp"
 
 namespace matchgate::app {
 
@@ -37,23 +41,6 @@ class ConfigError : public std::runtime_error {
   std::string key_;
   std::string problem_;
 };
-
-enum class WalSync : std::uint8_t { Group, Async, None };
-// Off: no ClOrdID store at all (benchmarks only, docs/DEDUP.md).
-enum class DedupBackend : std::uint8_t { Embedded, Redis, Off };
-// Precision of the UTCTimestamps the gateway writes (SendingTime 52,
-// OrigSendingTime 122, TransactTime 60). FIX 4.4 allows seconds or
-// milliseconds; Micros is for members whose engines accept it (FIX 5.0 style).
-enum class TimestampPrecision : std::uint8_t { Millis, Micros };
-// Strict: unknown tags, tags not defined for the message type and values
-// outside their enumeration are answered with a session Reject (373 = 0, 2,
-// 5). Relaxed: unknown and undefined-for-type tags are ignored; the fields
-// the gateway uses are still checked for format and enumeration.
-enum class FieldValidation : std::uint8_t { Strict, Relaxed };
-const char* to_string(WalSync s) noexcept;
-const char* to_string(DedupBackend b) noexcept;
-const char* to_string(TimestampPrecision p) noexcept;
-const char* to_string(FieldValidation v) noexcept;
 
 inline constexpr std::size_t kMaxShards = 64;
 inline constexpr std::size_t kMaxCompIdLength = 32;
@@ -81,8 +68,11 @@ struct GatewayConfig {
   std::size_t max_tracked_orders = 1 << 20;  // ClOrdIDs remembered by the gateway
   std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // sent messages kept per member
   int cpu = -1;  // CPU of the network thread; -1 = no pinning
-  TimestampPrecision timestamp_precision = TimestampPrecision::Millis;
-  FieldValidation field_validation = FieldValidation::Strict;
+  // Precision of the UTCTimestamps the gateway writes (52, 122, 60): FIX
+  // 4.4 allows seconds or milliseconds; micros for members whose engines
+  // accept them. The config accepts millis and micros.
+  fix::TimePrecision timestamp_precision = fix::TimePrecision::Millis;
+  fix::FieldValidation field_validation = fix::FieldValidation::Strict;
   // |SendingTime(52) - gateway clock| beyond this: Reject 373=10 and Logout.
   std::uint32_t max_sending_time_skew_s = 120;  // 1..kMaxSendingTimeSkewS
 };
@@ -98,7 +88,7 @@ struct EngineConfig {
 
 struct WalConfig {
   std::filesystem::path dir = "var/wal";  // relative to the working directory
-  WalSync sync = WalSync::Group;
+  wal::SyncMode sync = wal::SyncMode::Group;
   std::size_t group_commit_us = 0;           // extra wait for a group to fill
   std::size_t group_commit_bytes = 1 << 20;  // a group this large commits at once
   std::size_t hold_for_reports_us = 100;     // a group waits this long at most for its reports
@@ -114,7 +104,7 @@ struct WalConfig {
 };
 
 struct DedupConfig {
-  DedupBackend backend = DedupBackend::Embedded;
+  dedup::Backend backend = dedup::Backend::Embedded;
   std::uint32_t ttl_s = 1800;                   // 1..604800
   std::size_t max_keys = std::size_t{1} << 20;  // per network thread, 1..2^28
   std::string redis_host = "127.0.0.1";         // numeric IPv4 or IPv6 address

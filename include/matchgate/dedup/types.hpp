@@ -11,6 +11,22 @@ namespace matchgate::dedup {
 // ClOrdID(11), the gateway does (the same limit as its order records).
 inline constexpr std::size_t kMaxClOrdIdLength = 64;
 
+// Where ClOrdID keys live (docs/DEDUP.md): an in-process store owned by
+// the network thread, Redis (new orders' keys; cancel/replace keys stay in
+// process), or nowhere (benchmarks only: the gateway's order records alone).
+enum class Backend : std::uint8_t { Embedded, Redis, Off };
+constexpr const char* to_string(Backend b) noexcept {
+  switch (b) {
+    case Backend::Embedded:
+      return "embedded";
+    case Backend::Redis:
+      return "redis";
+    case Backend::Off:
+      return "off";
+  }
+  return "?";
+}
+
 // The member's number as the gateway knows it (engine::MemberId).
 using MemberId = std::uint32_t;
 

@@ -26,6 +26,9 @@ enum class FieldValidation : std::uint8_t {
   Relaxed,
 };
 
+// "strict", "relaxed" (the config's words).
+const char* to_string(FieldValidation v) noexcept;
+
 // What a Reject(3) says about the first problem: SessionRejectReason(373) =
 // reason, RefTagID(371) = tag.
 struct FieldProblem {

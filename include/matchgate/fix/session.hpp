@@ -3,7 +3,7 @@
 // the model): the session owns the inbound and outbound sequence numbers,
 // heartbeats and TestRequests, resend and gap fill, the checks of the
 // standard header (CompIDs, SendingTime accuracy, PossDup rules), field
-// validation against the profile, and logout. It answers session messages
+// validation against the profile (field_check.hpp), and logout. It answers session messages
 // itself and hands only application messages up, as the verdict of
 // on_message(); everything it sequences leaves through one narrow
 // SessionSink. It knows no sockets, no log and no orders: the caller owns
@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "matchgate/fix/enums.hpp"
+#include "matchgate/fix/field_check.hpp"
 #include "matchgate/fix/message.hpp"
 #include "matchgate/fix/message_store.hpp"
 #include "matchgate/fix/tags.hpp"
@@ -40,6 +41,7 @@ struct SessionOptions {
   // SendingTime(52) further than this from our clock: Reject 373=10, Logout.
   std::chrono::seconds max_sending_time_skew{120};
   TimePrecision timestamps = TimePrecision::Millis;
+  FieldValidation validation = FieldValidation::Strict;
   std::chrono::milliseconds logout_timeout{2000};
   std::uint32_t max_heartbeat_s = 3600;
   std::size_t store_bytes = std::size_t{64} << 20;  // MessageStore bound

@@ -58,6 +58,8 @@ ValueResult<bool> parse_bool(std::string_view text) noexcept;
 ValueResult<UtcNanos> parse_utc_timestamp(std::string_view text) noexcept;
 
 enum class TimePrecision : std::uint8_t { Seconds, Millis, Micros, Nanos };
+// "seconds", "millis", "micros", "nanos" (the config's words).
+const char* to_string(TimePrecision p) noexcept;
 
 // Longest UTCTimestamp text produced by format_utc_timestamp.
 inline constexpr std::size_t kMaxTimestampChars = 27;  // YYYYMMDD-HH:MM:SS.nnnnnnnnn

@@ -7,6 +7,7 @@
 
 #include "matchgate/dedup/redis_store.hpp"
 #include "matchgate/engine/types.hpp"
+#include "matchgate/fix/field_check.hpp"
 #include "matchgate/fix/value.hpp"
 #include "matchgate/net/tcp_server.hpp"
 
@@ -27,12 +28,7 @@ struct InstrumentRoute {
 
 // ClOrdID deduplication (docs/DEDUP.md).
 struct DedupOptions {
-  enum class Backend : std::uint8_t {
-    Embedded,  // every key in an in-process store owned by the network thread
-    Redis,     // NewOrderSingle keys in Redis; cancel/replace keys in process
-    Off,       // no store: only the gateway's order records (benchmarks)
-  };
-  Backend backend = Backend::Embedded;
+  dedup::Backend backend = dedup::Backend::Embedded;
   std::chrono::seconds ttl{1800};
   std::size_t max_keys = std::size_t{1} << 20;  // the in-process store
   dedup::RedisOptions redis;  // Redis: host, port, prefix, timeout; ttl set from `ttl`
@@ -58,6 +54,9 @@ struct NetworkOptions {
   // SendingTime, OrigSendingTime and TransactTime; FIX 4.4 UTCTimestamp
   // allows seconds or milliseconds.
   fix::TimePrecision timestamps = fix::TimePrecision::Millis;
+  // Inbound fields against the published profile (docs/FIX.md "Field
+  // validation").
+  fix::FieldValidation field_validation = fix::FieldValidation::Strict;
   DedupOptions dedup;
 };
 

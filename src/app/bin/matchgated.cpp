@@ -94,9 +94,9 @@ void log_configuration(const app::Config& config, const matchgate::gateway::Gate
       "dedup {} ttl {}s{}",
       config.gateway.listen_host, gateway.port(),
       matchgate::net::to_string(gateway.network().backend()), config.gateway.comp_id,
-      config.members.size(), config.wal.dir.string(), app::to_string(config.wal.sync),
-      app::to_string(config.dedup.backend), config.dedup.ttl_s,
-      config.dedup.backend == app::DedupBackend::Redis
+      config.members.size(), config.wal.dir.string(), matchgate::wal::to_string(config.wal.sync),
+      matchgate::dedup::to_string(config.dedup.backend), config.dedup.ttl_s,
+      config.dedup.backend == matchgate::dedup::Backend::Redis
           ? fmt::format(" redis {}:{} prefix \"{}\"", config.dedup.redis_host,
                         config.dedup.redis_port, config.dedup.redis_prefix)
           : fmt::format(" max_keys {}", config.dedup.max_keys));
