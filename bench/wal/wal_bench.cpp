@@ -88,13 +88,16 @@ mw::WalOptions options_for(const std::filesystem::path& dir, std::size_t group_c
 
 // Runs the writer on its own thread, as the daemon does.
 struct RunningWriter {
+  matchgate::ops::MetricsRegistry registry{64};
+  matchgate::ops::MetricGroup group = registry.group("wal-writer");
   mw::WalWriter writer;
   mw::WalProducer& producer;
   std::atomic<bool> stop{false};
   std::thread thread;
   RunningWriter(const mw::WalOptions& o, const matchgate::crypto::Sm2PrivateKey& key,
                 const std::filesystem::path& key_path)
-      : writer(o, {}, matchgate::crypto::Sm2PrivateKey::load_pem(key_path)),
+      : writer(o, {}, matchgate::crypto::Sm2PrivateKey::load_pem(key_path),
+               mw::WalMetrics::registered(group)),
         producer(writer.add_producer()) {
     (void)key;
     thread = std::thread([this] {
@@ -173,7 +176,7 @@ int main(int argc, char** argv) {
       while (w.producer.durable() < last) std::this_thread::yield();
       const double us = us_since(t);
       r.records_per_s = static_cast<double>(throughput_records) / us * 1e6;
-      r.commits = static_cast<double>(w.writer.counters().commits);
+      r.commits = static_cast<double>(w.writer.metrics().commits.value());
     }
     {
       mw::ScanOptions so;

@@ -172,7 +172,27 @@ const char* to_string(RedisState state) noexcept {
   return "?";
 }
 
-RedisStore::RedisStore(RedisOptions options) : options_(std::move(options)) {
+RedisMetrics RedisMetrics::registered(ops::MetricGroup& g) {
+  const auto result = [&](const char* r) {
+    return g.counter(
+        {"matchgate_dedup_redis_results_total", "Redis answers by kind", {{"result", r}}});
+  };
+  RedisMetrics m;
+  m.submitted = g.counter({"matchgate_dedup_redis_requests_total", "SET NX requests sent"});
+  m.created = result("created");
+  m.exists = result("exists");
+  m.unavailable = result("unavailable");
+  m.timeouts = g.counter({"matchgate_dedup_redis_timeouts_total", "connections dropped: late"});
+  m.connects = g.counter({"matchgate_dedup_redis_connects_total", "connections established"});
+  m.connect_failures =
+      g.counter({"matchgate_dedup_redis_connect_failures_total", "connection attempts failed"});
+  m.disconnects = g.counter({"matchgate_dedup_redis_disconnects_total", "connections lost"});
+  m.server_errors = g.counter({"matchgate_dedup_redis_server_errors_total", "error replies"});
+  return m;
+}
+
+RedisStore::RedisStore(RedisOptions options, RedisMetrics metrics)
+    : options_(std::move(options)), metrics_(metrics) {
   if (!numeric_address(options_.host)) {
     throw std::invalid_argument("RedisStore: host must be a numeric IP address, not \"" +
                                 options_.host + "\"");
@@ -252,7 +272,7 @@ void RedisStore::append_command(MemberId member, std::string_view cl_ord_id,
 bool RedisStore::submit(MemberId member, std::string_view cl_ord_id, std::uint64_t order_ref,
                         std::uint64_t fingerprint, std::uint64_t token, std::int64_t now_ns) {
   if (tail_ - head_ == pending_.size()) return false;
-  ++counters_.submitted;
+  metrics_.submitted.inc();
   Pending& p = pending_[tail_++ & pending_mask_];
   p.result = RedisResult{};
   p.result.token = token;
@@ -282,13 +302,13 @@ void RedisStore::finish(Pending& p, RedisStatus status, UnavailableReason reason
   p.result.fingerprint = fingerprint;
   switch (status) {
     case RedisStatus::Created:
-      ++counters_.created;
+      metrics_.created.inc();
       break;
     case RedisStatus::Exists:
-      ++counters_.exists;
+      metrics_.exists.inc();
       break;
     case RedisStatus::Unavailable:
-      ++counters_.unavailable;
+      metrics_.unavailable.inc();
       break;
   }
 }
@@ -328,7 +348,7 @@ void RedisStore::check_connect(std::int64_t now_ns) {
   const int ready = ::poll(&pfd, 1, 0);
   if (ready == 0 || (ready < 0 && errno == EINTR)) {
     if (now_ns - connect_started_ns_ >= timeout_ns_) {
-      ++counters_.timeouts;
+      metrics_.timeouts.inc();
       fail(now_ns, UnavailableReason::Timeout, "connect timed out");
     }
     return;
@@ -343,7 +363,7 @@ void RedisStore::check_connect(std::int64_t now_ns) {
     return;
   }
   state_ = RedisState::Connected;
-  ++counters_.connects;
+  metrics_.connects.inc();
   backoff_ns_ = reconnect_min_ns_;
   flush(now_ns);
 }
@@ -432,12 +452,12 @@ void RedisStore::handle_reply(std::int64_t now_ns) {
       }
       break;
     case REDIS_REPLY_ERROR:
-      ++counters_.server_errors;
+      metrics_.server_errors.inc();
       set_last_error({r.text, std::min(r.length, detail::RedisReplySlot::kTextCapacity)});
       finish(p, RedisStatus::Unavailable, UnavailableReason::ServerError);
       break;
     default:
-      ++counters_.server_errors;
+      metrics_.server_errors.inc();
       set_last_error("unexpected reply type to SET NX GET");
       finish(p, RedisStatus::Unavailable, UnavailableReason::ServerError);
       break;
@@ -449,7 +469,7 @@ void RedisStore::check_timeout(std::int64_t now_ns) {
   sync_reply_cursor();
   while (!pending_[reply_ & pending_mask_].awaiting) ++reply_;
   if (now_ns - pending_[reply_ & pending_mask_].submitted_ns >= timeout_ns_) {
-    ++counters_.timeouts;
+    metrics_.timeouts.inc();
     fail(now_ns, UnavailableReason::Timeout, "no reply within the timeout");
   }
 }
@@ -457,9 +477,9 @@ void RedisStore::check_timeout(std::int64_t now_ns) {
 void RedisStore::fail(std::int64_t now_ns, UnavailableReason reason, std::string_view what) {
   set_last_error(what);
   if (state_ == RedisState::Connected) {
-    ++counters_.disconnects;
+    metrics_.disconnects.inc();
   } else {
-    ++counters_.connect_failures;
+    metrics_.connect_failures.inc();
   }
   if (context_ != nullptr) {
     redisFree(context_);

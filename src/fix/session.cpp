@@ -73,8 +73,27 @@ std::size_t session_scratch_bytes(std::size_t max_message_bytes) noexcept {
   return 2 * compose + kResendExtraBytes;
 }
 
+SessionMetrics SessionMetrics::registered(ops::MetricGroup& group, std::string_view member) {
+  const auto counter = [&](std::string_view name, std::string_view help) {
+    return group.counter(ops::MetricSpec{name, help, {{"member", std::string(member)}}});
+  };
+  SessionMetrics m;
+  m.messages_in = counter("matchgate_fix_messages_in_total", "FIX messages received");
+  m.messages_out = counter("matchgate_fix_messages_out_total", "FIX messages sequenced and sent");
+  m.rejects_sent = counter("matchgate_fix_rejects_sent_total", "session Rejects (35=3) sent");
+  m.rejects_received =
+      counter("matchgate_fix_rejects_received_total", "session Rejects (35=3) received");
+  m.resend_requests_sent =
+      counter("matchgate_fix_resend_requests_sent_total", "ResendRequests sent for a gap");
+  m.resend_requests_received =
+      counter("matchgate_fix_resend_requests_received_total", "ResendRequests answered");
+  m.garbled = counter("matchgate_fix_garbled_total",
+                      "messages dropped as garbled (not framed, not parsed, out of sequence)");
+  return m;
+}
+
 Session::Session(std::uint32_t id, SessionOptions options, SessionSink& sink,
-                 const SessionClock& clock, std::span<char> scratch)
+                 const SessionClock& clock, std::span<char> scratch, SessionMetrics metrics)
     : id_(id),
       options_(std::move(options)),
       sink_(sink),
@@ -82,7 +101,8 @@ Session::Session(std::uint32_t id, SessionOptions options, SessionSink& sink,
       compose_buffer_(scratch.first(compose_bytes(scratch.size()))),
       resend_buffer_(scratch.subspan(compose_buffer_.size())),
       writer_(compose_buffer_, kBeginStringFix44, options_.timestamps),
-      store_(options_.store_bytes) {
+      store_(options_.store_bytes),
+      metrics_(metrics) {
   MATCHGATE_ASSERT(scratch.size() >= session_scratch_bytes(0), "session scratch too small");
 }
 
@@ -155,7 +175,7 @@ void Session::reset_sequences() noexcept {
 // ---- Inbound ----
 
 Verdict Session::on_message(const MessageView& m) {
-  ++counters_.messages_in;
+  metrics_.messages_in.inc();
   last_received_ns_ = clock_.mono_ns;
   test_request_sent_ = false;
   const std::string_view type = m.msg_type();
@@ -200,9 +220,11 @@ Verdict Session::on_message(const MessageView& m) {
     return Verdict::Handled;  // a PossDup already processed: ignored
   }
   consume(seq);
-  // The fields against the profile (docs/fix/FIX44-matchgate.xml); a
-  // FIX 4.4 type outside it goes up to be answered as unsupported.
-  if (in_profile(type)) {
+  // The fields against the profile (docs/fix/FIX44-matchgate.xml): session
+  // messages and the application messages the counterparty may send. Other
+  // types go up to be answered as unsupported; a Reject is never rejected
+  // (that could go back and forth).
+  if (validated(type)) {
     const FieldProblem p = check_fields(m, options_.validation);
     if (!p.ok()) {
       reject(seq, type, p.tag, p.reason, to_text(p.reason));
@@ -277,6 +299,15 @@ void Session::consume(std::uint64_t seq) noexcept {
   if (resend_until_ != 0 && next_in_ > resend_until_) resend_until_ = 0;
 }
 
+bool Session::validated(std::string_view type) const noexcept {
+  if (type == msg_type::Reject || !in_profile(type)) return false;
+  if (msg_type::is_admin(type)) return true;
+  for (const std::string& t : options_.application_types) {
+    if (t == type) return true;
+  }
+  return false;
+}
+
 Verdict Session::dispatch(const MessageView& m, std::uint64_t seq) {
   const std::string_view type = m.msg_type();
   if (type.size() == 1) {
@@ -298,7 +329,7 @@ Verdict Session::dispatch(const MessageView& m, std::uint64_t seq) {
         on_resend_request(m, seq);
         return Verdict::Handled;
       case '3':  // a Reject of ours: nothing to undo
-        ++counters_.rejects_received;
+        metrics_.rejects_received.inc();
         return Verdict::Handled;
       case '4':  // SequenceReset-GapFill (reset mode was handled before)
         on_sequence_reset(m, seq, true);
@@ -362,28 +393,29 @@ void Session::on_sequence_reset(const MessageView& m, std::uint64_t seq, bool ga
 }
 
 void Session::on_malformed(std::string_view frame, const ParseError& error) {
-  ++counters_.messages_in;
+  metrics_.messages_in.inc();
   last_received_ns_ = clock_.mono_ns;
   test_request_sent_ = false;
   const std::uint64_t seq = scan_seq_num(frame);
   if (seq == 0 || seq != next_in_) {
-    ++counters_.garbled;  // cannot be answered in sequence: dropped like garbage
+    metrics_.garbled.inc();  // cannot be answered in sequence: dropped like garbage
     return;
   }
   consume(seq);
-  reject(seq, scan_msg_type(frame), error.has_ref_tag ? error.ref_tag : kNoTag, error.reason,
-         to_string(error.code));
+  reject(
+      seq, scan_msg_type(frame), error.has_ref_tag ? error.ref_tag : kNoTag, error.reason,
+      error.reason != SessionRejectReason::Other ? to_text(error.reason) : to_string(error.code));
 }
 
 void Session::on_wrong_begin_string() {
-  ++counters_.garbled;
+  metrics_.garbled.inc();
   logout("Incorrect BeginString");
 }
 
 // ---- Resend ----
 
 void Session::on_resend_request(const MessageView& m, std::uint64_t seq) {
-  ++counters_.resend_requests_received;
+  metrics_.resend_requests_received.inc();
   const auto from = m.get_uint(tag::BeginSeqNo);
   const auto to = m.get_uint(tag::EndSeqNo);
   if (!from || !to) {
@@ -430,7 +462,7 @@ void Session::send_gap_fill(std::uint64_t seq, std::uint64_t new_seq) {
 }
 
 void Session::ask_for_resend() {
-  ++counters_.resend_requests_sent;
+  metrics_.resend_requests_sent.inc();
   begin(msg_type::ResendRequest).add_uint(tag::BeginSeqNo, next_in_).add_uint(tag::EndSeqNo, 0);
   send();
 }
@@ -442,17 +474,19 @@ Verdict Session::on_timer() {
   const std::int64_t now = clock_.mono_ns;
   if (logout_sent_) return now >= logout_deadline_ns_ ? Verdict::Close : Verdict::Handled;
   if (heartbeat_ns_ <= 0) return Verdict::Handled;
+  const std::int64_t silent = now - last_received_ns_;
+  if (test_request_sent_ && silent >= 2 * heartbeat_ns_ + heartbeat_ns_ / 5) {
+    logout("heartbeat timeout");  // no Heartbeat first: the session is over
+    return Verdict::Handled;
+  }
   if (now - last_sent_ns_ >= heartbeat_ns_) {
     begin(msg_type::Heartbeat);
     send();
   }
-  const std::int64_t silent = now - last_received_ns_;
   if (!test_request_sent_ && silent >= heartbeat_ns_ + heartbeat_ns_ / 5) {
     begin(msg_type::TestRequest).add_string(tag::TestReqID, "TEST");
     send();
     test_request_sent_ = true;
-  } else if (test_request_sent_ && silent >= 2 * heartbeat_ns_ + heartbeat_ns_ / 5) {
-    logout("heartbeat timeout");
   }
   return Verdict::Handled;
 }
@@ -485,7 +519,7 @@ void Session::send(std::uint64_t cause) {
   }
   store_.append(next_out_, r.message, writing_admin_);
   const std::uint64_t seq = next_out_++;
-  ++counters_.messages_out;
+  metrics_.messages_out.inc();
   last_sent_ns_ = clock_.mono_ns;
   hand_to_sink(r.message, seq, writing_admin_, cause, false);
 }
@@ -499,7 +533,7 @@ void Session::hand_to_sink(std::string_view bytes, std::uint64_t seq, bool admin
 
 void Session::reject(std::uint64_t ref_seq, std::string_view ref_msg_type, Tag ref_tag,
                      SessionRejectReason reason, std::string_view text) {
-  ++counters_.rejects_sent;
+  metrics_.rejects_sent.inc();
   MessageWriter& w = begin(msg_type::Reject);
   w.add_uint(tag::RefSeqNum, ref_seq);
   if (ref_tag != kNoTag) w.add_int(tag::RefTagID, ref_tag);
@@ -543,7 +577,7 @@ void Session::send_composed(std::string_view message, std::uint64_t cause) {
   MATCHGATE_ASSERT(r.ok(), "a composed message did not re-encode");
   store_.append(next_out_, r.message, false);
   const std::uint64_t seq = next_out_++;
-  ++counters_.messages_out;
+  metrics_.messages_out.inc();
   last_sent_ns_ = clock_.mono_ns;
   hand_to_sink(r.message, seq, false, cause, false);
 }

@@ -32,8 +32,12 @@ void add_price(fix::MessageWriter& w, fix::Tag tag, engine::Price p) {
 }  // namespace
 
 Answers::Answers(std::uint32_t net_index, const NetworkOptions& options, SessionTable& sessions,
-                 const util::ThreadClock& clock)
-    : net_index_(net_index), options_(options), sessions_(sessions), clock_(clock) {}
+                 const util::ThreadClock& clock, AnswerMetrics metrics)
+    : net_index_(net_index),
+      options_(options),
+      sessions_(sessions),
+      clock_(clock),
+      metrics_(metrics) {}
 
 std::string_view Answers::exec_id_text(const ReportFacts& f, char (&buf)[kExecIdChars]) noexcept {
   // One engine event can be reported to both sides of a trade.
@@ -59,7 +63,7 @@ void Answers::write_ids(fix::MessageWriter& w, const RequestIds& request, const 
 }
 
 void Answers::report(const OrderRecord& r, const RequestIds& request, const ReportFacts& f) {
-  ++counters_.execution_reports;
+  metrics_.execution_reports.inc();
   fix::Session& session = sessions_[r.member];
   char order_id[24];
   char exec_id[kExecIdChars];
@@ -93,7 +97,7 @@ void Answers::report(const OrderRecord& r, const RequestIds& request, const Repo
 void Answers::report_without_order(engine::MemberId member, const fix::MessageView& request,
                                    const RequestIds& ids, fix::OrdStatus status,
                                    const ReportFacts& f) {
-  ++counters_.execution_reports;
+  metrics_.execution_reports.inc();
   char exec_id[kExecIdChars];
   fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::ExecutionReport);
   w.add_string(fix::tag::OrderID, "NONE");
@@ -115,7 +119,7 @@ void Answers::report_without_order(engine::MemberId member, const fix::MessageVi
 void Answers::cancel_reject(engine::MemberId member, const RequestIds& request,
                             const OrderRecord* order, bool replace, fix::CxlRejReason reason,
                             std::string_view text, std::uint64_t cause) {
-  ++counters_.cancel_rejects;
+  metrics_.cancel_rejects.inc();
   char order_id[24];
   const bool known = order != nullptr && order->kind == RecordKind::Order;
   fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::OrderCancelReject);
@@ -135,13 +139,13 @@ void Answers::cancel_reject(engine::MemberId member, const RequestIds& request,
 
 void Answers::session_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
                              fix::Tag tag, fix::SessionRejectReason reason, std::string_view text) {
-  ++counters_.session_rejects;
+  metrics_.session_rejects.inc();
   sessions_[member].reject(seq, msg_type, tag, reason, text);
 }
 
 void Answers::business_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
                               fix::BusinessRejectReason reason, std::string_view text) {
-  ++counters_.business_rejects;
+  metrics_.business_rejects.inc();
   sessions_[member].business_reject(seq, msg_type, reason, text);
 }
 

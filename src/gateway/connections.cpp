@@ -30,7 +30,7 @@ std::size_t other_version_frame(std::string_view rest, const fix::FrameResult& f
 }  // namespace
 
 Connections::Connections(const NetworkOptions& options, SessionTable& sessions, Outbound& outbound,
-                         OrderEntry& order_entry, ThreadClock& clock)
+                         OrderEntry& order_entry, ThreadClock& clock, ConnectionMetrics metrics)
     : options_(options),
       sessions_(sessions),
       outbound_(outbound),
@@ -38,7 +38,8 @@ Connections::Connections(const NetworkOptions& options, SessionTable& sessions, 
       clock_(clock),
       connections_(options.server.max_connections + 16),
       members_(options.members.size()),
-      refusal_buffer_(kRefusalBytes) {}
+      refusal_buffer_(kRefusalBytes),
+      metrics_(metrics) {}
 
 Connections::Connection* Connections::connection(net::ConnectionId id) {
   if (id.slot() >= connections_.size()) return nullptr;
@@ -56,7 +57,7 @@ bool Connections::on_accept(net::ConnectionId id, const net::PeerAddress& peer) 
   c.id = id;
   c.state = State::AwaitLogon;
   c.deadline_ns = clock_.now().mono_ns + std::chrono::nanoseconds(options_.logon_timeout).count();
-  open_.fetch_add(1);
+  metrics_.open.inc();
   spdlog::debug("connection {} from {}:{}", id.value(), peer.host_view(), peer.port);
   return true;
 }
@@ -75,7 +76,7 @@ void Connections::on_close(net::ConnectionId id, net::CloseReason reason) {
     if (was_logged_on && options_.members[m].cancel_on_disconnect) order_entry_.mass_cancel(m);
   }
   c->state = State::Free;
-  open_.fetch_sub(1);
+  metrics_.open.dec();
 }
 
 void Connections::pause(Connection& c) {
@@ -104,7 +105,7 @@ std::size_t Connections::on_data(net::ConnectionId id, std::span<const char> dat
     const fix::FrameResult f = fix::frame_message(rest, frame_config);
     if (f.status == fix::FrameStatus::NeedMore) break;
     if (f.status == fix::FrameStatus::Garbled) {
-      ++counters_.garbled;
+      metrics_.garbled.inc();
       const std::size_t other_version =
           other_version_frame(rest, f, options_.server.max_message_bytes);
       const std::size_t skip = other_version > 0 ? other_version : f.length;
@@ -126,7 +127,7 @@ std::size_t Connections::on_data(net::ConnectionId id, std::span<const char> dat
     const std::string_view frame = rest.substr(0, f.length);
     consumed += f.length;
     rest.remove_prefix(f.length);
-    ++counters_.frames_in;
+    metrics_.frames_in.inc();
     handle_frame(*c, frame);
     c = connection(id);  // handling may have closed it
     if (c == nullptr) return data.size();
@@ -244,7 +245,7 @@ void Connections::complete_logon(Connection& c, bool password_ok) {
     return;
   }
   c.state = State::LoggedOn;
-  ++counters_.logons;
+  metrics_.logons.inc();
   const fix::Session& s = sessions_[member];
   spdlog::info("{} logged on (in {} out {}{})", comp_id, s.next_in(), s.next_out(),
                c.logon.reset ? ", sequence reset" : "");
@@ -255,7 +256,7 @@ void Connections::complete_logon(Connection& c, bool password_ok) {
 }
 
 void Connections::refuse(Connection& c, std::string_view target_comp_id, std::string_view text) {
-  ++counters_.logons_refused;
+  metrics_.logons_refused.inc();
   fix::MessageWriter w{refusal_buffer_, fix::kBeginStringFix44, options_.timestamps};
   w.begin(fix::msg_type::Logout, options_.comp_id,
           target_comp_id.empty() ? "UNKNOWN" : target_comp_id, 1, clock_.now().wall_ns)

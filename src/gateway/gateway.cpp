@@ -17,6 +17,10 @@ namespace matchgate::gateway {
 
 namespace {
 
+// 128-byte blocks: each thread's counters pack 16 to a block, a histogram
+// takes a few; room for several hundred members' session counters.
+constexpr std::size_t kMetricBlocks = 4096;
+
 // "spin" never parks; "wait" spins briefly, then parks the agent until it is
 // rung or its I/O is ready. A shard has no timers, so it may park longer.
 template <class A>
@@ -48,6 +52,9 @@ util::AgentRunnerOptions runner_options(int cpu, const std::string& name) {
 
 struct Gateway::Impl {
   GatewayOptions options;
+  // Every thread's metrics (docs/METRICS.md); before everything that
+  // registers in it.
+  ops::MetricsRegistry metrics{kMetricBlocks};
   // Per shard: its NUMA-local memory, then the rings it shares with the
   // network thread (allocated on the shard's node: the shard touches them
   // on every message, the network thread once per batch).
@@ -84,7 +91,7 @@ void Gateway::Impl::build_shards() {
     shards.push_back(std::make_unique<ShardAgent>(
         static_cast<std::uint32_t>(i), options.shards[i].instruments, options.members, eo,
         std::vector<RequestRing*>{requests[i].get()}, std::vector<ReplyRing*>{replies[i].get()},
-        options.network.max_records));
+        options.network.max_records, &metrics));
   }
 }
 
@@ -106,7 +113,8 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   g.build_shards();
   std::vector<RequestRing*> to_shards;
   for (const auto& r : g.requests) to_shards.push_back(r.get());
-  g.network = std::make_unique<NetworkAgent>(0, g.options.network, to_shards, g.reply_pointers());
+  g.network = std::make_unique<NetworkAgent>(0, g.options.network, to_shards, g.reply_pointers(),
+                                             g.metrics);
   std::vector<util::Doorbell*> shard_bells;
   std::vector<const std::atomic<std::uint64_t>*> answered;
   for (auto& shard : g.shards) {
@@ -121,7 +129,9 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   Recovery recovery(g.options.wal.dir, g.options.wal.sm2_id, *g.network, g.shard_pointers(),
                     g.reply_pointers());
   const wal::LogTail tail = recovery.run(key.public_key());
-  g.writer = std::make_unique<wal::WalWriter>(g.options.wal, tail, std::move(key));
+  ops::MetricGroup wal_metrics = g.metrics.group("wal-writer", {{"thread", "wal-writer"}});
+  g.writer = std::make_unique<wal::WalWriter>(g.options.wal, tail, std::move(key),
+                                              wal::WalMetrics::registered(wal_metrics));
   wal::WalProducer& producer = g.writer->add_producer();
   g.writer->set_durable_doorbells({&g.network->doorbell()});
   g.network->attach_log(&producer, g.options.wal.sync == wal::SyncMode::Group, g.writer->boot());
@@ -210,9 +220,9 @@ void Gateway::stop(std::chrono::milliseconds drain) {
   g.writer_runner.reset();
   if (!writer_failed) {
     g.writer->close();
-    const auto& c = g.writer->counters();
+    const wal::WalMetrics& m = g.writer->metrics();
     spdlog::info("log: closed after record {} ({} records, {} commits, {} seals this run)",
-                 g.writer->last_seq(), c.records, c.commits, c.seals);
+                 g.writer->last_seq(), m.records.value(), m.commits.value(), m.seals.value());
   }
   // A snapshot in progress is finished: its record is durable now.
   g.snapshot_taker->stop(std::chrono::milliseconds(writer_failed ? 0 : 5000));

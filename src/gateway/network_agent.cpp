@@ -11,18 +11,26 @@ constexpr std::int64_t kCounterLogPeriodNs = 60 * kNsPerSecond;
 }  // namespace
 
 NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
-                           std::vector<RequestRing*> to_shards, std::vector<ReplyRing*> from_shards)
+                           std::vector<RequestRing*> to_shards, std::vector<ReplyRing*> from_shards,
+                           ops::MetricsRegistry& metrics)
     : index_(index),
       name_("net-" + std::to_string(index)),
       options_(std::move(options)),
       from_shards_(std::move(from_shards)),
+      registry_(metrics),
+      metrics_(metrics.group(name_, {{"thread", name_}})),
       clock_(name_),
-      outbound_(options_.members.size(), clock_.now()),
-      sessions_(options_, outbound_, clock_.now()),
-      answers_(index_, options_, sessions_, clock_.now()),
+      outbound_(options_.members.size(), clock_.now(), OutboundMetrics::registered(metrics_)),
+      sessions_(options_, outbound_, clock_.now(), &metrics_),
+      answers_(index_, options_, sessions_, clock_.now(), AnswerMetrics::registered(metrics_)),
       router_(std::move(to_shards), clock_.now()),
-      order_entry_(index_, options_, answers_, router_, clock_.now()),
-      connections_(options_, sessions_, outbound_, order_entry_, clock_),
+      order_entry_(index_, options_, answers_, router_, clock_.now(),
+                   OrderEntryMetrics::registered(metrics_),
+                   options_.dedup.backend == dedup::Backend::Redis
+                       ? dedup::RedisMetrics::registered(metrics_)
+                       : dedup::RedisMetrics{}),
+      connections_(options_, sessions_, outbound_, order_entry_, clock_,
+                   ConnectionMetrics::registered(metrics_)),
       snapshots_(router_, sessions_, order_entry_, clock_.now()),
       bell_(
           [](void* self) noexcept {
@@ -34,7 +42,7 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
 }
 
 NetworkAgent::~NetworkAgent() {
-  log_counters();
+  log_metrics();
 }
 
 void NetworkAgent::listen() {
@@ -61,7 +69,6 @@ int NetworkAgent::do_work() {
   work += server_->do_work();
   work += drain_replies();
   work += order_entry_.poll();
-  waiting_.store(order_entry_.waiting_count(), std::memory_order_relaxed);
   connections_.resume_paused();
   connections_.collect_logons();
   if (clock_.now().mono_ns >= next_timer_ns_) on_timers();
@@ -95,7 +102,7 @@ void NetworkAgent::on_timers() {
   connections_.check_timers();
   if (clock_.now().mono_ns >= next_counter_log_ns_) {
     next_counter_log_ns_ = clock_.now().mono_ns + kCounterLogPeriodNs;
-    log_counters();
+    log_metrics();
   }
 }
 
@@ -141,32 +148,12 @@ void NetworkAgent::park(std::chrono::microseconds timeout) {
 }
 
 // Rejects, garbled input and the like are counted on the message path and
-// reported here once a minute: never a log line per message.
-void NetworkAgent::log_counters() {
-  std::uint64_t in = 0;
-  std::uint64_t out = 0;
-  std::uint64_t rejects = 0;
-  std::uint64_t resend_requests = 0;
-  std::uint64_t garbled = connections_.counters().garbled;
-  for (std::uint32_t m = 0; m < sessions_.size(); ++m) {
-    const fix::SessionCounters& s = sessions_[m].counters();
-    in += s.messages_in;
-    out += s.messages_out;
-    rejects += s.rejects_sent;
-    resend_requests += s.resend_requests_sent;
-    garbled += s.garbled;
-  }
-  const ConnectionCounters& c = connections_.counters();
-  const OrderEntryCounters& o = order_entry_.counters();
-  spdlog::info(
-      "{}: {} msgs in, {} out; {} logons ({} refused); {} garbled; {} session rejects; "
-      "{} resend requests sent; orders: {} new, {} cancel, {} replace, {} status, "
-      "{} rejected at the gateway, {} execution reports; dedup: {} repeats answered, {} "
-      "duplicates rejected, {} refused (store full or unavailable), {} keys held",
-      name_, in, out, c.logons, c.logons_refused, garbled, rejects, resend_requests, o.new_orders,
-      o.cancels, o.replaces, o.status_requests, o.rejected_at_gateway,
-      answers_.counters().execution_reports, o.dedup_retries, o.dedup_duplicates,
-      o.dedup_unavailable, order_entry_.keys() ? order_entry_.keys()->size() : 0);
+// reported here once a minute: never a log line per message. One line for
+// the whole registry (every thread's metrics).
+void NetworkAgent::log_metrics() {
+  std::string line;
+  registry_.format_log_line(line);
+  spdlog::info("metrics: {}", line);
 }
 
 }  // namespace matchgate::gateway

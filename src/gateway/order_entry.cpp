@@ -31,14 +31,16 @@ ReportFacts rejected(fix::OrdRejReason reason, std::string_view text) noexcept {
 }  // namespace
 
 OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options, Answers& answers,
-                       ShardRouter& router, const util::ThreadClock& clock)
+                       ShardRouter& router, const util::ThreadClock& clock,
+                       OrderEntryMetrics metrics, dedup::RedisMetrics redis_metrics)
     : net_index_(net_index),
       options_(options),
       answers_(answers),
       router_(router),
       clock_(clock),
       symbols_(options.instruments),
-      records_(options.max_records) {
+      records_(options.max_records),
+      metrics_(metrics) {
   ttl_ns_ = std::chrono::nanoseconds(options_.dedup.ttl).count();
   if (options_.dedup.backend != dedup::Backend::Off) {
     keys_ = std::make_unique<dedup::EmbeddedStore>(options_.dedup.max_keys, options_.dedup.ttl);
@@ -48,7 +50,7 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options, A
     dedup::RedisOptions ro = options_.dedup.redis;
     ro.ttl = options_.dedup.ttl;
     ro.max_in_flight = n;  // never the limit: at most one request per waiting entry
-    redis_ = std::make_unique<dedup::RedisStore>(ro);
+    redis_ = std::make_unique<dedup::RedisStore>(ro, redis_metrics);
     redis_queue_ = std::make_unique<RedisQueue>(
         n, options_.dedup.max_pending,
         std::max(options_.dedup.max_pending * 512, 4 * options_.server.max_message_bytes),
@@ -70,6 +72,7 @@ int OrderEntry::poll() {
   // otherwise expire_keys() keeps the connection up every 10 ms.
   if (redis_ && (redis_->in_flight() > 0 || redis_->wants_write())) work += poll_redis();
   if (waiting_count() > 0) work += drain_redis_queue();
+  metrics_.waiting.set(static_cast<std::int64_t>(waiting_count()));
   return work + router_.poll();
 }
 
@@ -107,13 +110,13 @@ void OrderEntry::dispatch(const Context& ctx, const fix::MessageView& m) {
   } else {
     answers_.business_reject(ctx.member, ctx.seq, t,
                              fix::BusinessRejectReason::UnsupportedMessageType,
-                             "unsupported message type");
+                             "Unsupported Message Type");
   }
 }
 
 void OrderEntry::answer_problem(const Context& ctx, const fix::MessageView& m,
                                 const MessageProblem& p, const RequestIds& ids) {
-  ++counters_.rejected_at_gateway;
+  metrics_.rejected_at_gateway.inc();
   if (p.answer == MessageProblem::Answer::SessionReject) {
     answers_.session_reject(ctx.member, ctx.seq, ctx.msg_type, p.tag, p.reason, p.text);
     return;
@@ -130,7 +133,7 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
   const RequestIds ids{m.get(fix::tag::ClOrdID)};
   if (!r.problem.ok()) {
     if (!may_answer) return false;
-    ++counters_.new_orders;
+    metrics_.new_orders.inc();
     answer_problem(ctx, m, r.problem, ids);
     return true;
   }
@@ -142,7 +145,7 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
   if (held != kNoSlot) {
     if (holds_key(records_[held])) {
       if (!may_answer) return false;
-      ++counters_.new_orders;
+      metrics_.new_orders.inc();
       answer_repeated_new(ctx, m, ids, held, records_[held].fingerprint == r.fingerprint);
       return true;
     }
@@ -155,24 +158,24 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
     const dedup::DedupEntry* e = keys_->find(ctx.member, r.cl_ord_id, clock_.wall_ns);
     if (e != nullptr || next == kNoSlot) {
       if (!may_answer) return false;
-      ++counters_.new_orders;
+      metrics_.new_orders.inc();
       if (e != nullptr) {
         answer_repeated_new(ctx, m, ids, kNoSlot, e->fingerprint == r.fingerprint);
       } else {
-        ++counters_.rejected_at_gateway;
+        metrics_.rejected_at_gateway.inc();
         answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
                                       rejected(fix::OrdRejReason::Other, kCapacityText));
       }
       return true;
     }
-    ++counters_.new_orders;
+    metrics_.new_orders.inc();
     create_order(ctx, m, r);
     return true;
   }
-  ++counters_.new_orders;
+  metrics_.new_orders.inc();
   if (keys_ && answer_if_taken(ctx, m, r, next)) return true;
   if (next == kNoSlot) {
-    ++counters_.rejected_at_gateway;
+    metrics_.rejected_at_gateway.inc();
     answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
                                   rejected(fix::OrdRejReason::Other, kCapacityText));
     return true;
@@ -198,8 +201,8 @@ bool OrderEntry::answer_if_taken(const Context& ctx, const fix::MessageView& m,
     return true;
   }
   if (set.status == dedup::SetStatus::Full) {
-    ++counters_.dedup_unavailable;
-    ++counters_.rejected_at_gateway;
+    metrics_.dedup_refused.inc();
+    metrics_.rejected_at_gateway.inc();
     answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
                                   rejected(fix::OrdRejReason::Other, kStoreFullText));
     return true;
@@ -257,15 +260,15 @@ void OrderEntry::push_new(std::uint32_t slot, std::uint64_t in_seq) {
 void OrderEntry::answer_repeated_new(const Context& ctx, const fix::MessageView& m,
                                      const RequestIds& ids, std::uint32_t slot, bool same) {
   if (!same) {
-    ++counters_.dedup_duplicates;
-    ++counters_.rejected_at_gateway;
+    metrics_.dedup_duplicates.inc();
+    metrics_.rejected_at_gateway.inc();
     answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
                                   rejected(fix::OrdRejReason::DuplicateOrder, "duplicate ClOrdID"));
     return;
   }
-  ++counters_.dedup_retries;
+  metrics_.dedup_repeats.inc();
   if (slot == kNoSlot) {
-    ++counters_.rejected_at_gateway;
+    metrics_.rejected_at_gateway.inc();
     answers_.report_without_order(
         ctx.member, m, ids, fix::OrdStatus::Rejected,
         rejected(fix::OrdRejReason::DuplicateOrder, kUntrackedRepeatText));

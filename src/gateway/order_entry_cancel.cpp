@@ -14,7 +14,7 @@ constexpr std::string_view kUntrackedCancelText =
 }  // namespace
 
 void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m, bool replace) {
-  ++(replace ? counters_.replaces : counters_.cancels);
+  (replace ? metrics_.replaces : metrics_.cancels).inc();
   const CancelRequest q = read_cancel(m, replace);
   const RequestIds ids{q.cl_ord_id, q.orig_cl_ord_id};
   if (!q.problem.ok()) {
@@ -43,7 +43,7 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
   if (refuse_cancel(ctx, m, q, order)) return;
   const std::uint32_t next = records_.next_slot();
   if (next == kNoSlot) {
-    ++counters_.rejected_at_gateway;
+    metrics_.rejected_at_gateway.inc();
     answers_.cancel_reject(ctx.member, ids, order, replace, fix::CxlRejReason::Other,
                            "gateway order capacity exhausted");
     return;
@@ -52,8 +52,8 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
     const dedup::SetResult set = keys_->set_nx(ctx.member, q.cl_ord_id, make_ref(net_index_, next),
                                                q.fingerprint, clock_.wall_ns);
     if (set.status == dedup::SetStatus::Full) {
-      ++counters_.dedup_unavailable;
-      ++counters_.rejected_at_gateway;
+      metrics_.dedup_refused.inc();
+      metrics_.rejected_at_gateway.inc();
       answers_.cancel_reject(
           ctx.member, ids, order, replace, fix::CxlRejReason::Other,
           "ClOrdID store full ([dedup] max_keys): request not accepted, try again later");
@@ -70,7 +70,7 @@ bool OrderEntry::refuse_cancel(const Context& ctx, const fix::MessageView& m,
   const RequestIds ids{q.cl_ord_id, q.orig_cl_ord_id};
   const auto refuse = [&](const OrderRecord* known, fix::CxlRejReason reason,
                           std::string_view text) {
-    ++counters_.rejected_at_gateway;
+    metrics_.rejected_at_gateway.inc();
     answers_.cancel_reject(ctx.member, ids, known, q.replace, reason, text);
     return true;
   };
@@ -134,15 +134,15 @@ void OrderEntry::answer_repeated_cancel(const Context& ctx, const CancelRequest&
   const RequestIds ids{q.cl_ord_id, q.orig_cl_ord_id};
   const auto reject = [&](const OrderRecord* known, fix::CxlRejReason reason,
                           std::string_view text) {
-    ++counters_.rejected_at_gateway;
+    metrics_.rejected_at_gateway.inc();
     answers_.cancel_reject(ctx.member, ids, known, q.replace, reason, text);
   };
   if (!same) {
-    ++counters_.dedup_duplicates;
+    metrics_.dedup_duplicates.inc();
     reject(order, fix::CxlRejReason::DuplicateClOrdId, "duplicate ClOrdID");
     return;
   }
-  ++counters_.dedup_retries;
+  metrics_.dedup_repeats.inc();
   if (slot == kNoSlot) {
     reject(order, fix::CxlRejReason::DuplicateClOrdId, kUntrackedCancelText);
     return;
@@ -167,7 +167,7 @@ void OrderEntry::answer_repeated_cancel(const Context& ctx, const CancelRequest&
 }
 
 void OrderEntry::status(const Context& ctx, const fix::MessageView& m) {
-  ++counters_.status_requests;
+  metrics_.status_requests.inc();
   const StatusRequest q = read_status_request(m);
   const RequestIds ids{q.cl_ord_id, {}, q.ord_status_req_id};
   if (!q.problem.ok()) {

@@ -73,14 +73,14 @@ void OrderEntry::complete_new(const RedisQueue::Entry& w) {
       return;
     case dedup::RedisStatus::Exists: {
       const bool same = w.result.fingerprint == r.fingerprint;
-      ++(same ? counters_.dedup_retries : counters_.dedup_duplicates);
+      (same ? metrics_.dedup_repeats : metrics_.dedup_duplicates).inc();
       reject_reserved(w, fix::OrdRejReason::DuplicateOrder,
                       same ? "duplicate ClOrdID: repeat of an order this gateway does not track"
                            : "duplicate ClOrdID");
       return;
     }
     case dedup::RedisStatus::Unavailable: {
-      ++counters_.dedup_unavailable;
+      metrics_.dedup_refused.inc();
       char text[128];
       const int n = std::snprintf(text, sizeof text,
                                   "ClOrdID check unavailable (Redis: %s): order not accepted",
@@ -96,7 +96,7 @@ void OrderEntry::complete_new(const RedisQueue::Entry& w) {
 // request's), then is released: the ClOrdID is not this gateway's.
 void OrderEntry::reject_reserved(const RedisQueue::Entry& w, fix::OrdRejReason reason,
                                  std::string_view text) {
-  ++counters_.rejected_at_gateway;
+  metrics_.rejected_at_gateway.inc();
   OrderRecord& r = records_[w.slot];
   r.ord_status = fix::OrdStatus::Rejected;
   ReportFacts f;
@@ -118,8 +118,9 @@ void OrderEntry::log_redis_state() noexcept {
                  redis_ever_connected_ ? " again; new orders are accepted" : "");
     redis_ever_connected_ = true;
   } else if (before == dedup::RedisState::Connected ||
-             (!redis_ever_connected_ && state == dedup::RedisState::Disconnected &&
-              redis_->counters().connect_failures == 1)) {
+             (!redis_ever_connected_ && !redis_first_failure_logged_ &&
+              state == dedup::RedisState::Disconnected)) {
+    redis_first_failure_logged_ = true;
     spdlog::warn(
         "dedup: no connection to Redis {}:{} ({}); new orders are rejected until it is back, "
         "cancels keep working; reconnecting",

@@ -9,7 +9,10 @@ bool OrderEntry::holds_key(const OrderRecord& r) const noexcept {
 }
 
 void OrderEntry::expire_keys() {
-  if (keys_) keys_->expire(clock_.wall_ns);
+  if (keys_) {
+    keys_->expire(clock_.wall_ns);
+    metrics_.dedup_keys.set(static_cast<std::int64_t>(keys_->size()));
+  }
   if (redis_) poll_redis();  // reconnects without waiting for the next order
 }
 
@@ -64,8 +67,8 @@ void OrderEntry::restore_key(const records::OrderRequestRecord& rec, std::int64_
 }
 
 void OrderEntry::count_restore(dedup::RestoreStatus restored) noexcept {
-  if (restored == dedup::RestoreStatus::Restored) ++counters_.dedup_keys_restored;
-  if (restored == dedup::RestoreStatus::Full) ++counters_.dedup_keys_not_restored;
+  if (restored == dedup::RestoreStatus::Restored) metrics_.dedup_keys_restored.inc();
+  if (restored == dedup::RestoreStatus::Full) metrics_.dedup_keys_not_restored.inc();
 }
 
 void OrderEntry::save(util::ByteWriter& out) const {

@@ -8,8 +8,8 @@
 
 namespace matchgate::gateway {
 
-Outbound::Outbound(std::size_t members, const util::ThreadClock& clock)
-    : clock_(clock), connection_of_(members), connected_(members, false) {}
+Outbound::Outbound(std::size_t members, const util::ThreadClock& clock, OutboundMetrics metrics)
+    : clock_(clock), connection_of_(members), connected_(members, false), metrics_(metrics) {}
 
 void Outbound::attach_log(wal::WalProducer* producer, bool hold) noexcept {
   wal_ = producer;
@@ -57,7 +57,7 @@ void Outbound::send_unsequenced(net::ConnectionId conn, std::string_view bytes) 
 void Outbound::deliver(net::ConnectionId conn, std::string_view bytes) {
   if (hold_ && (!outbox_.empty() || wal_->durable() < wal_->appended())) {
     outbox_.push(conn, wal_->appended(), bytes);
-    held_.store(outbox_.size(), std::memory_order_relaxed);
+    metrics_.held.set(static_cast<std::int64_t>(outbox_.size()));
     return;
   }
   server_->send(conn, std::span<const char>(bytes.data(), bytes.size()));
@@ -66,7 +66,7 @@ void Outbound::deliver(net::ConnectionId conn, std::string_view bytes) {
 void Outbound::close(net::ConnectionId conn) {
   if (!outbox_.empty()) {
     outbox_.push_close(conn, wal_->appended());
-    held_.store(outbox_.size(), std::memory_order_relaxed);
+    metrics_.held.set(static_cast<std::int64_t>(outbox_.size()));
     return;
   }
   server_->close(conn);
@@ -78,7 +78,7 @@ int Outbound::release_durable() {
       wal_->durable(),
       [this](net::ConnectionId conn, std::span<const char> b) { server_->send(conn, b); },
       [this](net::ConnectionId conn) { server_->close(conn); }));
-  held_.store(outbox_.size(), std::memory_order_relaxed);
+  metrics_.held.set(static_cast<std::int64_t>(outbox_.size()));
   return n;
 }
 

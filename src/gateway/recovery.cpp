@@ -159,16 +159,18 @@ void Recovery::log_summary(const wal::ScanResult& result) const {
         sum.last_sealed_seq, sum.boots,
         sum.clean_shutdown ? "clean shutdown" : "the last run did not stop cleanly");
   }
-  const OrderEntryCounters& o = network_.order_entry().counters();
-  if (o.dedup_keys_restored > 0 || o.dedup_keys_not_restored > 0) {
+  const OrderEntryMetrics& o = network_.order_entry().metrics();
+  const std::uint64_t restored = o.dedup_keys_restored.value();
+  const std::uint64_t not_restored = o.dedup_keys_not_restored.value();
+  if (restored > 0 || not_restored > 0) {
     spdlog::info("{}: dedup: {} ClOrdID keys rebuilt from the log with their original expiry",
-                 network_.name(), o.dedup_keys_restored);
+                 network_.name(), restored);
   }
-  if (o.dedup_keys_not_restored > 0) {
+  if (not_restored > 0) {
     spdlog::warn(
         "{}: dedup: {} unexpired ClOrdID keys from the log did not fit into [dedup] max_keys; "
         "repeats of those requests are answered from the order records only",
-        network_.name(), o.dedup_keys_not_restored);
+        network_.name(), not_restored);
   }
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     spdlog::info("log: shard {} recovered state_hash {:016x}", i,

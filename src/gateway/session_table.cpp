@@ -1,9 +1,13 @@
 #include "matchgate/gateway/session_table.hpp"
 
+#include <iterator>
+
+#include "matchgate/gateway/order_messages.hpp"
+
 namespace matchgate::gateway {
 
 SessionTable::SessionTable(const NetworkOptions& options, fix::SessionSink& sink,
-                           const fix::SessionClock& clock)
+                           const fix::SessionClock& clock, ops::MetricGroup* metrics)
     : scratch_(fix::session_scratch_bytes(options.server.max_message_bytes)) {
   sessions_.reserve(options.members.size());
   for (std::uint32_t m = 0; m < options.members.size(); ++m) {
@@ -13,10 +17,16 @@ SessionTable::SessionTable(const NetworkOptions& options, fix::SessionSink& sink
     o.max_sending_time_skew = options.max_sending_time_skew;
     o.timestamps = options.timestamps;
     o.validation = options.field_validation;
+    o.application_types.assign(std::begin(kOrderEntryMessageTypes),
+                               std::end(kOrderEntryMessageTypes));
     o.logout_timeout = options.logout_timeout;
     o.max_heartbeat_s = options.max_heartbeat_s;
     o.store_bytes = options.resend_buffer_bytes;
-    sessions_.push_back(std::make_unique<fix::Session>(m, std::move(o), sink, clock, scratch_));
+    const fix::SessionMetrics counters =
+        metrics != nullptr ? fix::SessionMetrics::registered(*metrics, options.members[m].comp_id)
+                           : fix::SessionMetrics{};
+    sessions_.push_back(
+        std::make_unique<fix::Session>(m, std::move(o), sink, clock, scratch_, counters));
   }
 }
 

@@ -17,7 +17,7 @@ constexpr std::size_t kBatch = 256;
 ShardAgent::ShardAgent(std::uint32_t index, std::vector<engine::InstrumentSpec> instruments,
                        std::vector<engine::MemberSpec> members, engine::EngineOptions options,
                        std::vector<RequestRing*> inbound, std::vector<ReplyRing*> outbound,
-                       std::uint32_t records_per_net_thread)
+                       std::uint32_t records_per_net_thread, ops::MetricsRegistry* metrics)
     : name_("shard-" + std::to_string(index)),
       engine_(std::move(instruments), std::move(members), options),
       inbound_(std::move(inbound)),
@@ -25,6 +25,13 @@ ShardAgent::ShardAgent(std::uint32_t index, std::vector<engine::InstrumentSpec> 
   std::pmr::memory_resource* memory =
       options.memory != nullptr ? options.memory : std::pmr::get_default_resource();
   replied_.assign(outbound_.size(), false);
+  if (metrics != nullptr) {
+    ops::MetricGroup group = metrics->group(name_, {{"thread", name_}});
+    spilled_ = group.gauge(
+        {"matchgate_shard_spilled_replies", "replies waiting for room in a full reply ring"});
+    requests_ = group.counter(
+        {"matchgate_shard_requests_total", "requests taken from the network threads' rings"});
+  }
   order_of_record_.reserve(inbound_.size());
   for (std::size_t i = 0; i < inbound_.size(); ++i) {
     order_of_record_.emplace_back(records_per_net_thread, engine::kNoOrder, memory);
@@ -38,6 +45,7 @@ int ShardAgent::do_work() {
       work += static_cast<int>(ring->drain(
           [this](const ShardRequest& r) {
             ++taken_;
+            requests_.inc();
             process(r);
           },
           kBatch));
@@ -128,7 +136,7 @@ void ShardAgent::deliver(std::uint32_t net_thread, const ShardReply& reply) {
   replied_[net_thread] = true;
   if (spill_.empty() && outbound_[net_thread]->try_push(reply)) return;
   spill_.emplace_back(net_thread, reply);
-  spilled_.store(spill_.size(), std::memory_order_relaxed);
+  spilled_.set(static_cast<std::int64_t>(spill_.size()));
 }
 
 int ShardAgent::flush_spill() {
@@ -140,7 +148,7 @@ int ShardAgent::flush_spill() {
     spill_.pop_front();
     ++work;
   }
-  if (work > 0) spilled_.store(spill_.size(), std::memory_order_relaxed);
+  if (work > 0) spilled_.set(static_cast<std::int64_t>(spill_.size()));
   return work;
 }
 

@@ -58,10 +58,25 @@ void WalProducer::notify() noexcept {
   writer_.doorbell().ring();
 }
 
-WalWriter::WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key)
+WalMetrics WalMetrics::registered(ops::MetricGroup& g) {
+  WalMetrics m;
+  m.records = g.counter({"matchgate_wal_records_total", "records appended to the log"});
+  m.commits = g.counter({"matchgate_wal_commits_total", "group commits (pwrite + fdatasync)"});
+  m.bytes = g.counter({"matchgate_wal_written_bytes_total", "bytes written to the log"});
+  m.seals = g.counter({"matchgate_wal_seals_total", "SM2 seals appended"});
+  m.segments = g.counter({"matchgate_wal_segments_opened_total", "log segments opened"});
+  m.commit_ns =
+      g.histogram({"matchgate_wal_commit_latency_ns", "pwrite + fdatasync of one commit group, ns"},
+                  ops::HistogramLayout::latency_ns());
+  return m;
+}
+
+WalWriter::WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key,
+                     WalMetrics metrics)
     : options_(std::move(options)),
       sealer_(std::move(key), options_.sm2_id),
-      preparer_(options_.dir, options_.segment_bytes) {
+      preparer_(options_.dir, options_.segment_bytes),
+      metrics_(metrics) {
   if (options_.segment_bytes < (std::uint64_t{1} << 20)) {
     throw std::invalid_argument("log segments must be at least 1 MiB");
   }
@@ -181,23 +196,25 @@ void WalWriter::stage(std::uint16_t type, std::int64_t time_ns,
   if (type != static_cast<std::uint16_t>(RecordType::Seal)) last_user_seq_ = next_seq_;
   ++next_seq_;
   staged_ += size;
-  ++counters_.records;
+  metrics_.records.inc();
 }
 
 void WalWriter::stage_seal(const Seal& seal, std::int64_t time_ns) {
   std::byte buf[kSealFixedSize + kMaxSignature];
   const std::size_t n = encode_seal(seal, buf);
   stage(static_cast<std::uint16_t>(RecordType::Seal), time_ns, std::span<const std::byte>(buf, n));
-  ++counters_.seals;
+  metrics_.seals.inc();
 }
 
 void WalWriter::commit() {
   if (staged_ == 0) return;
+  const std::int64_t started_ns = mono_ns();
   segment_.write_at(write_offset_, std::span<const std::byte>(staging_.data(), staged_));
   if (options_.sync != SyncMode::None) segment_.sync();
+  metrics_.commit_ns.record(static_cast<std::uint64_t>(mono_ns() - started_ns));
   write_offset_ += staged_;
-  counters_.bytes += staged_;
-  ++counters_.commits;
+  metrics_.bytes.add(staged_);
+  metrics_.commits.inc();
   staged_ = 0;
   staged_since_ns_ = 0;
   holding_until_ns_ = 0;
@@ -245,7 +262,7 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   const std::uint64_t index = segment_index_ + 1;
   const std::uint32_t date = business_date_of(time_ns);
   const std::filesystem::path path = options_.dir / segment_file_name(date, index);
-  if (segment_.is_open() || counters_.segments > 0) {
+  if (segment_.is_open() || opened_a_segment_) {
     segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes);
   } else {
     segment_ = WalSegment::create(path, options_.segment_bytes);
@@ -266,7 +283,8 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   // UTC days are whole multiples of 86400 s in POSIX time.
   segment_day_end_ns_ = (time_ns / kNsPerDay + 1) * kNsPerDay;
   write_offset_ = kSegmentHeaderRegion;
-  ++counters_.segments;
+  opened_a_segment_ = true;
+  metrics_.segments.inc();
   preparer_.request(index + 1);
 }
 

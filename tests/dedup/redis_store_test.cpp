@@ -14,11 +14,13 @@
 
 namespace {
 
+using matchgate::dedup::RedisMetrics;
 using matchgate::dedup::RedisOptions;
 using matchgate::dedup::RedisResult;
 using matchgate::dedup::RedisState;
 using matchgate::dedup::RedisStatus;
 using matchgate::dedup::RedisStore;
+namespace ops = matchgate::ops;
 using matchgate::dedup::UnavailableReason;
 using matchgate::testing::RedisServer;
 using namespace std::chrono_literals;
@@ -102,6 +104,15 @@ class Inspector {
   redisContext* context_ = nullptr;
 };
 
+// Each store counts in a group of its own, so the tests can read its counts.
+RedisMetrics fresh_metrics() {
+  static ops::MetricsRegistry registry(1024);
+  static int stores = 0;
+  const std::string name = "store-" + std::to_string(++stores);
+  ops::MetricGroup group = registry.group(name, {{"store", name}});
+  return RedisMetrics::registered(group);
+}
+
 class RedisStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -126,7 +137,7 @@ class RedisStoreTest : public ::testing::Test {
 };
 
 TEST_F(RedisStoreTest, FirstRequestCreatesAndRetriesGetTheStoredOrderRefAndFingerprint) {
-  RedisStore store(options());
+  RedisStore store(options(), fresh_metrics());
   const RedisResult created = one(store, 7, "ORD-1", 100, 0xAAAA, 1);
   EXPECT_EQ(created.status, RedisStatus::Created);
   EXPECT_EQ(created.token, 1u);
@@ -142,12 +153,12 @@ TEST_F(RedisStoreTest, FirstRequestCreatesAndRetriesGetTheStoredOrderRefAndFinge
   EXPECT_EQ(other.order_ref, 100u);
   EXPECT_EQ(other.fingerprint, 0xAAAAu);  // the original request, untouched
   EXPECT_EQ(store.state(), RedisState::Connected);
-  EXPECT_EQ(store.counters().created, 1u);
-  EXPECT_EQ(store.counters().exists, 2u);
+  EXPECT_EQ(store.metrics().created.value(), 1u);
+  EXPECT_EQ(store.metrics().exists.value(), 2u);
 }
 
 TEST_F(RedisStoreTest, MembersHaveSeparateKeySpaces) {
-  RedisStore store(options());
+  RedisStore store(options(), fresh_metrics());
   EXPECT_EQ(one(store, 1, "SAME", 1, 1).status, RedisStatus::Created);
   EXPECT_EQ(one(store, 2, "SAME", 2, 2).status, RedisStatus::Created);
   EXPECT_EQ(one(store, 1, "SAME", 3, 3).order_ref, 1u);
@@ -155,7 +166,7 @@ TEST_F(RedisStoreTest, MembersHaveSeparateKeySpaces) {
 }
 
 TEST_F(RedisStoreTest, TenThousandPipelinedRequestsCompleteInSubmissionOrder) {
-  RedisStore store(options());
+  RedisStore store(options(), fresh_metrics());
   constexpr std::uint64_t kCount = 10'000;
   constexpr std::uint64_t kDistinct = 9'000;  // the last 1000 repeat the first 1000
   const std::int64_t start = now_ns();
@@ -177,11 +188,11 @@ TEST_F(RedisStoreTest, TenThousandPipelinedRequestsCompleteInSubmissionOrder) {
     }
   }
   EXPECT_EQ(store.in_flight(), 0u);
-  EXPECT_EQ(store.counters().connects, 1u);  // one connection, no reconnects
+  EXPECT_EQ(store.metrics().connects.value(), 1u);  // one connection, no reconnects
 }
 
 TEST_F(RedisStoreTest, KeyCarriesPrefixAndMemberHashTagValueAndTtl) {
-  RedisStore store(options());
+  RedisStore store(options(), fresh_metrics());
   ASSERT_EQ(one(store, 42, "ORD-7", 0x1234, 0xfeedface).status, RedisStatus::Created);
   const std::string key = "test:dedup:{42}:ORD-7";
   EXPECT_EQ(store.key_name(42, "ORD-7"), key);
@@ -203,7 +214,7 @@ TEST_F(RedisStoreTest, TwoClientsSharingOneRedisSeeEachOthersKeys) {
 }
 
 TEST_F(RedisStoreTest, ValuesItDidNotWriteFailClosed) {
-  RedisStore store(options());
+  RedisStore store(options(), fresh_metrics());
   Inspector redis(server_->port());
   redis.command({"SET", "test:dedup:{1}:FOREIGN", "hello"});
   redis.command({"LPUSH", "test:dedup:{1}:LIST", "x"});
@@ -218,11 +229,11 @@ TEST_F(RedisStoreTest, ValuesItDidNotWriteFailClosed) {
   EXPECT_NE(store.last_error().find("WRONGTYPE"), std::string_view::npos) << store.last_error();
   // Errors in replies do not cost the connection.
   EXPECT_EQ(one(store, 1, "FINE", 1, 1).status, RedisStatus::Created);
-  EXPECT_EQ(store.counters().connects, 1u);
+  EXPECT_EQ(store.metrics().connects.value(), 1u);
 }
 
 TEST_F(RedisStoreTest, InvalidClOrdIdsCompleteInOrderWithoutReachingRedis) {
-  RedisStore store(options());
+  RedisStore store(options(), fresh_metrics());
   ASSERT_TRUE(store.submit(1, "A", 1, 1, 0, now_ns()));
   ASSERT_TRUE(store.submit(1, "", 1, 1, 1, now_ns()));
   ASSERT_TRUE(store.submit(1, std::string(65, 'x'), 1, 1, 2, now_ns()));
@@ -238,7 +249,7 @@ TEST_F(RedisStoreTest, InvalidClOrdIdsCompleteInOrderWithoutReachingRedis) {
 
 TEST_F(RedisStoreTest, KilledRedisFailsClosedWithinTheTimeoutAndRestartIsPickedUp) {
   RedisOptions o = options();
-  RedisStore store(o);
+  RedisStore store(o, fresh_metrics());
   for (int i = 0; i < 100; ++i)
     ASSERT_TRUE(store.submit(1, numbered("BEFORE-", i), i, 1, i, now_ns()));
   for (const auto& r : collect(store, 100)) ASSERT_EQ(r.status, RedisStatus::Created);
@@ -258,8 +269,8 @@ TEST_F(RedisStoreTest, KilledRedisFailsClosedWithinTheTimeoutAndRestartIsPickedU
     std::this_thread::sleep_for(5ms);
   }
   EXPECT_NE(store.state(), RedisState::Connected);
-  EXPECT_GE(store.counters().disconnects, 1u);
-  EXPECT_GE(store.counters().connect_failures, 1u);
+  EXPECT_GE(store.metrics().disconnects.value(), 1u);
+  EXPECT_GE(store.metrics().connect_failures.value(), 1u);
 
   server_->restart();
   // The client reconnects by itself: keep trying a fresh key until one is created.
@@ -274,12 +285,12 @@ TEST_F(RedisStoreTest, KilledRedisFailsClosedWithinTheTimeoutAndRestartIsPickedU
   EXPECT_TRUE(created) << "no Created within 10 s of the restart; last error: "
                        << store.last_error();
   EXPECT_EQ(store.state(), RedisState::Connected);
-  EXPECT_GE(store.counters().connects, 2u);
+  EXPECT_GE(store.metrics().connects.value(), 2u);
 }
 
 TEST_F(RedisStoreTest, StalledRedisTimesOutThenRecoversWhenItResumes) {
   RedisOptions o = options();
-  RedisStore store(o);
+  RedisStore store(o, fresh_metrics());
   ASSERT_EQ(one(store, 1, "WARM", 1, 1).status, RedisStatus::Created);
 
   server_->pause();
@@ -295,7 +306,7 @@ TEST_F(RedisStoreTest, StalledRedisTimesOutThenRecoversWhenItResumes) {
   EXPECT_GE(waited, std::chrono::duration_cast<std::chrono::nanoseconds>(o.timeout).count());
   EXPECT_LE(waited,
             std::chrono::duration_cast<std::chrono::nanoseconds>(o.timeout + 500ms).count());
-  EXPECT_GE(store.counters().timeouts, 1u);
+  EXPECT_GE(store.metrics().timeouts.value(), 1u);
 
   bool created = false;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -311,7 +322,7 @@ TEST(RedisStore, NoServerFailsClosedAtOnce) {
   RedisOptions o;
   o.port = matchgate::testing::free_loopback_port();  // nobody listens there
   o.timeout = 300ms;
-  RedisStore store(o);
+  RedisStore store(o, fresh_metrics());
   const std::int64_t submitted = now_ns();
   ASSERT_TRUE(store.submit(1, "X", 1, 1, 5, submitted));
   const auto results = collect(store, 1, 2s);
@@ -319,7 +330,7 @@ TEST(RedisStore, NoServerFailsClosedAtOnce) {
   EXPECT_EQ(results[0].token, 5u);
   EXPECT_EQ(results[0].status, RedisStatus::Unavailable);
   EXPECT_NE(store.state(), RedisState::Connected);
-  EXPECT_GE(store.counters().connect_failures, 1u);
+  EXPECT_GE(store.metrics().connect_failures.value(), 1u);
   EXPECT_FALSE(store.last_error().empty());
 }
 
@@ -327,7 +338,7 @@ TEST(RedisStore, SubmitRefusesBeyondMaxInFlight) {
   RedisOptions o;
   o.port = matchgate::testing::free_loopback_port();
   o.max_in_flight = 4;
-  RedisStore store(o);
+  RedisStore store(o, fresh_metrics());
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(store.submit(1, "X", 1, 1, i, now_ns()));
   EXPECT_FALSE(store.submit(1, "X", 1, 1, 4, now_ns()));
   EXPECT_EQ(collect(store, 4, 2s).size(), 4u);

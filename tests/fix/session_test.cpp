@@ -60,7 +60,8 @@ class SessionTest : public ::testing::Test {
     o.sender_comp_id = "GW";
     o.target_comp_id = "M1";
     o.logout_timeout = std::chrono::seconds(2);
-    session_.emplace(7, o, sink_, clock_, scratch_);
+    o.application_types = {"D"};
+    session_.emplace(7, o, sink_, clock_, scratch_, metrics_);
   }
 
   // "35=<type>|49=M1|56=GW|34=<seq>|52=<time>|" + `body`, framed; the time
@@ -108,6 +109,9 @@ class SessionTest : public ::testing::Test {
 
   SessionClock clock_;
   RecordingSink sink_;
+  ops::MetricsRegistry registry_{64};
+  ops::MetricGroup group_ = registry_.group("test");
+  SessionMetrics metrics_ = SessionMetrics::registered(group_, "M1");
   std::vector<char> scratch_;
   std::optional<Session> session_;
   MessageView view_;
@@ -355,6 +359,8 @@ TEST_F(SessionTest, T2q_InvalidMsgTypeIsRejectedWithReason11) {
 TEST_F(SessionTest, T2r_AValidButUnsupportedMsgTypeIsHandedUpForABusinessReject) {
   logon();
   EXPECT_EQ(in(msg("R", 2, "131=Q|")), Verdict::Application);
+  // A type the profile has only for the other direction: not checked here.
+  EXPECT_EQ(in(msg("8", 3, "37=1|")), Verdict::Application);
 }
 
 TEST_F(SessionTest, T2i_WrongBeginStringIsALogout) {
@@ -382,7 +388,7 @@ TEST_F(SessionTest, T3_MalformedInSequenceIsRejectedAndConsumedOtherwiseDropped)
   EXPECT_EQ(in(make_message("35=D|49=M1|56=GW|34=9|52=" + std::string(kNow) + "|11=A|11=B|")),
             std::nullopt);
   EXPECT_TRUE(out().empty());
-  EXPECT_EQ(session_->counters().garbled, 1U);
+  EXPECT_EQ(session_->metrics().garbled.value(), 1U);
 }
 
 // ---- 14: fields against the profile ----
@@ -427,7 +433,7 @@ TEST_F(SessionTest, T14_FieldsAgainstTheProfileAreRejectedNamingTheTagAndTheSess
 TEST_F(SessionTest, T14_RelaxedIgnoresTagsOutsideTheProfileButStillChecksValues) {
   SessionOptions o = session_->options();
   o.validation = FieldValidation::Relaxed;
-  session_.emplace(7, o, sink_, clock_, scratch_);
+  session_.emplace(7, o, sink_, clock_, scratch_, metrics_);
   logon();
   out();
   EXPECT_EQ(in(msg("0", 2, "999=HI|")), Verdict::Handled);
@@ -522,8 +528,10 @@ TEST_F(SessionTest, T7_ARejectFromTheCounterpartyIsCountedAndNotAnswered) {
   logon();
   out();
   EXPECT_EQ(in(msg("3", 2, "45=1|373=99|")), Verdict::Handled);
+  // Never a Reject of a Reject, whatever it lacks (it could go back and forth).
+  EXPECT_EQ(in(msg("3", 3, "45=1|")), Verdict::Handled);
   EXPECT_TRUE(out().empty());
-  EXPECT_EQ(session_->counters().rejects_received, 1U);
+  EXPECT_EQ(session_->metrics().rejects_received.value(), 2U);
 }
 
 TEST_F(SessionTest, T8_ResendSendsApplicationMessagesAgainAndGapFillsSessionMessages) {

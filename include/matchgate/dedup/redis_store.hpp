@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "matchgate/dedup/types.hpp"
+#include "matchgate/ops/metrics.hpp"
 
 struct redisContext;
 
@@ -80,16 +81,19 @@ enum class RedisState : std::uint8_t {
 };
 const char* to_string(RedisState state) noexcept;
 
-struct RedisCounters {
-  std::uint64_t submitted = 0;
-  std::uint64_t created = 0;
-  std::uint64_t exists = 0;
-  std::uint64_t unavailable = 0;
-  std::uint64_t timeouts = 0;          // connections dropped because a reply was late
-  std::uint64_t connects = 0;          // connections established
-  std::uint64_t connect_failures = 0;  // attempts that did not get connected
-  std::uint64_t disconnects = 0;       // established connections lost or dropped
-  std::uint64_t server_errors = 0;     // error replies
+// The store's metrics (docs/METRICS.md), written by the owning thread;
+// handles that were never registered count nowhere.
+struct RedisMetrics {
+  ops::Counter submitted;
+  ops::Counter created;
+  ops::Counter exists;
+  ops::Counter unavailable;
+  ops::Counter timeouts;          // connections dropped because a reply was late
+  ops::Counter connects;          // connections established
+  ops::Counter connect_failures;  // attempts that did not get connected
+  ops::Counter disconnects;       // established connections lost or dropped
+  ops::Counter server_errors;     // error replies
+  static RedisMetrics registered(ops::MetricGroup& group);
 };
 
 namespace detail {
@@ -106,7 +110,7 @@ class RedisStore {
  public:
   // Validates the options (std::invalid_argument) but does not connect: the
   // first submit() or poll() does, without blocking.
-  explicit RedisStore(RedisOptions options);
+  explicit RedisStore(RedisOptions options, RedisMetrics metrics = {});
   ~RedisStore();
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
@@ -141,7 +145,7 @@ class RedisStore {
   }
 
   RedisState state() const noexcept { return state_; }
-  const RedisCounters& counters() const noexcept { return counters_; }
+  const RedisMetrics& metrics() const noexcept { return metrics_; }
   // The latest connection failure or error reply, for status pages and logs.
   std::string_view last_error() const noexcept { return {last_error_, last_error_length_}; }
   // Submitted and not yet delivered.
@@ -208,7 +212,7 @@ class RedisStore {
   std::vector<char> in_;  // one recv() worth
   detail::RedisReplySlot reply_slot_;
 
-  RedisCounters counters_;
+  RedisMetrics metrics_;
   char last_error_[160] = {};
   std::size_t last_error_length_ = 0;
 };

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "matchgate/fix/enums.hpp"
 #include "matchgate/fix/field_check.hpp"
@@ -25,6 +26,7 @@
 #include "matchgate/fix/tags.hpp"
 #include "matchgate/fix/value.hpp"
 #include "matchgate/fix/writer.hpp"
+#include "matchgate/ops/metrics.hpp"
 #include "matchgate/util/byte_io.hpp"
 #include "matchgate/util/clock.hpp"
 
@@ -42,6 +44,10 @@ struct SessionOptions {
   std::chrono::seconds max_sending_time_skew{120};
   TimePrecision timestamps = TimePrecision::Millis;
   FieldValidation validation = FieldValidation::Strict;
+  // The application message types the counterparty may send, whose fields
+  // are checked against the profile; other types go up unchecked (for a
+  // BusinessMessageReject).
+  std::vector<std::string> application_types;
   std::chrono::milliseconds logout_timeout{2000};
   std::uint32_t max_heartbeat_s = 3600;
   std::size_t store_bytes = std::size_t{64} << 20;  // MessageStore bound
@@ -92,14 +98,18 @@ struct LogonCheck {
   LogonRequest request;
 };
 
-struct SessionCounters {
-  std::uint64_t messages_in = 0;
-  std::uint64_t messages_out = 0;
-  std::uint64_t rejects_sent = 0;
-  std::uint64_t rejects_received = 0;
-  std::uint64_t resend_requests_sent = 0;
-  std::uint64_t resend_requests_received = 0;
-  std::uint64_t garbled = 0;
+// The session's counters in the metrics registry (docs/METRICS.md), labelled
+// with the counterparty; unregistered handles count nowhere.
+struct SessionMetrics {
+  ops::Counter messages_in;
+  ops::Counter messages_out;
+  ops::Counter rejects_sent;
+  ops::Counter rejects_received;
+  ops::Counter resend_requests_sent;
+  ops::Counter resend_requests_received;
+  ops::Counter garbled;  // framed but unparsable, or out of sequence and malformed
+  // Registers them in `group` (the owning thread's) for counterparty `member`.
+  static SessionMetrics registered(ops::MetricGroup& group, std::string_view member);
 };
 
 class Session {
@@ -108,7 +118,7 @@ class Session {
   // being composed and one being resent: at least twice the largest
   // message plus room for the fields a resend adds.
   Session(std::uint32_t id, SessionOptions options, SessionSink& sink, const SessionClock& clock,
-          std::span<char> scratch);
+          std::span<char> scratch, SessionMetrics metrics = {});
 
   // ---- Logon (the caller owns authentication) ----
   // The session rules a Logon must pass, before the password is checked.
@@ -125,7 +135,7 @@ class Session {
   void on_malformed(std::string_view frame, const ParseError& error);
   // A message whose BeginString is not ours: Logout, then close.
   void on_wrong_begin_string();
-  void on_garbled() noexcept { ++counters_.garbled; }
+  void on_garbled() noexcept { metrics_.garbled.inc(); }
 
   // Heartbeats, TestRequest, heartbeat timeout, Logout timeout. Close when
   // the connection should go.
@@ -171,7 +181,7 @@ class Session {
   std::uint64_t next_in() const noexcept { return next_in_; }
   std::uint64_t next_out() const noexcept { return next_out_; }
   const MessageStore& store() const noexcept { return store_; }
-  const SessionCounters& counters() const noexcept { return counters_; }
+  const SessionMetrics& metrics() const noexcept { return metrics_; }
   const SessionOptions& options() const noexcept { return options_; }
 
  private:
@@ -179,6 +189,7 @@ class Session {
   Check check_header(const MessageView& m, std::uint64_t seq);
   Check check_poss_dup(const MessageView& m, std::uint64_t seq);
   Check check_sequence(const MessageView& m, std::uint64_t seq);
+  bool validated(std::string_view type) const noexcept;
   Verdict dispatch(const MessageView& m, std::uint64_t seq);
   Verdict on_logon_while_logged_on(const MessageView& m, std::uint64_t seq);
   void on_sequence_reset(const MessageView& m, std::uint64_t seq, bool gap_fill);
@@ -204,7 +215,7 @@ class Session {
   std::span<char> resend_buffer_;
   MessageWriter writer_;
   MessageStore store_;
-  SessionCounters counters_;
+  SessionMetrics metrics_;
   bool writing_admin_ = false;
   bool replaying_ = false;
   bool logged_on_ = false;

@@ -12,6 +12,7 @@
 #include "matchgate/engine/types.hpp"
 #include "matchgate/fix/enums.hpp"
 #include "matchgate/fix/message.hpp"
+#include "matchgate/gateway/gateway_metrics.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_records.hpp"
 #include "matchgate/gateway/session_table.hpp"
@@ -39,17 +40,10 @@ struct ReportFacts {
   std::string_view text;
 };
 
-struct AnswerCounters {
-  std::uint64_t execution_reports = 0;
-  std::uint64_t cancel_rejects = 0;
-  std::uint64_t session_rejects = 0;
-  std::uint64_t business_rejects = 0;
-};
-
 class Answers {
  public:
   Answers(std::uint32_t net_index, const NetworkOptions& options, SessionTable& sessions,
-          const util::ThreadClock& clock);
+          const util::ThreadClock& clock, AnswerMetrics metrics = {});
 
   // Start count of the log: part of gateway-made ExecIDs, which must not
   // repeat after a restart.
@@ -71,8 +65,6 @@ class Answers {
   void business_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
                        fix::BusinessRejectReason reason, std::string_view text);
 
-  const AnswerCounters& counters() const noexcept { return counters_; }
-
  private:
   static constexpr std::size_t kExecIdChars = 48;
   // "G<net>-<boot>-<n>" for a report the gateway makes itself, or the
@@ -87,7 +79,7 @@ class Answers {
   const util::ThreadClock& clock_;
   std::uint64_t boot_ = 0;
   std::uint64_t gateway_exec_ids_ = 0;
-  AnswerCounters counters_;
+  AnswerMetrics metrics_;
 };
 
 }  // namespace matchgate::gateway

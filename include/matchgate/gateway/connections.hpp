@@ -14,6 +14,7 @@
 
 #include "matchgate/fix/message.hpp"
 #include "matchgate/gateway/authenticator.hpp"
+#include "matchgate/gateway/gateway_metrics.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_entry.hpp"
 #include "matchgate/gateway/outbound.hpp"
@@ -23,17 +24,10 @@
 
 namespace matchgate::gateway {
 
-struct ConnectionCounters {
-  std::uint64_t logons = 0;
-  std::uint64_t logons_refused = 0;
-  std::uint64_t frames_in = 0;
-  std::uint64_t garbled = 0;  // not even framed
-};
-
 class Connections final : public net::ConnectionHandler {
  public:
   Connections(const NetworkOptions& options, SessionTable& sessions, Outbound& outbound,
-              OrderEntry& order_entry, ThreadClock& clock);
+              OrderEntry& order_entry, ThreadClock& clock, ConnectionMetrics metrics = {});
 
   void attach_server(net::TcpServer* server) noexcept { server_ = server; }
 
@@ -51,8 +45,7 @@ class Connections final : public net::ConnectionHandler {
   // Graceful stop: Logout to every session, no new logons. From any thread;
   // acted on by check_timers().
   void request_logout_all() noexcept { logout_all_requested_.store(true); }
-  bool all_closed() const noexcept { return open_.load() == 0; }
-  const ConnectionCounters& counters() const noexcept { return counters_; }
+  bool all_closed() const noexcept { return metrics_.open.value() == 0; }
 
  private:
   enum class State : std::uint8_t { Free, AwaitLogon, Authenticating, LoggedOn, Closing };
@@ -96,8 +89,7 @@ class Connections final : public net::ConnectionHandler {
   std::vector<char> refusal_buffer_;
   std::atomic<bool> logout_all_requested_{false};
   bool logging_out_all_ = false;
-  std::atomic<std::size_t> open_{0};
-  ConnectionCounters counters_;
+  ConnectionMetrics metrics_;
 };
 
 }  // namespace matchgate::gateway

@@ -30,6 +30,7 @@
 #include "matchgate/gateway/snapshots.hpp"
 #include "matchgate/gateway/thread_clock.hpp"
 #include "matchgate/net/tcp_server.hpp"
+#include "matchgate/ops/metrics.hpp"
 #include "matchgate/util/doorbell.hpp"
 #include "matchgate/wal/wal_writer.hpp"
 
@@ -38,8 +39,9 @@ namespace matchgate::gateway {
 class NetworkAgent {
  public:
   // Nothing listens until listen().
+  // Registers its metrics in `metrics`, in a group named after the thread.
   NetworkAgent(std::uint32_t index, NetworkOptions options, std::vector<RequestRing*> to_shards,
-               std::vector<ReplyRing*> from_shards);
+               std::vector<ReplyRing*> from_shards, ops::MetricsRegistry& metrics);
   ~NetworkAgent();
 
   // Binds the listening socket (throws std::system_error when it cannot):
@@ -95,14 +97,14 @@ class NetworkAgent {
     return all_answered_.load(std::memory_order_relaxed);
   }
   std::size_t waiting_requests_approx() const noexcept {
-    return waiting_.load(std::memory_order_relaxed);
+    return static_cast<std::size_t>(order_entry_.metrics().waiting.value());
   }
 
  private:
   int drain_replies();
   void on_reply(const ShardReply& reply);
   void on_timers();
-  void log_counters();
+  void log_metrics();
   // Tells the writer the log holds every report of every request so far,
   // when that is so.
   void settle_log();
@@ -112,6 +114,8 @@ class NetworkAgent {
   std::string name_;
   NetworkOptions options_;
   std::vector<ReplyRing*> from_shards_;
+  ops::MetricsRegistry& registry_;
+  ops::MetricGroup metrics_;
   ThreadClock clock_;
   Outbound outbound_;
   SessionTable sessions_;
@@ -130,7 +134,6 @@ class NetworkAgent {
   std::uint64_t settled_ = 0;   // log position last settled
   std::atomic<bool> all_answered_{true};
   std::vector<const std::atomic<std::uint64_t>*> shard_answered_;
-  std::atomic<std::size_t> waiting_{0};
 };
 
 }  // namespace matchgate::gateway

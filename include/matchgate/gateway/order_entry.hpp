@@ -16,6 +16,7 @@
 #include "matchgate/dedup/redis_store.hpp"
 #include "matchgate/fix/message.hpp"
 #include "matchgate/gateway/answers.hpp"
+#include "matchgate/gateway/gateway_metrics.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_messages.hpp"
 #include "matchgate/gateway/order_records.hpp"
@@ -28,26 +29,11 @@
 
 namespace matchgate::gateway {
 
-struct OrderEntryCounters {
-  std::uint64_t new_orders = 0;
-  std::uint64_t cancels = 0;
-  std::uint64_t replaces = 0;
-  std::uint64_t status_requests = 0;
-  std::uint64_t rejected_at_gateway = 0;
-  // ClOrdID dedup (docs/DEDUP.md): repeats of a request with the same
-  // fingerprint, reuses with another one, and requests refused because the
-  // store could not answer (full, Redis unavailable).
-  std::uint64_t dedup_retries = 0;
-  std::uint64_t dedup_duplicates = 0;
-  std::uint64_t dedup_unavailable = 0;
-  std::uint64_t dedup_keys_restored = 0;
-  std::uint64_t dedup_keys_not_restored = 0;  // the store was full
-};
-
 class OrderEntry {
  public:
   OrderEntry(std::uint32_t net_index, const NetworkOptions& options, Answers& answers,
-             ShardRouter& router, const util::ThreadClock& clock);
+             ShardRouter& router, const util::ThreadClock& clock, OrderEntryMetrics metrics = {},
+             dedup::RedisMetrics redis_metrics = {});
 
   // True when one more member message can be taken: checked before a
   // message is consumed, so a full ring stops reading instead of dropping.
@@ -79,7 +65,7 @@ class OrderEntry {
   void load(util::ByteReader& in);
 
   const OrderRecordTable& records() const noexcept { return records_; }
-  const OrderEntryCounters& counters() const noexcept { return counters_; }
+  const OrderEntryMetrics& metrics() const noexcept { return metrics_; }
   const dedup::EmbeddedStore* keys() const noexcept { return keys_.get(); }
   const dedup::RedisStore* redis() const noexcept { return redis_.get(); }
 
@@ -151,7 +137,7 @@ class OrderEntry {
   const util::ThreadClock& clock_;
   SymbolIndex symbols_;
   OrderRecordTable records_;
-  OrderEntryCounters counters_;
+  OrderEntryMetrics metrics_;
   // The in-process ClOrdID store (every key with the embedded backend,
   // cancel/replace keys with Redis); null with backend "off".
   std::unique_ptr<dedup::EmbeddedStore> keys_;
@@ -161,6 +147,7 @@ class OrderEntry {
   fix::MessageView waiting_view_;
   dedup::RedisState redis_logged_state_ = dedup::RedisState::Disconnected;
   bool redis_ever_connected_ = false;
+  bool redis_first_failure_logged_ = false;
 };
 
 }  // namespace matchgate::gateway

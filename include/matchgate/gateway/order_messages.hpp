@@ -17,6 +17,10 @@
 
 namespace matchgate::gateway {
 
+// The application messages order entry handles (any other FIX 4.4 type is
+// answered with a BusinessMessageReject).
+inline constexpr std::string_view kOrderEntryMessageTypes[] = {"D", "F", "G", "H"};
+
 // Symbol(55) -> the config's instrument number, by binary search over the
 // sorted symbols (built once).
 class SymbolIndex {

@@ -20,6 +20,7 @@
 #include "matchgate/engine/types.hpp"
 #include "matchgate/fix/session.hpp"
 #include "matchgate/gateway/durable_outbox.hpp"
+#include "matchgate/gateway/gateway_metrics.hpp"
 #include "matchgate/net/tcp_server.hpp"
 #include "matchgate/util/clock.hpp"
 #include "matchgate/wal/wal_writer.hpp"
@@ -28,7 +29,7 @@ namespace matchgate::gateway {
 
 class Outbound final : public fix::SessionSink {
  public:
-  Outbound(std::size_t members, const util::ThreadClock& clock);
+  Outbound(std::size_t members, const util::ThreadClock& clock, OutboundMetrics metrics = {});
 
   // Before the thread starts.
   void attach_server(net::TcpServer* server) noexcept { server_ = server; }
@@ -51,7 +52,9 @@ class Outbound final : public fix::SessionSink {
   // Held messages whose records are durable by now (work for the thread).
   bool has_releasable() const noexcept;
   // From any thread, for a draining stop.
-  std::size_t held_approx() const noexcept { return held_.load(std::memory_order_relaxed); }
+  std::size_t held_approx() const noexcept {
+    return static_cast<std::size_t>(metrics_.held.value());
+  }
 
   // Recovery: the message caused by engine event `cause` is in the log.
   void logged(std::uint64_t cause) { unlogged_.erase(cause); }
@@ -75,7 +78,7 @@ class Outbound final : public fix::SessionSink {
   std::vector<net::ConnectionId> connection_of_;  // per member
   std::vector<bool> connected_;
   DurableOutbox outbox_;
-  std::atomic<std::size_t> held_{0};
+  OutboundMetrics metrics_;
   std::unordered_map<std::uint64_t, Unlogged> unlogged_;
   std::uint64_t composed_in_replay_ = 0;
 };

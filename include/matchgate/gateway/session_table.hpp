@@ -10,13 +10,16 @@
 #include "matchgate/engine/types.hpp"
 #include "matchgate/fix/session.hpp"
 #include "matchgate/gateway/network_options.hpp"
+#include "matchgate/ops/metrics.hpp"
 
 namespace matchgate::gateway {
 
 class SessionTable {
  public:
+  // `metrics`: the owning thread's group, where each session registers its
+  // counters labelled with its member; null: they count nowhere.
   SessionTable(const NetworkOptions& options, fix::SessionSink& sink,
-               const fix::SessionClock& clock);
+               const fix::SessionClock& clock, ops::MetricGroup* metrics = nullptr);
 
   fix::Session& operator[](engine::MemberId m) noexcept { return *sessions_[m]; }
   const fix::Session& operator[](engine::MemberId m) const noexcept { return *sessions_[m]; }

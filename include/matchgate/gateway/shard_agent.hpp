@@ -12,6 +12,7 @@
 
 #include "matchgate/engine/engine.hpp"
 #include "matchgate/gateway/shard_messages.hpp"
+#include "matchgate/ops/metrics.hpp"
 #include "matchgate/util/doorbell.hpp"
 #include "matchgate/util/spsc_ring.hpp"
 
@@ -27,7 +28,7 @@ class ShardAgent {
   ShardAgent(std::uint32_t index, std::vector<engine::InstrumentSpec> instruments,
              std::vector<engine::MemberSpec> members, engine::EngineOptions options,
              std::vector<RequestRing*> inbound, std::vector<ReplyRing*> outbound,
-             std::uint32_t records_per_net_thread);
+             std::uint32_t records_per_net_thread, ops::MetricsRegistry* metrics = nullptr);
 
   int do_work();
   const char* name() const noexcept { return name_.c_str(); }
@@ -49,7 +50,7 @@ class ShardAgent {
   // Replies waiting because a network thread's ring was full.
   std::size_t spilled() const noexcept { return spill_.size(); }
   // From any thread, for a draining stop.
-  std::size_t spilled_approx() const noexcept { return spilled_.load(std::memory_order_relaxed); }
+  std::size_t spilled_approx() const noexcept { return static_cast<std::size_t>(spilled_.value()); }
 
   // Recovery, before the thread starts: applies a logged request exactly as
   // do_work() would have; its replies go to the rings as usual.
@@ -92,7 +93,8 @@ class ShardAgent {
   std::vector<std::byte> snapshot_;
   std::uint64_t processed_ = 0;
   std::uint64_t taken_ = 0;  // from the rings (replayed requests are not)
-  std::atomic<std::size_t> spilled_{0};
+  ops::Gauge spilled_;       // replies waiting in spill_
+  ops::Counter requests_;    // taken from the rings
   alignas(64) std::atomic<std::uint64_t> answered_{0};
 };
 

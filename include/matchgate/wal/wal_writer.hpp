@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "matchgate/crypto/sm2.hpp"
+#include "matchgate/ops/metrics.hpp"
 #include "matchgate/util/doorbell.hpp"
 #include "matchgate/util/spsc_byte_ring.hpp"
 #include "matchgate/wal/format.hpp"
@@ -84,19 +85,23 @@ class WalProducer {
   std::atomic<std::uint64_t> watched_{0};
 };
 
-struct WalWriterCounters {
-  std::uint64_t records = 0;
-  std::uint64_t commits = 0;
-  std::uint64_t bytes = 0;
-  std::uint64_t seals = 0;
-  std::uint64_t segments = 0;
+// The writer's metrics (docs/METRICS.md), written by the writer's thread;
+// handles that were never registered count nowhere.
+struct WalMetrics {
+  ops::Counter records;
+  ops::Counter commits;
+  ops::Counter bytes;
+  ops::Counter seals;
+  ops::Counter segments;
+  ops::Histogram commit_ns;  // pwrite + fdatasync of one group
+  static WalMetrics registered(ops::MetricGroup& group);
 };
 
 class WalWriter {
  public:
   // Continues the log in options.dir after `tail` (a fresh LogTail for a new
   // log): opens a new segment and stages a Start record.
-  WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key);
+  WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key, WalMetrics metrics = {});
   ~WalWriter();
   WalWriter(const WalWriter&) = delete;
   WalWriter& operator=(const WalWriter&) = delete;
@@ -115,7 +120,7 @@ class WalWriter {
   void close();
 
   bool failed() const noexcept { return failed_.load(std::memory_order_acquire); }
-  const WalWriterCounters& counters() const noexcept { return counters_; }
+  const WalMetrics& metrics() const noexcept { return metrics_; }
   std::uint64_t boot() const noexcept { return boot_; }
   std::uint64_t last_seq() const noexcept { return next_seq_ - 1; }
   const WalOptions& options() const noexcept { return options_; }
@@ -162,7 +167,8 @@ class WalWriter {
 
   std::atomic<bool> failed_{false};
   bool closed_ = false;
-  WalWriterCounters counters_;
+  bool opened_a_segment_ = false;
+  WalMetrics metrics_;
 };
 
 }  // namespace matchgate::wal
