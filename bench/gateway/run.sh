@@ -19,7 +19,14 @@
 # "off embedded redis"; "redis" starts a redis-server on a free port, emptied
 # before each run), IDLE_SPIN_US (unset:
 # the default of [engine] idle_spin_us),
+# BASELINE_BIN (unset: a directory holding another build's matchgated, e.g.
+# the previous commit's; each configuration then also runs with it, as
+# "base-...", interleaved in every repetition, so a change is compared with
+# its baseline in the same run),
 # KEEP=1 keeps the work directory (configs, logs, JSON results).
+# "cpu/order" is the daemon's CPU time (user + system, /proc/PID/stat) over
+# the throughput run divided by the orders of the run (warm-up included):
+# steadier than throughput on a shared machine.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,6 +47,12 @@ source "$here/../lib.sh"
 for p in matchgated matchgate-admin matchgate-wal matchgate-load tcp_pingpong quickfix_baseline_acceptor; do
   [[ -x $bin/$p ]] || { echo "run.sh: $bin/$p missing; build it first" >&2; exit 2; }
 done
+daemons=("mg=$bin/matchgated")
+if [[ -n ${BASELINE_BIN:-} ]]; then
+  [[ -x $BASELINE_BIN/matchgated ]] || { echo "run.sh: $BASELINE_BIN/matchgated missing" >&2; exit 2; }
+  daemons+=("base=$(cd "$BASELINE_BIN" && pwd)/matchgated")
+fi
+clk_tck=$(getconf CLK_TCK)
 
 work=$(mktemp -d /tmp/matchgate-gwbench-XXXXXX)
 pids=()
@@ -123,14 +136,16 @@ EOF
 }
 
 started_pid=
-start_matchgated() {  # BACKEND IDLE SYNC DEDUP; sets started_pid and port
+start_matchgated() {  # DAEMON BACKEND IDLE SYNC DEDUP; sets started_pid and port
+  local daemon=$1
+  shift
   local attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     rm -rf "$work/wal"  # each run starts a new log: no replay of the previous runs
     write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3" "$4"
     if [[ $4 == redis ]]; then redis-cli -p "$redis_port" FLUSHALL >/dev/null; fi
-    "$bin/matchgated" --config "$work/matchgate.toml" >>"$work/matchgated.out" 2>&1 &
+    "$daemon" --config "$work/matchgate.toml" >>"$work/matchgated.out" 2>&1 &
     started_pid=$!
     pids+=("$started_pid")
     if wait_port "$started_pid" "$port"; then return 0; fi
@@ -155,6 +170,19 @@ start_quickfix() {
   echo "run.sh: quickfix_baseline_acceptor did not start; see $work/quickfix.out" >&2
   KEEP=1
   exit 1
+}
+
+cpu_ticks() {  # PID: user + system clock ticks so far
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# The daemon's CPU per order of the throughput run just done, in us.
+cpu_per_order() {  # NAME REP TICKS_BEFORE TICKS_AFTER
+  local orders_per_s
+  orders_per_s=$(grep -o '"orders_per_s": [0-9.]*' "$work/$1.tp.$2.json" | head -n1 | awk '{print $2}')
+  awk -v t="$(($4 - $3))" -v hz="$clk_tck" -v r="${orders_per_s:-0}" -v d="$DURATION" -v w="$WARMUP" \
+    'BEGIN { n = r * (d + w); if (n > 0) printf "{\"cpu_us_per_order\": %.3f}\n", t / hz / n * 1e6 }' \
+    >"$work/$1.cpu.$2.json"
 }
 
 failures=0
@@ -187,6 +215,8 @@ configs=()
 for b in $BACKENDS; do for i in $IDLES; do for y in $SYNCS; do for d in $DEDUPS; do
   configs+=("$b-$i-$y-$d")
 done; done; done; done
+targets=()
+for c in "${configs[@]}"; do for d in "${daemons[@]}"; do targets+=("${d%%=*}-$c"); done; done
 "$bin/matchgate-wal" keygen --private "$work/wal-key.pem" --public "$work/wal-key.pub.pem" >/dev/null
 
 echo "gateway benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -196,14 +226,20 @@ for ((rep = 1; rep <= REPS; rep++)); do
   "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
   for c in "${configs[@]}"; do
     IFS=- read -r c_backend c_idle c_sync c_dedup <<<"$c"
-    start_matchgated "$c_backend" "$c_idle" "$c_sync" "$c_dedup"
-    load "mg-$c" "$rep" rt "$port"
-    load "mg-$c" "$rep" tp "$port"
-    stop "$started_pid"
+    for d in "${daemons[@]}"; do
+      start_matchgated "${d#*=}" "$c_backend" "$c_idle" "$c_sync" "$c_dedup"
+      load "${d%%=*}-$c" "$rep" rt "$port"
+      t0=$(cpu_ticks "$started_pid")
+      load "${d%%=*}-$c" "$rep" tp "$port"
+      cpu_per_order "${d%%=*}-$c" "$rep" "$t0" "$(cpu_ticks "$started_pid")"
+      stop "$started_pid"
+    done
   done
   start_quickfix
   load quickfix "$rep" rt "$port"
+  t0=$(cpu_ticks "$started_pid")
   load quickfix "$rep" tp "$port"
+  cpu_per_order quickfix "$rep" "$t0" "$(cpu_ticks "$started_pid")"
   stop "$started_pid"
 done
 
@@ -235,19 +271,21 @@ echo "medians of $REPS repetitions"
 printf 'TCP ping-pong floor: 64 B p50 %.1f us p99 %.1f us; 200 B p50 %.1f us p99 %.1f us\n' \
   "$pp64" "$pp64_99" "$pp200" "$pp200_99"
 echo
-printf '%-28s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "target" "rt p50" "rt p99" "p99.9" "p50/pp200" \
-  "orders/s" "ERs/s" "vs QF" "tp p99"
-printf '%-28s | %9s %9s %9s %9s | %11s %11s %9s %9s\n' "" "us" "us" "us" "x" "$SESSIONS sess" "" "x" "us"
-for name in "${configs[@]/#/mg-}" quickfix; do
+printf '%-34s | %9s %9s %9s %9s | %11s %11s %9s %9s %9s\n' "target" "rt p50" "rt p99" "p99.9" \
+  "p50/pp200" "orders/s" "ERs/s" "vs QF" "tp p99" "cpu/order"
+printf '%-34s | %9s %9s %9s %9s | %11s %11s %9s %9s %9s\n' "" "us" "us" "us" "x" "$SESSIONS sess" "" "x" \
+  "us" "us"
+for name in "${targets[@]}" quickfix; do
   rt50=$(med "$work/$name.rt.*.json" p50)
   rt99=$(med "$work/$name.rt.*.json" p99)
   rt999=$(med "$work/$name.rt.*.json" p99.9)
   tp=$(med "$work/$name.tp.*.json" orders_per_s)
   ers=$(med "$work/$name.tp.*.json" exec_reports_per_s)
   tp99=$(med "$work/$name.tp.*.json" p99)
-  printf '%-28s | %9.1f %9.1f %9.1f %9.2f | %11.0f %11.0f %9.2f %9.0f\n' "$name" "$rt50" "$rt99" "$rt999" \
-    "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$tp" "$ers" \
-    "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99"
+  cpu=$(med "$work/$name.cpu.*.json" cpu_us_per_order)
+  printf '%-34s | %9.1f %9.1f %9.1f %9.2f | %11.0f %11.0f %9.2f %9.0f %9.2f\n' "$name" "$rt50" "$rt99" \
+    "$rt999" "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$tp" "$ers" \
+    "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99" "$cpu"
 done
 echo
 echo "targets: rt p50 <= 1.5x ping-pong p50 (200 B); orders/s >= 10x QuickFIX and >= 300000 over 8 sessions"
