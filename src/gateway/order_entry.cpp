@@ -234,19 +234,25 @@ void OrderEntry::create_order(const Context& ctx, const fix::MessageView& m,
 
 void OrderEntry::push_new(std::uint32_t slot, std::uint64_t in_seq) {
   const OrderRecord& r = records_[slot];
-  const InstrumentRoute& route = options_.instruments[r.instrument];
-  records::OrderRequestRecord rec;
-  ShardRequest& q = rec.request;
+  ShardRequest q;
   q.kind = RequestKind::New;
   q.side = r.side;
   q.type = r.type;
   q.tif = r.tif;
   q.member = r.member;
   q.account = r.account;
-  q.instrument = route.local_id;
-  q.ref = make_ref(net_index_, slot);
   q.price = r.price;
   q.qty = r.qty;
+  push(slot, q, in_seq);
+}
+
+void OrderEntry::push(std::uint32_t slot, ShardRequest q, std::uint64_t in_seq) {
+  const OrderRecord& r = records_[slot];
+  const InstrumentRoute& route = options_.instruments[r.instrument];
+  q.instrument = route.local_id;
+  q.ref = make_ref(net_index_, slot);
+  records::OrderRequestRecord rec;
+  rec.request = q;
   rec.shard = route.shard;
   rec.gateway_instrument = r.instrument;
   rec.orig_named = r.orig_named;

@@ -109,24 +109,13 @@ void OrderEntry::push_cancel(const Context& ctx, const CancelRequest& q, std::ui
   const OrderRecord& o = records_[target];
   r.price = q.replace ? q.price : o.price;
   r.qty = q.replace ? q.qty : o.qty;
-  const InstrumentRoute& route = options_.instruments[o.instrument];
-  records::OrderRequestRecord rec;
-  ShardRequest& req = rec.request;
+  ShardRequest req;
   req.kind = q.replace ? RequestKind::Replace : RequestKind::Cancel;
   req.member = ctx.member;
-  req.instrument = route.local_id;
-  req.ref = make_ref(net_index_, slot);
   req.target = make_ref(net_index_, target);
   req.price = r.price;
   req.qty = r.qty;
-  rec.shard = route.shard;
-  rec.gateway_instrument = r.instrument;
-  rec.orig_named = r.orig_named;
-  rec.record_kind = r.kind;
-  rec.in_seq = ctx.seq;
-  rec.fingerprint = r.fingerprint;
-  rec.cl_ord_id = r.cl_ord_id_view();
-  router_.push(rec);
+  push(slot, req, ctx.seq);
 }
 
 void OrderEntry::answer_repeated_cancel(const Context& ctx, const CancelRequest& q,

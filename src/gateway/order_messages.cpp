@@ -101,7 +101,7 @@ MessageProblem read_amounts(const fix::MessageView& m, NewOrderRequest& r,
 
 std::uint64_t new_order_fingerprint(const fix::MessageView& m, const NewOrderRequest& r) noexcept {
   dedup::OrderRequestFields f;
-  f.msg_type = 'D';
+  f.msg_type = fix::msg_type::NewOrderSingle[0];
   f.symbol = m.get(fix::tag::Symbol);
   f.side = static_cast<char>(to_fix(r.side));
   f.qty = r.qty;
@@ -182,7 +182,8 @@ CancelRequest read_cancel(const fix::MessageView& m, bool replace) noexcept {
   r.problem = check_cl_ord_id(r.cl_ord_id);
   if (!r.problem.ok()) return r;
   dedup::OrderRequestFields f;
-  f.msg_type = replace ? 'G' : 'F';
+  f.msg_type =
+      replace ? fix::msg_type::OrderCancelReplaceRequest[0] : fix::msg_type::OrderCancelRequest[0];
   f.orig_cl_ord_id = r.orig_cl_ord_id;
   if (replace) {
     r.problem = first_missing(m, {fix::tag::OrderQty, fix::tag::Price});

@@ -84,6 +84,9 @@ class OrderEntry {
                        std::uint32_t next);
   void create_order(const Context& ctx, const fix::MessageView& m, const NewOrderRequest& r);
   void push_new(std::uint32_t slot, std::uint64_t in_seq);
+  // Hands `q`, the request of record `slot`, to the shard of the record's
+  // instrument, logged with what recovery needs to rebuild the record.
+  void push(std::uint32_t slot, ShardRequest q, std::uint64_t in_seq);
   void cancel_or_replace(const Context& ctx, const fix::MessageView& m, bool replace);
   bool refuse_cancel(const Context& ctx, const fix::MessageView& m, const CancelRequest& q,
                      const OrderRecord* order);
