@@ -25,6 +25,10 @@ struct RequestIds {
   std::string_view cl_ord_id;
   std::string_view orig_cl_ord_id;     // empty: the request named none
   std::string_view ord_status_req_id;  // empty: none
+
+  explicit RequestIds(std::string_view cl, std::string_view orig = {},
+                      std::string_view status_req = {}) noexcept
+      : cl_ord_id(cl), orig_cl_ord_id(orig), ord_status_req_id(status_req) {}
 };
 
 // What an ExecutionReport says besides the order's own fields.
