@@ -48,7 +48,7 @@ gateway::GatewayOptions gateway_options(const Config& config) {
   g.members = member_specs(config);
   g.max_orders_per_shard = static_cast<std::uint32_t>(config.engine.max_orders);
   g.ring_capacity = config.engine.ring_capacity;
-  g.idle = config.engine.idle;
+  g.idle = config.engine.idle == "spin" ? util::IdleMode::Spin : util::IdleMode::Wait;
   g.idle_spin = std::chrono::microseconds(config.engine.idle_spin_us);
   wal::WalOptions& w = g.wal;
   w.dir = config.wal.dir;
