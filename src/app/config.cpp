@@ -7,13 +7,17 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
 #include <set>
+#include <span>
 #include <sstream>
+#include <type_traits>
+#include <vector>
 
 #include "matchgate/crypto/password_hash.hpp"
 #include "matchgate/util/decimal.hpp"
@@ -90,21 +94,6 @@ std::vector<std::size_t> instruments_of_shard(const Config& config, std::size_t 
   return out;
 }
 
-std::vector<engine::InstrumentSpec> instrument_specs_of_shard(const Config& config,
-                                                              std::size_t shard) {
-  std::vector<engine::InstrumentSpec> out;
-  for (std::size_t i : instruments_of_shard(config, shard))
-    out.push_back(config.instruments[i].spec);
-  return out;
-}
-
-std::vector<engine::MemberSpec> member_specs(const Config& config) {
-  std::vector<engine::MemberSpec> out;
-  out.reserve(config.members.size());
-  for (const auto& m : config.members) out.push_back(m.spec());
-  return out;
-}
-
 namespace {
 
 const char* type_name(toml::node_type t) {
@@ -153,7 +142,7 @@ bool is_token(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-std::string quoted_list(std::initializer_list<std::string_view> items) {
+std::string quoted_list(std::span<const std::string_view> items) {
   std::string out;
   for (auto it = items.begin(); it != items.end(); ++it) {
     if (it != items.begin()) out += ", ";
@@ -249,7 +238,7 @@ class Loader {
         if (!best.empty()) {
           problem += " (did you mean \"" + std::string(best) + "\"?)";
         } else {
-          problem += "; allowed keys: " + quoted_list(allowed);
+          problem += "; allowed keys: " + quoted_list({allowed.begin(), allowed.size()});
         }
         loader_.fail(key.source(), key_path(name), problem);
       }
@@ -269,17 +258,45 @@ class Loader {
       return node;
     }
 
+    [[noreturn]] void fail(std::string_view key, const std::string& problem) const {
+      loader_.fail(*find(key, true), key_path(key), problem);
+    }
+
+    // An optional integer key; fails unless it is within [lo, hi].
+    std::optional<std::int64_t> in_range(std::string_view key, std::int64_t lo,
+                                         std::int64_t hi) const {
+      const std::optional<std::int64_t> v = integer(key, false);
+      if (v && (*v < lo || *v > hi)) {
+        fail(key, "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
+                      std::to_string(*v));
+      }
+      return v;
+    }
+
     // An optional integer key within [lo, hi], stored into `field`.
     template <class Field>
     void bounded(std::string_view key, std::int64_t lo, std::int64_t hi, Field& field) const {
-      if (auto v = integer(key, false)) {
-        if (*v < lo || *v > hi) {
-          loader_.fail(*find(key, true), key_path(key),
-                       "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " +
-                           std::to_string(*v));
-        }
-        field = static_cast<Field>(*v);
-      }
+      static_assert(std::is_arithmetic_v<Field>, "a std::chrono field takes duration<Unit>()");
+      if (auto v = in_range(key, lo, hi)) field = static_cast<Field>(*v);
+    }
+
+    // An optional integer key within [lo, hi] counting `Unit`s (the unit its
+    // name ends in: _s, _ms, _us), stored into a std::chrono field. A field
+    // coarser than the key's unit would lose precision and does not compile.
+    template <class Unit, class Rep, class Period>
+    void duration(std::string_view key, std::int64_t lo, std::int64_t hi,
+                  std::chrono::duration<Rep, Period>& field) const {
+      if (auto v = in_range(key, lo, hi)) field = Unit(*v);
+    }
+
+    void flag(std::string_view key, bool& field) const {
+      if (auto v = boolean(key, false)) field = *v;
+    }
+
+    // A CPU number to pin a thread to, as sched_setaffinity takes it.
+    void cpu(std::string_view key, int& field) const {
+      if (auto v = integer(key, false))
+        field = loader_.cpu_number(*v, *find(key, true), key_path(key));
     }
 
     std::optional<std::string> string(std::string_view key, bool required) const {
@@ -326,7 +343,7 @@ class Loader {
 
     // One of `choices`; returns its index.
     std::optional<std::size_t> choice(std::string_view key, bool required,
-                                      std::initializer_list<std::string_view> choices) const {
+                                      std::span<const std::string_view> choices) const {
       const toml::node* node = find(key, required);
       if (node == nullptr) return std::nullopt;
       const std::string expected = "one of " + quoted_list(choices);
@@ -336,6 +353,15 @@ class Loader {
       if (it == choices.end())
         loader_.fail(*node, key_path(key), "\"" + text + "\" is not " + expected);
       return static_cast<std::size_t>(it - choices.begin());
+    }
+
+    // An optional key naming one of `values` by its to_string(): the names
+    // the config takes are the enum's own, listed in errors in this order.
+    template <class Enum>
+    void enumerated(std::string_view key, std::initializer_list<Enum> values, Enum& field) const {
+      std::vector<std::string_view> names;
+      for (Enum value : values) names.emplace_back(to_string(value));
+      if (auto index = choice(key, false, names)) field = values.begin()[*index];
     }
 
    private:
@@ -386,13 +412,34 @@ class Loader {
     return *array;
   }
 
-  void load_gateway(const toml::table* t, GatewayConfig& out);
-  void load_engine(const toml::table* t, EngineConfig& out);
-  void load_wal(const toml::table* t, WalConfig& out);
-  void load_dedup(const toml::table* t, DedupConfig& out);
-  void load_log(const toml::table* t, LogConfig& out);
+  // Sections that configure a module fill its options; their absence
+  // leaves the options' defaults.
+  void load_gateway(const toml::table* t, gateway::GatewayOptions& out);
+  void load_listen(const Table& table, net::ServerOptions& out);
+  void load_engine(const toml::table* t, gateway::GatewayOptions& out);
+  void load_cpus(const Table& table, std::vector<gateway::ShardOptions>& shards);
+  void load_wal(const toml::table* t, gateway::GatewayOptions& out);
+  void load_dedup(const toml::table* t, gateway::DedupOptions& out);
+  void load_log(const toml::table* t, ops::LogOptions& out);
   void load_members(const toml::array& a, Config& out);
+  std::vector<std::string> load_accounts(const Table& table);
   void load_instruments(const toml::array& a, Config& out);
+  InstrumentConfig load_instrument(const Table& table, std::size_t shards,
+                                   std::set<std::string>& symbols);
+  void load_tick_and_lot(const Table& table, InstrumentConfig& ins);
+  void load_reference_price(const Table& table, InstrumentConfig& ins);
+  std::int64_t load_price_band(const Table& table);
+  void load_max_order_qty(const Table& table, InstrumentConfig& ins);
+  void load_shard(const Table& table, std::size_t shards, InstrumentConfig& ins);
+
+  int cpu_number(std::int64_t value, const toml::node& node, const std::string& key) const {
+    if (value < 0 || value >= CPU_SETSIZE) {
+      fail(node, key,
+           "expected a CPU number 0.." + std::to_string(CPU_SETSIZE - 1) + ", got " +
+               std::to_string(value));
+    }
+    return static_cast<int>(value);
+  }
 
   std::string check_id(std::string_view value, std::size_t max_len) const {
     if (value.empty()) return "must not be empty";
@@ -404,220 +451,167 @@ class Loader {
   std::string file_;
 };
 
-void Loader::load_gateway(const toml::table* t, GatewayConfig& out) {
+void Loader::load_gateway(const toml::table* t, gateway::GatewayOptions& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "gateway",
               {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes",
                "max_output_bytes", "max_tracked_orders", "resend_buffer_bytes", "cpu",
                "timestamp_precision", "field_validation", "max_sending_time_skew_s"});
-  if (auto backend = table.choice("backend", false, {"auto", "io_uring", "asio"})) {
-    static constexpr const char* kNames[] = {"auto", "io_uring", "asio"};
-    out.backend = kNames[*backend];
-  }
-  // Choices in enum order.
-  if (auto precision = table.choice("timestamp_precision", false, {"millis", "micros"})) {
-    out.timestamp_precision =
-        *precision == 0 ? fix::TimePrecision::Millis : fix::TimePrecision::Micros;
-  }
-  if (auto validation = table.choice("field_validation", false, {"strict", "relaxed"})) {
-    out.field_validation =
-        *validation == 0 ? fix::FieldValidation::Strict : fix::FieldValidation::Relaxed;
-  }
-  table.bounded("max_sending_time_skew_s", 1, kMaxSendingTimeSkewS, out.max_sending_time_skew_s);
-  const auto bounded = [&](std::string_view key, std::int64_t lo, std::int64_t hi,
-                           std::size_t& field) { table.bounded(key, lo, hi, field); };
-  bounded("max_sessions", 1, 65536, out.max_sessions);
-  bounded("max_message_bytes", 512, 1 << 20, out.max_message_bytes);
-  bounded("max_output_bytes", 64 << 10, std::int64_t{1} << 30, out.max_output_bytes);
-  bounded("max_tracked_orders", 1024, std::int64_t{1} << 28, out.max_tracked_orders);
-  bounded("resend_buffer_bytes", std::int64_t{1} << 20, std::int64_t{1} << 34,
-          out.resend_buffer_bytes);
-  if (auto cpu = table.integer("cpu", false)) {
-    if (*cpu < 0 || *cpu >= CPU_SETSIZE) {
-      fail(*table.find("cpu", true), table.key_path("cpu"),
-           "expected a CPU number 0.." + std::to_string(CPU_SETSIZE - 1) + ", got " +
-               std::to_string(*cpu));
-    }
-    out.cpu = static_cast<int>(*cpu);
-  }
-  if (auto listen = table.string("listen", false)) {
-    std::string host;
-    std::uint16_t port = 0;
-    if (auto problem = check_listen(*listen, host, port); !problem.empty()) {
-      fail(*table.find("listen", true), table.key_path("listen"),
-           "\"" + *listen + "\": " + problem);
-    }
-    out.listen = *listen;
-    out.listen_host = host;
-    out.listen_port = port;
-  }
+  gateway::NetworkOptions& n = out.network;
+  table.enumerated("backend", {net::Backend::Auto, net::Backend::IoUring, net::Backend::Asio},
+                   n.backend);
+  table.enumerated("timestamp_precision", {fix::TimePrecision::Millis, fix::TimePrecision::Micros},
+                   n.timestamps);
+  table.enumerated("field_validation",
+                   {fix::FieldValidation::Strict, fix::FieldValidation::Relaxed},
+                   n.field_validation);
+  table.duration<std::chrono::seconds>("max_sending_time_skew_s", 1, kMaxSendingTimeSkewS,
+                                       n.max_sending_time_skew);
+  table.bounded("max_sessions", 1, 65536, n.server.max_connections);
+  table.bounded("max_message_bytes", 512, 1 << 20, n.server.max_message_bytes);
+  table.bounded("max_output_bytes", 64 << 10, std::int64_t{1} << 30, n.server.max_output_bytes);
+  table.bounded("max_tracked_orders", 1024, std::int64_t{1} << 28, n.max_records);
+  table.bounded("resend_buffer_bytes", std::int64_t{1} << 20, std::int64_t{1} << 34,
+                n.resend_buffer_bytes);
+  table.cpu("cpu", out.network_cpu);
+  load_listen(table, n.server);
   if (auto comp_id = table.string("comp_id", false)) {
-    if (auto problem = check_id(*comp_id, kMaxCompIdLength); !problem.empty()) {
-      fail(*table.find("comp_id", true), table.key_path("comp_id"), problem);
-    }
-    out.comp_id = *comp_id;
+    if (auto problem = check_id(*comp_id, kMaxCompIdLength); !problem.empty())
+      table.fail("comp_id", problem);
+    n.comp_id = *comp_id;
   }
 }
 
-void Loader::load_engine(const toml::table* t, EngineConfig& out) {
+// "host:port" into the acceptor's host (IPv6 brackets removed) and port.
+void Loader::load_listen(const Table& table, net::ServerOptions& out) {
+  const std::optional<std::string> listen = table.string("listen", false);
+  if (!listen) return;
+  std::string host;
+  std::uint16_t port = 0;
+  if (auto problem = check_listen(*listen, host, port); !problem.empty())
+    table.fail("listen", "\"" + *listen + "\": " + problem);
+  out.host = std::move(host);
+  out.port = port;
+}
+
+void Loader::load_engine(const toml::table* t, gateway::GatewayOptions& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "engine",
               {"shards", "cpus", "max_orders", "idle", "idle_spin_us", "ring_capacity"});
-  if (auto spin = table.integer("idle_spin_us", false)) {
-    if (*spin < 0 || *spin > 10'000) {
-      fail(*table.find("idle_spin_us", true), table.key_path("idle_spin_us"),
-           "expected 0..10000, got " + std::to_string(*spin));
-    }
-    out.idle_spin_us = static_cast<std::size_t>(*spin);
+  table.duration<std::chrono::microseconds>("idle_spin_us", 0, 10'000, out.idle_spin);
+  table.enumerated("idle", {util::IdleMode::Wait, util::IdleMode::Spin}, out.idle);
+  table.bounded("ring_capacity", 64, std::int64_t{1} << 24, out.ring_capacity);
+  if (auto shards = table.in_range("shards", 1, static_cast<std::int64_t>(kMaxShards)))
+    out.shards.resize(static_cast<std::size_t>(*shards));
+  table.bounded("max_orders", 1, static_cast<std::int64_t>(kMaxOrdersPerShard),
+                out.max_orders_per_shard);
+  load_cpus(table, out.shards);
+}
+
+// cpus[i] pins shard i: one distinct CPU per shard, or none at all.
+void Loader::load_cpus(const Table& table, std::vector<gateway::ShardOptions>& shards) {
+  const toml::node* node = table.find("cpus", false);
+  if (node == nullptr) return;
+  const std::string key = table.key_path("cpus");
+  const toml::array* cpus = node->as_array();
+  if (cpus == nullptr) wrong_type(*node, key, "an array of CPU numbers");
+  if (cpus->size() != shards.size()) {
+    fail(*node, key,
+         "has " + std::to_string(cpus->size()) + " entries but engine.shards is " +
+             std::to_string(shards.size()) +
+             " (one CPU per shard, or leave cpus out for no pinning)");
   }
-  if (auto idle = table.choice("idle", false, {"wait", "spin"})) {
-    out.idle = *idle == 0 ? "wait" : "spin";
-  }
-  if (auto ring = table.integer("ring_capacity", false)) {
-    if (*ring < 64 || *ring > (std::int64_t{1} << 24)) {
-      fail(*table.find("ring_capacity", true), table.key_path("ring_capacity"),
-           "expected 64.." + std::to_string(std::int64_t{1} << 24) + ", got " +
-               std::to_string(*ring));
-    }
-    out.ring_capacity = static_cast<std::size_t>(*ring);
-  }
-  if (auto shards = table.integer("shards", false)) {
-    if (*shards < 1 || *shards > static_cast<std::int64_t>(kMaxShards)) {
-      fail(*table.find("shards", true), table.key_path("shards"),
-           "expected 1.." + std::to_string(kMaxShards) + ", got " + std::to_string(*shards));
-    }
-    out.shards = static_cast<std::size_t>(*shards);
-  }
-  if (auto max_orders = table.integer("max_orders", false)) {
-    if (*max_orders < 1 || static_cast<std::uint64_t>(*max_orders) > kMaxOrdersPerShard) {
-      fail(*table.find("max_orders", true), table.key_path("max_orders"),
-           "expected 1.." + std::to_string(kMaxOrdersPerShard) + ", got " +
-               std::to_string(*max_orders));
-    }
-    out.max_orders = static_cast<std::size_t>(*max_orders);
-  }
-  if (const toml::node* node = table.find("cpus", false)) {
-    const std::string key = table.key_path("cpus");
-    const toml::array* cpus = node->as_array();
-    if (cpus == nullptr) wrong_type(*node, key, "an array of CPU numbers");
-    if (cpus->size() != out.shards) {
-      fail(*node, key,
-           "has " + std::to_string(cpus->size()) + " entries but engine.shards is " +
-               std::to_string(out.shards) +
-               " (one CPU per shard, or leave cpus out for no pinning)");
-    }
-    std::set<std::int64_t> seen;
-    for (std::size_t i = 0; i < cpus->size(); ++i) {
-      const toml::node& cpu = *cpus->get(i);
-      const std::string ckey = key + "[" + std::to_string(i) + "]";
-      if (!cpu.is_integer()) wrong_type(cpu, ckey, "an integer CPU number");
-      const std::int64_t value = cpu.as_integer()->get();
-      if (value < 0 || value >= CPU_SETSIZE) {
-        fail(cpu, ckey,
-             "expected a CPU number 0.." + std::to_string(CPU_SETSIZE - 1) + ", got " +
-                 std::to_string(value));
-      }
-      // Shards busy-poll: two on one CPU would starve each other.
-      if (!seen.insert(value).second)
-        fail(cpu, ckey, "CPU " + std::to_string(value) + " is given to two shards");
-      out.cpus.push_back(static_cast<int>(value));
-    }
+  std::set<std::int64_t> seen;
+  for (std::size_t i = 0; i < cpus->size(); ++i) {
+    const toml::node& cpu = *cpus->get(i);
+    const std::string ckey = key + "[" + std::to_string(i) + "]";
+    if (!cpu.is_integer()) wrong_type(cpu, ckey, "an integer CPU number");
+    const std::int64_t value = cpu.as_integer()->get();
+    shards[i].cpu = cpu_number(value, cpu, ckey);
+    // Shards busy-poll: two on one CPU would starve each other.
+    if (!seen.insert(value).second)
+      fail(cpu, ckey, "CPU " + std::to_string(value) + " is given to two shards");
   }
 }
 
-void Loader::load_wal(const toml::table* t, WalConfig& out) {
+void Loader::load_wal(const toml::table* t, gateway::GatewayOptions& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "wal",
               {"dir", "sync", "group_commit_us", "group_commit_bytes", "hold_for_reports_us",
                "segment_mb", "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s",
                "snapshot_every_records", "keep_snapshots", "delete_covered_segments"});
+  wal::WalOptions& w = out.wal;
   if (auto dir = table.string("dir", false)) {
-    if (dir->empty()) fail(*table.find("dir", true), table.key_path("dir"), "must not be empty");
-    out.dir = *dir;
+    if (dir->empty()) table.fail("dir", "must not be empty");
+    w.dir = *dir;
   }
-  if (auto sync = table.choice("sync", false, {"group", "async", "none"})) {
-    constexpr wal::SyncMode kModes[] = {wal::SyncMode::Group, wal::SyncMode::Async,
-                                        wal::SyncMode::None};
-    out.sync = kModes[*sync];
-  }
-  table.bounded("group_commit_us", 0, 1'000'000, out.group_commit_us);
-  table.bounded("group_commit_bytes", 4096, std::int64_t{1} << 30, out.group_commit_bytes);
-  table.bounded("hold_for_reports_us", 0, 100'000, out.hold_for_reports_us);
-  table.bounded("segment_mb", 1, 65536, out.segment_mb);
-  table.bounded("seal_interval_ms", 1, 60'000, out.seal_interval_ms);
+  table.enumerated("sync", {wal::SyncMode::Group, wal::SyncMode::Async, wal::SyncMode::None},
+                   w.sync);
+  table.duration<std::chrono::microseconds>("group_commit_us", 0, 1'000'000, w.group_commit);
+  table.bounded("group_commit_bytes", 4096, std::int64_t{1} << 30, w.group_commit_bytes);
+  table.duration<std::chrono::microseconds>("hold_for_reports_us", 0, 100'000, w.hold_for_reports);
+  if (auto mb = table.in_range("segment_mb", 1, 65536))
+    w.segment_bytes = static_cast<std::uint64_t>(*mb) << 20;
+  table.duration<std::chrono::milliseconds>("seal_interval_ms", 1, 60'000, w.seal_interval);
   if (auto key = table.string("sign_key", false)) {
-    if (key->empty()) {
-      fail(*table.find("sign_key", true), table.key_path("sign_key"), "must not be empty");
-    }
+    if (key->empty()) table.fail("sign_key", "must not be empty");
     out.sign_key = *key;
   }
   if (auto id = table.string("sm2_id", false)) {
     // GB/T 32918.2 carries the ID's length in bits in two bytes.
-    if (id->empty() || id->size() > 8191) {
-      fail(*table.find("sm2_id", true), table.key_path("sm2_id"), "expected 1..8191 bytes");
-    }
-    out.sm2_id = *id;
+    if (id->empty() || id->size() > 8191) table.fail("sm2_id", "expected 1..8191 bytes");
+    w.sm2_id = *id;
   }
-  table.bounded("snapshot_interval_s", 0, 7 * 86400, out.snapshot_interval_s);
-  table.bounded("snapshot_every_records", 0, std::int64_t{1} << 40, out.snapshot_every_records);
-  table.bounded("keep_snapshots", 1, 1000, out.keep_snapshots);
-  if (auto del = table.boolean("delete_covered_segments", false)) {
-    out.delete_covered_segments = *del;
-  }
+  gateway::SnapshotOptions& snap = out.snapshots;
+  table.duration<std::chrono::seconds>("snapshot_interval_s", 0, 7 * 86400, snap.interval);
+  table.bounded("snapshot_every_records", 0, std::int64_t{1} << 40, snap.every_records);
+  table.bounded("keep_snapshots", 1, 1000, snap.keep);
+  table.flag("delete_covered_segments", snap.remove_covered_segments);
 }
 
-void Loader::load_dedup(const toml::table* t, DedupConfig& out) {
+void Loader::load_dedup(const toml::table* t, gateway::DedupOptions& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "dedup",
               {"backend", "ttl_s", "max_keys", "redis_host", "redis_port", "redis_prefix",
                "redis_timeout_ms"});
-  if (auto backend = table.choice("backend", false, {"embedded", "redis", "off"})) {
-    constexpr dedup::Backend kBackends[] = {dedup::Backend::Embedded, dedup::Backend::Redis,
-                                            dedup::Backend::Off};
-    out.backend = kBackends[*backend];
-  }
-  table.bounded("ttl_s", 1, kMaxDedupTtlS, out.ttl_s);
+  table.enumerated("backend",
+                   {dedup::Backend::Embedded, dedup::Backend::Redis, dedup::Backend::Off},
+                   out.backend);
+  table.duration<std::chrono::seconds>("ttl_s", 1, kMaxDedupTtlS, out.ttl);
   table.bounded("max_keys", 1, std::int64_t{1} << 28, out.max_keys);
-  table.bounded("redis_port", 1, 65535, out.redis_port);
-  table.bounded("redis_timeout_ms", 1, 60'000, out.redis_timeout_ms);
+  table.bounded("redis_port", 1, 65535, out.redis.port);
+  table.duration<std::chrono::milliseconds>("redis_timeout_ms", 1, 60'000, out.redis.timeout);
   if (auto host = table.string("redis_host", false)) {
     in_addr a4{};
     in6_addr a6{};
     if (inet_pton(AF_INET, host->c_str(), &a4) != 1 &&
         inet_pton(AF_INET6, host->c_str(), &a6) != 1) {
-      fail(*table.find("redis_host", true), table.key_path("redis_host"),
-           "\"" + *host +
-               "\" is not a numeric IPv4 or IPv6 address (a host name would need a blocking "
-               "lookup)");
+      table.fail("redis_host",
+                 "\"" + *host +
+                     "\" is not a numeric IPv4 or IPv6 address (a host name would need a "
+                     "blocking lookup)");
     }
-    out.redis_host = *host;
+    out.redis.host = *host;
   }
   if (auto prefix = table.string("redis_prefix", false)) {
     if (prefix->size() > kMaxRedisPrefixLength) {
-      fail(*table.find("redis_prefix", true), table.key_path("redis_prefix"),
-           "longer than " + std::to_string(kMaxRedisPrefixLength) + " bytes");
+      table.fail("redis_prefix", "longer than " + std::to_string(kMaxRedisPrefixLength) + " bytes");
     }
-    if (!is_token(*prefix)) {
-      fail(*table.find("redis_prefix", true), table.key_path("redis_prefix"),
-           "only printable ASCII characters without spaces are allowed");
-    }
-    out.redis_prefix = *prefix;
+    if (!is_token(*prefix))
+      table.fail("redis_prefix", "only printable ASCII characters without spaces are allowed");
+    out.redis.prefix = *prefix;
   }
 }
 
-void Loader::load_log(const toml::table* t, LogConfig& out) {
+void Loader::load_log(const toml::table* t, ops::LogOptions& out) {
   if (t == nullptr) return;
   Table table(*this, *t, "log", {"level", "file"});
-  static constexpr const char* kLevels[] = {"trace", "debug",    "info", "warn",
-                                            "error", "critical", "off"};
-  if (auto level = table.choice("level", false,
-                                {"trace", "debug", "info", "warn", "error", "critical", "off"})) {
-    out.level = kLevels[*level];
-  }
+  static constexpr std::string_view kLevels[] = {"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
+  if (auto level = table.choice("level", false, kLevels))
+    out.level = *ops::parse_log_level(kLevels[*level]);
   if (auto file = table.string("file", false)) {
-    if (file->empty())
-      fail(*table.find("file", true), table.key_path("file"),
-           "must not be empty (leave it out for stderr)");
+    if (file->empty()) table.fail("file", "must not be empty (leave it out for stderr)");
     out.file = *file;
   }
 }
@@ -631,57 +625,50 @@ void Loader::load_members(const toml::array& members, Config& out) {
     MemberConfig m;
 
     m.comp_id = *table.string("comp_id", true);
-    const toml::node& comp_node = *table.find("comp_id", true);
-    if (auto problem = check_id(m.comp_id, kMaxCompIdLength); !problem.empty()) {
-      fail(comp_node, table.key_path("comp_id"), problem);
-    }
-    if (m.comp_id == out.gateway.comp_id) {
-      fail(comp_node, table.key_path("comp_id"),
-           "\"" + m.comp_id + "\" is the gateway's own comp_id");
-    }
-    if (!comp_ids.insert(m.comp_id).second) {
-      fail(comp_node, table.key_path("comp_id"), "duplicate comp_id \"" + m.comp_id + "\"");
-    }
+    if (auto problem = check_id(m.comp_id, kMaxCompIdLength); !problem.empty())
+      table.fail("comp_id", problem);
+    if (m.comp_id == out.gateway.network.comp_id)
+      table.fail("comp_id", "\"" + m.comp_id + "\" is the gateway's own comp_id");
+    if (!comp_ids.insert(m.comp_id).second)
+      table.fail("comp_id", "duplicate comp_id \"" + m.comp_id + "\"");
 
     m.password_hash = *table.string("password_hash", true);
-    if (auto problem = crypto::password_hash_format_error(m.password_hash); !problem.empty()) {
-      fail(*table.find("password_hash", true), table.key_path("password_hash"), problem);
-    }
+    if (auto problem = crypto::password_hash_format_error(m.password_hash); !problem.empty())
+      table.fail("password_hash", problem);
 
-    {
-      const toml::node& node = *table.find("accounts", true);
-      const std::string key = table.key_path("accounts");
-      const toml::array* accounts = node.as_array();
-      if (accounts == nullptr) wrong_type(node, key, "an array of account names");
-      if (accounts->empty()) fail(node, key, "at least one account is required");
-      std::set<std::string> seen;
-      for (std::size_t j = 0; j < accounts->size(); ++j) {
-        const toml::node& account = *accounts->get(j);
-        const std::string akey = key + "[" + std::to_string(j) + "]";
-        if (!account.is_string()) wrong_type(account, akey, "a string");
-        const std::string& name = account.as_string()->get();
-        if (auto problem = check_id(name, kMaxAccountLength); !problem.empty())
-          fail(account, akey, problem);
-        if (!seen.insert(name).second) fail(account, akey, "duplicate account \"" + name + "\"");
-        m.accounts.push_back(name);
-      }
-    }
-
-    if (auto stp = table.choice("stp", false,
-                                {"none", "cancel_resting", "cancel_incoming", "cancel_both"})) {
-      static constexpr engine::StpMode kModes[] = {
-          engine::StpMode::None, engine::StpMode::CancelResting, engine::StpMode::CancelIncoming,
-          engine::StpMode::CancelBoth};
-      m.stp = kModes[*stp];
-    }
-    if (auto cod = table.boolean("cancel_on_disconnect", false)) m.cancel_on_disconnect = *cod;
+    m.accounts = load_accounts(table);
+    table.enumerated("stp",
+                     {engine::StpMode::None, engine::StpMode::CancelResting,
+                      engine::StpMode::CancelIncoming, engine::StpMode::CancelBoth},
+                     m.stp);
+    table.flag("cancel_on_disconnect", m.cancel_on_disconnect);
     if (auto limit = table.decimal("credit_limit", false)) {
-      if (*limit < 0)
-        fail(*table.find("credit_limit", true), table.key_path("credit_limit"), "must be >= 0");
+      if (*limit < 0) table.fail("credit_limit", "must be >= 0");
       m.credit_limit = *limit;
     }
     out.members.push_back(std::move(m));
   }
+}
+
+std::vector<std::string> Loader::load_accounts(const Table& table) {
+  const toml::node& node = *table.find("accounts", true);
+  const std::string key = table.key_path("accounts");
+  const toml::array* accounts = node.as_array();
+  if (accounts == nullptr) wrong_type(node, key, "an array of account names");
+  if (accounts->empty()) fail(node, key, "at least one account is required");
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (std::size_t j = 0; j < accounts->size(); ++j) {
+    const toml::node& account = *accounts->get(j);
+    const std::string akey = key + "[" + std::to_string(j) + "]";
+    if (!account.is_string()) wrong_type(account, akey, "a string");
+    const std::string& name = account.as_string()->get();
+    if (auto problem = check_id(name, kMaxAccountLength); !problem.empty())
+      fail(account, akey, problem);
+    if (!seen.insert(name).second) fail(account, akey, "duplicate account \"" + name + "\"");
+    out.push_back(name);
+  }
+  return out;
 }
 
 void Loader::load_instruments(const toml::array& instruments, Config& out) {
@@ -690,95 +677,127 @@ void Loader::load_instruments(const toml::array& instruments, Config& out) {
     Table table(*this, *instruments.get(i)->as_table(), "instruments[" + std::to_string(i) + "]",
                 {"symbol", "tick_size", "lot_size", "reference_price", "price_band_pct",
                  "max_order_qty", "shard"});
-    InstrumentConfig ins;
-    auto at = [&](std::string_view key) -> const toml::node& { return *table.find(key, true); };
-    auto fail_key = [&](std::string_view key, const std::string& problem) {
-      fail(at(key), table.key_path(key), problem);
-    };
+    out.instruments.push_back(load_instrument(table, out.gateway.shards.size(), symbols));
+  }
+}
 
-    ins.symbol = *table.string("symbol", true);
-    if (auto problem = check_id(ins.symbol, kMaxCompIdLength); !problem.empty())
-      fail_key("symbol", problem);
-    if (!symbols.insert(ins.symbol).second)
-      fail_key("symbol", "duplicate symbol \"" + ins.symbol + "\"");
+// One [[instruments]] table; `symbols` holds those of the tables before it.
+InstrumentConfig Loader::load_instrument(const Table& table, std::size_t shards,
+                                         std::set<std::string>& symbols) {
+  InstrumentConfig ins;
+  ins.symbol = *table.string("symbol", true);
+  if (auto problem = check_id(ins.symbol, kMaxCompIdLength); !problem.empty())
+    table.fail("symbol", problem);
+  if (!symbols.insert(ins.symbol).second)
+    table.fail("symbol", "duplicate symbol \"" + ins.symbol + "\"");
+  load_tick_and_lot(table, ins);
+  load_reference_price(table, ins);
+  ins.price_band = load_price_band(table);
+  load_max_order_qty(table, ins);
+  load_shard(table, shards, ins);
 
-    ins.tick_size = *table.decimal("tick_size", true);
-    if (ins.tick_size <= 0) fail_key("tick_size", "must be > 0");
-    if (ins.tick_size > engine::kMaxPrice)
-      fail_key("tick_size", "absurdly large (above the engine's maximum price)");
+  const PriceBand band = compute_band(ins.reference_price, ins.tick_size, ins.price_band);
+  ins.spec.symbol = ins.symbol;
+  ins.spec.tick = ins.tick_size;
+  ins.spec.lot = ins.lot_size;
+  ins.spec.max_qty = ins.max_order_qty;
+  ins.spec.band_low = band.low;
+  ins.spec.band_high = band.high;
+  return ins;
+}
 
-    ins.lot_size = *table.integer("lot_size", true);
-    if (ins.lot_size <= 0)
-      fail_key("lot_size", "must be an integer > 0, got " + std::to_string(ins.lot_size));
-    if (ins.lot_size > kMaxConfigQty) fail_key("lot_size", "absurdly large (limit is 10^15)");
+void Loader::load_tick_and_lot(const Table& table, InstrumentConfig& ins) {
+  ins.tick_size = *table.decimal("tick_size", true);
+  if (ins.tick_size <= 0) table.fail("tick_size", "must be > 0");
+  if (ins.tick_size > engine::kMaxPrice)
+    table.fail("tick_size", "absurdly large (above the engine's maximum price)");
 
-    ins.reference_price = *table.decimal("reference_price", true);
-    if (ins.reference_price <= 0) fail_key("reference_price", "must be > 0");
-    if (ins.reference_price > engine::kMaxPrice) {
-      fail_key("reference_price",
+  ins.lot_size = *table.integer("lot_size", true);
+  if (ins.lot_size <= 0)
+    table.fail("lot_size", "must be an integer > 0, got " + std::to_string(ins.lot_size));
+  if (ins.lot_size > kMaxConfigQty) table.fail("lot_size", "absurdly large (limit is 10^15)");
+}
+
+void Loader::load_reference_price(const Table& table, InstrumentConfig& ins) {
+  ins.reference_price = *table.decimal("reference_price", true);
+  if (ins.reference_price <= 0) table.fail("reference_price", "must be > 0");
+  if (ins.reference_price > engine::kMaxPrice) {
+    table.fail("reference_price",
                "absurdly large (maximum is " + util::format_decimal(engine::kMaxPrice) + ")");
-    }
-    if (ins.reference_price % ins.tick_size != 0) {
-      fail_key("reference_price", util::format_decimal(ins.reference_price) +
+  }
+  if (ins.reference_price % ins.tick_size != 0) {
+    table.fail("reference_price", util::format_decimal(ins.reference_price) +
                                       " is not a multiple of tick_size " +
                                       util::format_decimal(ins.tick_size));
-    }
+  }
+}
 
-    {
-      const toml::node& node = *table.find("price_band_pct", true);
-      const std::string key = table.key_path("price_band_pct");
-      const char* range = "must be >= 0 and < 100 (0 = no band)";
-      if (node.is_integer()) {
-        const std::int64_t v = node.as_integer()->get();
-        if (v < 0 || v >= 100) fail(node, key, range);
-        ins.price_band = v * kBandPctScale;
-      } else if (node.is_floating_point()) {
-        const double v = node.as_floating_point()->get();
-        if (!std::isfinite(v) || v < 0 || v >= 100) fail(node, key, range);
-        // Percentages have at most 4 decimals so the band is exact integer
-        // arithmetic; the float is only a carrier for those digits.
-        const double scaled = v * static_cast<double>(kBandPctScale);
-        const double rounded = std::round(scaled);
-        if (std::fabs(scaled - rounded) > 1e-6)
-          fail(node, key, "at most 4 decimal places are allowed");
-        ins.price_band = static_cast<std::int64_t>(rounded);
-      } else {
-        wrong_type(node, key, "a number (percent)");
-      }
-    }
+// price_band_pct in units of 1/kBandPctScale percent.
+std::int64_t Loader::load_price_band(const Table& table) {
+  const toml::node& node = *table.find("price_band_pct", true);
+  const std::string key = table.key_path("price_band_pct");
+  const char* range = "must be >= 0 and < 100 (0 = no band)";
+  if (node.is_integer()) {
+    const std::int64_t v = node.as_integer()->get();
+    if (v < 0 || v >= 100) fail(node, key, range);
+    return v * kBandPctScale;
+  }
+  if (!node.is_floating_point()) wrong_type(node, key, "a number (percent)");
+  const double v = node.as_floating_point()->get();
+  if (!std::isfinite(v) || v < 0 || v >= 100) fail(node, key, range);
+  // Percentages have at most 4 decimals so the band is exact integer
+  // arithmetic; the float is only a carrier for those digits.
+  const double scaled = v * static_cast<double>(kBandPctScale);
+  const double rounded = std::round(scaled);
+  if (std::fabs(scaled - rounded) > 1e-6) fail(node, key, "at most 4 decimal places are allowed");
+  return static_cast<std::int64_t>(rounded);
+}
 
-    ins.max_order_qty = *table.integer("max_order_qty", true);
-    if (ins.max_order_qty <= 0) {
-      fail_key("max_order_qty", "must be an integer > 0, got " + std::to_string(ins.max_order_qty));
-    }
-    if (ins.max_order_qty > kMaxConfigQty)
-      fail_key("max_order_qty", "absurdly large (limit is 10^15)");
-    if (ins.max_order_qty % ins.lot_size != 0) {
-      fail_key("max_order_qty", std::to_string(ins.max_order_qty) +
+void Loader::load_max_order_qty(const Table& table, InstrumentConfig& ins) {
+  ins.max_order_qty = *table.integer("max_order_qty", true);
+  if (ins.max_order_qty <= 0) {
+    table.fail("max_order_qty", "must be an integer > 0, got " + std::to_string(ins.max_order_qty));
+  }
+  if (ins.max_order_qty > kMaxConfigQty)
+    table.fail("max_order_qty", "absurdly large (limit is 10^15)");
+  if (ins.max_order_qty % ins.lot_size != 0) {
+    table.fail("max_order_qty", std::to_string(ins.max_order_qty) +
                                     " is not a multiple of lot_size " +
                                     std::to_string(ins.lot_size));
-    }
+  }
+}
 
-    if (auto shard = table.integer("shard", false)) {
-      if (*shard < 0 || static_cast<std::uint64_t>(*shard) >= out.engine.shards) {
-        fail_key("shard", "expected 0.." + std::to_string(out.engine.shards - 1) +
-                              " (engine.shards is " + std::to_string(out.engine.shards) +
-                              "), got " + std::to_string(*shard));
-      }
-      ins.shard = static_cast<std::size_t>(*shard);
-      ins.shard_explicit = true;
-    } else {
-      ins.shard = shard_of_symbol(ins.symbol, out.engine.shards);
-    }
+void Loader::load_shard(const Table& table, std::size_t shards, InstrumentConfig& ins) {
+  const std::optional<std::int64_t> shard = table.integer("shard", false);
+  if (!shard) {
+    ins.shard = shard_of_symbol(ins.symbol, shards);
+    return;
+  }
+  if (*shard < 0 || static_cast<std::uint64_t>(*shard) >= shards) {
+    table.fail("shard", "expected 0.." + std::to_string(shards - 1) + " (engine.shards is " +
+                            std::to_string(shards) + "), got " + std::to_string(*shard));
+  }
+  ins.shard = static_cast<std::size_t>(*shard);
+  ins.shard_explicit = true;
+}
 
-    const PriceBand band = compute_band(ins.reference_price, ins.tick_size, ins.price_band);
-    ins.spec.symbol = ins.symbol;
-    ins.spec.tick = ins.tick_size;
-    ins.spec.lot = ins.lot_size;
-    ins.spec.max_qty = ins.max_order_qty;
-    ins.spec.band_low = band.low;
-    ins.spec.band_high = band.high;
-    out.instruments.push_back(std::move(ins));
+// What the gateway needs from [[members]] and [[instruments]]: the members
+// as the engine and the sessions know them, and for each instrument its
+// route and its place in its shard (file order within the shard is the
+// shard's numbering).
+void derive_gateway_tables(Config& config) {
+  gateway::GatewayOptions& g = config.gateway;
+  for (const MemberConfig& m : config.members) {
+    g.members.push_back(engine::MemberSpec{m.stp});
+    g.network.members.push_back(
+        gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect});
+  }
+  for (const InstrumentConfig& ins : config.instruments) {
+    std::vector<engine::InstrumentSpec>& owned = g.shards[ins.shard].instruments;
+    g.network.instruments.push_back(
+        gateway::InstrumentRoute{ins.symbol, static_cast<std::uint32_t>(ins.shard),
+                                 static_cast<engine::InstrumentId>(owned.size())});
+    owned.push_back(ins.spec);
   }
 }
 
@@ -789,12 +808,13 @@ Config Loader::load(const toml::table& root) {
   // Fixed order, whatever the order in the file: instruments need
   // engine.shards and members need gateway.comp_id.
   load_gateway(section(root, "gateway"), config.gateway);
-  load_engine(section(root, "engine"), config.engine);
-  load_wal(section(root, "wal"), config.wal);
-  load_dedup(section(root, "dedup"), config.dedup);
+  load_engine(section(root, "engine"), config.gateway);
+  load_wal(section(root, "wal"), config.gateway);
+  load_dedup(section(root, "dedup"), config.gateway.network.dedup);
   load_log(section(root, "log"), config.log);
   load_members(table_array(root, "members"), config);
   load_instruments(table_array(root, "instruments"), config);
+  derive_gateway_tables(config);
   return config;
 }
 

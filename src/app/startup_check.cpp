@@ -84,7 +84,7 @@ std::string wal_dir_problem(const fs::path& dir) {
 
 void check_sign_key(const Config& config) {
   constexpr const char* kKey = "wal.sign_key";
-  if (config.wal.sign_key.empty()) {
+  if (config.gateway.sign_key.empty()) {
     refuse(config, kKey,
            "missing: the write-ahead log is sealed with an SM2 private key; create one with "
            "`matchgate-wal keygen --private KEY.pem --public KEY.pub.pem` and name it here");
@@ -92,7 +92,7 @@ void check_sign_key(const Config& config) {
   try {
     // Loaded and dropped: the gateway loads it again, so what is checked is
     // everything the start checks (file, mode, PEM, curve).
-    (void)crypto::Sm2PrivateKey::load_pem(config.wal.sign_key);
+    (void)crypto::Sm2PrivateKey::load_pem(config.gateway.sign_key);
   } catch (const crypto::CryptoError& e) {
     refuse(config, kKey, e.what());
   }
@@ -105,7 +105,7 @@ void check_startable(const Config& config) {
     if (std::string problem = log_file_problem(*config.log.file); !problem.empty())
       refuse(config, "log.file", problem);
   }
-  if (std::string problem = wal_dir_problem(config.wal.dir); !problem.empty())
+  if (std::string problem = wal_dir_problem(config.gateway.wal.dir); !problem.empty())
     refuse(config, "wal.dir", problem);
   check_sign_key(config);
 }

@@ -6,6 +6,7 @@
 
 #include "matchgate/crypto/sm2.hpp"
 #include "matchgate/gateway/recovery.hpp"
+#include "matchgate/gateway/snapshot_taker.hpp"
 #include "matchgate/wal/wal_writer.hpp"
 
 #include "matchgate/util/agent_runner.hpp"
@@ -21,16 +22,13 @@ namespace {
 // takes a few; room for several hundred members' session counters.
 constexpr std::size_t kMetricBlocks = 4096;
 
-// "spin" never parks; "wait" spins briefly, then parks the agent until it is
+// Spin never parks; Wait spins briefly, then parks the agent until it is
 // rung or its I/O is ready. A shard has no timers, so it may park longer.
 template <class A>
-util::ParkingIdle make_idle(const std::string& mode, std::chrono::microseconds spin, A& agent,
+util::ParkingIdle make_idle(util::IdleMode mode, std::chrono::microseconds spin, A& agent,
                             std::chrono::microseconds max_park) {
-  if (mode != "spin" && mode != "wait") {
-    throw std::invalid_argument("unknown idle mode \"" + mode + "\"");
-  }
   util::ParkingIdle::Config config;
-  config.never_park = mode == "spin";
+  config.mode = mode;
   config.spin = spin;
   config.max_park = max_park;
   return util::ParkingIdle(

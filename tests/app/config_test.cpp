@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <tuple>
 
 #include "matchgate/crypto/password_hash.hpp"
 
@@ -15,9 +17,13 @@ namespace {
 namespace app = matchgate::app;
 namespace engine = matchgate::engine;
 namespace fix = matchgate::fix;
+namespace gateway = matchgate::gateway;
+namespace net = matchgate::net;
+namespace util = matchgate::util;
 namespace wal = matchgate::wal;
 namespace dedup = matchgate::dedup;
 using engine::kPriceScale;
+using namespace std::chrono_literals;
 
 constexpr const char* kHash =
     "pbkdf2-sha256$200000$UAzXEion4I4qhARKCF5fjQ==$ZTNIE0ZGY13hc5PAyJeuBM4unN5mMh87hJ90TVT84MI=";
@@ -104,9 +110,9 @@ class ConfigTest : public ::testing::Test {
 TEST_F(ConfigTest, BundledConfigLoads) {
   const auto config =
       app::load_config(std::filesystem::path(MATCHGATE_SOURCE_DIR) / "config/matchgate.toml");
-  EXPECT_EQ(config.gateway.listen, "127.0.0.1:9878");
-  EXPECT_EQ(config.gateway.listen_port, 9878);
-  EXPECT_EQ(config.engine.shards, 2U);
+  EXPECT_EQ(config.gateway.network.server.host, "127.0.0.1");
+  EXPECT_EQ(config.gateway.network.server.port, 9878);
+  EXPECT_EQ(config.gateway.shards.size(), 2U);
   ASSERT_EQ(config.members.size(), 2U);
   EXPECT_EQ(config.members[0].comp_id, "MEMBER1");
   EXPECT_EQ(config.members[1].comp_id, "MEMBER2");
@@ -137,7 +143,7 @@ TEST_F(ConfigTest, BundledConfigLoads) {
   EXPECT_EQ(config.instruments[1].shard, 0U);
   EXPECT_TRUE(config.instruments[1].shard_explicit);
   std::size_t total = 0;
-  for (std::size_t s = 0; s < config.engine.shards; ++s)
+  for (std::size_t s = 0; s < config.gateway.shards.size(); ++s)
     total += app::instruments_of_shard(config, s).size();
   EXPECT_EQ(total, 3U);
 }
@@ -152,38 +158,68 @@ TEST_F(ConfigTest, BundledCommentedGatewayKeysAreTheDefaults) {
     text = replaced(text, std::string("# ") + key, key);
   }
   const auto config = load(text);
-  const app::GatewayConfig defaults;
-  EXPECT_EQ(config.gateway.timestamp_precision, defaults.timestamp_precision);
-  EXPECT_EQ(config.gateway.field_validation, defaults.field_validation);
-  EXPECT_EQ(config.gateway.max_sending_time_skew_s, defaults.max_sending_time_skew_s);
+  const gateway::NetworkOptions defaults;
+  EXPECT_EQ(config.gateway.network.timestamps, defaults.timestamps);
+  EXPECT_EQ(config.gateway.network.field_validation, defaults.field_validation);
+  EXPECT_EQ(config.gateway.network.max_sending_time_skew, defaults.max_sending_time_skew);
 }
 
+// Every optional key at the default docs/CONFIG.md gives it. The defaults
+// live in the modules' options structs: this is what keeps a change there
+// from changing what an existing config file means.
 TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   const auto config = load(member() + instrument());
-  EXPECT_EQ(config.gateway.listen, "127.0.0.1:9878");
-  EXPECT_EQ(config.gateway.listen_host, "127.0.0.1");
-  EXPECT_EQ(config.gateway.comp_id, "MATCHGATE");
-  EXPECT_EQ(config.engine.shards, 1U);
-  EXPECT_TRUE(config.engine.cpus.empty());
-  EXPECT_EQ(config.engine.max_orders, 1'048'576U);
-  EXPECT_EQ(config.wal.dir, "var/wal");
-  EXPECT_EQ(config.wal.sync, wal::SyncMode::Group);
-  EXPECT_EQ(config.dedup.backend, dedup::Backend::Embedded);
-  EXPECT_EQ(config.dedup.ttl_s, 1800U);
-  EXPECT_EQ(config.dedup.max_keys, 1U << 20);
-  EXPECT_EQ(config.dedup.redis_host, "127.0.0.1");
-  EXPECT_EQ(config.dedup.redis_port, 6379);
-  EXPECT_EQ(config.dedup.redis_prefix, "matchgate:dedup:");
-  EXPECT_EQ(config.dedup.redis_timeout_ms, 50U);
-  EXPECT_EQ(config.log.level, "info");
+  const gateway::GatewayOptions& g = config.gateway;
+  const gateway::NetworkOptions& n = g.network;
+  EXPECT_EQ(n.server.host, "127.0.0.1");
+  EXPECT_EQ(n.server.port, 9878);
+  EXPECT_EQ(n.comp_id, "MATCHGATE");
+  EXPECT_EQ(n.backend, net::Backend::Auto);
+  EXPECT_EQ(n.server.max_connections, 1000U);
+  EXPECT_EQ(n.server.max_message_bytes, 8192U);
+  EXPECT_EQ(n.server.max_output_bytes, 4U << 20);
+  EXPECT_EQ(n.max_records, 1U << 20);
+  EXPECT_EQ(n.resend_buffer_bytes, 64U << 20);
+  EXPECT_EQ(g.network_cpu, -1);
+  EXPECT_EQ(n.timestamps, fix::TimePrecision::Millis);
+  EXPECT_EQ(n.field_validation, fix::FieldValidation::Strict);
+  EXPECT_EQ(n.max_sending_time_skew, 120s);
+
+  ASSERT_EQ(g.shards.size(), 1U);
+  EXPECT_EQ(g.shards[0].cpu, -1);
+  EXPECT_EQ(g.max_orders_per_shard, 1'048'576U);
+  EXPECT_EQ(g.idle, util::IdleMode::Wait);
+  EXPECT_EQ(g.idle_spin, 10us);
+  EXPECT_EQ(g.ring_capacity, 65536U);
+
+  EXPECT_EQ(g.wal.dir, "var/wal");
+  EXPECT_EQ(g.wal.sync, wal::SyncMode::Group);
+  EXPECT_EQ(g.wal.group_commit, 0us);
+  EXPECT_EQ(g.wal.group_commit_bytes, 1U << 20);
+  EXPECT_EQ(g.wal.hold_for_reports, 100us);
+  EXPECT_EQ(g.wal.segment_bytes, 64U << 20);
+  EXPECT_EQ(g.wal.seal_interval, 10ms);
+  EXPECT_TRUE(g.sign_key.empty());
+  EXPECT_EQ(g.wal.sm2_id, "1234567812345678");
+  EXPECT_EQ(g.snapshots.interval, 300s);
+  EXPECT_EQ(g.snapshots.every_records, 2'000'000U);
+  EXPECT_EQ(g.snapshots.keep, 2U);
+  EXPECT_FALSE(g.snapshots.remove_covered_segments);
+
+  EXPECT_EQ(n.dedup.backend, dedup::Backend::Embedded);
+  EXPECT_EQ(n.dedup.ttl, 1800s);
+  EXPECT_EQ(n.dedup.max_keys, 1U << 20);
+  EXPECT_EQ(n.dedup.redis.host, "127.0.0.1");
+  EXPECT_EQ(n.dedup.redis.port, 6379);
+  EXPECT_EQ(n.dedup.redis.prefix, "matchgate:dedup:");
+  EXPECT_EQ(n.dedup.redis.timeout, 50ms);
+
+  EXPECT_EQ(config.log.level, spdlog::level::info);
   EXPECT_FALSE(config.log.file.has_value());
   EXPECT_EQ(config.members[0].stp, engine::StpMode::None);
   EXPECT_FALSE(config.members[0].cancel_on_disconnect);
   EXPECT_EQ(config.instruments[0].shard, 0U);
   EXPECT_FALSE(config.instruments[0].shard_explicit);
-  EXPECT_EQ(config.gateway.timestamp_precision, fix::TimePrecision::Millis);
-  EXPECT_EQ(config.gateway.field_validation, fix::FieldValidation::Strict);
-  EXPECT_EQ(config.gateway.max_sending_time_skew_s, 120U);
 }
 
 TEST_F(ConfigTest, GatewayFixSessionKeys) {
@@ -193,15 +229,15 @@ TEST_F(ConfigTest, GatewayFixSessionKeys) {
   const auto set =
       load(gateway("timestamp_precision = \"micros\"\nfield_validation = \"relaxed\"\n"
                    "max_sending_time_skew_s = 86400"));
-  EXPECT_EQ(set.gateway.timestamp_precision, fix::TimePrecision::Micros);
-  EXPECT_EQ(set.gateway.field_validation, fix::FieldValidation::Relaxed);
-  EXPECT_EQ(set.gateway.max_sending_time_skew_s, 86'400U);
+  EXPECT_EQ(set.gateway.network.timestamps, fix::TimePrecision::Micros);
+  EXPECT_EQ(set.gateway.network.field_validation, fix::FieldValidation::Relaxed);
+  EXPECT_EQ(set.gateway.network.max_sending_time_skew, 86'400s);
   const auto defaults =
       load(gateway("timestamp_precision = \"millis\"\nfield_validation = \"strict\"\n"
                    "max_sending_time_skew_s = 1"));
-  EXPECT_EQ(defaults.gateway.timestamp_precision, fix::TimePrecision::Millis);
-  EXPECT_EQ(defaults.gateway.field_validation, fix::FieldValidation::Strict);
-  EXPECT_EQ(defaults.gateway.max_sending_time_skew_s, 1U);
+  EXPECT_EQ(defaults.gateway.network.timestamps, fix::TimePrecision::Millis);
+  EXPECT_EQ(defaults.gateway.network.field_validation, fix::FieldValidation::Strict);
+  EXPECT_EQ(defaults.gateway.network.max_sending_time_skew, 1s);
   EXPECT_STREQ(fix::to_string(fix::TimePrecision::Micros), "micros");
   EXPECT_STREQ(fix::to_string(fix::TimePrecision::Millis), "millis");
   EXPECT_STREQ(fix::to_string(fix::FieldValidation::Relaxed), "relaxed");
@@ -225,30 +261,76 @@ TEST_F(ConfigTest, GatewayFixSessionKeys) {
        "max_sending_time_skew", "did you mean \"max_sending_time_skew_s\"?");
 }
 
-TEST_F(ConfigTest, AllKeysSet) {
+// Every key of the module sections set to something other than its
+// default: each value must arrive, in its unit, in the options the gateway
+// is built from.
+TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
   const auto config = load(
-      "[gateway]\nlisten = \"[::1]:7000\"\ncomp_id = \"EXCH\"\n"
-      "[engine]\nshards = 3\ncpus = [4, 5, 6]\nmax_orders = 1000\n"
-      "[wal]\ndir = \"/tmp/x\"\nsync = \"none\"\n"
+      "[gateway]\nlisten = \"[::1]:7000\"\ncomp_id = \"EXCH\"\nbackend = \"asio\"\n"
+      "max_sessions = 12\nmax_message_bytes = 1024\nmax_output_bytes = 131072\n"
+      "max_tracked_orders = 2048\nresend_buffer_bytes = 2097152\ncpu = 3\n"
+      "timestamp_precision = \"micros\"\nfield_validation = \"relaxed\"\n"
+      "max_sending_time_skew_s = 30\n"
+      "[engine]\nshards = 3\ncpus = [4, 5, 6]\nmax_orders = 1000\nidle = \"spin\"\n"
+      "idle_spin_us = 7\nring_capacity = 128\n"
+      "[wal]\ndir = \"/tmp/x\"\nsync = \"none\"\ngroup_commit_us = 250\n"
+      "group_commit_bytes = 8192\nhold_for_reports_us = 40\nsegment_mb = 3\n"
+      "seal_interval_ms = 20\nsign_key = \"k.pem\"\nsm2_id = \"ALICE\"\n"
+      "snapshot_interval_s = 60\nsnapshot_every_records = 5000\nkeep_snapshots = 4\n"
+      "delete_covered_segments = true\n"
       "[dedup]\nbackend = \"redis\"\nttl_s = 60\nmax_keys = 4096\nredis_host = \"::1\"\n"
       "redis_port = 7379\nredis_prefix = \"mg:\"\nredis_timeout_ms = 20\n"
       "[log]\nlevel = \"warn\"\nfile = \"x.log\"\n" +
       member("M1", "stp = \"cancel_both\"\ncancel_on_disconnect = true\ncredit_limit = \"0\"") +
       instrument("ACME", "shard = 2"));
-  EXPECT_EQ(config.gateway.listen_host, "::1");
-  EXPECT_EQ(config.gateway.listen_port, 7000);
-  EXPECT_EQ(config.gateway.comp_id, "EXCH");
-  EXPECT_EQ(config.engine.cpus, (std::vector<int>{4, 5, 6}));
-  EXPECT_EQ(config.engine.max_orders, 1000U);
-  EXPECT_EQ(config.wal.sync, wal::SyncMode::None);
-  EXPECT_EQ(config.dedup.backend, dedup::Backend::Redis);
-  EXPECT_EQ(config.dedup.ttl_s, 60U);
-  EXPECT_EQ(config.dedup.max_keys, 4096U);
-  EXPECT_EQ(config.dedup.redis_host, "::1");
-  EXPECT_EQ(config.dedup.redis_port, 7379);
-  EXPECT_EQ(config.dedup.redis_prefix, "mg:");
-  EXPECT_EQ(config.dedup.redis_timeout_ms, 20U);
-  EXPECT_EQ(config.log.level, "warn");
+  const gateway::GatewayOptions& g = config.gateway;
+  const gateway::NetworkOptions& n = g.network;
+  EXPECT_EQ(n.server.host, "::1");
+  EXPECT_EQ(n.server.port, 7000);
+  EXPECT_EQ(n.comp_id, "EXCH");
+  EXPECT_EQ(n.backend, net::Backend::Asio);
+  EXPECT_EQ(n.server.max_connections, 12U);
+  EXPECT_EQ(n.server.max_message_bytes, 1024U);
+  EXPECT_EQ(n.server.max_output_bytes, 131072U);
+  EXPECT_EQ(n.max_records, 2048U);
+  EXPECT_EQ(n.resend_buffer_bytes, 2097152U);
+  EXPECT_EQ(g.network_cpu, 3);
+  EXPECT_EQ(n.timestamps, fix::TimePrecision::Micros);
+  EXPECT_EQ(n.field_validation, fix::FieldValidation::Relaxed);
+  EXPECT_EQ(n.max_sending_time_skew, 30s);
+
+  ASSERT_EQ(g.shards.size(), 3U);
+  EXPECT_EQ(g.shards[0].cpu, 4);
+  EXPECT_EQ(g.shards[1].cpu, 5);
+  EXPECT_EQ(g.shards[2].cpu, 6);
+  EXPECT_EQ(g.max_orders_per_shard, 1000U);
+  EXPECT_EQ(g.idle, util::IdleMode::Spin);
+  EXPECT_EQ(g.idle_spin, 7us);
+  EXPECT_EQ(g.ring_capacity, 128U);
+
+  EXPECT_EQ(g.wal.dir, "/tmp/x");
+  EXPECT_EQ(g.wal.sync, wal::SyncMode::None);
+  EXPECT_EQ(g.wal.group_commit, 250us);
+  EXPECT_EQ(g.wal.group_commit_bytes, 8192U);
+  EXPECT_EQ(g.wal.hold_for_reports, 40us);
+  EXPECT_EQ(g.wal.segment_bytes, 3U << 20);
+  EXPECT_EQ(g.wal.seal_interval, 20ms);
+  EXPECT_EQ(g.sign_key, "k.pem");
+  EXPECT_EQ(g.wal.sm2_id, "ALICE");
+  EXPECT_EQ(g.snapshots.interval, 60s);
+  EXPECT_EQ(g.snapshots.every_records, 5000U);
+  EXPECT_EQ(g.snapshots.keep, 4U);
+  EXPECT_TRUE(g.snapshots.remove_covered_segments);
+
+  EXPECT_EQ(n.dedup.backend, dedup::Backend::Redis);
+  EXPECT_EQ(n.dedup.ttl, 60s);
+  EXPECT_EQ(n.dedup.max_keys, 4096U);
+  EXPECT_EQ(n.dedup.redis.host, "::1");
+  EXPECT_EQ(n.dedup.redis.port, 7379);
+  EXPECT_EQ(n.dedup.redis.prefix, "mg:");
+  EXPECT_EQ(n.dedup.redis.timeout, 20ms);
+
+  EXPECT_EQ(config.log.level, spdlog::level::warn);
   EXPECT_EQ(config.log.file, std::filesystem::path("x.log"));
   EXPECT_EQ(config.members[0].stp, engine::StpMode::CancelBoth);
   EXPECT_TRUE(config.members[0].cancel_on_disconnect);
@@ -256,6 +338,67 @@ TEST_F(ConfigTest, AllKeysSet) {
   EXPECT_EQ(config.instruments[0].shard, 2U);
   EXPECT_EQ(app::instruments_of_shard(config, 2), (std::vector<std::size_t>{0}));
   EXPECT_TRUE(app::instruments_of_shard(config, 0).empty());
+}
+
+// Every enum key takes exactly the names of its enum's to_string(), so the
+// names in the config, the logs and the docs are one list.
+TEST_F(ConfigTest, EnumKeysTakeTheEnumsNames) {
+  const auto with = [&](const std::string& section, const std::string& line) {
+    return load("[" + section + "]\n" + line + "\n" + member() + instrument());
+  };
+  for (const net::Backend b : {net::Backend::Auto, net::Backend::IoUring, net::Backend::Asio}) {
+    const std::string name(net::to_string(b));
+    EXPECT_EQ(with("gateway", "backend = \"" + name + "\"").gateway.network.backend, b) << name;
+  }
+  for (const util::IdleMode m : {util::IdleMode::Wait, util::IdleMode::Spin}) {
+    const std::string name = util::to_string(m);
+    EXPECT_EQ(with("engine", "idle = \"" + name + "\"").gateway.idle, m) << name;
+  }
+  for (const wal::SyncMode m : {wal::SyncMode::Group, wal::SyncMode::Async, wal::SyncMode::None}) {
+    const std::string name = wal::to_string(m);
+    EXPECT_EQ(with("wal", "sync = \"" + name + "\"").gateway.wal.sync, m) << name;
+  }
+  EXPECT_STREQ(util::to_string(util::IdleMode::Spin), "spin");
+  EXPECT_STREQ(util::to_string(util::IdleMode::Wait), "wait");
+  EXPECT_EQ(net::to_string(net::Backend::IoUring), "io_uring");
+  fail("[engine]\nidle = \"poll\"\n" + member() + instrument(), "engine.idle", "idle",
+       "\"poll\" is not one of \"wait\", \"spin\"");
+  fail("[gateway]\nbackend = \"epoll\"\n" + member() + instrument(), "gateway.backend", "backend",
+       "\"epoll\" is not one of \"auto\", \"io_uring\", \"asio\"");
+}
+
+// The last step of loading: members and instruments as the gateway needs
+// them, each instrument numbered within its shard in file order.
+TEST_F(ConfigTest, MembersAndInstrumentsReachTheGateway) {
+  const auto config =
+      load("[engine]\nshards = 2\n" + member("M1", "stp = \"cancel_resting\"") +
+           member("M2", "cancel_on_disconnect = true") + instrument("A", "shard = 1") +
+           instrument("B", "shard = 0") + instrument("C", "shard = 1"));
+  const gateway::GatewayOptions& g = config.gateway;
+  ASSERT_EQ(g.members.size(), 2U);
+  EXPECT_EQ(g.members[0].stp, engine::StpMode::CancelResting);
+  EXPECT_EQ(g.members[1].stp, engine::StpMode::None);
+  ASSERT_EQ(g.network.members.size(), 2U);
+  EXPECT_EQ(g.network.members[1].comp_id, "M2");
+  EXPECT_EQ(g.network.members[1].password_hash, kHash);
+  EXPECT_EQ(g.network.members[1].accounts, std::vector<std::string>{"A"});
+  EXPECT_FALSE(g.network.members[0].cancel_on_disconnect);
+  EXPECT_TRUE(g.network.members[1].cancel_on_disconnect);
+
+  ASSERT_EQ(g.network.instruments.size(), 3U);
+  const auto route = [&](std::size_t i) {
+    const gateway::InstrumentRoute& r = g.network.instruments[i];
+    return std::tuple(r.symbol, r.shard, r.local_id);
+  };
+  EXPECT_EQ(route(0), std::tuple(std::string("A"), 1U, engine::InstrumentId{0}));
+  EXPECT_EQ(route(1), std::tuple(std::string("B"), 0U, engine::InstrumentId{0}));
+  EXPECT_EQ(route(2), std::tuple(std::string("C"), 1U, engine::InstrumentId{1}));
+  ASSERT_EQ(g.shards[0].instruments.size(), 1U);
+  EXPECT_EQ(g.shards[0].instruments[0].symbol, "B");
+  ASSERT_EQ(g.shards[1].instruments.size(), 2U);
+  EXPECT_EQ(g.shards[1].instruments[0].symbol, "A");
+  EXPECT_EQ(g.shards[1].instruments[1].symbol, "C");
+  EXPECT_EQ(g.shards[1].instruments[1].band_low, config.instruments[2].spec.band_low);
 }
 
 TEST_F(ConfigTest, UnknownKeys) {
@@ -426,8 +569,9 @@ TEST_F(ConfigTest, CpusMustMatchShards) {
 TEST_F(ConfigTest, BadEnumValues) {
   fail("[wal]\nsync = \"sometimes\"\n" + member() + instrument(), "wal.sync", "sync",
        "\"sometimes\" is not one of \"group\", \"async\", \"none\"");
-  EXPECT_EQ(load("[dedup]\nbackend = \"off\"\n" + member() + instrument()).dedup.backend,
-            dedup::Backend::Off);
+  EXPECT_EQ(
+      load("[dedup]\nbackend = \"off\"\n" + member() + instrument()).gateway.network.dedup.backend,
+      dedup::Backend::Off);
   fail("[dedup]\nbackend = \"memcached\"\n" + member() + instrument(), "dedup.backend", "backend",
        "is not one of");
   fail("[log]\nlevel = \"warning\"\n" + member() + instrument(), "log.level", "level",
@@ -440,11 +584,14 @@ TEST_F(ConfigTest, ListenAddress) {
   auto listen = [](const std::string& addr) {
     return "[gateway]\nlisten = \"" + addr + "\"\n" + member() + instrument();
   };
-  EXPECT_EQ(load(listen("0.0.0.0:1")).gateway.listen_port, 1);
-  EXPECT_EQ(load(listen("exchange-gw.example.com:65535")).gateway.listen_host,
-            "exchange-gw.example.com");
-  EXPECT_EQ(load(listen("localhost:9878")).gateway.listen_host, "localhost");
-  EXPECT_EQ(load(listen("[::]:9878")).gateway.listen_host, "::");
+  const auto server = [&](const std::string& addr) {
+    return load(listen(addr)).gateway.network.server;
+  };
+  EXPECT_EQ(server("0.0.0.0:1").port, 1);
+  EXPECT_EQ(server("exchange-gw.example.com:65535").host, "exchange-gw.example.com");
+  EXPECT_EQ(server("exchange-gw.example.com:65535").port, 65535);
+  EXPECT_EQ(server("localhost:9878").host, "localhost");
+  EXPECT_EQ(server("[::]:9878").host, "::");
   fail(listen("127.0.0.1"), "gateway.listen", "listen", "expected \"host:port\"");
   fail(listen("127.0.0.1:0"), "gateway.listen", "listen", "port must be");
   fail(listen("127.0.0.1:65536"), "gateway.listen", "listen", "port must be");
@@ -502,7 +649,7 @@ TEST_F(ConfigTest, ShardAssignmentIsStable) {
   EXPECT_EQ(app::fnv1a64("ACME"), 0x9a6e148ba8e1eecfULL);
   std::size_t total = 0;
   for (std::size_t s = 0; s < 8; ++s) {
-    const auto specs = app::instrument_specs_of_shard(b, s);
+    const auto& specs = b.gateway.shards[s].instruments;
     const auto idx = app::instruments_of_shard(b, s);
     ASSERT_EQ(specs.size(), idx.size());
     for (std::size_t k = 0; k < idx.size(); ++k) {

@@ -1,7 +1,10 @@
 #pragma once
 // The daemon's configuration file (TOML; every key is described in
-// docs/CONFIG.md). Loading validates everything up front and derives what the
-// engine needs, so a config that loads can be started.
+// docs/CONFIG.md). Loading validates everything up front and fills the
+// options the gateway is built from, so a config that loads can be started.
+// A new key is one field (default and comment) in its module's options, one
+// line in its section's load function (src/app/config.cpp) and one row in
+// docs/CONFIG.md.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -11,12 +14,10 @@
 #include <string_view>
 #include <vector>
 
-#include "matchgate/dedup/types.hpp"
 #include "matchgate/engine/instrument.hpp"
 #include "matchgate/engine/types.hpp"
-#include "matchgate/fix/field_check.hpp"
-#include "matchgate/fix/value.hpp"
-#include "matchgate/wal/wal_options.hpp"
+#include "matchgate/gateway/gateway_options.hpp"
+#include "matchgate/ops/logging.hpp"
 
 namespace matchgate::app {
 
@@ -56,68 +57,7 @@ inline constexpr std::size_t kMaxRedisPrefixLength = 256;
 // [gateway] max_sending_time_skew_s at most a day.
 inline constexpr std::int64_t kMaxSendingTimeSkewS = 86'400;
 
-struct GatewayConfig {
-  std::string listen = "127.0.0.1:9878";
-  std::string listen_host = "127.0.0.1";  // brackets of an IPv6 literal removed
-  std::uint16_t listen_port = 9878;
-  std::string comp_id = "MATCHGATE";
-  std::string backend = "auto";              // "auto" | "io_uring" | "asio"
-  std::size_t max_sessions = 1000;           // open TCP connections at once
-  std::size_t max_message_bytes = 8192;      // one inbound FIX message, header to checksum
-  std::size_t max_output_bytes = 4 << 20;    // unsent bytes per connection before it is cut
-  std::size_t max_tracked_orders = 1 << 20;  // ClOrdIDs remembered by the gateway
-  std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // sent messages kept per member
-  int cpu = -1;  // CPU of the network thread; -1 = no pinning
-  // Precision of the UTCTimestamps the gateway writes (52, 122, 60): FIX
-  // 4.4 allows seconds or milliseconds; micros for members whose engines
-  // accept them. The config accepts millis and micros.
-  fix::TimePrecision timestamp_precision = fix::TimePrecision::Millis;
-  fix::FieldValidation field_validation = fix::FieldValidation::Strict;
-  // |SendingTime(52) - gateway clock| beyond this: Reject 373=10 and Logout.
-  std::uint32_t max_sending_time_skew_s = 120;  // 1..kMaxSendingTimeSkewS
-};
-
-struct EngineConfig {
-  std::size_t shards = 1;
-  std::vector<int> cpus;               // empty = no pinning; else cpus[shard]
-  std::size_t max_orders = 1'048'576;  // per shard
-  std::string idle = "wait";           // "spin" | "wait"
-  std::size_t idle_spin_us = 10;       // "wait": spinning before a thread sleeps
-  std::size_t ring_capacity = 65536;   // messages per SPSC ring (rounded up to a power of two)
-};
-
-struct WalConfig {
-  std::filesystem::path dir = "var/wal";  // relative to the working directory
-  wal::SyncMode sync = wal::SyncMode::Group;
-  std::size_t group_commit_us = 0;           // extra wait for a group to fill
-  std::size_t group_commit_bytes = 1 << 20;  // a group this large commits at once
-  std::size_t hold_for_reports_us = 100;     // a group waits this long at most for its reports
-  std::size_t segment_mb = 64;               // preallocated segment size
-  std::size_t seal_interval_ms = 10;         // SM2 seal at least this often while records arrive
-  std::filesystem::path sign_key;            // SM2 private key, PEM, mode 0600; required to run
-  std::string sm2_id = "1234567812345678";   // SM2 distinguishing ID of the signer
-  std::size_t snapshot_interval_s = 300;     // a snapshot at least this often (0: not by time)
-  std::size_t snapshot_every_records =
-      2'000'000;  // ... or after this many records (0: not by count)
-  std::size_t keep_snapshots = 2;
-  bool delete_covered_segments = false;  // retention: segments the kept snapshots make unnecessary
-};
-
-struct DedupConfig {
-  dedup::Backend backend = dedup::Backend::Embedded;
-  std::uint32_t ttl_s = 1800;                   // 1..604800
-  std::size_t max_keys = std::size_t{1} << 20;  // per network thread, 1..2^28
-  std::string redis_host = "127.0.0.1";         // numeric IPv4 or IPv6 address
-  std::uint16_t redis_port = 6379;
-  std::string redis_prefix = "matchgate:dedup:";
-  std::size_t redis_timeout_ms = 50;  // 1..60000
-};
-
-struct LogConfig {
-  std::string level = "info";                 // one of ops::parse_log_level's names
-  std::optional<std::filesystem::path> file;  // absent = stderr
-};
-
+// One [[members]] table as written.
 struct MemberConfig {
   std::string comp_id;
   std::string password_hash;
@@ -125,10 +65,9 @@ struct MemberConfig {
   engine::StpMode stp = engine::StpMode::None;
   bool cancel_on_disconnect = false;
   std::optional<engine::Price> credit_limit;  // fixed point, scale kPriceScale
-
-  engine::MemberSpec spec() const { return engine::MemberSpec{stp}; }
 };
 
+// One [[instruments]] table as written, with its shard and engine spec.
 struct InstrumentConfig {
   std::string symbol;
   engine::Price tick_size = 0;
@@ -141,13 +80,22 @@ struct InstrumentConfig {
   engine::InstrumentSpec spec;  // tick, lot, max_qty and the absolute band
 };
 
+// A loaded config. The sections that configure a module fill that module's
+// options directly, key by key, and their defaults are its defaults:
+//   [gateway] -> gateway.network (and gateway.network_cpu)
+//   [engine]  -> gateway.shards (count, cpus), max_orders_per_shard,
+//                ring_capacity, idle, idle_spin
+//   [wal]     -> gateway.wal, gateway.sign_key, gateway.snapshots
+//   [dedup]   -> gateway.network.dedup
+//   [log]     -> log
+// [[members]] and [[instruments]] are kept as written; the last step of
+// loading derives from them gateway.members, gateway.network.members,
+// gateway.network.instruments (routes) and each shard's instruments, so
+// config.gateway is what a Gateway is built from.
 struct Config {
   std::filesystem::path source;  // the file it was loaded from
-  GatewayConfig gateway;
-  EngineConfig engine;
-  WalConfig wal;
-  DedupConfig dedup;
-  LogConfig log;
+  gateway::GatewayOptions gateway;
+  ops::LogOptions log;
   std::vector<MemberConfig> members;          // engine MemberId = index
   std::vector<InstrumentConfig> instruments;  // in file order
 };
@@ -163,11 +111,9 @@ std::uint64_t fnv1a64(std::string_view bytes) noexcept;
 std::size_t shard_of_symbol(std::string_view symbol, std::size_t shards) noexcept;
 
 // Indexes into config.instruments of the instruments on `shard`, in file
-// order. The engine of that shard numbers them 0, 1, ... in this order.
+// order. The engine of that shard numbers them 0, 1, ... in this order
+// (config.gateway.shards[shard].instruments).
 std::vector<std::size_t> instruments_of_shard(const Config& config, std::size_t shard);
-std::vector<engine::InstrumentSpec> instrument_specs_of_shard(const Config& config,
-                                                              std::size_t shard);
-std::vector<engine::MemberSpec> member_specs(const Config& config);
 
 // The band of a reference price and percentage (units of 1/kBandPctScale %),
 // in exact integer arithmetic: low = smallest tick multiple >= ref*(1-pct),

@@ -8,33 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "matchgate/engine/instrument.hpp"
+#include "matchgate/gateway/gateway_options.hpp"
 #include "matchgate/gateway/network_agent.hpp"
-#include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
-#include "matchgate/gateway/snapshot_taker.hpp"
-#include "matchgate/wal/wal_options.hpp"
 
 namespace matchgate::gateway {
-
-struct ShardOptions {
-  std::vector<engine::InstrumentSpec> instruments;  // the shard's own numbering
-  int cpu = -1;                                     // -1: no pinning
-};
-
-struct GatewayOptions {
-  NetworkOptions network;
-  int network_cpu = -1;
-  std::vector<ShardOptions> shards;
-  std::vector<engine::MemberSpec> members;
-  std::uint32_t max_orders_per_shard = 1U << 20;
-  std::size_t ring_capacity = 65536;
-  std::string idle = "wait";                // "spin" | "wait"
-  std::chrono::microseconds idle_spin{10};  // "wait": spinning before sleeping
-  wal::WalOptions wal;
-  std::filesystem::path sign_key;  // SM2 private key (PEM) that seals the log
-  SnapshotOptions snapshots;
-};
 
 class Gateway {
  public:

@@ -1,5 +1,7 @@
 #pragma once
-// What a network thread needs to know, independent of how it was configured.
+// What a network thread needs to know. The daemon fills it from [gateway]
+// and [dedup] in its config (docs/CONFIG.md), so the defaults here are the
+// daemon's defaults.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -31,16 +33,22 @@ struct DedupOptions {
   dedup::Backend backend = dedup::Backend::Embedded;
   std::chrono::seconds ttl{1800};
   std::size_t max_keys = std::size_t{1} << 20;  // the in-process store
-  dedup::RedisOptions redis;  // Redis: host, port, prefix, timeout; ttl set from `ttl`
+  dedup::RedisOptions redis;  // Redis: host, port, prefix, timeout; its ttl is `ttl` above
   // Redis: requests waiting for Redis's answer, or queued behind one; beyond
   // this the network thread stops reading its connections.
   std::size_t max_pending = 8192;
 };
 
 struct NetworkOptions {
-  std::string comp_id = "MATCHGATE";
+  std::string comp_id = "MATCHGATE";  // SenderCompID of our messages
   net::Backend backend = net::Backend::Auto;
-  net::ServerOptions server;
+  // The FIX acceptor: the gateway's own defaults, not net's (the port of
+  // [gateway] listen, 8 KiB messages, 4 MiB of unsent output).
+  net::ServerOptions server{.host = "127.0.0.1",
+                            .port = 9878,
+                            .max_connections = 1000,
+                            .max_message_bytes = 8192,
+                            .max_output_bytes = std::size_t{4} << 20};
   std::vector<MemberOptions> members;  // engine MemberId = index
   std::vector<InstrumentRoute> instruments;
   std::uint32_t max_records = 1U << 20;  // ClOrdIDs remembered per network thread

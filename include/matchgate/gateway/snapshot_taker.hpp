@@ -23,20 +23,10 @@
 
 #include "matchgate/crypto/sm2.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/gateway/snapshot_options.hpp"
 #include "matchgate/wal/wal_writer.hpp"
 
 namespace matchgate::gateway {
-
-struct SnapshotOptions {
-  // A snapshot is due when this long has passed since the last one and
-  // records were logged meanwhile (0: not by time) ...
-  std::chrono::seconds interval{300};
-  // ... or when this many records were logged (replayed ones at start
-  // included) since the last one (0: not by count).
-  std::uint64_t every_records = 2'000'000;
-  std::size_t keep = 2;                  // snapshots kept by retention
-  bool remove_covered_segments = false;  // retention deletes segments snapshots cover
-};
 
 // The gateway's snapshot payload: u32 version 1, u32 shard count, per shard
 // u64 length and ShardAgent::snapshot(), then u64 length and the network

@@ -17,7 +17,7 @@ enum class SyncMode : std::uint8_t {
 };
 
 struct WalOptions {
-  std::filesystem::path dir;
+  std::filesystem::path dir = "var/wal";  // relative: to the working directory
   SyncMode sync = SyncMode::Group;
   // Group mode: a group is committed when its first record has waited
   // group_commit or it holds group_commit_bytes, whichever comes first

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "matchgate/app/config.hpp"
-#include "matchgate/app/gateway_options.hpp"
 #include "matchgate/app/startup_check.hpp"
 #include "matchgate/gateway/gateway.hpp"
 #include "matchgate/ops/logging.hpp"
@@ -50,10 +49,8 @@ std::optional<app::ConfigError> startup_refusal(const app::Config& config) {
 // Logging as the config says; nullptr (reported on stderr) if it cannot start.
 std::unique_ptr<ops::LoggingScope> start_logging(const app::Config& config,
                                                  const std::string& level_override) {
-  ops::LogOptions log_options;
-  log_options.level =
-      *ops::parse_log_level(level_override.empty() ? config.log.level : level_override);
-  log_options.file = config.log.file;
+  ops::LogOptions log_options = config.log;
+  if (!level_override.empty()) log_options.level = *ops::parse_log_level(level_override);
   try {
     return std::make_unique<ops::LoggingScope>(log_options);
   } catch (const std::exception& e) {
@@ -76,40 +73,41 @@ bool prepare_environment(const app::Config& config,
   // check_startable() found that it can be created; creating it can still
   // fail if the file system changed since.
   std::error_code ec;
-  std::filesystem::create_directories(config.wal.dir, ec);
+  const std::filesystem::path& wal_dir = config.gateway.wal.dir;
+  std::filesystem::create_directories(wal_dir, ec);
   if (ec) {
-    fatal(
-        config, "{}",
-        app::ConfigError(config.source.string(), 0, 0, "wal.dir",
-                         "cannot create directory " + config.wal.dir.string() + ": " + ec.message())
-            .what());
+    fatal(config, "{}",
+          app::ConfigError(config.source.string(), 0, 0, "wal.dir",
+                           "cannot create directory " + wal_dir.string() + ": " + ec.message())
+              .what());
     return false;
   }
   return true;
 }
 
 void log_configuration(const app::Config& config, const matchgate::gateway::Gateway& gateway) {
+  const matchgate::gateway::GatewayOptions& g = config.gateway;
+  const matchgate::gateway::DedupOptions& dedup = g.network.dedup;
   spdlog::info(
       "gateway listening on {}:{} ({} backend), comp_id {}; {} members; wal {} (sync {}); "
       "dedup {} ttl {}s{}",
-      config.gateway.listen_host, gateway.port(),
-      matchgate::net::to_string(gateway.network().backend()), config.gateway.comp_id,
-      config.members.size(), config.wal.dir.string(), matchgate::wal::to_string(config.wal.sync),
-      matchgate::dedup::to_string(config.dedup.backend), config.dedup.ttl_s,
-      config.dedup.backend == matchgate::dedup::Backend::Redis
-          ? fmt::format(" redis {}:{} prefix \"{}\"", config.dedup.redis_host,
-                        config.dedup.redis_port, config.dedup.redis_prefix)
-          : fmt::format(" max_keys {}", config.dedup.max_keys));
-  for (std::size_t shard = 0; shard < config.engine.shards; ++shard) {
+      g.network.server.host, gateway.port(), matchgate::net::to_string(gateway.network().backend()),
+      g.network.comp_id, config.members.size(), g.wal.dir.string(),
+      matchgate::wal::to_string(g.wal.sync), matchgate::dedup::to_string(dedup.backend),
+      dedup.ttl.count(),
+      dedup.backend == matchgate::dedup::Backend::Redis
+          ? fmt::format(" redis {}:{} prefix \"{}\"", dedup.redis.host, dedup.redis.port,
+                        dedup.redis.prefix)
+          : fmt::format(" max_keys {}", dedup.max_keys));
+  for (std::size_t shard = 0; shard < g.shards.size(); ++shard) {
     std::string symbols;
-    for (std::size_t i : app::instruments_of_shard(config, shard)) {
+    for (const matchgate::engine::InstrumentSpec& instrument : g.shards[shard].instruments) {
       if (!symbols.empty()) symbols += ' ';
-      symbols += config.instruments[i].symbol;
+      symbols += instrument.symbol;
     }
-    const std::string cpu = config.engine.cpus.empty()
-                                ? "unpinned"
-                                : "cpu " + std::to_string(config.engine.cpus[shard]);
-    spdlog::info("shard {} ({}, max_orders {}): {}", shard, cpu, config.engine.max_orders,
+    const int cpu = g.shards[shard].cpu;
+    spdlog::info("shard {} ({}, max_orders {}): {}", shard,
+                 cpu < 0 ? "unpinned" : "cpu " + std::to_string(cpu), g.max_orders_per_shard,
                  symbols.empty() ? "(no instruments)" : symbols);
   }
 }
@@ -162,7 +160,7 @@ int run(const app::Config& config, const std::string& level_override) {
   spdlog::info("matchgated {} starting: config {}", MATCHGATE_VERSION, config.source.string());
   if (!prepare_environment(config, refusal)) return kExitConfig;
 
-  matchgate::gateway::GatewayOptions options = app::gateway_options(config);
+  matchgate::gateway::GatewayOptions options = config.gateway;
   options.wal.software = std::string("matchgated ") + MATCHGATE_VERSION;
   matchgate::gateway::Gateway gateway(std::move(options));
   log_configuration(config, gateway);
@@ -178,7 +176,7 @@ int check_config(const app::Config& config) {
     return kExitConfig;
   }
   std::printf("config OK: %zu members, %zu instruments, %zu shards\n", config.members.size(),
-              config.instruments.size(), config.engine.shards);
+              config.instruments.size(), config.gateway.shards.size());
   return kExitOk;
 }
 
