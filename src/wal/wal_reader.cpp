@@ -13,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "matchgate/util/assert.hpp"
 #include "matchgate/wal/wal_segment.hpp"
 
 namespace matchgate::wal {
@@ -55,6 +56,7 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
   const std::byte* data() const noexcept { return data_; }
   std::size_t size() const noexcept { return size_; }
+  std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
 
  private:
   int fd_ = -1;
@@ -81,11 +83,12 @@ std::size_t last_non_zero(const std::byte* p, std::size_t from, std::size_t size
   return last;
 }
 
-// Why the bytes at `off` do not frame record `seq` (length, CRC, sequence,
-// reserved bits, padding), or empty if they do. The chain hash is not
-// checked.
+// Why the bytes at `off` do not frame record `seq` (room for a header,
+// length, CRC, sequence, reserved bits, padding), or empty if they do. The
+// chain hash is not checked.
 std::string check_frame(const std::byte* base, std::size_t size, std::size_t off,
                         std::uint64_t seq) {
+  if (off + kRecordHeaderSize > size) return "bytes after the last record";
   const std::byte* r = base + off;
   const std::uint32_t length = get_u32(r);
   if (length < kRecordHeaderSize || length > kRecordHeaderSize + kMaxPayload) {
@@ -116,10 +119,13 @@ std::string check_record(const std::byte* base, std::size_t size, std::size_t of
   return {};
 }
 
-// Where the records of a mapped segment end: the first record position
-// whose length field is 0 (or with fewer than 64 bytes left) and all zeros
-// after it.
+// Where the records of a mapped segment end: the end of the file, or the
+// first record position whose length field is 0 (or with fewer than 64
+// bytes left) and all zeros after it.
 bool records_end_at(const std::byte* base, std::size_t size, std::size_t off) noexcept {
+  // check_frame keeps every record inside the file, so the next one starts
+  // at its end at the latest.
+  MATCHGATE_ASSERT(off <= size, "a record position lies past the end of its segment");
   if (off + kRecordHeaderSize > size || get_u32(base + off) == 0) {
     return all_zero(base + off, size - off);
   }
@@ -139,6 +145,12 @@ bool valid_record_after(const std::byte* base, std::size_t size, std::size_t off
     if (get_u32(base + p + 24) == record_crc(base + p, length)) return true;
   }
   return false;
+}
+
+// The header describes this file: its size, which holds at least the
+// header region (records start after it).
+bool segment_fills_file(const SegmentHeader& h, std::size_t size) noexcept {
+  return h.segment_bytes == size && size >= kSegmentHeaderRegion;
 }
 
 }  // namespace
@@ -195,6 +207,399 @@ std::optional<std::size_t> segment_starting_by(const std::vector<SegmentFile>& s
   return std::nullopt;
 }
 
+constexpr std::uint16_t kSealType = static_cast<std::uint16_t>(RecordType::Seal);
+constexpr std::uint16_t kStartType = static_cast<std::uint16_t>(RecordType::Start);
+constexpr std::uint16_t kShutdownType = static_cast<std::uint16_t>(RecordType::Shutdown);
+constexpr const char* kSegmentHeaderDamaged = "segment header damaged (magic, version or CRC)";
+
+// A segment being read: the file, its mapped bytes, and whether it is the
+// log's last (the only place a torn tail can be).
+struct SegmentView {
+  const SegmentFile& file;
+  const std::byte* base;
+  std::size_t size;
+  bool last;
+};
+
+// A record since the last seal: the next seal must name one of them.
+struct Link {
+  std::uint64_t seq;
+  Hash hash;
+  bool seal;
+};
+
+// One scan_log call (docs/WAL.md section 5, from a start point 10.4): where
+// the log stands (the next sequence number E, the chain hash P), what a seal
+// may name, and the result so far. Every check that fails records its
+// problem and returns false, and the scan stops there: the result then has
+// the summary up to the problem and no tail (a damaged log is not continued).
+class LogScanner {
+ public:
+  LogScanner(const ScanOptions& options, const RecordCallback& on_record,
+             std::vector<SegmentFile> segments)
+      : options_(options),
+        on_record_(on_record),
+        segments_(std::move(segments)),
+        start_(options.start ? &*options.start : nullptr) {
+    if (options.key != nullptr) fingerprint_ = options.key->fingerprint();
+  }
+  LogScanner(const LogScanner&) = delete;
+  LogScanner& operator=(const LogScanner&) = delete;
+
+  ScanResult scan() {
+    if (start_ != nullptr && !set_up_from_start_point()) return std::move(result_);
+    for (std::size_t i = first_; i < segments_.size(); ++i) {
+      if (!scan_segment(i)) return std::move(result_);
+    }
+    finish();
+    return std::move(result_);
+  }
+
+ private:
+  bool set_up_from_start_point();
+  bool report_log_not_reaching_start_point();
+  bool scan_segment(std::size_t i);
+  bool check_segment_order(std::size_t i);
+  bool check_segment_header(const SegmentView& seg, const std::optional<SegmentHeader>& h);
+  bool check_segment_continues_chain(const SegmentView& seg, const SegmentHeader& h,
+                                     bool start_segment);
+  bool check_segment_key(const SegmentView& seg, const SegmentHeader& h);
+  bool walk_records(const SegmentView& seg);
+  bool torn_tail_or_damage(const SegmentView& seg, std::size_t off, std::string what);
+  bool pass_record_before_start(const SegmentView& seg, std::size_t off, const RecordHeader& rh);
+  bool take_record(const SegmentView& seg, std::size_t off, const RecordHeader& rh);
+  bool check_seal(const SegmentView& seg, std::size_t off, std::span<const std::byte> payload);
+  bool names_record_before_start(const Seal& s) const;
+  bool check_seal_signature(const SegmentView& seg, std::size_t off, const Seal& s);
+  bool check_start_record(const SegmentView& seg, std::size_t off,
+                          std::span<const std::byte> payload);
+  void deliver(const SegmentView& seg, std::size_t off, const RecordHeader& rh,
+               std::span<const std::byte> payload);
+  void finish();
+
+  bool fail(const std::filesystem::path& segment, std::uint64_t offset, std::uint64_t seq,
+            std::string what) {
+    result_.problem = LogProblem{segment, offset, seq, std::move(what)};
+    return false;
+  }
+  // A problem in `seg`, at the sequence number expected there.
+  bool fail_at(const SegmentView& seg, std::uint64_t offset, std::string what) {
+    return fail(seg.file.path, offset, seq_, std::move(what));
+  }
+
+  const ScanOptions& options_;
+  const RecordCallback& on_record_;
+  const std::vector<SegmentFile> segments_;
+  const StartPoint* start_;
+  std::optional<Hash> fingerprint_;  // of options_.key, when there is one
+  ScanResult result_;
+  LogSummary& sum_ = result_.summary;
+  std::uint64_t seq_ = 1;  // E: the sequence number the next record must have
+  Hash hash_{};            // P: the chain hash after the last record read
+  std::deque<Link> unsealed_;
+  std::uint64_t expected_boot_ = 1;
+  std::uint16_t last_user_type_ = 0;  // of the last non-Seal record
+  // From a start point: the first segment to read, and whether the records
+  // being read are still those up to the point (framed, not delivered).
+  std::size_t first_ = 0;
+  bool skipping_ = false;
+};
+
+// The summary and the seal list begin at the point, and reading begins in
+// the segment that holds record seq + 1 (or the one the log went on in).
+bool LogScanner::set_up_from_start_point() {
+  sum_.start_seq = start_->seq;
+  sum_.boots = start_->boots;
+  expected_boot_ = start_->boots + 1;
+  // The start point stands for the records up to it, which its own
+  // signature covers: a seal may name it, and it is not "unsealed".
+  unsealed_.push_back(Link{start_->seq, start_->chain_hash, true});
+  if (segments_.empty()) {
+    return fail({}, 0, start_->seq + 1,
+                "no segment files, but the log must continue after record " +
+                    std::to_string(start_->seq) + " (the start point)");
+  }
+  const std::optional<std::size_t> at = segment_starting_by(segments_, start_->seq + 1);
+  if (!at) return report_log_not_reaching_start_point();
+  first_ = *at;
+  return true;
+}
+
+// No segment header decodes and starts by record seq + 1: say what the
+// oldest segment is, damaged or starting too late.
+bool LogScanner::report_log_not_reaching_start_point() {
+  const SegmentFile& oldest = segments_.front();
+  const std::uint64_t next = start_->seq + 1;
+  const std::optional<SegmentHeader> h = read_segment_header(oldest.path);
+  if (!h) return fail(oldest.path, 0, next, kSegmentHeaderDamaged);
+  return fail(oldest.path, 0, next,
+              "the log does not reach back to the start point: its oldest segment starts "
+              "at record " +
+                  std::to_string(h->first_seq) + ", record " + std::to_string(next) +
+                  " is missing");
+}
+
+// One segment: its place among the files, its header, then its records.
+bool LogScanner::scan_segment(std::size_t i) {
+  if (!check_segment_order(i)) return false;
+  const SegmentFile& file = segments_[i];
+  const MappedFile mapped(file.path);
+  const SegmentView seg{file, mapped.data(), mapped.size(), i + 1 == segments_.size()};
+  const std::optional<SegmentHeader> h = decode_segment_header(mapped.bytes());
+  // The start segment was chosen by its first_seq: its records are
+  // numbered from there (from the point's next one if the header is bad).
+  const bool start_segment = start_ != nullptr && i == first_;
+  if (start_segment) seq_ = h ? h->first_seq : start_->seq + 1;
+  if (!check_segment_header(seg, h) || !check_segment_continues_chain(seg, *h, start_segment) ||
+      !check_segment_key(seg, *h)) {
+    return false;
+  }
+  ++sum_.segments;
+  if (sum_.segments == 1) sum_.first_segment = file.index;
+  return walk_records(seg);
+}
+
+// A whole scan needs segments 1, 2, 3, ...; from a start point, the
+// segments before the first one read may be gone, the rest must follow on.
+bool LogScanner::check_segment_order(std::size_t i) {
+  const SegmentFile& seg = segments_[i];
+  const bool in_order = start_ == nullptr ? seg.index == i + 1
+                                          : i == first_ || seg.index == segments_[i - 1].index + 1;
+  if (in_order) return true;
+  if (i > 0 && seg.index == segments_[i - 1].index) {
+    return fail(seg.path, 0, seq_, "two segment files with index " + std::to_string(seg.index));
+  }
+  const std::uint64_t missing = i == 0 ? 1 : segments_[i - 1].index + 1;
+  return fail(seg.path, 0, seq_,
+              "segment " + std::to_string(missing) + " is missing before this one");
+}
+
+// The header on its own: it decodes, matches the file's name and size,
+// and the rest of the header region is zero.
+bool LogScanner::check_segment_header(const SegmentView& seg,
+                                      const std::optional<SegmentHeader>& h) {
+  if (!h) return fail_at(seg, 0, kSegmentHeaderDamaged);
+  if (h->index != seg.file.index || h->business_date != seg.file.business_date) {
+    return fail_at(seg, 0, "segment header does not match the file name");
+  }
+  if (!segment_fills_file(*h, seg.size)) {
+    return fail_at(seg, seg.size,
+                   "file is " + std::to_string(seg.size) + " bytes, its header says " +
+                       std::to_string(h->segment_bytes) + " (truncated or extended)");
+  }
+  if (!all_zero(seg.base + kSegmentHeaderSize, kSegmentHeaderRegion - kSegmentHeaderSize)) {
+    return fail_at(seg, kSegmentHeaderSize, "non-zero bytes in the header region");
+  }
+  return true;
+}
+
+// The segment goes on where the chain stands. The start segment instead
+// either holds the point (its records up to it are only framed) or begins
+// right after it, continuing the point's chain hash.
+bool LogScanner::check_segment_continues_chain(const SegmentView& seg, const SegmentHeader& h,
+                                               bool start_segment) {
+  if (start_segment) {
+    skipping_ = h.first_seq <= start_->seq;
+    if (skipping_) return true;
+    hash_ = start_->chain_hash;
+    if (h.prev_hash == hash_) return true;
+    return fail_at(seg, 0,
+                   "segment does not continue the chain from the start point (its prev_hash is "
+                   "not the start point's chain hash: the snapshot does not belong to this log)");
+  }
+  // Before the point the chain hash is unknown: only the numbering follows.
+  if (h.first_seq == seq_ && (skipping_ || h.prev_hash == hash_)) return true;
+  return fail_at(seg, 0,
+                 "segment does not continue the chain (its first record is " +
+                     std::to_string(h.first_seq) + ", expected " + std::to_string(seq_) + ")");
+}
+
+// With a key, the segment must have been written to be sealed by it.
+bool LogScanner::check_segment_key(const SegmentView& seg, const SegmentHeader& h) {
+  if (!fingerprint_ || h.key_fingerprint == *fingerprint_) return true;
+  return fail_at(seg, 0,
+                 "segment was written for another signing key (fingerprint " +
+                     crypto::to_hex(h.key_fingerprint) + ")");
+}
+
+// The records of one segment, from the end of its header region to where
+// they end, each checked before it is taken.
+bool LogScanner::walk_records(const SegmentView& seg) {
+  std::size_t off = kSegmentHeaderRegion;
+  while (!records_end_at(seg.base, seg.size, off)) {
+    // Up to the start point the chain hash cannot be recomputed: the
+    // records before the first one read were not read.
+    const std::string bad = skipping_ ? check_frame(seg.base, seg.size, off, seq_)
+                                      : check_record(seg.base, seg.size, off, seq_, hash_);
+    if (!bad.empty()) return torn_tail_or_damage(seg, off, bad);
+    const RecordHeader rh = decode_record_header(seg.base + off);
+    const bool taken =
+        skipping_ ? pass_record_before_start(seg, off, rh) : take_record(seg, off, rh);
+    if (!taken) return false;
+    ++seq_;
+    off += padded(rh.length);
+  }
+  // The log ended cleanly before the point's record: the state the point
+  // stands for includes records this log does not hold.
+  if (skipping_ && seg.last) {
+    return fail_at(seg, off,
+                   "the log ends at record " + std::to_string(seq_ - 1) + ", before record " +
+                       std::to_string(start_->seq) + ", which the start point includes");
+  }
+  return true;
+}
+
+// A bad record is a torn tail, which ends the scan without a problem, only
+// in the last segment with nothing valid after it (a crash mid-write leaves
+// exactly that). Before the start point even a torn tail is damage: the
+// point's record is gone with it.
+bool LogScanner::torn_tail_or_damage(const SegmentView& seg, std::size_t off, std::string what) {
+  if (!seg.last || valid_record_after(seg.base, seg.size, off, seq_)) {
+    return fail_at(seg, off, std::move(what));
+  }
+  if (skipping_) {
+    return fail_at(seg, off,
+                   "the log ends here (an incomplete write) before record " +
+                       std::to_string(start_->seq) + ", which the start point includes");
+  }
+  result_.torn_tail =
+      TornTail{seg.file.path, off, last_non_zero(seg.base, off, seg.size) - off, seq_};
+  return true;
+}
+
+// A record up to the start point: framed only, neither delivered nor
+// counted. Its type is kept: a log whose last records are before the point
+// still ends with a Shutdown or not. The point's own record must carry the
+// point's chain hash, and the full checks begin after it.
+bool LogScanner::pass_record_before_start(const SegmentView& seg, std::size_t off,
+                                          const RecordHeader& rh) {
+  MATCHGATE_ASSERT(start_ != nullptr && seq_ <= start_->seq,
+                   "records are passed over only up to a scan's start point");
+  if (rh.type != kSealType) last_user_type_ = rh.type;
+  if (seq_ != start_->seq) return true;
+  if (rh.hash != start_->chain_hash) {
+    return fail_at(seg, off,
+                   "the start point's chain hash differs from this record's (the snapshot does "
+                   "not belong to this log)");
+  }
+  hash_ = start_->chain_hash;
+  skipping_ = false;
+  return true;
+}
+
+// A record the scan reads in full: the log's own types carry payloads it
+// checks (Seal, Start); then it is delivered.
+bool LogScanner::take_record(const SegmentView& seg, std::size_t off, const RecordHeader& rh) {
+  const std::span<const std::byte> payload(seg.base + off + kRecordHeaderSize,
+                                           rh.length - kRecordHeaderSize);
+  if (rh.type == kSealType) {
+    if (!check_seal(seg, off, payload)) return false;
+  } else {
+    last_user_type_ = rh.type;
+    if (rh.type == kStartType && !check_start_record(seg, off, payload)) return false;
+  }
+  deliver(seg, off, rh, payload);
+  return true;
+}
+
+// A seal names a record since the previous seal, with that record's chain
+// hash, and then becomes the previous seal.
+bool LogScanner::check_seal(const SegmentView& seg, std::size_t off,
+                            std::span<const std::byte> payload) {
+  const std::optional<Seal> s = decode_seal(payload);
+  if (!s) return fail_at(seg, off, "malformed seal");
+  const auto named = std::find_if(unsealed_.begin(), unsealed_.end(),
+                                  [&](const Link& l) { return l.seq == s->sealed_seq; });
+  const bool before_start = named == unsealed_.end() && names_record_before_start(*s);
+  if (named == unsealed_.end() && !before_start) {
+    return fail_at(seg, off,
+                   "seal names record " + std::to_string(s->sealed_seq) +
+                       ", which is not between the previous seal and this one");
+  }
+  if (!before_start && named->hash != s->sealed_hash) {
+    return fail_at(seg, off, "seal's chain hash differs from the log's");
+  }
+  if (!check_seal_signature(seg, off, *s)) return false;
+  if (!before_start) unsealed_.erase(unsealed_.begin(), named + 1);
+  sum_.last_sealed_seq = s->sealed_seq;
+  ++sum_.seals;
+  return true;
+}
+
+// A seal naming a record before the start point, while none has named the
+// point or a later record yet (and after any earlier such seal's record):
+// the records it names were not read, so its chain hash cannot be
+// compared; its key and signature still can.
+bool LogScanner::names_record_before_start(const Seal& s) const {
+  return start_ != nullptr && s.sealed_seq < start_->seq && !unsealed_.empty() &&
+         unsealed_.front().seq == start_->seq && s.sealed_seq > sum_.last_sealed_seq;
+}
+
+// With a key: the seal was made with it and its SM2 signature verifies.
+bool LogScanner::check_seal_signature(const SegmentView& seg, std::size_t off, const Seal& s) {
+  if (!fingerprint_) return true;
+  if (s.key_fingerprint != *fingerprint_) {
+    return fail_at(
+        seg, off,
+        "seal made with another key (fingerprint " + crypto::to_hex(s.key_fingerprint) + ")");
+  }
+  const auto message = seal_message(s.sealed_seq, s.sealed_hash);
+  const std::span<const std::uint8_t> signature(s.signature.data(), s.signature_length);
+  if (options_.key->verify(message, signature, options_.sm2_id)) return true;
+  return fail_at(seg, off, "SM2 signature does not verify");
+}
+
+// Start records number the daemon's starts 1, 2, 3, ... (from a start
+// point, on from the point's count): the writer numbers the next from them.
+bool LogScanner::check_start_record(const SegmentView& seg, std::size_t off,
+                                    std::span<const std::byte> payload) {
+  const std::optional<Start> st = decode_start(payload);
+  if (!st) return fail_at(seg, off, "malformed start record");
+  if (st->boot != expected_boot_) {
+    return fail_at(seg, off,
+                   "start record " + std::to_string(st->boot) + " where " +
+                       std::to_string(expected_boot_) + " was expected");
+  }
+  ++expected_boot_;
+  sum_.boots = st->boot;
+  return true;
+}
+
+// Hands a checked record to the caller, then moves the chain, the seal
+// list and the summary past it.
+void LogScanner::deliver(const SegmentView& seg, std::size_t off, const RecordHeader& rh,
+                         std::span<const std::byte> payload) {
+  MATCHGATE_ASSERT(rh.seq == seq_, "a record is delivered only as the one expected next");
+  if (on_record_) on_record_(RecordView{rh, payload, &seg.file.path, off});
+  unsealed_.push_back(Link{seq_, rh.hash, rh.type == kSealType});
+  hash_ = rh.hash;
+  if (sum_.records == 0) {
+    sum_.first_seq = seq_;
+    sum_.first_time_ns = rh.time_ns;
+  }
+  sum_.last_seq = seq_;
+  sum_.last_time_ns = rh.time_ns;
+  ++sum_.records;
+  ++sum_.records_by_type[rh.type];
+  sum_.bytes += padded(rh.length);
+}
+
+// A scan without a problem: what the last seal leaves uncovered, whether
+// the log ended cleanly, and where a writer continues it.
+void LogScanner::finish() {
+  // The last segment either reached the start point or reported that it
+  // did not; and a scan with no segment to read ended before getting here.
+  MATCHGATE_ASSERT(!skipping_, "a scan ended before its start point without a problem");
+  MATCHGATE_ASSERT(!segments_.empty(), "a scan of no segment has no tail to give");
+  sum_.unsealed_records = static_cast<std::uint64_t>(
+      std::count_if(unsealed_.begin(), unsealed_.end(), [](const Link& l) { return !l.seal; }));
+  sum_.clean_shutdown = last_user_type_ == kShutdownType && sum_.unsealed_records == 0;
+  result_.tail.next_seq = seq_;
+  result_.tail.last_hash = hash_;
+  result_.tail.next_segment_index = segments_.back().index + 1;
+  result_.tail.boots = sum_.boots;
+}
+
 }  // namespace
 
 std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uint64_t seq) {
@@ -202,20 +607,17 @@ std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uin
   if (seq == 0) return std::nullopt;
   const std::optional<std::size_t> at = segment_starting_by(segments, seq + 1);
   if (!at) return std::nullopt;
-  MappedFile file(segments[*at].path);
-  const std::byte* base = file.data();
-  const std::size_t size = file.size();
-  const std::optional<SegmentHeader> h =
-      decode_segment_header(std::span<const std::byte>(base, size));
-  if (!h || h->segment_bytes != size || size < kSegmentHeaderRegion) return std::nullopt;
+  const MappedFile file(segments[*at].path);
+  const std::optional<SegmentHeader> h = decode_segment_header(file.bytes());
+  if (!h || !segment_fills_file(*h, file.size())) return std::nullopt;
   if (h->first_seq == seq + 1) return h->prev_hash;
-  std::uint64_t s = h->first_seq;
-  for (std::size_t off = kSegmentHeaderRegion; off < size && s <= seq;) {
-    if (records_end_at(base, size, off)) break;
-    if (off + kRecordHeaderSize > size || !check_frame(base, size, off, s).empty()) break;
-    const RecordHeader rh = decode_record_header(base + off);
+  // As a scan does up to its start point: framed, the chain not recomputed.
+  std::size_t off = kSegmentHeaderRegion;
+  for (std::uint64_t s = h->first_seq; s <= seq; ++s) {
+    if (records_end_at(file.data(), file.size(), off)) break;
+    if (!check_frame(file.data(), file.size(), off, s).empty()) break;
+    const RecordHeader rh = decode_record_header(file.data() + off);
     if (s == seq) return rh.hash;
-    ++s;
     off += padded(rh.length);
   }
   return std::nullopt;
@@ -223,244 +625,12 @@ std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uin
 
 ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options,
                     const RecordCallback& on_record) {
-  ScanResult result;
-  LogSummary& sum = result.summary;
-  auto problem = [&](const std::filesystem::path& seg, std::uint64_t off, std::uint64_t seq,
-                     std::string what) {
-    result.problem = LogProblem{seg, off, seq, std::move(what)};
-    return result;
-  };
-
-  const StartPoint* start = options.start ? &*options.start : nullptr;
-  if (start != nullptr && start->seq == 0) {
+  if (options.start && options.start->seq == 0) {
     throw std::invalid_argument("a scan's start point must be a record (seq >= 1)");
   }
-  const std::vector<SegmentFile> segments = list_segments(dir);
-  if (segments.empty() && start == nullptr) return result;  // no log yet
-
-  std::optional<Hash> fingerprint;
-  if (options.key != nullptr) fingerprint = options.key->fingerprint();
-  std::uint64_t seq = 1;
-  Hash hash{};
-  // Chain hashes of the records since the last seal: a seal names one of them.
-  struct Link {
-    std::uint64_t seq;
-    Hash hash;
-    bool seal;
-  };
-  std::deque<Link> unsealed;
-  std::uint64_t expected_boot = 1;
-  std::uint16_t last_user_type = 0;
-  // From a start point: the first segment to read, and whether the records
-  // being read are still those up to the start point (framed, not delivered).
-  std::size_t first = 0;
-  bool skipping = false;
-  if (start != nullptr) {
-    sum.start_seq = start->seq;
-    sum.boots = start->boots;
-    expected_boot = start->boots + 1;
-    // The start point stands for the records up to it, which its own
-    // signature covers: a seal may name it, and it is not "unsealed".
-    unsealed.push_back(Link{start->seq, start->chain_hash, true});
-    if (segments.empty()) {
-      return problem({}, 0, start->seq + 1,
-                     "no segment files, but the log must continue after record " +
-                         std::to_string(start->seq) + " (the start point)");
-    }
-    const std::optional<std::size_t> at = segment_starting_by(segments, start->seq + 1);
-    if (!at) {
-      const SegmentFile& oldest = segments.front();
-      const std::optional<SegmentHeader> h = read_segment_header(oldest.path);
-      if (!h) {
-        return problem(oldest.path, 0, start->seq + 1,
-                       "segment header damaged (magic, version or CRC)");
-      }
-      return problem(oldest.path, 0, start->seq + 1,
-                     "the log does not reach back to the start point: its oldest segment starts "
-                     "at record " +
-                         std::to_string(h->first_seq) + ", record " +
-                         std::to_string(start->seq + 1) + " is missing");
-    }
-    first = *at;
-  }
-
-  for (std::size_t i = first; i < segments.size(); ++i) {
-    const SegmentFile& seg = segments[i];
-    const bool last = i + 1 == segments.size();
-    if (start == nullptr ? seg.index != i + 1
-                         : i > first && seg.index != segments[i - 1].index + 1) {
-      const std::uint64_t missing = i == 0 ? 1 : segments[i - 1].index + 1;
-      if (i > 0 && seg.index == segments[i - 1].index) {
-        return problem(seg.path, 0, seq,
-                       "two segment files with index " + std::to_string(seg.index));
-      }
-      return problem(seg.path, 0, seq,
-                     "segment " + std::to_string(missing) + " is missing before this one");
-    }
-    MappedFile file(seg.path);
-    const std::byte* base = file.data();
-    const std::size_t size = file.size();
-    const std::optional<SegmentHeader> h =
-        decode_segment_header(std::span<const std::byte>(base, size));
-    if (i == first && start != nullptr) seq = h ? h->first_seq : start->seq + 1;
-    if (!h) return problem(seg.path, 0, seq, "segment header damaged (magic, version or CRC)");
-    if (h->index != seg.index || h->business_date != seg.business_date) {
-      return problem(seg.path, 0, seq, "segment header does not match the file name");
-    }
-    if (h->segment_bytes != size || size < kSegmentHeaderRegion) {
-      return problem(seg.path, size, seq,
-                     "file is " + std::to_string(size) + " bytes, its header says " +
-                         std::to_string(h->segment_bytes) + " (truncated or extended)");
-    }
-    if (!all_zero(base + kSegmentHeaderSize, kSegmentHeaderRegion - kSegmentHeaderSize)) {
-      return problem(seg.path, kSegmentHeaderSize, seq, "non-zero bytes in the header region");
-    }
-    if (i == first && start != nullptr) {
-      // The segment was chosen by its first_seq; where the chain stands
-      // follows from the start point.
-      skipping = h->first_seq <= start->seq;
-      if (!skipping) {
-        hash = start->chain_hash;
-        if (h->prev_hash != hash) {
-          return problem(seg.path, 0, seq,
-                         "segment does not continue the chain from the start point (its "
-                         "prev_hash is not the start point's chain hash: the snapshot does not "
-                         "belong to this log)");
-        }
-      }
-    } else if (h->first_seq != seq || (!skipping && h->prev_hash != hash)) {
-      return problem(seg.path, 0, seq,
-                     "segment does not continue the chain (its first record is " +
-                         std::to_string(h->first_seq) + ", expected " + std::to_string(seq) + ")");
-    }
-    if (fingerprint && h->key_fingerprint != *fingerprint) {
-      return problem(seg.path, 0, seq,
-                     "segment was written for another signing key (fingerprint " +
-                         crypto::to_hex(h->key_fingerprint) + ")");
-    }
-    ++sum.segments;
-    if (sum.segments == 1) sum.first_segment = seg.index;
-
-    std::size_t off = kSegmentHeaderRegion;
-    while (off < size) {
-      if (records_end_at(base, size, off)) break;  // the end of this segment's records
-      std::string bad = off + kRecordHeaderSize > size ? std::string("bytes after the last record")
-                        : skipping                     ? check_frame(base, size, off, seq)
-                                                       : check_record(base, size, off, seq, hash);
-      if (!bad.empty()) {
-        if (last && !valid_record_after(base, size, off, seq)) {
-          if (skipping) {
-            return problem(seg.path, off, seq,
-                           "the log ends here (an incomplete write) before record " +
-                               std::to_string(start->seq) + ", which the start point includes");
-          }
-          result.torn_tail = TornTail{seg.path, off, last_non_zero(base, off, size) - off, seq};
-          break;
-        }
-        return problem(seg.path, off, seq, bad);
-      }
-      const RecordHeader rh = decode_record_header(base + off);
-      if (skipping) {
-        // Up to the start point: framed only, not delivered (the type is
-        // kept: a log whose last records are before the point still ends
-        // with a Shutdown or not).
-        if (rh.type != static_cast<std::uint16_t>(RecordType::Seal)) last_user_type = rh.type;
-        if (seq == start->seq) {
-          if (rh.hash != start->chain_hash) {
-            return problem(seg.path, off, seq,
-                           "the start point's chain hash differs from this record's (the "
-                           "snapshot does not belong to this log)");
-          }
-          hash = start->chain_hash;
-          skipping = false;
-        }
-        ++seq;
-        off += padded(rh.length);
-        continue;
-      }
-      const std::span<const std::byte> payload(base + off + kRecordHeaderSize,
-                                               rh.length - kRecordHeaderSize);
-      if (rh.type == static_cast<std::uint16_t>(RecordType::Seal)) {
-        const std::optional<Seal> s = decode_seal(payload);
-        if (!s) return problem(seg.path, off, seq, "malformed seal");
-        auto it = std::find_if(unsealed.begin(), unsealed.end(),
-                               [&](const Link& l) { return l.seq == s->sealed_seq; });
-        // A seal naming a record before the start point (none has named the
-        // start point or a later record yet): its chain hash cannot be
-        // compared, its key and signature still can.
-        const bool before_start = start != nullptr && it == unsealed.end() &&
-                                  s->sealed_seq < start->seq && !unsealed.empty() &&
-                                  unsealed.front().seq == start->seq &&
-                                  s->sealed_seq > sum.last_sealed_seq;
-        if (it == unsealed.end() && !before_start) {
-          return problem(seg.path, off, seq,
-                         "seal names record " + std::to_string(s->sealed_seq) +
-                             ", which is not between the previous seal and this one");
-        }
-        if (!before_start && it->hash != s->sealed_hash) {
-          return problem(seg.path, off, seq, "seal's chain hash differs from the log's");
-        }
-        if (fingerprint) {
-          if (s->key_fingerprint != *fingerprint) {
-            return problem(seg.path, off, seq,
-                           "seal made with another key (fingerprint " +
-                               crypto::to_hex(s->key_fingerprint) + ")");
-          }
-          const auto message = seal_message(s->sealed_seq, s->sealed_hash);
-          if (!options.key->verify(
-                  message, std::span<const std::uint8_t>(s->signature.data(), s->signature_length),
-                  options.sm2_id)) {
-            return problem(seg.path, off, seq, "SM2 signature does not verify");
-          }
-        }
-        if (!before_start) unsealed.erase(unsealed.begin(), it + 1);
-        sum.last_sealed_seq = s->sealed_seq;
-        ++sum.seals;
-      } else {
-        last_user_type = rh.type;
-        if (rh.type == static_cast<std::uint16_t>(RecordType::Start)) {
-          const std::optional<Start> st = decode_start(payload);
-          if (!st) return problem(seg.path, off, seq, "malformed start record");
-          if (st->boot != expected_boot) {
-            return problem(seg.path, off, seq,
-                           "start record " + std::to_string(st->boot) + " where " +
-                               std::to_string(expected_boot) + " was expected");
-          }
-          ++expected_boot;
-          sum.boots = st->boot;
-        }
-      }
-      if (on_record) on_record(RecordView{rh, payload, &seg.path, off});
-      unsealed.push_back(
-          Link{seq, rh.hash, rh.type == static_cast<std::uint16_t>(RecordType::Seal)});
-      hash = rh.hash;
-      if (sum.records == 0) {
-        sum.first_seq = seq;
-        sum.first_time_ns = rh.time_ns;
-      }
-      sum.last_seq = seq;
-      sum.last_time_ns = rh.time_ns;
-      ++sum.records;
-      ++sum.records_by_type[rh.type];
-      sum.bytes += padded(rh.length);
-      ++seq;
-      off += padded(rh.length);
-    }
-    if (skipping && last && !result.torn_tail) {
-      return problem(seg.path, off, seq,
-                     "the log ends at record " + std::to_string(seq - 1) + ", before record " +
-                         std::to_string(start->seq) + ", which the start point includes");
-    }
-  }
-  sum.unsealed_records = static_cast<std::uint64_t>(
-      std::count_if(unsealed.begin(), unsealed.end(), [](const Link& l) { return !l.seal; }));
-  sum.clean_shutdown = last_user_type == static_cast<std::uint16_t>(RecordType::Shutdown) &&
-                       sum.unsealed_records == 0;
-  result.tail.next_seq = seq;
-  std::memcpy(result.tail.last_hash.data(), hash.data(), hash.size());
-  result.tail.next_segment_index = segments.empty() ? 1 : segments.back().index + 1;
-  result.tail.boots = sum.boots;
-  return result;
+  std::vector<SegmentFile> segments = list_segments(dir);
+  if (segments.empty() && !options.start) return {};  // no log yet
+  return LogScanner(options, on_record, std::move(segments)).scan();
 }
 
 void cut_torn_tail(const TornTail& torn) {
