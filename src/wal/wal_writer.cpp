@@ -1,5 +1,6 @@
 #include "matchgate/wal/wal_writer.hpp"
 
+#include "matchgate/util/assert.hpp"
 #include "matchgate/util/clock.hpp"
 
 #include <algorithm>
@@ -14,7 +15,8 @@ namespace {
 // Producer ring entries: type (2), 0 (2), payload length (4), time (8), payload.
 constexpr std::size_t kEntryHeader = 16;
 // Room kept at the end of every segment for the seals that close it: the
-// one the Sealer may still deliver and the final one.
+// one the Sealer may still deliver and the final one. Every record staged
+// otherwise (a background seal too) leaves it free.
 constexpr std::size_t kSealRecordSize = record_size(kSealFixedSize + kMaxSignature);
 constexpr std::size_t kCloseReserve = 2 * kSealRecordSize + record_size(0);
 constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
@@ -184,12 +186,21 @@ int WalWriter::drain_producers() {
   return taken;
 }
 
-void WalWriter::stage(std::uint16_t type, std::int64_t time_ns,
-                      std::span<const std::byte> payload) {
+void WalWriter::stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload,
+                      bool closing) {
   const std::size_t size = record_size(payload.size());
-  if (type != static_cast<std::uint16_t>(RecordType::Seal)) {
+  if (closing) {
+    // The seals that close a segment use the room every other record kept
+    // free (kCloseReserve): at most the pending one and the final one.
+    MATCHGATE_ASSERT(write_offset_ + staged_ + size <= segment_.size(),
+                     "a segment's closing seals overran its reserve");
+  } else {
+    // Every other record, a seal the sealer finished meanwhile included,
+    // leaves the reserve free; a seal never starts a segment for a new day.
     const bool full = write_offset_ + staged_ + size + kCloseReserve > segment_.size();
-    if (full || time_ns >= segment_day_end_ns_) rotate(time_ns);
+    const bool new_day =
+        type != static_cast<std::uint16_t>(RecordType::Seal) && time_ns >= segment_day_end_ns_;
+    if (full || new_day) rotate(time_ns);
   }
   if (staged_ + size > staging_.size()) commit();
   head_ = encode_record(type, next_seq_, time_ns, head_, payload, staging_.data() + staged_);
@@ -199,10 +210,11 @@ void WalWriter::stage(std::uint16_t type, std::int64_t time_ns,
   metrics_.records.inc();
 }
 
-void WalWriter::stage_seal(const Seal& seal, std::int64_t time_ns) {
+void WalWriter::stage_seal(const Seal& seal, std::int64_t time_ns, bool closing) {
   std::byte buf[kSealFixedSize + kMaxSignature];
   const std::size_t n = encode_seal(seal, buf);
-  stage(static_cast<std::uint16_t>(RecordType::Seal), time_ns, std::span<const std::byte>(buf, n));
+  stage(static_cast<std::uint16_t>(RecordType::Seal), time_ns, std::span<const std::byte>(buf, n),
+        closing);
   metrics_.seals.inc();
 }
 
@@ -231,7 +243,18 @@ void WalWriter::commit() {
 }
 
 void WalWriter::maybe_seal(std::int64_t now_ns) {
-  if (std::optional<Seal> done = sealer_.take()) stage_seal(*done, wall_ns());
+  if (std::optional<Seal> done = sealer_.take()) {
+    // A finished seal takes room like any record. Where it would eat into
+    // the segment's closing reserve, it becomes the segment's closing seal
+    // and the segment is closed now.
+    const std::uint64_t left = segment_.size() - write_offset_ - staged_;
+    if (left >= kSealRecordSize + kCloseReserve) {
+      stage_seal(*done, wall_ns(), false);
+    } else {
+      stage_seal(*done, wall_ns(), true);
+      rotate(wall_ns());
+    }
+  }
   if (last_user_seq_ <= seal_requested_seq_) return;
   if (now_ns - last_seal_request_ns_ <
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.seal_interval).count()) {
@@ -248,9 +271,11 @@ void WalWriter::maybe_seal(std::int64_t now_ns) {
 void WalWriter::rotate(std::int64_t time_ns) {
   commit();
   // Close the segment with a seal over its last record.
-  if (std::optional<Seal> pending = sealer_.finish_pending()) stage_seal(*pending, wall_ns());
+  if (std::optional<Seal> pending = sealer_.finish_pending()) {
+    stage_seal(*pending, wall_ns(), true);
+  }
   if (last_user_seq_ > seal_requested_seq_ || staged_ > 0) {
-    stage_seal(sealer_.sign_now(next_seq_ - 1, head_), wall_ns());
+    stage_seal(sealer_.sign_now(next_seq_ - 1, head_), wall_ns(), true);
     seal_requested_seq_ = next_seq_ - 1;
   }
   commit();
@@ -312,8 +337,8 @@ void WalWriter::close() {
   const std::int64_t now = wall_ns();
   stage(static_cast<std::uint16_t>(RecordType::Shutdown), now, {});
   commit();
-  if (std::optional<Seal> pending = sealer_.finish_pending()) stage_seal(*pending, now);
-  stage_seal(sealer_.sign_now(next_seq_ - 1, head_), now);
+  if (std::optional<Seal> pending = sealer_.finish_pending()) stage_seal(*pending, now, true);
+  stage_seal(sealer_.sign_now(next_seq_ - 1, head_), now, true);
   // Whatever the sync mode, a clean stop leaves everything on disk.
   const SyncMode mode = options_.sync;
   options_.sync = SyncMode::Group;

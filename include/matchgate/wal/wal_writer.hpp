@@ -131,8 +131,11 @@ class WalWriter {
   // Every producer has settled everything the writer has taken from it.
   bool producers_settled() const noexcept;
   // Frames one record into the staging buffer (rotating first if needed).
-  void stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload);
-  void stage_seal(const Seal& seal, std::int64_t time_ns);
+  // `closing`: a seal that closes the segment (rotation, stop), staged into
+  // the room every other record leaves free.
+  void stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload,
+             bool closing = false);
+  void stage_seal(const Seal& seal, std::int64_t time_ns, bool closing);
   void commit();
   void maybe_seal(std::int64_t now_ns);
   void rotate(std::int64_t time_ns);
