@@ -169,7 +169,7 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
       return true;
     }
     metrics_.new_orders.inc();
-    create_order(ctx, m, r);
+    create_order(ctx, r);
     return true;
   }
   metrics_.new_orders.inc();
@@ -180,7 +180,7 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
                                   rejected(fix::OrdRejReason::Other, kCapacityText));
     return true;
   }
-  create_order(ctx, m, r);
+  create_order(ctx, r);
   return true;
 }
 
@@ -210,8 +210,7 @@ bool OrderEntry::answer_if_taken(const Context& ctx, const fix::MessageView& m,
   return false;
 }
 
-void OrderEntry::create_order(const Context& ctx, const fix::MessageView& m,
-                              const NewOrderRequest& q) {
+void OrderEntry::create_order(const Context& ctx, const NewOrderRequest& q) {
   const std::uint32_t slot = records_.create(ctx.member, q.cl_ord_id, RecordKind::Order);
   OrderRecord& r = records_[slot];
   r.fingerprint = q.fingerprint;
@@ -226,7 +225,7 @@ void OrderEntry::create_order(const Context& ctx, const fix::MessageView& m,
   if (redis_) {
     // The record is reserved (it keeps the ClOrdID from being taken again
     // meanwhile); the order goes to its shard once Redis has said Created.
-    wait_for_redis(ctx, slot, m.has(fix::tag::Account));
+    wait_for_redis(ctx, slot);
     return;
   }
   push_new(slot, ctx.seq);

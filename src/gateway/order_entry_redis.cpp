@@ -15,9 +15,8 @@ bool OrderEntry::defer(const Context& ctx, const fix::MessageView& m) {
   return true;
 }
 
-void OrderEntry::wait_for_redis(const Context& ctx, std::uint32_t slot, bool account_sent) {
-  const std::uint64_t token =
-      redis_queue_->wait_for_answer(ctx.member, ctx.seq, slot, account_sent);
+void OrderEntry::wait_for_redis(const Context& ctx, std::uint32_t slot) {
+  const std::uint64_t token = redis_queue_->wait_for_answer(ctx.member, ctx.seq, slot);
   const OrderRecord& r = records_[slot];
   if (!redis_->submit(ctx.member, r.cl_ord_id_view(), make_ref(net_index_, slot), r.fingerprint,
                       token, clock_.mono_ns)) {

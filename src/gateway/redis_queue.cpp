@@ -21,7 +21,7 @@ bool RedisQueue::has_room() const noexcept {
 }
 
 std::uint64_t RedisQueue::wait_for_answer(engine::MemberId member, std::uint64_t seq,
-                                          std::uint32_t slot, bool account_sent) {
+                                          std::uint32_t slot) {
   std::uint64_t token = 0;
   if (converting_) {  // the message at the head becomes this new order
     token = head_;
@@ -36,7 +36,6 @@ std::uint64_t RedisQueue::wait_for_answer(engine::MemberId member, std::uint64_t
   e.member = member;
   e.seq = seq;
   e.slot = slot;
-  e.account_sent = account_sent;
   return token;
 }
 

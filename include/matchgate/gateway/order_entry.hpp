@@ -82,7 +82,7 @@ class OrderEntry {
   // The dedup decision for a well formed new order: true when answered.
   bool answer_if_taken(const Context& ctx, const fix::MessageView& m, const NewOrderRequest& r,
                        std::uint32_t next);
-  void create_order(const Context& ctx, const fix::MessageView& m, const NewOrderRequest& r);
+  void create_order(const Context& ctx, const NewOrderRequest& r);
   void push_new(std::uint32_t slot, std::uint64_t in_seq);
   // Hands `q`, the request of record `slot`, to the shard of the record's
   // instrument, logged with what recovery needs to rebuild the record.
@@ -126,7 +126,7 @@ class OrderEntry {
 
   // Redis backend (order_entry_redis.cpp).
   bool defer(const Context& ctx, const fix::MessageView& m);
-  void wait_for_redis(const Context& ctx, std::uint32_t slot, bool account_sent);
+  void wait_for_redis(const Context& ctx, std::uint32_t slot);
   int poll_redis();
   int drain_redis_queue();
   void complete_new(const RedisQueue::Entry& w);

@@ -21,7 +21,6 @@ class RedisQueue {
     enum class Kind : std::uint8_t { NewOrder, Message, MassCancel };
     Kind kind = Kind::Message;
     bool answered = false;  // NewOrder: Redis's result is in `result`
-    bool account_sent = false;
     engine::MemberId member = 0;
     std::uint64_t seq = 0;
     std::uint32_t slot = records::kNoSlot;  // NewOrder: the reserved record
@@ -43,8 +42,8 @@ class RedisQueue {
   // A new order waiting for Redis: appended, or, while the head message is
   // being processed (take_head_message), in that message's place. Returns
   // the token Redis's answer will carry.
-  std::uint64_t wait_for_answer(engine::MemberId member, std::uint64_t seq, std::uint32_t slot,
-                                bool account_sent);
+  std::uint64_t wait_for_answer(engine::MemberId member, std::uint64_t seq, std::uint32_t slot);
+
   void push_message(engine::MemberId member, std::uint64_t seq, std::string_view raw);
   void push_mass_cancel(engine::MemberId member);
   // Redis answered the request with this token (ignored when unknown).
