@@ -15,7 +15,8 @@ ConnectionMetrics ConnectionMetrics::registered(ops::MetricGroup& g) {
 
 OrderEntryMetrics OrderEntryMetrics::registered(ops::MetricGroup& g) {
   const auto requests = [&](const char* kind) {
-    return g.counter({"matchgate_order_requests_total", "order entry requests by kind",
+    return g.counter({"matchgate_order_requests_total",
+                      "order entry requests by kind",
                       {{"request", kind}},
                       ops::LogLine::Always});
   };
@@ -38,8 +39,8 @@ OrderEntryMetrics OrderEntryMetrics::registered(ops::MetricGroup& g) {
       g.counter({"matchgate_dedup_keys_not_restored_total",
                  "unexpired ClOrdID keys that did not fit into [dedup] max_keys at start"});
   m.dedup_keys = g.gauge({"matchgate_dedup_keys", "ClOrdID keys held in process"});
-  m.waiting = g.gauge({"matchgate_dedup_waiting_requests",
-                       "requests waiting for Redis, or queued behind one"});
+  m.waiting = g.gauge(
+      {"matchgate_dedup_waiting_requests", "requests waiting for Redis, or queued behind one"});
   return m;
 }
 
@@ -57,8 +58,8 @@ AnswerMetrics AnswerMetrics::registered(ops::MetricGroup& g) {
 
 OutboundMetrics OutboundMetrics::registered(ops::MetricGroup& g) {
   OutboundMetrics m;
-  m.held = g.gauge({"matchgate_outbox_held_messages",
-                    "messages waiting for their log records to be durable"});
+  m.held = g.gauge(
+      {"matchgate_outbox_held_messages", "messages waiting for their log records to be durable"});
   return m;
 }
 
