@@ -52,7 +52,7 @@ struct NetworkOptions {
   std::vector<MemberOptions> members;  // engine MemberId = index
   std::vector<InstrumentRoute> instruments;
   std::uint32_t max_records = 1U << 20;  // ClOrdIDs remembered per network thread
-  std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // per member, see SessionStore
+  std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // per member, see fix::MessageStore
   std::chrono::milliseconds logon_timeout{10'000};
   std::chrono::milliseconds logout_timeout{2'000};
   std::uint32_t max_heartbeat_s = 3600;
