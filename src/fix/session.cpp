@@ -39,26 +39,13 @@ bool is_fix44_msg_type(std::string_view t) noexcept {
 
 // The MsgSeqNum of a frame that did not parse, so that its Reject can say
 // which message it answers; 0 when there is none.
-std::uint64_t scan_seq_num(std::string_view frame) noexcept {
-  const std::size_t at = frame.find(
-      "\x01"
-      "34=");
-  if (at == std::string_view::npos) return 0;
-  std::uint64_t v = 0;
-  for (std::size_t i = at + 4; i < frame.size() && frame[i] >= '0' && frame[i] <= '9'; ++i) {
-    v = v * 10 + static_cast<std::uint64_t>(frame[i] - '0');
-  }
-  return v;
-}
-
-// The MsgType of a frame that did not parse, for its Reject's RefMsgType.
-std::string_view scan_msg_type(std::string_view frame) noexcept {
-  const std::size_t at = frame.find(
-      "\x01"
-      "35=");
+// The value of a field of a frame that did not parse (`soh_tag_eq` is
+// "<SOH>34=" and the like); empty when there is none.
+std::string_view scan_field(std::string_view frame, std::string_view soh_tag_eq) noexcept {
+  const std::size_t at = frame.find(soh_tag_eq);
   if (at == std::string_view::npos) return {};
-  const std::size_t begin = at + 4;
-  const std::size_t end = frame.find('\x01', begin);
+  const std::size_t begin = at + soh_tag_eq.size();
+  const std::size_t end = frame.find(kSoh, begin);
   return end == std::string_view::npos ? std::string_view{} : frame.substr(begin, end - begin);
 }
 
@@ -122,8 +109,7 @@ LogonCheck Session::check_logon(const MessageView& logon) const noexcept {
     return c;
   }
   const auto sent = logon.get_timestamp(tag::SendingTime);
-  const std::int64_t skew_ns = options_.max_sending_time_skew.count() * kNsPerSecond;
-  if (!sent || sent.value > clock_.wall_ns + skew_ns || sent.value < clock_.wall_ns - skew_ns) {
+  if (!sent || !accurate(sent.value)) {
     c.refusal = "SendingTime accuracy problem";
     return c;
   }
@@ -172,12 +158,21 @@ void Session::reset_sequences() noexcept {
   resend_until_ = 0;
 }
 
+bool Session::accurate(UtcNanos sending_time) const noexcept {
+  const std::int64_t skew_ns = options_.max_sending_time_skew.count() * kNsPerSecond;
+  return sending_time <= clock_.wall_ns + skew_ns && sending_time >= clock_.wall_ns - skew_ns;
+}
+
 // ---- Inbound ----
 
-Verdict Session::on_message(const MessageView& m) {
+void Session::note_received() noexcept {
   metrics_.messages_in.inc();
   last_received_ns_ = clock_.mono_ns;
   test_request_sent_ = false;
+}
+
+Verdict Session::on_message(const MessageView& m) {
+  note_received();
   const std::string_view type = m.msg_type();
   const auto seq_result = m.get_uint(tag::MsgSeqNum);
   if (!seq_result) {
@@ -256,8 +251,7 @@ Session::Check Session::check_header(const MessageView& m, std::uint64_t seq) {
     refuse(m, seq, tag::SendingTime, SessionRejectReason::IncorrectDataFormat, false);
     return Check::Stop;
   }
-  const std::int64_t skew_ns = options_.max_sending_time_skew.count() * kNsPerSecond;
-  if (sent.value > clock_.wall_ns + skew_ns || sent.value < clock_.wall_ns - skew_ns) {
+  if (!accurate(sent.value)) {
     refuse(m, seq, tag::SendingTime, SessionRejectReason::SendingTimeAccuracyProblem, true);
     return Check::Stop;
   }
@@ -393,17 +387,26 @@ void Session::on_sequence_reset(const MessageView& m, std::uint64_t seq, bool ga
 }
 
 void Session::on_malformed(std::string_view frame, const ParseError& error) {
-  metrics_.messages_in.inc();
-  last_received_ns_ = clock_.mono_ns;
-  test_request_sent_ = false;
-  const std::uint64_t seq = scan_seq_num(frame);
+  note_received();
+  // Its MsgSeqNum, so that the Reject can say which message it answers.
+  std::uint64_t seq = 0;
+  for (const char c : scan_field(frame,
+                                 "\x01"
+                                 "34=")) {
+    if (c < '0' || c > '9') break;
+    seq = seq * 10 + static_cast<std::uint64_t>(c - '0');
+  }
   if (seq == 0 || seq != next_in_) {
     metrics_.garbled.inc();  // cannot be answered in sequence: dropped like garbage
     return;
   }
   consume(seq);
   reject(
-      seq, scan_msg_type(frame), error.has_ref_tag ? error.ref_tag : kNoTag, error.reason,
+      seq,
+      scan_field(frame,
+                 "\x01"
+                 "35="),
+      error.has_ref_tag ? error.ref_tag : kNoTag, error.reason,
       error.reason != SessionRejectReason::Other ? to_text(error.reason) : to_string(error.code));
 }
 
@@ -517,11 +520,15 @@ void Session::send(std::uint64_t cause) {
     sink_.on_send(id_, o);
     return;
   }
-  store_.append(next_out_, r.message, writing_admin_);
+  sequence(r.message, writing_admin_, cause);
+}
+
+void Session::sequence(std::string_view message, bool admin, std::uint64_t cause) {
+  store_.append(next_out_, message, admin);
   const std::uint64_t seq = next_out_++;
   metrics_.messages_out.inc();
   last_sent_ns_ = clock_.mono_ns;
-  hand_to_sink(r.message, seq, writing_admin_, cause, false);
+  hand_to_sink(message, seq, admin, cause, false);
 }
 
 void Session::hand_to_sink(std::string_view bytes, std::uint64_t seq, bool admin,
@@ -575,11 +582,7 @@ void Session::send_composed(std::string_view message, std::uint64_t cause) {
   const WriteResult r =
       resequence(message, next_out_, clock_.wall_ns, compose_buffer_, options_.timestamps);
   MATCHGATE_ASSERT(r.ok(), "a composed message did not re-encode");
-  store_.append(next_out_, r.message, false);
-  const std::uint64_t seq = next_out_++;
-  metrics_.messages_out.inc();
-  last_sent_ns_ = clock_.mono_ns;
-  hand_to_sink(r.message, seq, false, cause, false);
+  sequence(r.message, false, cause);
 }
 
 // Layout: u64 next_in, u64 next_out, the store (MessageStore::save).

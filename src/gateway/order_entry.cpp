@@ -19,15 +19,6 @@ constexpr std::string_view kStoreFullText =
     "ClOrdID store full ([dedup] max_keys): order not accepted, try again later";
 constexpr std::string_view kCapacityText = "gateway order capacity exhausted";
 
-ReportFacts rejected(fix::OrdRejReason reason, std::string_view text) noexcept {
-  ReportFacts f;
-  f.exec_type = fix::ExecType::Rejected;
-  f.has_rej_reason = true;
-  f.rej_reason = reason;
-  f.text = text;
-  return f;
-}
-
 }  // namespace
 
 OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options, Answers& answers,
@@ -116,13 +107,23 @@ void OrderEntry::dispatch(const Context& ctx, const fix::MessageView& m) {
 
 void OrderEntry::answer_problem(const Context& ctx, const fix::MessageView& m,
                                 const MessageProblem& p, const RequestIds& ids) {
-  metrics_.rejected_at_gateway.inc();
-  if (p.answer == MessageProblem::Answer::SessionReject) {
-    answers_.session_reject(ctx.member, ctx.seq, ctx.msg_type, p.tag, p.reason, p.text);
+  if (p.answer == MessageProblem::Answer::OrderReject) {
+    reject_new(ctx, m, ids, p.ord_rej_reason, p.text);
     return;
   }
-  answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
-                                rejected(p.ord_rej_reason, p.text));
+  metrics_.rejected_at_gateway.inc();
+  answers_.session_reject(ctx.member, ctx.seq, ctx.msg_type, p.tag, p.reason, p.text);
+}
+
+void OrderEntry::reject_new(const Context& ctx, const fix::MessageView& m, const RequestIds& ids,
+                            fix::OrdRejReason reason, std::string_view text) {
+  metrics_.rejected_at_gateway.inc();
+  ReportFacts f;
+  f.exec_type = fix::ExecType::Rejected;
+  f.has_rej_reason = true;
+  f.rej_reason = reason;
+  f.text = text;
+  answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected, f);
 }
 
 bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool may_answer) {
@@ -162,9 +163,7 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
       if (e != nullptr) {
         answer_repeated_new(ctx, m, ids, kNoSlot, e->fingerprint == r.fingerprint);
       } else {
-        metrics_.rejected_at_gateway.inc();
-        answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
-                                      rejected(fix::OrdRejReason::Other, kCapacityText));
+        reject_new(ctx, m, ids, fix::OrdRejReason::Other, kCapacityText);
       }
       return true;
     }
@@ -175,9 +174,7 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
   metrics_.new_orders.inc();
   if (keys_ && answer_if_taken(ctx, m, r, next)) return true;
   if (next == kNoSlot) {
-    metrics_.rejected_at_gateway.inc();
-    answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
-                                  rejected(fix::OrdRejReason::Other, kCapacityText));
+    reject_new(ctx, m, ids, fix::OrdRejReason::Other, kCapacityText);
     return true;
   }
   create_order(ctx, r);
@@ -202,9 +199,7 @@ bool OrderEntry::answer_if_taken(const Context& ctx, const fix::MessageView& m,
   }
   if (set.status == dedup::SetStatus::Full) {
     metrics_.dedup_refused.inc();
-    metrics_.rejected_at_gateway.inc();
-    answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
-                                  rejected(fix::OrdRejReason::Other, kStoreFullText));
+    reject_new(ctx, m, ids, fix::OrdRejReason::Other, kStoreFullText);
     return true;
   }
   return false;
@@ -266,17 +261,12 @@ void OrderEntry::answer_repeated_new(const Context& ctx, const fix::MessageView&
                                      const RequestIds& ids, std::uint32_t slot, bool same) {
   if (!same) {
     metrics_.dedup_duplicates.inc();
-    metrics_.rejected_at_gateway.inc();
-    answers_.report_without_order(ctx.member, m, ids, fix::OrdStatus::Rejected,
-                                  rejected(fix::OrdRejReason::DuplicateOrder, "duplicate ClOrdID"));
+    reject_new(ctx, m, ids, fix::OrdRejReason::DuplicateOrder, "duplicate ClOrdID");
     return;
   }
   metrics_.dedup_repeats.inc();
   if (slot == kNoSlot) {
-    metrics_.rejected_at_gateway.inc();
-    answers_.report_without_order(
-        ctx.member, m, ids, fix::OrdStatus::Rejected,
-        rejected(fix::OrdRejReason::DuplicateOrder, kUntrackedRepeatText));
+    reject_new(ctx, m, ids, fix::OrdRejReason::DuplicateOrder, kUntrackedRepeatText);
     return;
   }
   // Not a reject: the request made an order (or a replace made it), whose

@@ -10,9 +10,8 @@
 
 namespace matchgate::gateway {
 
-bool OrderEntry::defer(const Context& ctx, const fix::MessageView& m) {
+void OrderEntry::defer(const Context& ctx, const fix::MessageView& m) {
   redis_queue_->push_message(ctx.member, ctx.seq, m.raw());
-  return true;
 }
 
 void OrderEntry::wait_for_redis(const Context& ctx, std::uint32_t slot) {

@@ -202,6 +202,11 @@ class Session {
   void refuse(const MessageView& m, std::uint64_t seq, Tag tag, SessionRejectReason reason,
               bool fatal);
   void consume(std::uint64_t seq) noexcept;
+  void note_received() noexcept;
+  // SendingTime within max_sending_time_skew of our clock, either way.
+  bool accurate(UtcNanos sending_time) const noexcept;
+  // Stores `message` under the next MsgSeqNum and hands it to the sink.
+  void sequence(std::string_view message, bool admin, std::uint64_t cause);
   void reset_sequences() noexcept;
   void mark_logged_on(const LogonRequest& request) noexcept;
   void hand_to_sink(std::string_view bytes, std::uint64_t seq, bool admin, std::uint64_t cause,

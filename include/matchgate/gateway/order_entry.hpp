@@ -95,6 +95,10 @@ class OrderEntry {
   void status(const Context& ctx, const fix::MessageView& m);
   void answer_problem(const Context& ctx, const fix::MessageView& m, const MessageProblem& p,
                       const RequestIds& ids);
+  // A new order the gateway refuses itself: ExecutionReport 150=8 from the
+  // message's fields.
+  void reject_new(const Context& ctx, const fix::MessageView& m, const RequestIds& ids,
+                  fix::OrdRejReason reason, std::string_view text);
 
   // ClOrdID dedup. A record still holds its ClOrdID's key while it is open
   // or younger than the TTL.
@@ -125,7 +129,7 @@ class OrderEntry {
   RequestIds ids_of_request(const OrderRecord& request) const noexcept;
 
   // Redis backend (order_entry_redis.cpp).
-  bool defer(const Context& ctx, const fix::MessageView& m);
+  void defer(const Context& ctx, const fix::MessageView& m);
   void wait_for_redis(const Context& ctx, std::uint32_t slot);
   int poll_redis();
   int drain_redis_queue();
