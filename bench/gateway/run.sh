@@ -201,8 +201,13 @@ cpu_per_order() {  # NAME REP TICKS_BEFORE TICKS_AFTER
 
 # The bytes of records in the log in DIR, from `matchgate-wal stats` (without
 # a key: the whole log, never "from a snapshot"); empty when it cannot say.
-log_record_bytes() {  # DIR
-  { "$bin/matchgate-wal" stats --dir "$1" 2>/dev/null || true; } |
+# The matchgate-wal next to DAEMON reads it when there is one: a baseline
+# build's log may be in a format the new tool refuses.
+log_record_bytes() {  # DAEMON DIR
+  local tool
+  tool=$(dirname "$1")/matchgate-wal
+  [[ -x $tool ]] || tool=$bin/matchgate-wal
+  { "$tool" stats --dir "$2" 2>/dev/null || true; } |
     awk 'tolower($0) ~ /^ *record bytes/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }'
 }
 
@@ -269,12 +274,12 @@ for ((rep = 1; rep <= REPS; rep++)); do
     for d in "${daemons[@]}"; do
       start_matchgated "${d#*=}" "$c_backend" "$c_idle" "$c_sync" "$c_dedup"
       load "${d%%=*}-$c" "$rep" rt "$port"
-      b0=$(log_record_bytes "$work/wal")
+      b0=$(log_record_bytes "${d#*=}" "$work/wal")
       t0=$(cpu_ticks "$started_pid")
       load "${d%%=*}-$c" "$rep" tp "$port"
       cpu_per_order "${d%%=*}-$c" "$rep" "$t0" "$(cpu_ticks "$started_pid")"
       stop "$started_pid"
-      log_per_order "${d%%=*}-$c" "$rep" "$b0" "$(log_record_bytes "$work/wal")"
+      log_per_order "${d%%=*}-$c" "$rep" "$b0" "$(log_record_bytes "${d#*=}" "$work/wal")"
     done
   done
   start_quickfix
