@@ -18,6 +18,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -123,19 +124,30 @@ Preparation prepare(Method method, const std::filesystem::path& path, std::uint6
   return {us_since(wall), thread_cpu_us() - cpu};
 }
 
-// Appends `count` blocks of `bytes` one after another, each followed by
-// fdatasync, as a writer committing one record at a time does.
-std::vector<double> append_latencies(const std::filesystem::path& path, std::size_t bytes,
-                                     std::size_t count) {
-  FileDescriptor f(path, O_RDWR | O_CLOEXEC);
+using PerMethod = std::array<std::vector<double>, kMethods.size()>;
+
+std::filesystem::path segment_path(const SegmentPrepOptions& o, std::size_t method) {
+  return o.dir / ("segment-" + std::to_string(method) + ".bin");
+}
+
+// Appends `count` blocks of `bytes` to each prepared file, one after another,
+// each followed by fdatasync as a writer committing one record at a time
+// does. The files take turns, so that the machine's changing load (other
+// builds' I/O) hits every method alike.
+PerMethod append_latencies(const SegmentPrepOptions& o, std::size_t bytes) {
+  std::vector<std::unique_ptr<FileDescriptor>> files;
+  for (std::size_t m = 0; m < kMethods.size(); ++m) {
+    files.push_back(std::make_unique<FileDescriptor>(segment_path(o, m), O_RDWR | O_CLOEXEC));
+  }
   const std::vector<std::byte> block(bytes, std::byte{0x5a});
-  std::vector<double> out;
-  out.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto t = Clock::now();
-    write_all(f.fd, block, kFirstRecordOffset + i * bytes, path);
-    if (::fdatasync(f.fd) != 0) fail("cannot fdatasync", path);
-    out.push_back(us_since(t));
+  PerMethod out;
+  for (std::size_t i = 0; i < o.appends_per_size; ++i) {
+    for (std::size_t m = 0; m < kMethods.size(); ++m) {
+      const auto t = Clock::now();
+      write_all(files[m]->fd, block, kFirstRecordOffset + i * bytes, segment_path(o, m));
+      if (::fdatasync(files[m]->fd) != 0) fail("cannot fdatasync", segment_path(o, m));
+      out[m].push_back(us_since(t));
+    }
   }
   return out;
 }
@@ -147,23 +159,26 @@ struct Samples {
 
 void measure_once(const SegmentPrepOptions& o, std::array<Samples, kMethods.size()>& out, int rep) {
   for (std::size_t s = 0; s < kAppendBytes.size(); ++s) {
+    std::array<Preparation, kMethods.size()> prepared;
     for (std::size_t m = 0; m < kMethods.size(); ++m) {
-      const auto path = o.dir / "segment.bin";
-      const Preparation p = prepare(kMethods[m], path, o.segment_bytes);
-      const auto lat = append_latencies(path, kAppendBytes[s], o.appends_per_size);
-      std::filesystem::remove(path);
+      prepared[m] = prepare(kMethods[m], segment_path(o, m), o.segment_bytes);
+    }
+    const PerMethod lat = append_latencies(o, kAppendBytes[s]);
+    for (std::size_t m = 0; m < kMethods.size(); ++m) {
+      std::filesystem::remove(segment_path(o, m));
+      const Preparation& p = prepared[m];
       Samples& x = out[m];
       x.wall_ms.push_back(p.wall_us / 1e3);
       x.cpu_ms.push_back(p.cpu_us / 1e3);
-      x.p50_us[s].push_back(percentile(lat, 0.5));
-      x.p99_us[s].push_back(percentile(lat, 0.99));
+      x.p50_us[s].push_back(percentile(lat[m], 0.5));
+      x.p99_us[s].push_back(percentile(lat[m], 0.99));
       std::printf(
           "rep %d: %-26s prepare %8.1f ms wall %8.1f ms cpu | %4zu B appends p50 %7.1f us p99 "
           "%7.1f us\n",
           rep, name_of(kMethods[m]), p.wall_us / 1e3, p.cpu_us / 1e3, kAppendBytes[s],
           x.p50_us[s].back(), x.p99_us[s].back());
-      std::fflush(stdout);
     }
+    std::fflush(stdout);
   }
 }
 
@@ -186,7 +201,7 @@ void print_medians(const SegmentPrepOptions& o, const std::array<Samples, kMetho
 
 int run_segment_preparation(const SegmentPrepOptions& o) {
   std::filesystem::create_directories(o.dir);
-  std::filesystem::remove(o.dir / "segment.bin");
+  for (std::size_t m = 0; m < kMethods.size(); ++m) std::filesystem::remove(segment_path(o, m));
   std::filesystem::remove(o.dir / "old-segment.bin");
   std::array<Samples, kMethods.size()> all;
   try {
