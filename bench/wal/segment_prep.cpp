@@ -133,7 +133,8 @@ std::filesystem::path segment_path(const SegmentPrepOptions& o, std::size_t meth
 // Appends `count` blocks of `bytes` to each prepared file, one after another,
 // each followed by fdatasync as a writer committing one record at a time
 // does. The files take turns, so that the machine's changing load (other
-// builds' I/O) hits every method alike.
+// builds' I/O) hits every method alike, and take turns at going first, so
+// that no method always follows the same one.
 PerMethod append_latencies(const SegmentPrepOptions& o, std::size_t bytes) {
   std::vector<std::unique_ptr<FileDescriptor>> files;
   for (std::size_t m = 0; m < kMethods.size(); ++m) {
@@ -142,7 +143,8 @@ PerMethod append_latencies(const SegmentPrepOptions& o, std::size_t bytes) {
   const std::vector<std::byte> block(bytes, std::byte{0x5a});
   PerMethod out;
   for (std::size_t i = 0; i < o.appends_per_size; ++i) {
-    for (std::size_t m = 0; m < kMethods.size(); ++m) {
+    for (std::size_t k = 0; k < kMethods.size(); ++k) {
+      const std::size_t m = (i + k) % kMethods.size();  // each goes first in turn
       const auto t = Clock::now();
       write_all(files[m]->fd, block, kFirstRecordOffset + i * bytes, segment_path(o, m));
       if (::fdatasync(files[m]->fd) != 0) fail("cannot fdatasync", segment_path(o, m));
