@@ -536,10 +536,11 @@ void Loader::load_cpus(const Table& table, std::vector<gateway::ShardOptions>& s
 
 void Loader::load_wal(const toml::table* t, gateway::GatewayOptions& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "wal",
-              {"dir", "sync", "group_commit_us", "group_commit_bytes", "hold_for_reports_us",
-               "segment_mb", "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s",
-               "snapshot_every_records", "keep_snapshots", "delete_covered_segments"});
+  Table table(
+      *this, *t, "wal",
+      {"dir", "sync", "group_commit_us", "group_commit_bytes", "hold_for_reports_us", "segment_mb",
+       "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s", "snapshot_every_records",
+       "snapshot_min_interval_s", "keep_snapshots", "delete_covered_segments"});
   wal::WalOptions& w = out.wal;
   if (auto dir = table.string("dir", false)) {
     if (dir->empty()) table.fail("dir", "must not be empty");
@@ -565,6 +566,7 @@ void Loader::load_wal(const toml::table* t, gateway::GatewayOptions& out) {
   gateway::SnapshotOptions& snap = out.snapshots;
   table.duration<std::chrono::seconds>("snapshot_interval_s", 0, 7 * 86400, snap.interval);
   table.bounded("snapshot_every_records", 0, std::int64_t{1} << 40, snap.every_records);
+  table.duration<std::chrono::seconds>("snapshot_min_interval_s", 0, 7 * 86400, snap.min_interval);
   table.bounded("keep_snapshots", 1, 1000, snap.keep);
   table.flag("delete_covered_segments", snap.remove_covered_segments);
 }
