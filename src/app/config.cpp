@@ -453,10 +453,11 @@ class Loader {
 
 void Loader::load_gateway(const toml::table* t, gateway::GatewayOptions& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "gateway",
-              {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes",
-               "max_output_bytes", "max_tracked_orders", "resend_buffer_bytes", "cpu",
-               "timestamp_precision", "field_validation", "max_sending_time_skew_s"});
+  Table table(
+      *this, *t, "gateway",
+      {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes", "max_output_bytes",
+       "max_tracked_orders", "resend_buffer_bytes", "resend_buffer_prefault", "cpu",
+       "timestamp_precision", "field_validation", "max_sending_time_skew_s"});
   gateway::NetworkOptions& n = out.network;
   table.enumerated("backend", {net::Backend::Auto, net::Backend::IoUring, net::Backend::Asio},
                    n.backend);
@@ -473,6 +474,7 @@ void Loader::load_gateway(const toml::table* t, gateway::GatewayOptions& out) {
   table.bounded("max_tracked_orders", 1024, std::int64_t{1} << 28, n.max_records);
   table.bounded("resend_buffer_bytes", std::int64_t{1} << 20, std::int64_t{1} << 34,
                 n.resend_buffer_bytes);
+  table.flag("resend_buffer_prefault", n.resend_buffer_prefault);
   table.cpu("cpu", out.network_cpu);
   load_listen(table, n.server);
   if (auto comp_id = table.string("comp_id", false)) {

@@ -180,6 +180,7 @@ TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   EXPECT_EQ(n.server.max_output_bytes, 4U << 20);
   EXPECT_EQ(n.max_records, 1U << 20);
   EXPECT_EQ(n.resend_buffer_bytes, 64U << 20);
+  EXPECT_TRUE(n.resend_buffer_prefault);
   EXPECT_EQ(g.network_cpu, -1);
   EXPECT_EQ(n.timestamps, fix::TimePrecision::Millis);
   EXPECT_EQ(n.field_validation, fix::FieldValidation::Strict);
@@ -269,7 +270,7 @@ TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
   const auto config = load(
       "[gateway]\nlisten = \"[::1]:7000\"\ncomp_id = \"EXCH\"\nbackend = \"asio\"\n"
       "max_sessions = 12\nmax_message_bytes = 1024\nmax_output_bytes = 131072\n"
-      "max_tracked_orders = 2048\nresend_buffer_bytes = 2097152\n"
+      "max_tracked_orders = 2048\nresend_buffer_bytes = 2097152\nresend_buffer_prefault = false\n"
       "cpu = 3\n"
       "timestamp_precision = \"micros\"\nfield_validation = \"relaxed\"\n"
       "max_sending_time_skew_s = 30\n"
@@ -297,6 +298,7 @@ TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
   EXPECT_EQ(n.server.max_output_bytes, 131072U);
   EXPECT_EQ(n.max_records, 2048U);
   EXPECT_EQ(n.resend_buffer_bytes, 2097152U);
+  EXPECT_FALSE(n.resend_buffer_prefault);
   EXPECT_EQ(g.network_cpu, 3);
   EXPECT_EQ(n.timestamps, fix::TimePrecision::Micros);
   EXPECT_EQ(n.field_validation, fix::FieldValidation::Relaxed);
@@ -386,6 +388,8 @@ TEST_F(ConfigTest, ResendStoreAndSnapshotScheduleKeys) {
        "snapshot_min_interval_s", "expected 0..604800, got 604801");
   fail(with("wal", "snapshot_min_interval_s = \"60\""), "wal.snapshot_min_interval_s",
        "snapshot_min_interval_s", "expected an integer, got a string");
+  fail(with("gateway", "resend_buffer_prefault = 1"), "gateway.resend_buffer_prefault",
+       "resend_buffer_prefault", "got an integer");
   fail(with("gateway", "resend_buffer_bytes = 1048575"), "gateway.resend_buffer_bytes",
        "resend_buffer_bytes", "expected 1048576..17179869184, got 1048575");
 }
