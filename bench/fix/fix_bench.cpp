@@ -1,15 +1,18 @@
 // Per-message cost of the FIX codec on the gateway's hot path: framing and
 // parsing an inbound NewOrderSingle, checking it against the profile,
-// encoding an outbound ExecutionReport.
+// encoding an outbound ExecutionReport, keeping it in the resend store.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <array>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "matchgate/fix/field_check.hpp"
 #include "matchgate/fix/framer.hpp"
 #include "matchgate/fix/message.hpp"
+#include "matchgate/fix/message_store.hpp"
 #include "matchgate/fix/writer.hpp"
 
 namespace {
@@ -147,6 +150,73 @@ void BM_Checksum256(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * 256);
 }
 BENCHMARK(BM_Checksum256);
+
+long minor_faults() {
+  rusage usage{};
+  ::getrusage(RUSAGE_THREAD, &usage);
+  return usage.ru_minflt;
+}
+
+// What the order path pays to keep each sent message for resends while the
+// store's ring is still new (every session's first capacity_bytes of
+// messages after the start): one pass over a fresh 64 MiB ring with fill
+// reports, the ring mapped lazily (arg 0) or prefaulted (arg 1; the
+// prefault itself is BM_ResendStoreCreate). faults_per_append is from
+// getrusage(RUSAGE_THREAD).ru_minflt; the CPU time includes the kernel's.
+void BM_ResendStoreFirstFill(benchmark::State& state) {
+  const bool prefault = state.range(0) != 0;
+  const std::string report = with_header(std::string(230, 'x') + '|');
+  double appends = 0;
+  double faults = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto store = std::make_unique<MessageStore>(MessageStore::kDefaultCapacityBytes, prefault);
+    const std::uint64_t messages = store->capacity_bytes() / report.size();
+    const long before = minor_faults();
+    state.ResumeTiming();
+    for (std::uint64_t seq = 1; seq <= messages; ++seq) store->append(seq, report, false);
+    state.PauseTiming();
+    faults += static_cast<double>(minor_faults() - before);
+    appends += static_cast<double>(messages);
+    store.reset();
+    state.ResumeTiming();
+  }
+  state.counters["appends"] = benchmark::Counter(appends, benchmark::Counter::kAvgIterations);
+  state.counters["faults_per_append"] = faults / appends;
+  state.counters["cpu_per_append"] =
+      benchmark::Counter(appends, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.SetLabel(std::to_string(report.size()) + "-byte messages");
+}
+BENCHMARK(BM_ResendStoreFirstFill)
+    ->ArgName("prefault")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
+
+// The same once the ring has gone round: no page is new any more.
+void BM_ResendStoreAppendWrapped(benchmark::State& state) {
+  const std::string report = with_header(std::string(230, 'x') + '|');
+  MessageStore store(MessageStore::kDefaultCapacityBytes, true);
+  std::uint64_t seq = 1;
+  for (; seq <= 2 * store.capacity_bytes() / report.size(); ++seq) store.append(seq, report, false);
+  for (auto _ : state) store.append(seq++, report, false);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ResendStoreAppendWrapped);
+
+// What a session's store costs at the start: mapping it (and, with arg 1,
+// faulting in all of memory_bytes()), and unmapping it.
+void BM_ResendStoreCreate(benchmark::State& state) {
+  const bool prefault = state.range(0) != 0;
+  std::size_t resident = 0;
+  for (auto _ : state) {
+    MessageStore store(MessageStore::kDefaultCapacityBytes, prefault);
+    resident = store.memory_bytes();
+    benchmark::DoNotOptimize(&store);
+  }
+  state.SetLabel(std::to_string(resident >> 20) + " MiB mapped");
+}
+BENCHMARK(BM_ResendStoreCreate)->ArgName("prefault")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

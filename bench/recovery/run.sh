@@ -7,9 +7,10 @@
 #      IOC orders through the mid) for LOAD_SECONDS, sync = "none" (the log
 #      is the same; only the run is faster), no snapshots.
 #   2. "whole log": the daemon starts on it with no snapshot and replays
-#      every record; with snapshot_every_records = 1 it takes a snapshot of
-#      the recovered state right after starting, and is stopped once that
-#      snapshot is written.
+#      every record; with snapshot_every_records = 1 and
+#      snapshot_min_interval_s = 0 it takes a snapshot of the recovered
+#      state right after starting, and is stopped once that snapshot is
+#      written.
 #   3. "snapshot": the daemon starts again, from that snapshot plus the few
 #      records after it. REPS times; medians are reported.
 # Start-to-listen is measured from outside (the listening socket is bound
@@ -65,6 +66,7 @@ sync = "$1"
 sign_key = "$work/key.pem"
 snapshot_interval_s = 0
 snapshot_every_records = $2
+snapshot_min_interval_s = 0
 
 [dedup]
 # Every order of the run keeps its ClOrdID key for ttl_s: room for them all

@@ -453,10 +453,11 @@ class Loader {
 
 void Loader::load_gateway(const toml::table* t, gateway::GatewayOptions& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "gateway",
-              {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes",
-               "max_output_bytes", "max_tracked_orders", "resend_buffer_bytes", "cpu",
-               "timestamp_precision", "field_validation", "max_sending_time_skew_s"});
+  Table table(
+      *this, *t, "gateway",
+      {"listen", "comp_id", "backend", "max_sessions", "max_message_bytes", "max_output_bytes",
+       "max_tracked_orders", "resend_buffer_bytes", "resend_buffer_prefault", "cpu",
+       "timestamp_precision", "field_validation", "max_sending_time_skew_s"});
   gateway::NetworkOptions& n = out.network;
   table.enumerated("backend", {net::Backend::Auto, net::Backend::IoUring, net::Backend::Asio},
                    n.backend);
@@ -473,6 +474,7 @@ void Loader::load_gateway(const toml::table* t, gateway::GatewayOptions& out) {
   table.bounded("max_tracked_orders", 1024, std::int64_t{1} << 28, n.max_records);
   table.bounded("resend_buffer_bytes", std::int64_t{1} << 20, std::int64_t{1} << 34,
                 n.resend_buffer_bytes);
+  table.flag("resend_buffer_prefault", n.resend_buffer_prefault);
   table.cpu("cpu", out.network_cpu);
   load_listen(table, n.server);
   if (auto comp_id = table.string("comp_id", false)) {
@@ -536,10 +538,11 @@ void Loader::load_cpus(const Table& table, std::vector<gateway::ShardOptions>& s
 
 void Loader::load_wal(const toml::table* t, gateway::GatewayOptions& out) {
   if (t == nullptr) return;
-  Table table(*this, *t, "wal",
-              {"dir", "sync", "group_commit_us", "group_commit_bytes", "hold_for_reports_us",
-               "segment_mb", "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s",
-               "snapshot_every_records", "keep_snapshots", "delete_covered_segments"});
+  Table table(
+      *this, *t, "wal",
+      {"dir", "sync", "group_commit_us", "group_commit_bytes", "hold_for_reports_us", "segment_mb",
+       "seal_interval_ms", "sign_key", "sm2_id", "snapshot_interval_s", "snapshot_every_records",
+       "snapshot_min_interval_s", "keep_snapshots", "delete_covered_segments"});
   wal::WalOptions& w = out.wal;
   if (auto dir = table.string("dir", false)) {
     if (dir->empty()) table.fail("dir", "must not be empty");
@@ -565,6 +568,7 @@ void Loader::load_wal(const toml::table* t, gateway::GatewayOptions& out) {
   gateway::SnapshotOptions& snap = out.snapshots;
   table.duration<std::chrono::seconds>("snapshot_interval_s", 0, 7 * 86400, snap.interval);
   table.bounded("snapshot_every_records", 0, std::int64_t{1} << 40, snap.every_records);
+  table.duration<std::chrono::seconds>("snapshot_min_interval_s", 0, 7 * 86400, snap.min_interval);
   table.bounded("keep_snapshots", 1, 1000, snap.keep);
   table.flag("delete_covered_segments", snap.remove_covered_segments);
 }

@@ -88,7 +88,7 @@ Session::Session(std::uint32_t id, SessionOptions options, SessionSink& sink,
       compose_buffer_(scratch.first(compose_bytes(scratch.size()))),
       resend_buffer_(scratch.subspan(compose_buffer_.size())),
       writer_(compose_buffer_, kBeginStringFix44, options_.timestamps),
-      store_(options_.store_bytes),
+      store_(options_.store_bytes, options_.store_prefault),
       metrics_(metrics) {
   MATCHGATE_ASSERT(scratch.size() >= session_scratch_bytes(0), "session scratch too small");
 }

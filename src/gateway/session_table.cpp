@@ -22,6 +22,7 @@ SessionTable::SessionTable(const NetworkOptions& options, fix::SessionSink& sink
     o.logout_timeout = options.logout_timeout;
     o.max_heartbeat_s = options.max_heartbeat_s;
     o.store_bytes = options.resend_buffer_bytes;
+    o.store_prefault = options.resend_buffer_prefault;
     const fix::SessionMetrics counters =
         metrics != nullptr ? fix::SessionMetrics::registered(*metrics, options.members[m].comp_id)
                            : fix::SessionMetrics{};

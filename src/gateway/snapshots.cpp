@@ -17,20 +17,15 @@ void Snapshots::attach(SnapshotTaker* taker, wal::WalProducer* producer, std::ui
   wal_ = producer;
   replayed_since_last_ = replayed;
   appended_at_last_ = wal_ != nullptr ? wal_->appended() : 0;
-  if (taker_ != nullptr) schedule_next();
-}
-
-void Snapshots::schedule_next() noexcept {
-  const std::chrono::seconds interval = taker_->options().interval;
-  if (interval.count() > 0) next_ns_ = clock_.mono_ns + std::chrono::nanoseconds(interval).count();
+  if (taker_ == nullptr) return;
+  schedule_ = SnapshotSchedule(taker_->options());
+  schedule_.restart_at(clock_.mono_ns);
 }
 
 bool Snapshots::due() const noexcept {
   if (taker_ == nullptr || replies_due_ > 0 || !taker_->idle()) return false;
-  const SnapshotOptions& o = taker_->options();
   const std::uint64_t since = wal_->appended() - appended_at_last_ + replayed_since_last_;
-  if (o.every_records > 0 && since >= o.every_records) return true;
-  return o.interval.count() > 0 && clock_.mono_ns >= next_ns_ && since > 0;
+  return schedule_.due(clock_.mono_ns, since);
 }
 
 void Snapshots::poll() {
@@ -66,7 +61,7 @@ void Snapshots::finish() {
   router_.hold(false);
   appended_at_last_ = position;
   replayed_since_last_ = 0;
-  schedule_next();
+  schedule_.restart_at(clock_.mono_ns);
 }
 
 void Snapshots::save_state(util::ByteWriter& out) const {

@@ -180,6 +180,7 @@ TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   EXPECT_EQ(n.server.max_output_bytes, 4U << 20);
   EXPECT_EQ(n.max_records, 1U << 20);
   EXPECT_EQ(n.resend_buffer_bytes, 64U << 20);
+  EXPECT_TRUE(n.resend_buffer_prefault);
   EXPECT_EQ(g.network_cpu, -1);
   EXPECT_EQ(n.timestamps, fix::TimePrecision::Millis);
   EXPECT_EQ(n.field_validation, fix::FieldValidation::Strict);
@@ -203,6 +204,7 @@ TEST_F(ConfigTest, DefaultsOfOptionalKeys) {
   EXPECT_EQ(g.wal.sm2_id, "1234567812345678");
   EXPECT_EQ(g.snapshots.interval, 300s);
   EXPECT_EQ(g.snapshots.every_records, 2'000'000U);
+  EXPECT_EQ(g.snapshots.min_interval, 60s);
   EXPECT_EQ(g.snapshots.keep, 2U);
   EXPECT_FALSE(g.snapshots.remove_covered_segments);
 
@@ -268,7 +270,8 @@ TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
   const auto config = load(
       "[gateway]\nlisten = \"[::1]:7000\"\ncomp_id = \"EXCH\"\nbackend = \"asio\"\n"
       "max_sessions = 12\nmax_message_bytes = 1024\nmax_output_bytes = 131072\n"
-      "max_tracked_orders = 2048\nresend_buffer_bytes = 2097152\ncpu = 3\n"
+      "max_tracked_orders = 2048\nresend_buffer_bytes = 2097152\nresend_buffer_prefault = false\n"
+      "cpu = 3\n"
       "timestamp_precision = \"micros\"\nfield_validation = \"relaxed\"\n"
       "max_sending_time_skew_s = 30\n"
       "[engine]\nshards = 3\ncpus = [4, 5, 6]\nmax_orders = 1000\nidle = \"spin\"\n"
@@ -276,7 +279,8 @@ TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
       "[wal]\ndir = \"/tmp/x\"\nsync = \"none\"\ngroup_commit_us = 250\n"
       "group_commit_bytes = 8192\nhold_for_reports_us = 40\nsegment_mb = 3\n"
       "seal_interval_ms = 20\nsign_key = \"k.pem\"\nsm2_id = \"ALICE\"\n"
-      "snapshot_interval_s = 60\nsnapshot_every_records = 5000\nkeep_snapshots = 4\n"
+      "snapshot_interval_s = 60\nsnapshot_every_records = 5000\nsnapshot_min_interval_s = 15\n"
+      "keep_snapshots = 4\n"
       "delete_covered_segments = true\n"
       "[dedup]\nbackend = \"redis\"\nttl_s = 60\nmax_keys = 4096\nredis_host = \"::1\"\n"
       "redis_port = 7379\nredis_prefix = \"mg:\"\nredis_timeout_ms = 20\n"
@@ -294,6 +298,7 @@ TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
   EXPECT_EQ(n.server.max_output_bytes, 131072U);
   EXPECT_EQ(n.max_records, 2048U);
   EXPECT_EQ(n.resend_buffer_bytes, 2097152U);
+  EXPECT_FALSE(n.resend_buffer_prefault);
   EXPECT_EQ(g.network_cpu, 3);
   EXPECT_EQ(n.timestamps, fix::TimePrecision::Micros);
   EXPECT_EQ(n.field_validation, fix::FieldValidation::Relaxed);
@@ -319,6 +324,7 @@ TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
   EXPECT_EQ(g.wal.sm2_id, "ALICE");
   EXPECT_EQ(g.snapshots.interval, 60s);
   EXPECT_EQ(g.snapshots.every_records, 5000U);
+  EXPECT_EQ(g.snapshots.min_interval, 15s);
   EXPECT_EQ(g.snapshots.keep, 4U);
   EXPECT_TRUE(g.snapshots.remove_covered_segments);
 
@@ -365,6 +371,27 @@ TEST_F(ConfigTest, EnumKeysTakeTheEnumsNames) {
        "\"poll\" is not one of \"wait\", \"spin\"");
   fail("[gateway]\nbackend = \"epoll\"\n" + member() + instrument(), "gateway.backend", "backend",
        "\"epoll\" is not one of \"auto\", \"io_uring\", \"asio\"");
+}
+
+// The keys of the resend stores' memory and of the snapshot schedule: a
+// bad value names its key.
+TEST_F(ConfigTest, ResendStoreAndSnapshotScheduleKeys) {
+  const auto with = [&](const std::string& section, const std::string& line) {
+    return "[" + section + "]\n" + line + "\n" + member() + instrument();
+  };
+  EXPECT_EQ(load(with("wal", "snapshot_min_interval_s = 0")).gateway.snapshots.min_interval, 0s);
+  EXPECT_EQ(load(with("wal", "snapshot_min_interval_s = 604800")).gateway.snapshots.min_interval,
+            604'800s);
+  fail(with("wal", "snapshot_min_interval_s = -1"), "wal.snapshot_min_interval_s",
+       "snapshot_min_interval_s", "expected 0..604800, got -1");
+  fail(with("wal", "snapshot_min_interval_s = 604801"), "wal.snapshot_min_interval_s",
+       "snapshot_min_interval_s", "expected 0..604800, got 604801");
+  fail(with("wal", "snapshot_min_interval_s = \"60\""), "wal.snapshot_min_interval_s",
+       "snapshot_min_interval_s", "expected an integer, got a string");
+  fail(with("gateway", "resend_buffer_prefault = 1"), "gateway.resend_buffer_prefault",
+       "resend_buffer_prefault", "got an integer");
+  fail(with("gateway", "resend_buffer_bytes = 1048575"), "gateway.resend_buffer_bytes",
+       "resend_buffer_bytes", "expected 1048576..17179869184, got 1048575");
 }
 
 // The last step of loading: members and instruments as the gateway needs

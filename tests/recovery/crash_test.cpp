@@ -208,7 +208,7 @@ TEST(CrashRecovery, SigkillUnderLoadLosesNothingAcknowledgedAndAppliesNothingTwi
   // Snapshots are taken under load and at random moments before kills; the
   // first lives recover by replaying the whole log, later ones from the
   // newest snapshot.
-  o.wal_extra += "snapshot_every_records = 1000\n";
+  o.wal_extra += "snapshot_every_records = 1000\nsnapshot_min_interval_s = 0\n";
   // MATCHGATE_CRASH_SYNC=async|none shows what the test catches without
   // group commit (it must fail then).
   if (const char* sync = std::getenv("MATCHGATE_CRASH_SYNC")) {

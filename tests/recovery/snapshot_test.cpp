@@ -75,7 +75,7 @@ Session trade(const Daemon& d, int round) {
 
 DaemonOptions with_snapshots(const std::string& extra = {}) {
   DaemonOptions o = gw::small();
-  o.wal_extra += "snapshot_every_records = 25\n" + extra;
+  o.wal_extra += "snapshot_every_records = 25\nsnapshot_min_interval_s = 0\n" + extra;
   return o;
 }
 
@@ -191,7 +191,7 @@ TEST(Snapshots, ClOrdIdKeysOutliveTheirRecordsThroughASnapshot) {
   // still knows KEY1 was used.
   DaemonOptions o;
   o.gateway_extra = "max_tracked_orders = 1024\n";
-  o.wal_extra = "snapshot_every_records = 500\n";
+  o.wal_extra = "snapshot_every_records = 500\nsnapshot_min_interval_s = 0\n";
   Daemon d(o);
   {
     auto c = gw::logged_on(d, "MEMBER1");

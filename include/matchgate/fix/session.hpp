@@ -50,7 +50,10 @@ struct SessionOptions {
   std::vector<std::string> application_types;
   std::chrono::milliseconds logout_timeout{2000};
   std::uint32_t max_heartbeat_s = 3600;
-  std::size_t store_bytes = std::size_t{64} << 20;  // MessageStore bound
+  std::size_t store_bytes = std::size_t{64} << 20;  // MessageStore capacity
+  // Fault the store's memory in at construction rather than on the order
+  // path (MessageStore's prefault).
+  bool store_prefault = false;
 };
 
 // A message leaving the session.

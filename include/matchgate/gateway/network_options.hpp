@@ -53,6 +53,8 @@ struct NetworkOptions {
   std::vector<InstrumentRoute> instruments;
   std::uint32_t max_records = 1U << 20;  // ClOrdIDs remembered per network thread
   std::size_t resend_buffer_bytes = std::size_t{64} << 20;  // per member, see fix::MessageStore
+  // Every member's store resident from the start (docs/CONFIG.md).
+  bool resend_buffer_prefault = true;
   std::chrono::milliseconds logon_timeout{10'000};
   std::chrono::milliseconds logout_timeout{2'000};
   std::uint32_t max_heartbeat_s = 3600;

@@ -12,6 +12,7 @@
 #include "matchgate/gateway/order_entry.hpp"
 #include "matchgate/gateway/session_table.hpp"
 #include "matchgate/gateway/shard_router.hpp"
+#include "matchgate/gateway/snapshot_schedule.hpp"
 #include "matchgate/gateway/snapshot_taker.hpp"
 #include "matchgate/util/byte_io.hpp"
 #include "matchgate/util/clock.hpp"
@@ -25,7 +26,8 @@ class Snapshots {
             const util::ThreadClock& clock);
 
   // After the log is attached. `replayed` counts the records recovery
-  // replayed after the snapshot it started from, towards every_records.
+  // replayed after the snapshot it started from, towards every_records
+  // (SnapshotSchedule).
   void attach(SnapshotTaker* taker, wal::WalProducer* producer, std::uint64_t replayed);
 
   // Duty cycle: starts a snapshot when one is due and none is in progress.
@@ -46,7 +48,6 @@ class Snapshots {
   bool due() const noexcept;
   void start();
   void finish();
-  void schedule_next() noexcept;
 
   ShardRouter& router_;
   SessionTable& sessions_;
@@ -54,7 +55,7 @@ class Snapshots {
   const util::ThreadClock& clock_;
   SnapshotTaker* taker_ = nullptr;
   wal::WalProducer* wal_ = nullptr;
-  std::int64_t next_ns_ = 0;
+  SnapshotSchedule schedule_{SnapshotOptions{}};
   std::uint64_t appended_at_last_ = 0;  // producer position of the last one
   std::uint64_t replayed_since_last_ = 0;
   std::size_t replies_due_ = 0;  // shards that have not answered yet
