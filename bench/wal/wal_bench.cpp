@@ -13,8 +13,11 @@
 //     until the last is durable (several producers' records share commits
 //     the same way);
 //  4. recovery read: verifying and reading back the log of (3).
-// Prints medians over the repetitions.
+// Prints medians over the repetitions, and what does not depend on the
+// machine's load: the writer thread's CPU time per record in (3), the
+// scan's CPU time per record in (4), and log bytes per record.
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +49,13 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+// CPU time of the calling thread, ns.
+double thread_cpu_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
+
 double median(std::vector<double> v) {
   return percentile(std::move(v), 0.5);
 }
@@ -55,6 +65,7 @@ struct Rep {
   double ack_p50 = 0, ack_p99 = 0;
   double records_per_s = 0, commits = 0;
   double read_records_per_s = 0;
+  double writer_cpu_ns_per_record = 0, read_cpu_ns_per_record = 0, bytes_per_record = 0;
 };
 
 std::vector<double> floor_latencies(const std::filesystem::path& dir, std::size_t n,
@@ -93,6 +104,7 @@ struct RunningWriter {
   mw::WalWriter writer;
   mw::WalProducer& producer;
   std::atomic<bool> stop{false};
+  std::atomic<double> cpu_ns{0};  // the writer thread's CPU time, once it stopped
   std::thread thread;
   RunningWriter(const mw::WalOptions& o, const matchgate::crypto::Sm2PrivateKey& key,
                 const std::filesystem::path& key_path)
@@ -101,12 +113,21 @@ struct RunningWriter {
         producer(writer.add_producer()) {
     (void)key;
     thread = std::thread([this] {
+      const double started = thread_cpu_ns();
       while (!stop.load(std::memory_order_relaxed)) writer.do_work();
+      cpu_ns = thread_cpu_ns() - started;
     });
   }
+  // Stops the writer's thread; returns its CPU time.
+  double stop_thread() {
+    if (thread.joinable()) {
+      stop = true;
+      thread.join();
+    }
+    return cpu_ns;
+  }
   ~RunningWriter() {
-    stop = true;
-    thread.join();
+    stop_thread();
     writer.close();
   }
 };
@@ -177,13 +198,20 @@ int main(int argc, char** argv) {
       const double us = us_since(t);
       r.records_per_s = static_cast<double>(throughput_records) / us * 1e6;
       r.commits = static_cast<double>(w.writer.metrics().commits.value());
+      // The writer spins between commits: its CPU per record is an upper
+      // bound of the framing, hashing and writing it does.
+      const auto n = static_cast<double>(w.writer.metrics().records.value());
+      r.writer_cpu_ns_per_record = w.stop_thread() / n;
+      r.bytes_per_record = static_cast<double>(w.writer.metrics().bytes.value()) / n;
     }
     {
       mw::ScanOptions so;
       so.key = &pub;
       const auto t = Clock::now();
+      const double cpu = thread_cpu_ns();
       const mw::ScanResult s = mw::scan_log(log_dir, so);
       const double us = us_since(t);
+      r.read_cpu_ns_per_record = (thread_cpu_ns() - cpu) / static_cast<double>(s.summary.records);
       if (!s.ok()) {
         std::fprintf(stderr, "wal_bench: the log does not verify: %s\n",
                      s.problem->describe().c_str());
@@ -193,9 +221,11 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "rep %d: floor p50 %.1f us p99 %.1f us | durable ack p50 %.1f us p99 %.1f us | "
-        "%.0f records/s in %.0f commits | read back %.0f records/s\n",
+        "%.0f records/s in %.0f commits | read back %.0f records/s | writer %.0f ns CPU/record, "
+        "read %.0f ns CPU/record, %.1f log bytes/record\n",
         rep + 1, r.floor_p50, r.floor_p99, r.ack_p50, r.ack_p99, r.records_per_s, r.commits,
-        r.read_records_per_s);
+        r.read_records_per_s, r.writer_cpu_ns_per_record, r.read_cpu_ns_per_record,
+        r.bytes_per_record);
     std::fflush(stdout);
     results.push_back(r);
   }
@@ -219,6 +249,12 @@ int main(int argc, char** argv) {
               med(&Rep::records_per_s));
   std::printf("verify + read back         %10.0f records/s (10M orders ~ 30M records: %.1f s)\n",
               med(&Rep::read_records_per_s), 30e6 / med(&Rep::read_records_per_s));
+  std::printf(
+      "writer CPU per record      %10.0f ns (upper bound: the writer spins between commits)\n",
+      med(&Rep::writer_cpu_ns_per_record));
+  std::printf("verify + read CPU/record   %10.0f ns\n", med(&Rep::read_cpu_ns_per_record));
+  std::printf("log bytes per record       %10.1f (commits' bytes / records, seals included)\n",
+              med(&Rep::bytes_per_record));
   std::filesystem::remove_all(root);
   return 0;
 }

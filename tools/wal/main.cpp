@@ -157,10 +157,12 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
   options.sm2_id = id;
   options.start = plan.start;
 
-  // The log's chain hash and start count at each valid snapshot's record.
+  // The log's chain hash and start count at each valid snapshot's record,
+  // and whether that record ends a block (only a block has a hash).
   struct AtRecord {
     mw::Hash hash{};
     std::uint64_t boots = 0;
+    bool ends_block = false;
   };
   std::map<std::uint64_t, std::optional<AtRecord>> at;
   for (const mw::SnapshotRead& r : snapshots) {
@@ -171,8 +173,9 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
     if (v.header.type == static_cast<std::uint16_t>(mw::RecordType::Start)) {
       if (auto st = mw::decode_start(v.payload)) boots = st->boot;
     }
-    if (auto it = at.find(v.header.seq); it != at.end())
-      it->second = AtRecord{v.header.hash, boots};
+    if (auto it = at.find(v.header.seq); it != at.end()) {
+      it->second = AtRecord{v.ends_block() ? v.block->hash : mw::Hash{}, boots, v.ends_block()};
+    }
   });
   const mw::LogSummary& s = r.summary;
   print_plan(stdout, plan, "verified");
@@ -213,6 +216,12 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
     if (plan.start && info.seq == plan.start->seq) {
       // The starting point: the scan checked that the log continues from it.
     } else if (logged) {
+      if (!logged->ends_block) {
+        std::printf("DAMAGED: snapshot %s: its record %llu does not end a block of the log\n",
+                    name.c_str(), static_cast<ull>(info.seq));
+        damaged = true;
+        continue;
+      }
       if (logged->hash != info.chain_hash) {
         std::printf("DAMAGED: snapshot %s: its chain hash differs from the log's record %llu\n",
                     name.c_str(), static_cast<ull>(info.seq));
@@ -251,6 +260,40 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
   return damaged ? kExitDamaged : kExitOk;
 }
 
+// One line for a block, before the first of its records that dump prints.
+void print_block(const mw::RecordView& v, bool json) {
+  const mw::BlockView& b = *v.block;
+  if (json) {
+    std::printf(
+        "{\"block\":{\"first_seq\":%llu,\"records\":%u,\"hash\":\"%s\",\"segment\":\"%s\","
+        "\"offset\":%llu,\"length\":%u}}\n",
+        static_cast<ull>(b.first_seq), b.record_count, mc::to_hex(b.hash).c_str(),
+        v.segment->filename().c_str(), static_cast<ull>(b.offset), b.length);
+  } else {
+    std::printf("block %llu..%llu records=%u hash=\"%s\" segment=\"%s\" offset=%llu length=%u\n",
+                static_cast<ull>(b.first_seq), static_cast<ull>(b.last_seq()), b.record_count,
+                mc::to_hex(b.hash).c_str(), v.segment->filename().c_str(),
+                static_cast<ull>(b.offset), b.length);
+  }
+}
+
+void print_record(const mw::RecordView& v, bool json) {
+  const auto fields = mr::describe(v.header.type, v.payload);
+  if (json) {
+    std::printf("{\"seq\":%llu,\"time\":\"%s\",\"type\":\"%s\",\"segment\":\"%s\",\"offset\":%llu",
+                static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
+                mr::type_name(v.header.type).c_str(), v.segment->filename().c_str(),
+                static_cast<ull>(v.offset));
+    for (const auto& [k, val] : fields) std::printf(",\"%s\":%s", k.c_str(), val.c_str());
+    std::printf("}\n");
+  } else {
+    std::printf("%llu %s %s", static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
+                mr::type_name(v.header.type).c_str());
+    for (const auto& [k, val] : fields) std::printf(" %s=%s", k.c_str(), val.c_str());
+    std::printf("\n");
+  }
+}
+
 int dump(const std::string& dir, const std::string& pubkey, const std::string& id, bool json,
          std::uint64_t from, std::uint64_t to) {
   const std::optional<mc::Sm2PublicKey> key = load_key(pubkey);
@@ -262,23 +305,14 @@ int dump(const std::string& dir, const std::string& pubkey, const std::string& i
   options.key = key ? &*key : nullptr;
   options.sm2_id = id;
   options.start = plan.start;
+  std::uint64_t block_shown = 0;  // first_seq of the last block printed (sequence numbers >= 1)
   const mw::ScanResult r = mw::scan_log(dir, options, [&](const mw::RecordView& v) {
     if (v.header.seq < from || v.header.seq > to) return;
-    const auto fields = mr::describe(v.header.type, v.payload);
-    if (json) {
-      std::printf(
-          "{\"seq\":%llu,\"time\":\"%s\",\"type\":\"%s\",\"segment\":\"%s\",\"offset\":%llu",
-          static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
-          mr::type_name(v.header.type).c_str(), v.segment->filename().c_str(),
-          static_cast<ull>(v.offset));
-      for (const auto& [k, val] : fields) std::printf(",\"%s\":%s", k.c_str(), val.c_str());
-      std::printf("}\n");
-    } else {
-      std::printf("%llu %s %s", static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
-                  mr::type_name(v.header.type).c_str());
-      for (const auto& [k, val] : fields) std::printf(" %s=%s", k.c_str(), val.c_str());
-      std::printf("\n");
+    if (v.block->first_seq != block_shown) {
+      print_block(v, json);
+      block_shown = v.block->first_seq;
     }
+    print_record(v, json);
   });
   if (!r.ok()) {
     print_problem(r);
@@ -306,7 +340,13 @@ int stats(const std::string& dir, const std::string& pubkey, const std::string& 
   for (const auto& [type, count] : s.records_by_type) {
     std::printf("  %-13s %llu\n", mr::type_name(type).c_str(), static_cast<ull>(count));
   }
-  std::printf("record bytes    %llu\n", static_cast<ull>(s.bytes));
+  std::printf("blocks          %llu\n", static_cast<ull>(s.blocks));
+  std::printf("log bytes       %llu (blocks: headers, records, padding)\n",
+              static_cast<ull>(s.bytes));
+  if (s.records > 0) {
+    std::printf("bytes/record    %.1f\n",
+                static_cast<double>(s.bytes) / static_cast<double>(s.records));
+  }
   if (s.records > 0) {
     std::printf("first record    %s\n", utc(s.first_time_ns).c_str());
     std::printf("last record     %s\n", utc(s.last_time_ns).c_str());
