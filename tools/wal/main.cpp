@@ -147,6 +147,52 @@ void print_plan(std::FILE* out, const Plan& plan, const char* what) {
   }
 }
 
+// The log's chain hash and start count at a valid snapshot's record, and
+// whether that record ends a block (only a block has a hash); none where
+// the log read does not hold the record.
+struct AtRecord {
+  mw::Hash hash{};
+  std::uint64_t boots = 0;
+  bool ends_block = false;
+};
+using LoggedAt = std::map<std::uint64_t, std::optional<AtRecord>>;
+
+// Why a valid snapshot contradicts the log that was read, or empty (after
+// a note when the log no longer holds its record).
+std::string snapshot_against_log(const mw::SnapshotInfo& info, const std::string& name,
+                                 const LoggedAt& at, const Plan& plan, const mw::ScanResult& r) {
+  const std::uint64_t seq = info.seq;
+  const std::optional<AtRecord>& logged = at.at(seq);
+  if (plan.start && seq == plan.start->seq) {
+    return {};  // the starting point: the scan checked that the log continues from it
+  }
+  if (logged) {
+    if (!logged->ends_block) {
+      return "its record " + std::to_string(seq) + " does not end a block of the log";
+    }
+    if (logged->hash != info.chain_hash) {
+      return "its chain hash differs from the log's record " + std::to_string(seq);
+    }
+    if (logged->boots != info.boots) {
+      return "it counts " + std::to_string(info.boots) + " starts up to record " +
+             std::to_string(seq) + ", the log " + std::to_string(logged->boots);
+    }
+    return {};
+  }
+  const std::uint64_t first_read = plan.start ? plan.start->seq + 1 : 1;
+  const std::uint64_t log_end = r.tail.next_seq - 1;
+  if (seq < first_read) {
+    std::printf(
+        "note: snapshot %s (record %llu) is older than the log left in the directory; "
+        "not compared with it\n",
+        name.c_str(), static_cast<ull>(seq));
+  } else if (r.ok() && seq > log_end) {
+    return "it includes record " + std::to_string(seq) + ", but the log ends at record " +
+           std::to_string(log_end) + " (the end of the log is missing)";
+  }
+  return {};
+}
+
 int verify(const std::string& dir, const std::string& pubkey, const std::string& id) {
   const mc::Sm2PublicKey key = mc::Sm2PublicKey::load_pem(pubkey);
   if (auto rc = require_log(dir)) return *rc;
@@ -157,14 +203,7 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
   options.sm2_id = id;
   options.start = plan.start;
 
-  // The log's chain hash and start count at each valid snapshot's record,
-  // and whether that record ends a block (only a block has a hash).
-  struct AtRecord {
-    mw::Hash hash{};
-    std::uint64_t boots = 0;
-    bool ends_block = false;
-  };
-  std::map<std::uint64_t, std::optional<AtRecord>> at;
+  LoggedAt at;
   for (const mw::SnapshotRead& r : snapshots) {
     if (r.ok()) at[r.info->seq];
   }
@@ -200,8 +239,6 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
 
   // Each snapshot: valid in itself, and tied to this log where the log
   // still holds its record.
-  const std::uint64_t log_end = r.tail.next_seq - 1;
-  const std::uint64_t first_read = plan.start ? plan.start->seq + 1 : 1;
   std::uint64_t valid = 0;
   std::string seqs;
   for (const mw::SnapshotRead& snap : snapshots) {
@@ -212,39 +249,9 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
       continue;
     }
     const mw::SnapshotInfo& info = *snap.info;
-    const auto& logged = at[info.seq];
-    if (plan.start && info.seq == plan.start->seq) {
-      // The starting point: the scan checked that the log continues from it.
-    } else if (logged) {
-      if (!logged->ends_block) {
-        std::printf("DAMAGED: snapshot %s: its record %llu does not end a block of the log\n",
-                    name.c_str(), static_cast<ull>(info.seq));
-        damaged = true;
-        continue;
-      }
-      if (logged->hash != info.chain_hash) {
-        std::printf("DAMAGED: snapshot %s: its chain hash differs from the log's record %llu\n",
-                    name.c_str(), static_cast<ull>(info.seq));
-        damaged = true;
-        continue;
-      }
-      if (logged->boots != info.boots) {
-        std::printf("DAMAGED: snapshot %s: it counts %llu starts up to record %llu, the log %llu\n",
-                    name.c_str(), static_cast<ull>(info.boots), static_cast<ull>(info.seq),
-                    static_cast<ull>(logged->boots));
-        damaged = true;
-        continue;
-      }
-    } else if (info.seq < first_read) {
-      std::printf(
-          "note: snapshot %s (record %llu) is older than the log left in the directory; "
-          "not compared with it\n",
-          name.c_str(), static_cast<ull>(info.seq));
-    } else if (r.ok() && info.seq > log_end) {
-      std::printf(
-          "DAMAGED: snapshot %s: it includes record %llu, but the log ends at record %llu (the "
-          "end of the log is missing)\n",
-          name.c_str(), static_cast<ull>(info.seq), static_cast<ull>(log_end));
+    const std::string bad = snapshot_against_log(info, name, at, plan, r);
+    if (!bad.empty()) {
+      std::printf("DAMAGED: snapshot %s: %s\n", name.c_str(), bad.c_str());
       damaged = true;
       continue;
     }
