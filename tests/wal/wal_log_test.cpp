@@ -231,6 +231,38 @@ TEST(WalLog, RecordsShareBlocksAndEveryCommitEndsOne) {
   }
 }
 
+TEST(WalLog, ARecordWhoseTimeIsFarFromItsBlocksStartsAnother) {
+  // A record keeps its time as a 32-bit difference from its block's first
+  // record (about 2.1 s either way): times further away start a new block,
+  // and every time reads back exactly.
+  TempLog log;
+  constexpr std::int64_t t0 = 1'700'000'000'000'000'000;
+  const std::vector<std::int64_t> times = {t0, t0 + 2'000'000'000, t0 - 2'000'000'000,
+                                           t0 + 3'000'000'000, t0 + 3'000'000'001};
+  {
+    WalWriter w(log.options(), {}, log.key());
+    WalProducer& p = w.add_producer();
+    for (std::size_t i = 0; i < times.size(); ++i) p.append(16, times[i], payload_of(i));
+    pump(w, p);
+    w.close();
+  }
+  std::vector<std::int64_t> read;
+  std::vector<std::uint64_t> firsts;
+  const ScanResult r = log.scan([&](const RecordView& v) {
+    if (v.header.type != 16) return;
+    read.push_back(v.header.time_ns);
+    firsts.push_back(v.block->first_seq);
+  });
+  ASSERT_TRUE(r.ok()) << r.problem->describe();
+  EXPECT_EQ(read, times);
+  ASSERT_EQ(firsts.size(), 5U);
+  // The block's base is its first record's time, t0.
+  EXPECT_EQ(firsts[1], firsts[0]);  // +2 s fits
+  EXPECT_EQ(firsts[2], firsts[0]);  // -2 s fits
+  EXPECT_NE(firsts[3], firsts[0]);  // +3 s does not: a new block, based at t0 + 3 s
+  EXPECT_EQ(firsts[4], firsts[3]);
+}
+
 TEST(WalLog, ALogOfAnotherFormatVersionIsRefusedByName) {
   // A log written by a build of format version 2: the header is intact
   // (magic, CRC), only its version is not this build's.
