@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Gateway benchmark, one run on loopback, everything measured side by side:
 #   - the TCP ping-pong floor (tcp_pingpong, 64 and 200 bytes),
+#   - the fdatasync floor (wal_bench --floor-only: FSYNC_BYTES-byte pwrite +
+#     fdatasync into a preallocated, zero-filled file in the work directory,
+#     the disk the daemon logs to),
 #   - matchgated (io_uring and asio back ends, idle spin and wait),
 #   - the QuickFIX baseline acceptor,
 # each driven by matchgate-load: round trip (1 session, 1 order in flight)
@@ -23,10 +26,19 @@
 # the previous commit's; each configuration then also runs with it, as
 # "base-...", interleaved in every repetition, so a change is compared with
 # its baseline in the same run),
+# FSYNC_BYTES (200: about one record) and FSYNC_COUNT (1000: samples per
+# repetition) for the fdatasync floor,
 # KEEP=1 keeps the work directory (configs, logs, JSON results).
 # "cpu/order" is the daemon's CPU time (user + system, /proc/PID/stat) over
 # the throughput run divided by the orders of the run (warm-up included):
 # steadier than throughput on a shared machine.
+# "log B/order" is the bytes of records the throughput run added to the log
+# ("record bytes" of `matchgate-wal stats`, read while the daemon idles
+# before the run and again after it stopped; not the files' size, segments
+# are preallocated) divided by the orders answered in the run (warm-up
+# included). "rt-pp/fs", for `group` configurations only: (round trip p50 -
+# ping-pong p50 (200 B)) / fdatasync p50, the fdatasyncs a durable round trip
+# costs beyond the network (target <= 1.2).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -41,10 +53,12 @@ BACKENDS=${BACKENDS:-"io_uring asio"}
 IDLES=${IDLES:-"spin wait"}
 SYNCS=${SYNCS:-"group"}
 DEDUPS=${DEDUPS:-"embedded"}
+FSYNC_BYTES=${FSYNC_BYTES:-200}
+FSYNC_COUNT=${FSYNC_COUNT:-1000}
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
 
-for p in matchgated matchgate-admin matchgate-wal matchgate-load tcp_pingpong quickfix_baseline_acceptor; do
+for p in matchgated matchgate-admin matchgate-wal matchgate-load tcp_pingpong quickfix_baseline_acceptor wal_bench; do
   [[ -x $bin/$p ]] || { echo "run.sh: $bin/$p missing; build it first" >&2; exit 2; }
 done
 daemons=("mg=$bin/matchgated")
@@ -185,6 +199,36 @@ cpu_per_order() {  # NAME REP TICKS_BEFORE TICKS_AFTER
     >"$work/$1.cpu.$2.json"
 }
 
+# The bytes of records in the log in DIR, from `matchgate-wal stats` (without
+# a key: the whole log, never "from a snapshot"); empty when it cannot say.
+# The matchgate-wal next to DAEMON reads it when there is one: a baseline
+# build's log may be in a format the new tool refuses.
+log_record_bytes() {  # DAEMON DIR
+  local tool
+  tool=$(dirname "$1")/matchgate-wal
+  [[ -x $tool ]] || tool=$bin/matchgate-wal
+  { "$tool" stats --dir "$2" 2>/dev/null || true; } |
+    awk 'tolower($0) ~ /^ *record bytes/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }'
+}
+
+# Log bytes per order of the throughput run just done.
+log_per_order() {  # NAME REP BYTES_BEFORE BYTES_AFTER
+  local answered
+  answered=$(grep -o '"orders_answered": [0-9]*' "$work/$1.tp.$2.json" 2>/dev/null | head -n1 | awk '{print $2}')
+  if [[ -z $3 || -z $4 || -z $answered ]]; then
+    echo "  $1 rep $2: no log bytes per order (matchgate-wal stats gave no \"record bytes\")" >&2
+    return
+  fi
+  awk -v b="$(($4 - $3))" -v n="$answered" \
+    'BEGIN { if (n > 0) printf "{\"log_bytes_per_order\": %.1f}\n", b / n }' >"$work/$1.logbytes.$2.json"
+}
+
+# The fdatasync floor of this repetition, next to the ping-pong floor.
+fsync_floor() {  # REP
+  "$bin/wal_bench" --floor-only --dir "$work/fsync-floor" --floor-bytes "$FSYNC_BYTES" \
+    --latency-records "$FSYNC_COUNT" >"$work/fsync.$1.json"
+}
+
 failures=0
 load() {  # NAME REP KIND(rt|tp) PORT
   local out=$work/$1.$3.$2.json args
@@ -224,15 +268,18 @@ echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$
 for ((rep = 1; rep <= REPS; rep++)); do
   echo "repetition $rep/$REPS"
   "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
+  fsync_floor "$rep"
   for c in "${configs[@]}"; do
     IFS=- read -r c_backend c_idle c_sync c_dedup <<<"$c"
     for d in "${daemons[@]}"; do
       start_matchgated "${d#*=}" "$c_backend" "$c_idle" "$c_sync" "$c_dedup"
       load "${d%%=*}-$c" "$rep" rt "$port"
+      b0=$(log_record_bytes "${d#*=}" "$work/wal")
       t0=$(cpu_ticks "$started_pid")
       load "${d%%=*}-$c" "$rep" tp "$port"
       cpu_per_order "${d%%=*}-$c" "$rep" "$t0" "$(cpu_ticks "$started_pid")"
       stop "$started_pid"
+      log_per_order "${d%%=*}-$c" "$rep" "$b0" "$(log_record_bytes "${d#*=}" "$work/wal")"
     done
   done
   start_quickfix
@@ -251,7 +298,8 @@ num() {  # FILE KEY: the number after "KEY": in one of our JSON files
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 med() {  # GLOB KEY
   local f
-  for f in $1; do [[ -f $f ]] && num "$f" "$2"; done | median
+  # (if, not &&: a glob that matches nothing must not fail the pipeline)
+  for f in $1; do if [[ -f $f ]]; then num "$f" "$2"; fi; done | median
 }
 pingpong_p50() {  # BYTES KEY
   local f
@@ -265,16 +313,20 @@ pp200=$(pingpong_p50 200 p50_us)
 pp200_99=$(pingpong_p50 200 p99_us)
 pp64_99=$(pingpong_p50 64 p99_us)
 qf_tp=$(med "$work/quickfix.tp.*.json" orders_per_s)
+fs50=$(med "$work/fsync.*.json" p50_us)
+fs99=$(med "$work/fsync.*.json" p99_us)
 
 echo
 echo "medians of $REPS repetitions"
 printf 'TCP ping-pong floor: 64 B p50 %.1f us p99 %.1f us; 200 B p50 %.1f us p99 %.1f us\n' \
   "$pp64" "$pp64_99" "$pp200" "$pp200_99"
+printf 'fdatasync floor (%d B pwrite + fdatasync, preallocated file): p50 %.1f us p99 %.1f us\n' \
+  "$FSYNC_BYTES" "$fs50" "$fs99"
 echo
-printf '%-34s | %9s %9s %9s %9s | %11s %11s %9s %9s %9s\n' "target" "rt p50" "rt p99" "p99.9" \
-  "p50/pp200" "orders/s" "ERs/s" "vs QF" "tp p99" "cpu/order"
-printf '%-34s | %9s %9s %9s %9s | %11s %11s %9s %9s %9s\n' "" "us" "us" "us" "x" "$SESSIONS sess" "" "x" \
-  "us" "us"
+printf '%-34s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "target" "rt p50" "rt p99" \
+  "p99.9" "p50/pp200" "rt-pp/fs" "orders/s" "ERs/s" "vs QF" "tp p99" "cpu/order" "log B/order"
+printf '%-34s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "" "us" "us" "us" "x" "x" \
+  "$SESSIONS sess" "" "x" "us" "us" "B"
 for name in "${targets[@]}" quickfix; do
   rt50=$(med "$work/$name.rt.*.json" p50)
   rt99=$(med "$work/$name.rt.*.json" p99)
@@ -283,12 +335,21 @@ for name in "${targets[@]}" quickfix; do
   ers=$(med "$work/$name.tp.*.json" exec_reports_per_s)
   tp99=$(med "$work/$name.tp.*.json" p99)
   cpu=$(med "$work/$name.cpu.*.json" cpu_us_per_order)
-  printf '%-34s | %9.1f %9.1f %9.1f %9.2f | %11.0f %11.0f %9.2f %9.0f %9.2f\n' "$name" "$rt50" "$rt99" \
-    "$rt999" "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$tp" "$ers" \
-    "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99" "$cpu"
+  logb=$(med "$work/$name.logbytes.*.json" log_bytes_per_order)
+  IFS=- read -r _ _ _ n_sync _ <<<"$name"
+  rt_fs=-
+  if [[ $n_sync == group ]]; then
+    rt_fs=$(awk -v r="$rt50" -v p="$pp200" -v f="$fs50" 'BEGIN {if (f > 0) printf "%.2f", (r - p) / f; else print "-"}')
+  fi
+  if [[ $name == quickfix || $logb == nan ]]; then logb=-; else logb=$(printf '%.0f' "$logb"); fi
+  printf '%-34s | %9.1f %9.1f %9.1f %9.2f %9s | %11.0f %11.0f %9.2f %9.0f %9.2f %11s\n' "$name" \
+    "$rt50" "$rt99" "$rt999" "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$rt_fs" \
+    "$tp" "$ers" "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99" \
+    "$cpu" "$logb"
 done
 echo
 echo "targets: rt p50 <= 1.5x ping-pong p50 (200 B); orders/s >= 10x QuickFIX and >= 300000 over 8 sessions"
+echo "         group: rt-pp/fs <= 1.2 (round trip p50 <= ping-pong p50 + 1.2 x fdatasync p50); log B/order <= 200"
 if ((failures > 0)); then
   echo "WARNING: $failures load run(s) reported missing answers or errors (see above)"
   exit 1

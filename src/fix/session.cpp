@@ -515,7 +515,7 @@ void Session::send(std::uint64_t cause) {
   // what an answer adds to the values it echoes.
   MATCHGATE_ASSERT(r.ok(), "an outbound message did not encode");
   if (replaying_) {
-    Outgoing o{r.message, 0, next_in_, cause, writing_admin_};
+    Outgoing o{r.message, next_out_, next_in_, cause, writing_admin_};
     o.replayed = true;
     sink_.on_send(id_, o);
     return;
@@ -576,6 +576,11 @@ void Session::restore_sent(std::uint64_t seq, std::string_view message, bool adm
   store_.append(seq, message, admin);
   next_out_ = seq + 1;
   next_in_ = next_in;
+}
+
+void Session::restore_unsendable(std::uint64_t seq, std::uint64_t next_in) {
+  // An empty administrative entry: resend() answers it with a gap fill.
+  restore_sent(seq, std::string_view(), true, next_in);
 }
 
 void Session::send_composed(std::string_view message, std::uint64_t cause) {

@@ -60,6 +60,9 @@ OutboundMetrics OutboundMetrics::registered(ops::MetricGroup& g) {
   OutboundMetrics m;
   m.held = g.gauge(
       {"matchgate_outbox_held_messages", "messages waiting for their log records to be durable"});
+  m.regeneration_mismatches =
+      g.counter({"matchgate_regenerated_report_mismatches_total",
+                 "reports composed again at recovery that differ from the ones sent"});
   return m;
 }
 

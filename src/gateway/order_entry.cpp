@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "matchgate/fix/tags.hpp"
+#include "matchgate/util/assert.hpp"
 
 namespace matchgate::gateway {
 
@@ -250,7 +251,8 @@ void OrderEntry::push(std::uint32_t slot, ShardRequest q, std::uint64_t in_seq) 
   rec.shard = route.shard;
   rec.gateway_instrument = r.instrument;
   rec.orig_named = r.orig_named;
-  rec.record_kind = r.kind;
+  MATCHGATE_ASSERT(records::record_kind_of(q.kind) == r.kind,
+                   "a request whose kind does not say what its record is");
   rec.in_seq = in_seq;
   rec.fingerprint = r.fingerprint;
   rec.cl_ord_id = r.cl_ord_id_view();

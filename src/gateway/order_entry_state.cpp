@@ -35,8 +35,8 @@ void OrderEntry::replay_request(const records::OrderRequestRecord& rec, std::int
   // as it did when the request arrived.
   const std::uint32_t older = records_.find(q.member, rec.cl_ord_id);
   if (older != kNoSlot && older != slot_of(q.ref)) records_.forget(older);
-  const std::uint32_t slot =
-      records_.restore(slot_of(q.ref), q.member, rec.cl_ord_id, rec.record_kind);
+  const RecordKind kind = records::record_kind_of(q.kind);
+  const std::uint32_t slot = records_.restore(slot_of(q.ref), q.member, rec.cl_ord_id, kind);
   if (slot == kNoSlot) return;
   OrderRecord& r = records_[slot];
   r.price = q.price;
@@ -44,7 +44,7 @@ void OrderEntry::replay_request(const records::OrderRequestRecord& rec, std::int
   r.fingerprint = rec.fingerprint;
   r.created_ns = time_ns;
   restore_key(rec, time_ns);
-  if (rec.record_kind == RecordKind::Order) {
+  if (kind == RecordKind::Order) {
     r.side = q.side;
     r.type = q.type;
     r.tif = q.tif;
@@ -60,7 +60,7 @@ void OrderEntry::replay_request(const records::OrderRequestRecord& rec, std::int
 // The key, with its original expiry. With Redis, new orders' keys live in
 // Redis; cancel and replace keys are always in process.
 void OrderEntry::restore_key(const records::OrderRequestRecord& rec, std::int64_t time_ns) {
-  if (!keys_ || (redis_ && rec.record_kind == RecordKind::Order)) return;
+  if (!keys_ || (redis_ && records::record_kind_of(rec.request.kind) == RecordKind::Order)) return;
   const ShardRequest& q = rec.request;
   count_restore(keys_->restore(q.member, rec.cl_ord_id, q.ref, rec.fingerprint, time_ns + ttl_ns_,
                                clock_.wall_ns));

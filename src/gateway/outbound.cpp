@@ -5,6 +5,7 @@
 #include "matchgate/records/outbound.hpp"
 #include "matchgate/records/record_types.hpp"
 #include "matchgate/util/assert.hpp"
+#include "matchgate/util/crc32c.hpp"
 
 namespace matchgate::gateway {
 
@@ -23,7 +24,8 @@ void Outbound::on_send(std::uint32_t session_id, const fix::Outgoing& m) {
     // The log holds the message sent at the time, unless the daemon died
     // before its record was written: kept until that record turns up.
     if (m.cause != 0) {
-      unlogged_[m.cause] = Unlogged{composed_in_replay_++, m.cause, member, std::string(m.bytes)};
+      unlogged_[m.cause] =
+          Unlogged{composed_in_replay_++, m.cause, member, m.seq, std::string(m.bytes)};
     }
     return;
   }
@@ -34,9 +36,19 @@ void Outbound::on_send(std::uint32_t session_id, const fix::Outgoing& m) {
 void Outbound::append_record(engine::MemberId member, const fix::Outgoing& m) {
   if (wal_ == nullptr) return;
   const records::OutboundRecordHead head{member, m.admin, m.seq, m.next_in, m.cause};
+  const auto type = records::to_wire(records::RecordType::Outbound);
+  if (records::form_for(m.cause) == records::OutboundForm::Regenerated) {
+    // Replay composes it again from the engine event; the CRC says whether
+    // what it composes is what was sent.
+    std::byte encoded[records::kOutboundRegeneratedSize];
+    records::encode_outbound_regenerated(head, util::crc32c(0, m.bytes.data(), m.bytes.size()),
+                                         encoded);
+    wal_->append(type, clock_.wall_ns, encoded);
+    return;
+  }
   std::byte encoded[records::kOutboundHeadSize];
   records::encode_outbound_head(head, encoded);
-  wal_->append(records::to_wire(records::RecordType::Outbound), clock_.wall_ns, encoded,
+  wal_->append(type, clock_.wall_ns, encoded,
                std::as_bytes(std::span<const char>(m.bytes.data(), m.bytes.size())));
 }
 
@@ -84,6 +96,14 @@ int Outbound::release_durable() {
 
 bool Outbound::has_releasable() const noexcept {
   return !outbox_.empty() && outbox_.oldest_position() <= wal_->durable();
+}
+
+std::optional<Outbound::Unlogged> Outbound::take_composed(std::uint64_t cause) {
+  const auto it = unlogged_.find(cause);
+  if (it == unlogged_.end()) return std::nullopt;
+  Unlogged report = std::move(it->second);
+  unlogged_.erase(it);
+  return report;
 }
 
 std::vector<Outbound::Unlogged> Outbound::take_unlogged() {

@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "matchgate/fix/writer.hpp"
 #include "matchgate/records/record_types.hpp"
 #include "matchgate/util/byte_io.hpp"
+#include "matchgate/util/crc32c.hpp"
 
 namespace matchgate::gateway {
 
@@ -15,7 +18,8 @@ Recovery::Recovery(std::filesystem::path dir, std::string sm2_id, NetworkAgent& 
       sm2_id_(std::move(sm2_id)),
       network_(network),
       shards_(std::move(shards)),
-      replies_(std::move(replies)) {}
+      replies_(std::move(replies)),
+      queued_(shards_.size()) {}
 
 void Recovery::load_snapshot(const wal::SnapshotRead& snapshot) {
   const std::string name = snapshot.path.filename().string();
@@ -66,17 +70,101 @@ void Recovery::replay_request(const records::OrderRequestRecord& r, std::int64_t
   shards_[r.shard]->replay(r.request);
   // A mass cancel can produce more replies than the ring holds: the shard
   // spills them, and its duty cycle hands them over as the ring empties.
+  // They wait for the records of their reports (snapshot replies are never
+  // replayed: Snapshot requests are not logged).
+  std::deque<QueuedReply>& queue = queued_[r.shard];
   do {
-    replies_[r.shard]->drain(
-        [this](const ShardReply& reply) { network_.order_entry().on_reply(reply); });
+    replies_[r.shard]->drain([&](const ShardReply& reply) {
+      if (reply.kind == ReplyKind::Event) queue.push_back(QueuedReply{reply, time_ns});
+    });
   } while (shards_[r.shard]->do_work() > 0 || !replies_[r.shard]->empty_approx());
 }
 
-void Recovery::replay_outbound(const records::OutboundRecordHead& h, std::string_view message) {
-  if (h.cause != 0) network_.outbound().logged(h.cause);
+void Recovery::replay_outbound(const records::OutboundRecord& o, std::int64_t time_ns) {
+  const records::OutboundRecordHead& h = o.head;
+  if (o.form == records::OutboundForm::Regenerated) {
+    regenerate(h, o.message_crc, time_ns);
+    return;
+  }
   SessionTable& sessions = network_.sessions();
   if (h.member >= sessions.size()) return;
-  sessions[h.member].restore_sent(h.seq, message, h.admin, h.next_in);
+  sessions[h.member].restore_sent(h.seq, o.message, h.admin, h.next_in);
+}
+
+void Recovery::regenerate(const records::OutboundRecordHead& h, std::uint32_t message_crc,
+                          std::int64_t time_ns) {
+  // Live, the report's SendingTime and TransactTime and its record's time
+  // are one duty-cycle clock value.
+  network_.clock().set_wall(time_ns);
+  Outbound& outbound = network_.outbound();
+  std::optional<Outbound::Unlogged> report = outbound.take_composed(h.cause);
+  if (!report && handle_replies_until(records::exec_id_of(h.cause))) {
+    report = outbound.take_composed(h.cause);
+  }
+  SessionTable& sessions = network_.sessions();
+  if (h.member >= sessions.size()) return;
+  fix::Session& session = sessions[h.member];
+  std::string_view message;
+  if (report && report->member == h.member) {
+    message = report->message;
+    if (report->seq != h.seq) {
+      // Composed ahead of a message of the same member the same event caused
+      // (both sides of a trade): numbered as it was live.
+      const fix::WriteResult r = fix::resequence(
+          message, h.seq, time_ns, resequence_buffer(message.size()), session.options().timestamps);
+      message = r.ok() ? r.message : std::string_view();
+    }
+  }
+  ++regenerated_;
+  if (!message.empty() && util::crc32c(0, message.data(), message.size()) == message_crc) {
+    session.restore_sent(h.seq, message, false, h.next_in);
+    return;
+  }
+  // Never resend what was not sent: a gap fill answers for it.
+  session.restore_unsendable(h.seq, h.next_in);
+  outbound.count_mismatch();
+  if (mismatches_++ == 0) {
+    first_mismatch_member_ = h.member;
+    first_mismatch_seq_ = h.seq;
+  }
+}
+
+std::span<char> Recovery::resequence_buffer(std::size_t message_bytes) {
+  // Room for a longer MsgSeqNum and SendingTime than the composed ones.
+  resequenced_.resize(message_bytes + 64);
+  return std::span<char>(resequenced_.data(), resequenced_.size());
+}
+
+bool Recovery::handle_replies_until(engine::ExecId exec_id) {
+  for (std::deque<QueuedReply>& queue : queued_) {
+    const auto it = std::find_if(queue.begin(), queue.end(), [&](const QueuedReply& q) {
+      return q.reply.event.exec_id == exec_id;
+    });
+    if (it == queue.end()) continue;
+    // Replies before it answered nothing the log recorded (or their
+    // records are missing): handled in ring order as live, at this time.
+    const auto count = static_cast<std::size_t>(it - queue.begin()) + 1;
+    for (std::size_t i = 0; i < count; ++i) {
+      const ShardReply reply = queue.front().reply;
+      queue.pop_front();
+      network_.order_entry().on_reply(reply);
+    }
+    return true;
+  }
+  return false;
+}
+
+void Recovery::handle_queued_replies() {
+  // As before reports were regenerated: composed at their request's time,
+  // sequenced after start (send_unlogged_reports()).
+  for (std::deque<QueuedReply>& queue : queued_) {
+    while (!queue.empty()) {
+      const QueuedReply q = queue.front();
+      queue.pop_front();
+      network_.clock().set_wall(q.request_time_ns);
+      network_.order_entry().on_reply(q.reply);
+    }
+  }
 }
 
 void Recovery::replay(const wal::RecordView& v) {
@@ -95,7 +183,7 @@ void Recovery::replay(const wal::RecordView& v) {
     case records::RecordType::Outbound: {
       const auto o = records::decode_outbound(v.payload);
       if (!o) throw std::runtime_error("malformed outbound message in the log at " + where());
-      replay_outbound(o->first, o->second);
+      replay_outbound(*o, v.header.time_ns);
       ++outbound_;
       return;
     }
@@ -125,6 +213,7 @@ wal::LogTail Recovery::run(const crypto::Sm2PublicKey& key) {
   }
   const wal::ScanResult result =
       wal::scan_log(dir_, scan_options, [&](const wal::RecordView& v) { replay(v); });
+  handle_queued_replies();
   network_.order_entry().end_replay();
   network_.sessions().end_replay();
   network_.clock().refresh();
@@ -158,6 +247,13 @@ void Recovery::log_summary(const wal::ScanResult& result) const {
         sum.records, requests_, outbound_, sum.segments, dir_.string(), sum.last_seq,
         sum.last_sealed_seq, sum.boots,
         sum.clean_shutdown ? "clean shutdown" : "the last run did not stop cleanly");
+  }
+  if (mismatches_ > 0) {
+    spdlog::warn(
+        "log: {} of {} reports composed again from the log differ from the ones sent (the first: "
+        "member {} MsgSeqNum {}); a resend of them is a gap fill. A bug, or a log written by "
+        "another build",
+        mismatches_, regenerated_, first_mismatch_member_, first_mismatch_seq_);
   }
   const OrderEntryMetrics& o = network_.order_entry().metrics();
   const std::uint64_t restored = o.dedup_keys_restored.value();

@@ -84,14 +84,22 @@ void describe_order_request(std::span<const std::byte> payload, Fields& f) {
 void describe_outbound(std::span<const std::byte> payload, Fields& f) {
   const auto o = decode_outbound(payload);
   if (!o) return;
-  f.emplace_back("member", number(o->first.member));
-  f.emplace_back("msg_seq", number(o->first.seq));
-  f.emplace_back("admin", o->first.admin ? "true" : "false");
-  if (o->first.cause != 0) f.emplace_back("cause", number(o->first.cause));
-  std::string fix(o->second);
+  f.emplace_back("member", number(o->head.member));
+  f.emplace_back("msg_seq", number(o->head.seq));
+  f.emplace_back("admin", o->head.admin ? "true" : "false");
+  if (o->head.cause != 0) f.emplace_back("cause", number(o->head.cause));
+  if (o->form == OutboundForm::Regenerated) {
+    char crc[9];
+    std::snprintf(crc, sizeof crc, "%08x", static_cast<unsigned>(o->message_crc));
+    f.emplace_back("form", quoted("regenerated"));
+    f.emplace_back("message_crc", quoted(crc));
+    return;
+  }
+  std::string fix(o->message);
   for (char& c : fix) {
     if (c == '\x01') c = '|';
   }
+  f.emplace_back("form", quoted("verbatim"));
   f.emplace_back("fix", quoted(fix));
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "matchgate/records/record_types.hpp"
@@ -29,7 +30,6 @@ OrderRequestRecord sample() {
   r.shard = 1;
   r.gateway_instrument = 5;
   r.orig_named = 11;
-  r.record_kind = RecordKind::ReplaceRequest;
   r.in_seq = 901;
   r.fingerprint = 0x0123456789abcdefULL;
   r.cl_ord_id = "R-2";
@@ -61,7 +61,7 @@ TEST(OrderRequestRecord, RoundTripsEveryField) {
   EXPECT_EQ(d->shard, 1U);
   EXPECT_EQ(d->gateway_instrument, 5U);
   EXPECT_EQ(d->orig_named, 11U);
-  EXPECT_EQ(d->record_kind, RecordKind::ReplaceRequest);
+  EXPECT_EQ(record_kind_of(d->request.kind), RecordKind::ReplaceRequest);
   EXPECT_EQ(d->in_seq, 901U);
   EXPECT_EQ(d->fingerprint, 0x0123456789abcdefULL);
   EXPECT_EQ(d->cl_ord_id, "R-2");
@@ -76,6 +76,35 @@ TEST(OrderRequestRecord, AMassCancelHasNoRecordAndNoClOrdId) {
   EXPECT_EQ(d->request.ref, kNoRecord);
   EXPECT_EQ(d->request.target, kNoRecord);
   EXPECT_TRUE(d->cl_ord_id.empty());
+}
+
+TEST(OrderRequestRecord, TheFixedPartIsPackedWithTheClOrdIdAfterIt) {
+  const auto bytes = encoded(sample());
+  EXPECT_EQ(kOrderRequestFixedSize, 69U);
+  EXPECT_EQ(bytes[36], std::byte{3});  // ClOrdID length
+  EXPECT_EQ(static_cast<char>(bytes[69]), 'R');
+  std::int64_t price = 0;
+  std::memcpy(&price, bytes.data() + 37, 8);  // unaligned, little-endian
+  EXPECT_EQ(price, 10'025'000'000);
+}
+
+TEST(OrderRequestRecord, TheRecordKindFollowsFromTheRequestKind) {
+  EXPECT_EQ(record_kind_of(RequestKind::New), RecordKind::Order);
+  EXPECT_EQ(record_kind_of(RequestKind::Cancel), RecordKind::CancelRequest);
+  EXPECT_EQ(record_kind_of(RequestKind::Replace), RecordKind::ReplaceRequest);
+}
+
+TEST(OrderRequestRecord, OutOfRangeEnumerationsAreRefused) {
+  const auto good = encoded(sample());
+  for (const std::size_t offset : {1U, 2U, 3U}) {  // side, ord type, time in force
+    auto bad = good;
+    bad[offset] = std::byte{9};
+    EXPECT_FALSE(decode_order_request(bad)) << "byte " << offset;
+  }
+  auto long_id = good;
+  long_id[36] = std::byte{65};  // longer than kMaxClOrdIdLength
+  long_id.resize(kOrderRequestFixedSize + 65);
+  EXPECT_FALSE(decode_order_request(long_id));
 }
 
 TEST(OrderRequestRecord, WrongSizesAndUnknownKindsAreRefused) {

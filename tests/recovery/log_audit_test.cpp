@@ -73,16 +73,27 @@ TEST(LogAudit, VerifyDumpAndStatsDescribeACleanLog) {
 
   const ToolRun dump = wal_tool(d, "dump --json");
   EXPECT_EQ(dump.status, 0) << dump.out;
-  std::size_t lines = 0, requests = 0, fills = 0;
+  std::size_t lines = 0, requests = 0, regenerated = 0, maker_side = 0, logons = 0;
   std::istringstream in(dump.out);
   for (std::string line; std::getline(in, line); ++lines) {
     EXPECT_EQ(line.front(), '{') << line;
     EXPECT_EQ(line.back(), '}') << line;
     requests += line.find("\"type\":\"OrderRequest\"") != std::string::npos;
-    fills += line.find("150=F") != std::string::npos;
+    logons += line.find("|35=A|") != std::string::npos;  // verbatim: the text is there
+    if (line.find("\"form\":\"regenerated\"") == std::string::npos) continue;
+    ++regenerated;
+    EXPECT_NE(line.find("\"message_crc\":"), std::string::npos) << line;
+    EXPECT_EQ(line.find("\"fix\""), std::string::npos) << line;
+    const auto cause = line.find("\"cause\":");
+    ASSERT_NE(cause, std::string::npos) << line;
+    maker_side += std::stoull(line.substr(cause + 8)) % 2;
   }
   EXPECT_EQ(requests, 40U);
-  EXPECT_EQ(fills, 40U);  // both sides of 20 trades
+  // Reports of engine events carry no text: 40 acks and both sides of 20
+  // trades, 20 of them to the maker.
+  EXPECT_EQ(regenerated, 80U);
+  EXPECT_EQ(maker_side, 20U);
+  EXPECT_EQ(logons, 2U);
 }
 
 TEST(LogAudit, ADamagedLogIsNamedByTheToolAndRefusedByTheDaemon) {

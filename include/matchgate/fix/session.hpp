@@ -160,11 +160,16 @@ class Session {
 
   // ---- Rebuilding from a log or a snapshot (before the session runs) ----
   // While replaying, send() hands messages to the sink marked `replayed`
-  // without sequencing or storing them.
+  // without sequencing or storing them; their `seq` is the MsgSeqNum they
+  // carry (the next one, as the log has restored them so far).
   void begin_replay() noexcept { replaying_ = true; }
   void end_replay() noexcept { replaying_ = false; }
   // A message the log says was sent as `seq`.
   void restore_sent(std::uint64_t seq, std::string_view message, bool admin, std::uint64_t next_in);
+  // A message the log says was sent as `seq` but whose text cannot be
+  // restored (a regenerated report that does not match what was sent): a
+  // resend of it is a gap fill, never a message that differs.
+  void restore_unsendable(std::uint64_t seq, std::uint64_t next_in);
   // After replay: a message composed earlier but never sent (its record
   // never reached the log) goes out now under the next MsgSeqNum and a new
   // SendingTime, every other field as composed.

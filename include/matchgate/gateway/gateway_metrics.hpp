@@ -45,6 +45,9 @@ struct AnswerMetrics {
 
 struct OutboundMetrics {
   ops::Gauge held;  // messages waiting for their records to be durable
+  // Recovery: reports composed again from the log whose CRC-32C differs
+  // from the one logged (each is gap-filled on resend instead).
+  ops::Counter regeneration_mismatches;
   static OutboundMetrics registered(ops::MetricGroup& group);
 };
 

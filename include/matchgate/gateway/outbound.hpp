@@ -7,11 +7,13 @@
 //
 // During recovery (before the thread runs) nothing is sent: messages that
 // replay composes for an engine event are kept until the event's own
-// Outbound record turns up in the log; the ones that never do (a crash
-// between a request's commit and its report's) are sequenced again after
-// replay (take_unlogged()).
+// Outbound record turns up in the log (take_composed(): recovery checks
+// them against the record and keeps them for resend); the ones that never
+// do (a crash between a request's commit and its report's) are sequenced
+// again after replay (take_unlogged()).
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -52,18 +54,23 @@ class Outbound final : public fix::SessionSink {
   // Held messages whose records are durable by now (work for the thread).
   bool has_releasable() const noexcept;
   // From any thread, for a draining stop.
+  const OutboundMetrics& metrics() const noexcept { return metrics_; }
+  // Recovery: a regenerated report that differs from what was sent.
+  void count_mismatch() noexcept { metrics_.regeneration_mismatches.inc(); }
   std::size_t held_approx() const noexcept {
     return static_cast<std::size_t>(metrics_.held.value());
   }
 
-  // Recovery: the message caused by engine event `cause` is in the log.
-  void logged(std::uint64_t cause) { unlogged_.erase(cause); }
   struct Unlogged {
     std::uint64_t order = 0;  // composition order
     std::uint64_t cause = 0;
     engine::MemberId member = 0;
+    std::uint64_t seq = 0;  // the MsgSeqNum it was composed with
     std::string message;
   };
+  // Recovery: the report replay composed for engine event `cause`, taken
+  // out because the log holds its record; none if replay has not composed it.
+  std::optional<Unlogged> take_composed(std::uint64_t cause);
   // Reports composed by replay whose records never appeared, oldest first.
   std::vector<Unlogged> take_unlogged();
 

@@ -1,0 +1,197 @@
+// Reports regenerated at recovery, in-process: a real network thread
+// (NetworkAgent, not listening) and engine shard write a real log while
+// two members trade; a second pair recovers from it and must hold, for
+// every MsgSeqNum, exactly the bytes the first one sent (the log keeps only
+// their CRC-32C). A copy of the log with one report's CRC altered must
+// recover that report as a gap (resent as a gap fill), counted in the
+// mismatch metric, and every other report intact.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fix/fix_test_util.hpp"
+#include "matchgate/gateway/network_agent.hpp"
+#include "matchgate/gateway/recovery.hpp"
+#include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/records/outbound.hpp"
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/util/crc32c.hpp"
+#include "wal/wal_test_util.hpp"
+
+namespace matchgate::gateway {
+namespace {
+
+using fix::testing::make_message;
+
+constexpr std::int64_t kT0 = 1'710'495'000LL * 1'000'000'000;  // 2024-03-15 09:30:00 UTC
+constexpr engine::Price kScale = engine::kPriceScale;
+
+NetworkOptions options() {
+  NetworkOptions o;
+  o.comp_id = "GW";
+  o.members = {{"M1", "", {"M1-A", "M1-B"}, false}, {"M2", "", {"M2-A"}, false}};
+  o.instruments = {{"ACME", 0, 0}};
+  o.max_records = 64;
+  o.dedup.max_keys = 64;
+  return o;
+}
+
+// One network thread and one shard, wired as the daemon wires them.
+struct Node {
+  explicit Node(const wal::testing::TempLog& log)
+      : requests(1024),
+        replies(1024),
+        shard(0, {engine::InstrumentSpec{"ACME", kScale / 100, 1, 1000, 1, engine::kMaxPrice}},
+              {{}, {}}, engine::EngineOptions{}, {&requests}, {&replies}, options().max_records),
+        network(0, options(), {&requests}, {&replies}, metrics),
+        recovery(log.dir(), "1234567812345678", network, {&shard}, {&replies}) {}
+
+  RequestRing requests;
+  ReplyRing replies;
+  ShardAgent shard;
+  ops::MetricsRegistry metrics{4096};
+  NetworkAgent network;
+  Recovery recovery;
+};
+
+// Every message of `member`'s store, by MsgSeqNum.
+std::map<std::uint64_t, std::string> stored(const Node& n, engine::MemberId member) {
+  std::map<std::uint64_t, std::string> out;
+  const fix::MessageStore& s = n.network.sessions()[member].store();
+  for (std::uint64_t seq = s.first_seq(); seq <= s.last_seq(); ++seq) {
+    out.emplace(seq, std::string(s.message(seq)));
+  }
+  return out;
+}
+
+class Regeneration : public ::testing::Test {
+ protected:
+  // Trades through a live node writing the log, then closes the log.
+  void run_live() {
+    Node live(log_);
+    const wal::LogTail tail = live.recovery.run(log_.pub());
+    wal::WalWriter writer(log_.options(), tail, log_.key());
+    wal::WalProducer& producer = writer.add_producer();
+    live.network.attach_log(&producer, false, writer.boot());
+    node_ = &live;
+    order(0, "B1", "1", "10", "100");  // rests
+    order(1, "S1", "2", "4", "100");   // both sides of a trade
+    in(0, "G", "11=B1R|41=B1|55=ACME|54=1|38=12|40=2|44=101|60=20240315-09:30:00.000|");
+    order(1, "S2", "2", "12", "101");  // fills B1R, partial for S2
+    order(0, "B2", "1", "7", "101");   // fills S2's rest, partial for B2
+    in(1, "F", "11=C1|41=S2|55=ACME|54=2|60=20240315-09:30:00.000|");  // already filled
+    in(0, "F", "11=C2|41=B2|55=ACME|54=1|60=20240315-09:30:00.000|");
+    in(0, "F", "11=C3|41=NONE|55=ACME|54=1|60=20240315-09:30:00.000|");  // gateway's own
+    wal::testing::pump(writer, producer);
+    writer.close();
+    for (engine::MemberId m = 0; m < 2; ++m) sent_[m] = stored(live, m);
+    node_ = nullptr;
+  }
+
+  void order(engine::MemberId member, const std::string& id, const std::string& side,
+             const std::string& qty, const std::string& price) {
+    in(member, "D",
+       "11=" + id + "|55=ACME|54=" + side + "|38=" + qty + "|40=2|44=" + price +
+           "|60=20240315-09:30:00.000|");
+  }
+  void in(engine::MemberId member, const std::string& type, const std::string& body) {
+    const std::uint64_t seq = next_seq_[member]++;
+    frames_.push_back(std::make_unique<std::string>(
+        make_message("35=" + type + "|49=" + std::string(member == 0 ? "M1" : "M2") +
+                     "|56=GW|34=" + std::to_string(seq) + "|52=20240315-09:30:00.000|" + body)));
+    fix::MessageView m;
+    ASSERT_TRUE(m.parse(*frames_.back()).ok());
+    // Each message in its own duty cycle, with its own clock value.
+    now_ += 1'000'000;
+    node_->network.clock().set_wall(now_);
+    node_->network.order_entry().on_message(member, seq, m);
+    while (node_->shard.do_work() > 0 || !node_->replies.empty_approx()) {
+      node_->replies.drain([&](const ShardReply& r) { node_->network.order_entry().on_reply(r); });
+    }
+  }
+
+  wal::testing::TempLog log_;
+  Node* node_ = nullptr;
+  std::int64_t now_ = kT0;
+  std::uint64_t next_seq_[2] = {1, 1};
+  std::vector<std::unique_ptr<std::string>> frames_;
+  std::map<std::uint64_t, std::string> sent_[2];
+};
+
+std::size_t reports_in(const std::map<std::uint64_t, std::string>& messages) {
+  std::size_t n = 0;
+  for (const auto& [seq, m] : messages)
+    n += m.find(
+             "\x01"
+             "35=8\x01") != std::string::npos;
+  return n;
+}
+
+TEST_F(Regeneration, RecoveryComposesEveryReportAsItWasSent) {
+  run_live();
+  ASSERT_GE(reports_in(sent_[0]), 7U);
+  ASSERT_GE(reports_in(sent_[1]), 4U);
+  std::size_t regenerated = 0;
+  log_.scan([&](const wal::RecordView& v) {
+    if (v.header.type != records::to_wire(records::RecordType::Outbound)) return;
+    const auto o = records::decode_outbound(v.payload);
+    ASSERT_TRUE(o);
+    regenerated += o->form == records::OutboundForm::Regenerated ? 1 : 0;
+  });
+  EXPECT_GE(regenerated, 12U) << "reports of engine events are logged without their text";
+
+  Node again(log_);
+  again.recovery.run(log_.pub());
+  for (engine::MemberId m = 0; m < 2; ++m) {
+    EXPECT_EQ(stored(again, m), sent_[m]) << "member " << m;
+  }
+  EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 0U);
+  EXPECT_EQ(again.recovery.send_unlogged_reports(), 0U);
+}
+
+TEST_F(Regeneration, ATamperedCrcBecomesAGapAndIsCounted) {
+  run_live();
+  // The same records in a new log, one report's CRC changed.
+  wal::testing::TempLog copy;
+  std::uint64_t tampered_seq = 0;
+  engine::MemberId tampered_member = 0;
+  {
+    wal::WalWriter writer(copy.options(), {}, copy.key());
+    wal::WalProducer& producer = writer.add_producer();
+    log_.scan([&](const wal::RecordView& v) {
+      if (v.header.type < records::to_wire(records::RecordType::OrderRequest)) return;
+      std::vector<std::byte> payload(v.payload.begin(), v.payload.end());
+      const auto o = records::decode_outbound(payload);
+      if (v.header.type == records::to_wire(records::RecordType::Outbound) && tampered_seq == 0 &&
+          o && o->form == records::OutboundForm::Regenerated && o->head.member == 1) {
+        tampered_seq = o->head.seq;
+        tampered_member = o->head.member;
+        records::encode_outbound_regenerated(o->head, o->message_crc ^ 1U, payload.data());
+      }
+      producer.append(v.header.type, v.header.time_ns, payload);
+      wal::testing::pump(writer, producer);
+    });
+    writer.close();
+  }
+  ASSERT_NE(tampered_seq, 0U);
+  ASSERT_FALSE(sent_[tampered_member][tampered_seq].empty());
+
+  Node again(copy);
+  again.recovery.run(copy.pub());
+  EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 1U);
+  const fix::MessageStore& store = again.network.sessions()[tampered_member].store();
+  // Nothing to resend under that number: a resend answers it with a gap fill.
+  EXPECT_TRUE(store.message(tampered_seq).empty());
+  EXPECT_TRUE(store.is_admin(tampered_seq));
+  auto expected = sent_[tampered_member];
+  expected[tampered_seq] = "";
+  EXPECT_EQ(stored(again, tampered_member), expected);
+  const engine::MemberId other = tampered_member == 0 ? 1 : 0;
+  EXPECT_EQ(stored(again, other), sent_[other]);
+}
+
+}  // namespace
+}  // namespace matchgate::gateway
