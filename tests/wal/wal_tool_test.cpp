@@ -166,6 +166,8 @@ TEST(WalTool, DumpShowsBlocksAndStatsCountThem) {
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_TRUE(r.has("blocks          " + std::to_string(blocks.size()) + "\n")) << r.out;
   EXPECT_TRUE(r.has("bytes/record    ")) << r.out;
+  // bench/gateway/run.sh reads the log's size from this line.
+  EXPECT_TRUE(r.has("\nrecord bytes    ")) << r.out;
 }
 
 TEST(WalTool, AfterRetentionVerifiesFromTheOldestSnapshot) {

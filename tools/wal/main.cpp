@@ -348,7 +348,7 @@ int stats(const std::string& dir, const std::string& pubkey, const std::string& 
     std::printf("  %-13s %llu\n", mr::type_name(type).c_str(), static_cast<ull>(count));
   }
   std::printf("blocks          %llu\n", static_cast<ull>(s.blocks));
-  std::printf("log bytes       %llu (blocks: headers, records, padding)\n",
+  std::printf("record bytes    %llu (the blocks: headers, records, padding)\n",
               static_cast<ull>(s.bytes));
   if (s.records > 0) {
     std::printf("bytes/record    %.1f\n",
