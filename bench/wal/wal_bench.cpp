@@ -16,7 +16,9 @@
 //     until the last is durable (several producers' records share commits
 //     the same way);
 //  4. recovery read: verifying and reading back the log of (3).
-// Prints medians over the repetitions.
+// Prints medians over the repetitions, and what does not depend on the
+// machine's load: the writer thread's CPU time per record in (3), the
+// scan's CPU time per record in (4), and log bytes per record.
 //
 // --floor-only measures (1) once and prints one JSON line, for scripts that
 // interleave it with their own runs (bench/gateway/run.sh):
@@ -25,6 +27,7 @@
 //
 // --prepare-segments compares ways of preparing a new segment (segment_prep.cpp).
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -60,7 +63,15 @@ struct Rep {
   double ack_p50 = 0, ack_p99 = 0;
   double records_per_s = 0, commits = 0;
   double read_records_per_s = 0;
+  double writer_cpu_ns_per_record = 0, read_cpu_ns_per_record = 0, bytes_per_record = 0;
 };
+
+// CPU time of the calling thread, ns.
+double thread_cpu_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+}
 
 std::vector<double> floor_latencies(const std::filesystem::path& dir, std::size_t n,
                                     std::size_t bytes) {
@@ -101,18 +112,28 @@ struct RunningWriter {
   mw::WalWriter writer;
   mw::WalProducer& producer;
   std::atomic<bool> stop{false};
+  std::atomic<double> cpu_ns{0};  // the writer thread's CPU time, once it stopped
   std::thread thread;
   RunningWriter(const mw::WalOptions& o, const std::filesystem::path& key_path)
       : writer(o, {}, matchgate::crypto::Sm2PrivateKey::load_pem(key_path),
                mw::WalMetrics::registered(group)),
         producer(writer.add_producer()) {
     thread = std::thread([this] {
+      const double started = thread_cpu_ns();
       while (!stop.load(std::memory_order_relaxed)) writer.do_work();
+      cpu_ns = thread_cpu_ns() - started;
     });
   }
+  // Stops the writer's thread; returns its CPU time.
+  double stop_thread() {
+    if (thread.joinable()) {
+      stop = true;
+      thread.join();
+    }
+    return cpu_ns;
+  }
   ~RunningWriter() {
-    stop = true;
-    thread.join();
+    stop_thread();
     writer.close();
   }
 };
@@ -146,10 +167,17 @@ std::pair<double, double> ack_latency(const std::filesystem::path& root, const O
   return {percentile(lat, 0.5), percentile(lat, 0.99)};
 }
 
-// Durable throughput into `log_dir`: {records/s, commits}.
-std::pair<double, double> durable_throughput(const std::filesystem::path& root,
-                                             const std::filesystem::path& log_dir, const Options& o,
-                                             const std::vector<std::byte>& body) {
+struct Throughput {
+  double records_per_s = 0, commits = 0;
+  // The writer spins between commits: its CPU per record is an upper bound
+  // of the framing, hashing and writing it does.
+  double writer_cpu_ns_per_record = 0, bytes_per_record = 0;
+};
+
+// Durable throughput into `log_dir`.
+Throughput durable_throughput(const std::filesystem::path& root,
+                              const std::filesystem::path& log_dir, const Options& o,
+                              const std::vector<std::byte>& body) {
   std::filesystem::remove_all(log_dir);
   RunningWriter w(options_for(log_dir, o.group_commit_us), root / "key.pem");
   const auto t = Clock::now();
@@ -161,23 +189,32 @@ std::pair<double, double> durable_throughput(const std::filesystem::path& root,
   w.producer.notify();
   while (w.producer.durable() < last) std::this_thread::yield();
   const double us = us_since(t);
+  const auto records = static_cast<double>(w.writer.metrics().records.value());
   return {static_cast<double>(o.throughput_records) / us * 1e6,
-          static_cast<double>(w.writer.metrics().commits.value())};
+          static_cast<double>(w.writer.metrics().commits.value()), w.stop_thread() / records,
+          static_cast<double>(w.writer.metrics().bytes.value()) / records};
 }
 
-// Verifies and reads back `log_dir`: records/s, or nullopt when it does not verify.
-std::optional<double> read_back(const std::filesystem::path& log_dir,
-                                const matchgate::crypto::Sm2PublicKey& pub) {
+struct ReadBack {
+  double records_per_s = 0, cpu_ns_per_record = 0;
+};
+
+// Verifies and reads back `log_dir`; nullopt when it does not verify.
+std::optional<ReadBack> read_back(const std::filesystem::path& log_dir,
+                                  const matchgate::crypto::Sm2PublicKey& pub) {
   mw::ScanOptions so;
   so.key = &pub;
   const auto t = Clock::now();
+  const double cpu = thread_cpu_ns();
   const mw::ScanResult s = mw::scan_log(log_dir, so);
   const double us = us_since(t);
+  const double cpu_ns = thread_cpu_ns() - cpu;
   if (!s.ok()) {
     std::fprintf(stderr, "wal_bench: the log does not verify: %s\n", s.problem->describe().c_str());
     return std::nullopt;
   }
-  return static_cast<double>(s.summary.records) / us * 1e6;
+  const auto records = static_cast<double>(s.summary.records);
+  return ReadBack{records / us * 1e6, cpu_ns / records};
 }
 
 std::size_t floor_bytes_of(const Options& o) {
@@ -206,6 +243,12 @@ void print_medians(const std::vector<Rep>& results, const Options& o) {
               med(&Rep::records_per_s));
   std::printf("verify + read back         %10.0f records/s (10M orders ~ 30M records: %.1f s)\n",
               med(&Rep::read_records_per_s), 30e6 / med(&Rep::read_records_per_s));
+  std::printf(
+      "writer CPU per record      %10.0f ns (upper bound: the writer spins between commits)\n",
+      med(&Rep::writer_cpu_ns_per_record));
+  std::printf("verify + read CPU/record   %10.0f ns\n", med(&Rep::read_cpu_ns_per_record));
+  std::printf("log bytes per record       %10.1f (commits' bytes / records, seals included)\n",
+              med(&Rep::bytes_per_record));
 }
 
 int run_all(const Options& o) {
@@ -222,15 +265,22 @@ int run_all(const Options& o) {
     r.floor_p50 = percentile(floor, 0.5);
     r.floor_p99 = percentile(floor, 0.99);
     std::tie(r.ack_p50, r.ack_p99) = ack_latency(root, o, body);
-    std::tie(r.records_per_s, r.commits) = durable_throughput(root, root / "tp", o, body);
-    const std::optional<double> read = read_back(root / "tp", pub);
+    const Throughput tp = durable_throughput(root, root / "tp", o, body);
+    r.records_per_s = tp.records_per_s;
+    r.commits = tp.commits;
+    r.writer_cpu_ns_per_record = tp.writer_cpu_ns_per_record;
+    r.bytes_per_record = tp.bytes_per_record;
+    const std::optional<ReadBack> read = read_back(root / "tp", pub);
     if (!read) return 1;
-    r.read_records_per_s = *read;
+    r.read_records_per_s = read->records_per_s;
+    r.read_cpu_ns_per_record = read->cpu_ns_per_record;
     std::printf(
         "rep %d: floor p50 %.1f us p99 %.1f us | durable ack p50 %.1f us p99 %.1f us | "
-        "%.0f records/s in %.0f commits | read back %.0f records/s\n",
+        "%.0f records/s in %.0f commits | read back %.0f records/s | writer %.0f ns CPU/record, "
+        "read %.0f ns CPU/record, %.1f log bytes/record\n",
         rep + 1, r.floor_p50, r.floor_p99, r.ack_p50, r.ack_p99, r.records_per_s, r.commits,
-        r.read_records_per_s);
+        r.read_records_per_s, r.writer_cpu_ns_per_record, r.read_cpu_ns_per_record,
+        r.bytes_per_record);
     std::fflush(stdout);
     results.push_back(r);
   }

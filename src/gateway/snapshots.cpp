@@ -56,7 +56,9 @@ void Snapshots::finish() {
   records::encode_snapshot_point(taken_, payload);
   const std::uint64_t position = wal_->appended() + 1;
   wal_->watch(position);  // before the writer can take the record
-  wal_->append(records::to_wire(records::RecordType::SnapshotPoint), clock_.wall_ns, payload);
+  // A snapshot names the last record of a block: its record ends one.
+  wal_->append(records::to_wire(records::RecordType::SnapshotPoint), clock_.wall_ns, payload, {},
+               wal::EndBlock::yes);
   taker_->take(&state_, position);
   router_.hold(false);
   appended_at_last_ = position;

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
+#include "matchgate/util/assert.hpp"
 #include "matchgate/util/crc32c.hpp"
 
 namespace matchgate::wal {
@@ -42,34 +44,33 @@ std::optional<SegmentHeader> decode_segment_header(std::span<const std::byte> in
   return h;
 }
 
-std::uint32_t record_crc(const std::byte* record, std::size_t length) noexcept {
-  const std::uint32_t head = util::crc32c(0, record, 24);
-  return util::crc32c(head, record + 28, length - 28);
+std::optional<std::uint32_t> foreign_format_version(std::span<const std::byte> in) {
+  if (in.size() < kSegmentHeaderSize) return std::nullopt;
+  const std::byte* p = in.data();
+  if (std::memcmp(p, kSegmentMagic.data(), kSegmentMagic.size()) != 0) return std::nullopt;
+  if (get_u32(p + 124) != util::crc32c(0, p, 124)) return std::nullopt;
+  const std::uint32_t version = get_u32(p + 8);
+  if (version == kFormatVersion) return std::nullopt;
+  return version;
 }
 
-Hash chain_hash(const Hash& prev, const std::byte* record, std::size_t length) noexcept {
-  crypto::Sm3 h;
-  h.update(prev.data(), prev.size());
-  h.update(record, 24);
-  h.update(record + kRecordHeaderSize, length - kRecordHeaderSize);
-  return h.finish();
+std::string foreign_format_problem(std::uint32_t version) {
+  return "segment format version " + std::to_string(version) + "; this build reads version " +
+         std::to_string(kFormatVersion) +
+         " (a log of another format: read it with the build that wrote it, start this one "
+         "with a new [wal] dir)";
 }
 
-Hash encode_record(std::uint16_t type, std::uint64_t seq, std::int64_t time_ns,
-                   const Hash& prev_hash, std::span<const std::byte> payload, std::byte* out) {
-  const std::size_t length = kRecordHeaderSize + payload.size();
-  put_u32(out, static_cast<std::uint32_t>(length));
-  put_u16(out + 4, type);
-  put_u16(out + 6, 0);
-  put_u64(out + 8, seq);
-  put_u64(out + 16, static_cast<std::uint64_t>(time_ns));
-  put_u32(out + 28, 0);
-  if (!payload.empty()) std::memcpy(out + kRecordHeaderSize, payload.data(), payload.size());
-  std::memset(out + length, 0, padded(length) - length);
-  const Hash hash = chain_hash(prev_hash, out, length);
-  std::memcpy(out + 32, hash.data(), hash.size());
-  put_u32(out + 24, record_crc(out, length));
-  return hash;
+BlockHeader decode_block_header(const std::byte* in) noexcept {
+  BlockHeader h;
+  h.length = get_u32(in);
+  h.record_count = get_u32(in + 4);
+  h.first_seq = get_u64(in + 8);
+  h.base_time_ns = static_cast<std::int64_t>(get_u64(in + 16));
+  h.crc = get_u32(in + 24);
+  h.reserved = get_u32(in + 28);
+  std::memcpy(h.hash.data(), in + 32, 32);
+  return h;
 }
 
 RecordHeader decode_record_header(const std::byte* in) noexcept {
@@ -77,17 +78,76 @@ RecordHeader decode_record_header(const std::byte* in) noexcept {
   h.length = get_u32(in);
   h.type = get_u16(in + 4);
   h.flags = get_u16(in + 6);
-  h.seq = get_u64(in + 8);
-  h.time_ns = static_cast<std::int64_t>(get_u64(in + 16));
-  h.crc = get_u32(in + 24);
-  std::memcpy(h.hash.data(), in + 32, 32);
+  h.time_delta_ns = static_cast<std::int32_t>(get_u32(in + 8));
   return h;
+}
+
+std::uint32_t block_crc(const std::byte* block, std::size_t length) noexcept {
+  const std::uint32_t head = util::crc32c(0, block, 24);
+  return util::crc32c(head, block + 28, length - 28);
+}
+
+Hash block_hash(const Hash& prev, const std::byte* block, std::size_t length) noexcept {
+  crypto::Sm3 h;
+  h.update(prev.data(), prev.size());
+  h.update(block, 24);
+  h.update(block + kBlockHeaderSize, length - kBlockHeaderSize);
+  return h.finish();
+}
+
+void BlockEncoder::begin(std::byte* out, std::uint64_t first_seq,
+                         std::int64_t base_time_ns) noexcept {
+  MATCHGATE_ASSERT(out_ == nullptr, "a block begins only after the previous one ended");
+  out_ = out;
+  length_ = kBlockHeaderSize;
+  count_ = 0;
+  first_seq_ = first_seq;
+  base_time_ns_ = base_time_ns;
+}
+
+bool BlockEncoder::takes_time(std::int64_t time_ns) const noexcept {
+  // Both times are UTC nanoseconds of this century: the difference cannot
+  // overflow i64.
+  const std::int64_t delta = time_ns - base_time_ns_;
+  return delta >= std::numeric_limits<std::int32_t>::min() &&
+         delta <= std::numeric_limits<std::int32_t>::max();
+}
+
+void BlockEncoder::add(std::uint16_t type, std::int64_t time_ns,
+                       std::span<const std::byte> payload) noexcept {
+  MATCHGATE_ASSERT(open() && takes_time(time_ns) && payload.size() <= kMaxPayload &&
+                       length_ + record_size(payload.size()) <= kMaxBlockBytes,
+                   "a record is added only to an open block that takes it");
+  std::byte* r = out_ + length_;
+  put_u32(r, static_cast<std::uint32_t>(payload.size()));
+  put_u16(r + 4, type);
+  put_u16(r + 6, 0);
+  put_u32(r + 8, static_cast<std::uint32_t>(static_cast<std::int32_t>(time_ns - base_time_ns_)));
+  if (!payload.empty()) std::memcpy(r + kRecordHeaderSize, payload.data(), payload.size());
+  length_ += record_size(payload.size());
+  ++count_;
+}
+
+Hash BlockEncoder::end(const Hash& prev) noexcept {
+  MATCHGATE_ASSERT(open() && count_ > 0, "only an open block with records ends");
+  std::byte* b = out_;
+  put_u32(b, static_cast<std::uint32_t>(length_));
+  put_u32(b + 4, count_);
+  put_u64(b + 8, first_seq_);
+  put_u64(b + 16, static_cast<std::uint64_t>(base_time_ns_));
+  put_u32(b + 28, 0);
+  std::memset(b + length_, 0, padded(length_) - length_);
+  const Hash hash = block_hash(prev, b, length_);
+  std::memcpy(b + 32, hash.data(), hash.size());
+  put_u32(b + 24, block_crc(b, length_));
+  out_ = nullptr;
+  return hash;
 }
 
 std::array<std::uint8_t, kSealMessageSize> seal_message(std::uint64_t seq, const Hash& hash) {
   std::array<std::uint8_t, kSealMessageSize> m{};
   std::memcpy(m.data(), kSealDomain.data(), kSealDomain.size());
-  std::memcpy(m.data() + 13, &seq, 8);
+  std::memcpy(m.data() + kSealDomain.size(), &seq, 8);
   std::memcpy(m.data() + 21, hash.data(), 32);
   return m;
 }

@@ -40,8 +40,9 @@ RetentionReport remove_covered_segments(const std::filesystem::path& dir,
       if (oldest && info.seq + 1 < oldest->first_seq) {
         older.push_back(*it);  // its records are gone already
       } else {
-        report.ignored.emplace_back(it->path,
-                                    "the log does not hold record " + std::to_string(info.seq));
+        report.ignored.emplace_back(
+            it->path,
+            "the log does not hold record " + std::to_string(info.seq) + " at the end of a block");
       }
       continue;
     }

@@ -70,6 +70,11 @@ bool Sealer::try_request(std::uint64_t seq, const Hash& hash) {
   return true;
 }
 
+bool Sealer::idle() const {
+  std::lock_guard lock(mutex_);
+  return !requested_ && !done_;
+}
+
 std::optional<Seal> Sealer::take() {
   if (!has_done_.load(std::memory_order_acquire)) return std::nullopt;
   std::lock_guard lock(mutex_);

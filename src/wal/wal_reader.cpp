@@ -13,6 +13,7 @@
 #include <system_error>
 #include <vector>
 
+#include "block_checks.hpp"
 #include "matchgate/util/assert.hpp"
 #include "matchgate/wal/wal_segment.hpp"
 
@@ -63,89 +64,6 @@ class MappedFile {
   const std::byte* data_ = nullptr;
   std::size_t size_ = 0;
 };
-
-bool all_zero(const std::byte* p, std::size_t n) noexcept {
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    if (get_u64(p + i) != 0) return false;
-  }
-  for (; i < n; ++i) {
-    if (p[i] != std::byte{0}) return false;
-  }
-  return true;
-}
-
-std::size_t last_non_zero(const std::byte* p, std::size_t from, std::size_t size) noexcept {
-  std::size_t last = from;
-  for (std::size_t i = from; i < size; ++i) {
-    if (p[i] != std::byte{0}) last = i + 1;
-  }
-  return last;
-}
-
-// Why the bytes at `off` do not frame record `seq` (room for a header,
-// length, CRC, sequence, reserved bits, padding), or empty if they do. The
-// chain hash is not checked.
-std::string check_frame(const std::byte* base, std::size_t size, std::size_t off,
-                        std::uint64_t seq) {
-  if (off + kRecordHeaderSize > size) return "bytes after the last record";
-  const std::byte* r = base + off;
-  const std::uint32_t length = get_u32(r);
-  if (length < kRecordHeaderSize || length > kRecordHeaderSize + kMaxPayload) {
-    return "invalid record length " + std::to_string(length);
-  }
-  if (off + padded(length) > size) return "record runs past the end of the segment";
-  if (get_u32(r + 24) != record_crc(r, length)) return "CRC mismatch";
-  const std::uint64_t s = get_u64(r + 8);
-  if (s != seq) {
-    return "sequence number " + std::to_string(s) + " where " + std::to_string(seq) +
-           " was expected (a record is missing, repeated or out of order)";
-  }
-  if (get_u16(r + 6) != 0 || get_u32(r + 28) != 0) return "reserved header bits set";
-  if (!all_zero(r + length, padded(length) - length)) return "non-zero padding";
-  return {};
-}
-
-// Why a record at `off` is not the valid record `seq`, or empty if it is.
-std::string check_record(const std::byte* base, std::size_t size, std::size_t off,
-                         std::uint64_t seq, const Hash& prev) {
-  std::string bad = check_frame(base, size, off, seq);
-  if (!bad.empty()) return bad;
-  const std::byte* r = base + off;
-  const RecordHeader h = decode_record_header(r);
-  if (chain_hash(prev, r, h.length) != h.hash) {
-    return "SM3 chain hash mismatch (the record or one before it was altered)";
-  }
-  return {};
-}
-
-// Where the records of a mapped segment end: the end of the file, or the
-// first record position whose length field is 0 (or with fewer than 64
-// bytes left) and all zeros after it.
-bool records_end_at(const std::byte* base, std::size_t size, std::size_t off) noexcept {
-  // check_frame keeps every record inside the file, so the next one starts
-  // at its end at the latest.
-  MATCHGATE_ASSERT(off <= size, "a record position lies past the end of its segment");
-  if (off + kRecordHeaderSize > size || get_u32(base + off) == 0) {
-    return all_zero(base + off, size - off);
-  }
-  return false;
-}
-
-// Is there anything after `off` that frames and checksums like a record of
-// this log? If so the damage at `off` is in the middle, not a torn tail.
-bool valid_record_after(const std::byte* base, std::size_t size, std::size_t off,
-                        std::uint64_t seq) {
-  for (std::size_t p = off + kRecordAlign; p + kRecordHeaderSize <= size; p += kRecordAlign) {
-    const std::uint32_t length = get_u32(base + p);
-    if (length < kRecordHeaderSize || length > kRecordHeaderSize + kMaxPayload) continue;
-    if (p + padded(length) > size) continue;
-    const std::uint64_t s = get_u64(base + p + 8);
-    if (s < seq || s > seq + (std::uint64_t{1} << 40)) continue;
-    if (get_u32(base + p + 24) == record_crc(base + p, length)) return true;
-  }
-  return false;
-}
 
 // The header describes this file: its size, which holds at least the
 // header region (records start after it).
@@ -212,6 +130,13 @@ constexpr std::uint16_t kStartType = static_cast<std::uint16_t>(RecordType::Star
 constexpr std::uint16_t kShutdownType = static_cast<std::uint16_t>(RecordType::Shutdown);
 constexpr const char* kSegmentHeaderDamaged = "segment header damaged (magic, version or CRC)";
 
+// Why a segment's header does not decode: another format version, or damage.
+std::string header_problem(const std::filesystem::path& path) {
+  const MappedFile file(path);
+  const std::optional<std::uint32_t> version = foreign_format_version(file.bytes());
+  return version ? foreign_format_problem(*version) : kSegmentHeaderDamaged;
+}
+
 // A segment being read: the file, its mapped bytes, and whether it is the
 // log's last (the only place a torn tail can be).
 struct SegmentView {
@@ -221,11 +146,12 @@ struct SegmentView {
   bool last;
 };
 
-// A record since the last seal: the next seal must name one of them.
+// A block since the last seal: the next seal must name the last record of
+// one of them.
 struct Link {
-  std::uint64_t seq;
+  std::uint64_t seq;  // its last record
   Hash hash;
-  bool seal;
+  std::uint32_t user_records;  // records that are not seals
 };
 
 // One scan_log call (docs/WAL.md section 5, from a start point 10.4): where
@@ -264,17 +190,18 @@ class LogScanner {
   bool check_segment_continues_chain(const SegmentView& seg, const SegmentHeader& h,
                                      bool start_segment);
   bool check_segment_key(const SegmentView& seg, const SegmentHeader& h);
-  bool walk_records(const SegmentView& seg);
+  bool walk_blocks(const SegmentView& seg);
   bool torn_tail_or_damage(const SegmentView& seg, std::size_t off, std::string what);
-  bool pass_record_before_start(const SegmentView& seg, std::size_t off, const RecordHeader& rh);
-  bool take_record(const SegmentView& seg, std::size_t off, const RecordHeader& rh);
+  bool pass_block_before_start(const SegmentView& seg, const BlockView& block);
+  bool take_block(const SegmentView& seg, const BlockView& block);
+  bool take_record(const SegmentView& seg, const BlockView& block, std::size_t off);
   bool check_seal(const SegmentView& seg, std::size_t off, std::span<const std::byte> payload);
   bool names_record_before_start(const Seal& s) const;
   bool check_seal_signature(const SegmentView& seg, std::size_t off, const Seal& s);
   bool check_start_record(const SegmentView& seg, std::size_t off,
                           std::span<const std::byte> payload);
-  void deliver(const SegmentView& seg, std::size_t off, const RecordHeader& rh,
-               std::span<const std::byte> payload);
+  void deliver(const SegmentView& seg, const BlockView& block, std::size_t off,
+               const RecordInfo& info, std::span<const std::byte> payload);
   void finish();
 
   bool fail(const std::filesystem::path& segment, std::uint64_t offset, std::uint64_t seq,
@@ -295,7 +222,7 @@ class LogScanner {
   ScanResult result_;
   LogSummary& sum_ = result_.summary;
   std::uint64_t seq_ = 1;  // E: the sequence number the next record must have
-  Hash hash_{};            // P: the chain hash after the last record read
+  Hash hash_{};            // P: the chain hash after the last block read
   std::deque<Link> unsealed_;
   std::uint64_t expected_boot_ = 1;
   std::uint16_t last_user_type_ = 0;  // of the last non-Seal record
@@ -313,7 +240,7 @@ bool LogScanner::set_up_from_start_point() {
   expected_boot_ = start_->boots + 1;
   // The start point stands for the records up to it, which its own
   // signature covers: a seal may name it, and it is not "unsealed".
-  unsealed_.push_back(Link{start_->seq, start_->chain_hash, true});
+  unsealed_.push_back(Link{start_->seq, start_->chain_hash, 0});
   if (segments_.empty()) {
     return fail({}, 0, start_->seq + 1,
                 "no segment files, but the log must continue after record " +
@@ -331,7 +258,7 @@ bool LogScanner::report_log_not_reaching_start_point() {
   const SegmentFile& oldest = segments_.front();
   const std::uint64_t next = start_->seq + 1;
   const std::optional<SegmentHeader> h = read_segment_header(oldest.path);
-  if (!h) return fail(oldest.path, 0, next, kSegmentHeaderDamaged);
+  if (!h) return fail(oldest.path, 0, next, header_problem(oldest.path));
   return fail(oldest.path, 0, next,
               "the log does not reach back to the start point: its oldest segment starts "
               "at record " +
@@ -356,7 +283,7 @@ bool LogScanner::scan_segment(std::size_t i) {
   }
   ++sum_.segments;
   if (sum_.segments == 1) sum_.first_segment = file.index;
-  return walk_records(seg);
+  return walk_blocks(seg);
 }
 
 // A whole scan needs segments 1, 2, 3, ...; from a start point, the
@@ -378,7 +305,11 @@ bool LogScanner::check_segment_order(std::size_t i) {
 // and the rest of the header region is zero.
 bool LogScanner::check_segment_header(const SegmentView& seg,
                                       const std::optional<SegmentHeader>& h) {
-  if (!h) return fail_at(seg, 0, kSegmentHeaderDamaged);
+  if (!h) {
+    const std::optional<std::uint32_t> version =
+        foreign_format_version(std::span<const std::byte>(seg.base, seg.size));
+    return fail_at(seg, 0, version ? foreign_format_problem(*version) : kSegmentHeaderDamaged);
+  }
   if (h->index != seg.file.index || h->business_date != seg.file.business_date) {
     return fail_at(seg, 0, "segment header does not match the file name");
   }
@@ -422,22 +353,20 @@ bool LogScanner::check_segment_key(const SegmentView& seg, const SegmentHeader& 
                      crypto::to_hex(h.key_fingerprint) + ")");
 }
 
-// The records of one segment, from the end of its header region to where
-// they end, each checked before it is taken.
-bool LogScanner::walk_records(const SegmentView& seg) {
+// The blocks of one segment, from the end of its header region to where
+// they end, each checked whole before its records are taken.
+bool LogScanner::walk_blocks(const SegmentView& seg) {
   std::size_t off = kSegmentHeaderRegion;
-  while (!records_end_at(seg.base, seg.size, off)) {
+  while (!blocks_end_at(seg.base, seg.size, off)) {
     // Up to the start point the chain hash cannot be recomputed: the
-    // records before the first one read were not read.
-    const std::string bad = skipping_ ? check_frame(seg.base, seg.size, off, seq_)
-                                      : check_record(seg.base, seg.size, off, seq_, hash_);
+    // blocks before the first one read were not read.
+    const std::string bad = check_block(seg.base, seg.size, off, seq_, hash_, !skipping_);
     if (!bad.empty()) return torn_tail_or_damage(seg, off, bad);
-    const RecordHeader rh = decode_record_header(seg.base + off);
-    const bool taken =
-        skipping_ ? pass_record_before_start(seg, off, rh) : take_record(seg, off, rh);
+    const BlockHeader bh = decode_block_header(seg.base + off);
+    const BlockView block{off, bh.length, bh.record_count, bh.first_seq, bh.base_time_ns, bh.hash};
+    const bool taken = skipping_ ? pass_block_before_start(seg, block) : take_block(seg, block);
     if (!taken) return false;
-    ++seq_;
-    off += padded(rh.length);
+    off += padded(bh.length);
   }
   // The log ended cleanly before the point's record: the state the point
   // stands for includes records this log does not hold.
@@ -449,12 +378,12 @@ bool LogScanner::walk_records(const SegmentView& seg) {
   return true;
 }
 
-// A bad record is a torn tail, which ends the scan without a problem, only
+// A bad block is a torn tail, which ends the scan without a problem, only
 // in the last segment with nothing valid after it (a crash mid-write leaves
 // exactly that). Before the start point even a torn tail is damage: the
 // point's record is gone with it.
 bool LogScanner::torn_tail_or_damage(const SegmentView& seg, std::size_t off, std::string what) {
-  if (!seg.last || valid_record_after(seg.base, seg.size, off, seq_)) {
+  if (!seg.last || valid_block_after(seg.base, seg.size, off, seq_)) {
     return fail_at(seg, off, std::move(what));
   }
   if (skipping_) {
@@ -467,43 +396,77 @@ bool LogScanner::torn_tail_or_damage(const SegmentView& seg, std::size_t off, st
   return true;
 }
 
-// A record up to the start point: framed only, neither delivered nor
-// counted. Its type is kept: a log whose last records are before the point
-// still ends with a Shutdown or not. The point's own record must carry the
-// point's chain hash, and the full checks begin after it.
-bool LogScanner::pass_record_before_start(const SegmentView& seg, std::size_t off,
-                                          const RecordHeader& rh) {
-  MATCHGATE_ASSERT(start_ != nullptr && seq_ <= start_->seq,
-                   "records are passed over only up to a scan's start point");
-  if (rh.type != kSealType) last_user_type_ = rh.type;
-  if (seq_ != start_->seq) return true;
-  if (rh.hash != start_->chain_hash) {
-    return fail_at(seg, off,
-                   "the start point's chain hash differs from this record's (the snapshot does "
+// A block up to the start point: framed only, its records neither
+// delivered nor counted. Their types are kept: a log whose last records
+// are before the point still ends with a Shutdown or not. The point's
+// record must end a block, whose hash is the point's chain hash; the full
+// checks begin after it.
+bool LogScanner::pass_block_before_start(const SegmentView& seg, const BlockView& block) {
+  MATCHGATE_ASSERT(start_ != nullptr && block.first_seq <= start_->seq,
+                   "blocks are passed over only up to a scan's start point");
+  std::size_t pos = block.offset + kBlockHeaderSize;
+  for (std::uint32_t i = 0; i < block.record_count; ++i) {
+    const RecordHeader rh = decode_record_header(seg.base + pos);
+    if (rh.type != kSealType) last_user_type_ = rh.type;
+    pos += record_size(rh.length);
+  }
+  const std::uint64_t last = block.first_seq + block.record_count - 1;
+  if (last < start_->seq) {
+    seq_ = last + 1;
+    return true;
+  }
+  if (last > start_->seq) {
+    return fail_at(seg, block.offset,
+                   "the start point, record " + std::to_string(start_->seq) +
+                       ", is not the last record of a block (the snapshot does not belong to "
+                       "this log)");
+  }
+  if (block.hash != start_->chain_hash) {
+    return fail_at(seg, block.offset,
+                   "the start point's chain hash differs from this block's (the snapshot does "
                    "not belong to this log)");
   }
+  seq_ = last + 1;
   hash_ = start_->chain_hash;
   skipping_ = false;
   return true;
 }
 
-// A record the scan reads in full: the log's own types carry payloads it
-// checks (Seal, Start); then it is delivered.
-bool LogScanner::take_record(const SegmentView& seg, std::size_t off, const RecordHeader& rh) {
-  const std::span<const std::byte> payload(seg.base + off + kRecordHeaderSize,
-                                           rh.length - kRecordHeaderSize);
+// A block the scan reads in full: each record in turn, then the block
+// joins the chain and the list a seal may name.
+bool LogScanner::take_block(const SegmentView& seg, const BlockView& block) {
+  const std::uint64_t user_before = sum_.records - sum_.seals;
+  std::size_t pos = block.offset + kBlockHeaderSize;
+  for (std::uint32_t i = 0; i < block.record_count; ++i) {
+    if (!take_record(seg, block, pos)) return false;
+    pos += record_size(get_u32(seg.base + pos));
+  }
+  const auto user = static_cast<std::uint32_t>(sum_.records - sum_.seals - user_before);
+  unsealed_.push_back(Link{seq_ - 1, block.hash, user});
+  hash_ = block.hash;
+  ++sum_.blocks;
+  sum_.bytes += padded(block.length);
+  return true;
+}
+
+// A record at `off` of a checked block: the log's own types carry
+// payloads it checks (Seal, Start); then it is delivered.
+bool LogScanner::take_record(const SegmentView& seg, const BlockView& block, std::size_t off) {
+  const RecordHeader rh = decode_record_header(seg.base + off);
+  const std::span<const std::byte> payload(seg.base + off + kRecordHeaderSize, rh.length);
   if (rh.type == kSealType) {
     if (!check_seal(seg, off, payload)) return false;
   } else {
     last_user_type_ = rh.type;
     if (rh.type == kStartType && !check_start_record(seg, off, payload)) return false;
   }
-  deliver(seg, off, rh, payload);
+  const RecordInfo info{rh.length, rh.type, rh.flags, seq_, block.base_time_ns + rh.time_delta_ns};
+  deliver(seg, block, off, info, payload);
   return true;
 }
 
-// A seal names a record since the previous seal, with that record's chain
-// hash, and then becomes the previous seal.
+// A seal names the last record of a block since the previous seal, with
+// that block's chain hash, and then becomes the previous seal.
 bool LogScanner::check_seal(const SegmentView& seg, std::size_t off,
                             std::span<const std::byte> payload) {
   const std::optional<Seal> s = decode_seal(payload);
@@ -514,7 +477,8 @@ bool LogScanner::check_seal(const SegmentView& seg, std::size_t off,
   if (named == unsealed_.end() && !before_start) {
     return fail_at(seg, off,
                    "seal names record " + std::to_string(s->sealed_seq) +
-                       ", which is not between the previous seal and this one");
+                       ", which is not the last record of a block between the previous seal "
+                       "and this one");
   }
   if (!before_start && named->hash != s->sealed_hash) {
     return fail_at(seg, off, "seal's chain hash differs from the log's");
@@ -565,23 +529,19 @@ bool LogScanner::check_start_record(const SegmentView& seg, std::size_t off,
   return true;
 }
 
-// Hands a checked record to the caller, then moves the chain, the seal
-// list and the summary past it.
-void LogScanner::deliver(const SegmentView& seg, std::size_t off, const RecordHeader& rh,
-                         std::span<const std::byte> payload) {
-  MATCHGATE_ASSERT(rh.seq == seq_, "a record is delivered only as the one expected next");
-  if (on_record_) on_record_(RecordView{rh, payload, &seg.file.path, off});
-  unsealed_.push_back(Link{seq_, rh.hash, rh.type == kSealType});
-  hash_ = rh.hash;
+// Hands a checked record to the caller, then moves the summary past it.
+void LogScanner::deliver(const SegmentView& seg, const BlockView& block, std::size_t off,
+                         const RecordInfo& info, std::span<const std::byte> payload) {
+  if (on_record_) on_record_(RecordView{info, payload, &seg.file.path, off, &block});
   if (sum_.records == 0) {
     sum_.first_seq = seq_;
-    sum_.first_time_ns = rh.time_ns;
+    sum_.first_time_ns = info.time_ns;
   }
   sum_.last_seq = seq_;
-  sum_.last_time_ns = rh.time_ns;
+  sum_.last_time_ns = info.time_ns;
   ++sum_.records;
-  ++sum_.records_by_type[rh.type];
-  sum_.bytes += padded(rh.length);
+  ++sum_.records_by_type[info.type];
+  ++seq_;
 }
 
 // A scan without a problem: what the last seal leaves uncovered, whether
@@ -591,8 +551,8 @@ void LogScanner::finish() {
   // did not; and a scan with no segment to read ended before getting here.
   MATCHGATE_ASSERT(!skipping_, "a scan ended before its start point without a problem");
   MATCHGATE_ASSERT(!segments_.empty(), "a scan of no segment has no tail to give");
-  sum_.unsealed_records = static_cast<std::uint64_t>(
-      std::count_if(unsealed_.begin(), unsealed_.end(), [](const Link& l) { return !l.seal; }));
+  sum_.unsealed_records = 0;
+  for (const Link& l : unsealed_) sum_.unsealed_records += l.user_records;
   sum_.clean_shutdown = last_user_type_ == kShutdownType && sum_.unsealed_records == 0;
   result_.tail.next_seq = seq_;
   result_.tail.last_hash = hash_;
@@ -613,12 +573,14 @@ std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uin
   if (h->first_seq == seq + 1) return h->prev_hash;
   // As a scan does up to its start point: framed, the chain not recomputed.
   std::size_t off = kSegmentHeaderRegion;
-  for (std::uint64_t s = h->first_seq; s <= seq; ++s) {
-    if (records_end_at(file.data(), file.size(), off)) break;
-    if (!check_frame(file.data(), file.size(), off, s).empty()) break;
-    const RecordHeader rh = decode_record_header(file.data() + off);
-    if (s == seq) return rh.hash;
-    off += padded(rh.length);
+  for (std::uint64_t first = h->first_seq; first <= seq;) {
+    if (blocks_end_at(file.data(), file.size(), off)) break;
+    if (!check_block_frame(file.data(), file.size(), off, first).empty()) break;
+    const BlockHeader bh = decode_block_header(file.data() + off);
+    const std::uint64_t last = first + bh.record_count - 1;
+    if (last == seq) return bh.hash;
+    first = last + 1;
+    off += padded(bh.length);
   }
   return std::nullopt;
 }

@@ -12,13 +12,20 @@ namespace matchgate::wal {
 using util::clock_ns;
 
 namespace {
-// Producer ring entries: type (2), 0 (2), payload length (4), time (8), payload.
+// Producer ring entries: type (2), flags (2), payload length (4), time (8), payload.
 constexpr std::size_t kEntryHeader = 16;
+constexpr std::uint16_t kEntryEndsBlock = 1;
+// The most a record can add to the staged bytes: a new block's header, the
+// record and padding.
+constexpr std::size_t most_added(std::size_t payload) noexcept {
+  return kBlockHeaderSize + padded(record_size(payload));
+}
 // Room kept at the end of every segment for the seals that close it: the
-// one the Sealer may still deliver and the final one. Every record staged
-// otherwise (a background seal too) leaves it free.
-constexpr std::size_t kSealRecordSize = record_size(kSealFixedSize + kMaxSignature);
-constexpr std::size_t kCloseReserve = 2 * kSealRecordSize + record_size(0);
+// one the Sealer may still deliver and the final one, each in a block of
+// its own. Every record staged otherwise (a background seal too) leaves it
+// free.
+constexpr std::size_t kSealBlockSize = most_added(kSealFixedSize + kMaxSignature);
+constexpr std::size_t kCloseReserve = 2 * kSealBlockSize + most_added(0);
 constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
 }  // namespace
 
@@ -35,8 +42,8 @@ const char* to_string(SyncMode m) noexcept {
 }
 
 std::uint64_t WalProducer::append(std::uint16_t type, std::int64_t time_ns,
-                                  std::span<const std::byte> head,
-                                  std::span<const std::byte> body) {
+                                  std::span<const std::byte> head, std::span<const std::byte> body,
+                                  EndBlock end) {
   const std::size_t payload = head.size() + body.size();
   if (payload > kMaxPayload) throw std::length_error("log record payload too large");
   std::byte* p = ring_.try_claim(kEntryHeader + payload);
@@ -47,7 +54,7 @@ std::uint64_t WalProducer::append(std::uint16_t type, std::int64_t time_ns,
     p = ring_.try_claim(kEntryHeader + payload);
   }
   put_u16(p, type);
-  put_u16(p + 2, 0);
+  put_u16(p + 2, end == EndBlock::yes ? kEntryEndsBlock : 0);
   put_u32(p + 4, static_cast<std::uint32_t>(payload));
   put_u64(p + 8, static_cast<std::uint64_t>(time_ns));
   if (!head.empty()) std::memcpy(p + kEntryHeader, head.data(), head.size());
@@ -63,6 +70,7 @@ void WalProducer::notify() noexcept {
 WalMetrics WalMetrics::registered(ops::MetricGroup& g) {
   WalMetrics m;
   m.records = g.counter({"matchgate_wal_records_total", "records appended to the log"});
+  m.blocks = g.counter({"matchgate_wal_blocks_total", "blocks of records written to the log"});
   m.commits = g.counter({"matchgate_wal_commits_total", "group commits (pwrite + fdatasync)"});
   m.bytes = g.counter({"matchgate_wal_written_bytes_total", "bytes written to the log"});
   m.seals = g.counter({"matchgate_wal_seals_total", "SM2 seals appended"});
@@ -89,7 +97,7 @@ WalWriter::WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key
   segment_index_ = tail.next_segment_index - 1;
   boot_ = tail.boots + 1;
   staging_.resize(std::max<std::size_t>(options_.group_commit_bytes, std::size_t{1} << 20) +
-                  record_size(kMaxPayload));
+                  most_added(kMaxPayload));
   const std::int64_t now = wall_ns();
   open_segment(now);
   Start start;
@@ -130,14 +138,15 @@ int WalWriter::work() {
   int work = drain_producers();
   const std::int64_t now = mono_ns();
   maybe_seal(now);
-  if (staged_ > 0) {
+  if (pending_bytes() > 0) {
     if (staged_since_ns_ == 0) staged_since_ns_ = now;
     const std::int64_t waited = now - staged_since_ns_;
     const std::int64_t fill_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(options_.group_commit).count();
     const std::int64_t hold_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(options_.hold_for_reports).count();
-    bool window_over = options_.sync != SyncMode::Group || staged_ >= options_.group_commit_bytes;
+    bool window_over =
+        options_.sync != SyncMode::Group || pending_bytes() >= options_.group_commit_bytes;
     // After the fill window, the group goes as soon as nothing it holds
     // still has reports coming, or when the hold is over.
     if (!window_over && waited >= fill_ns) {
@@ -167,17 +176,21 @@ bool WalWriter::producers_settled() const noexcept {
 int WalWriter::drain_producers() {
   int taken = 0;
   for (auto& p : producers_) {
-    while (staged_ < options_.group_commit_bytes) {
+    while (pending_bytes() < options_.group_commit_bytes) {
       const std::span<const std::byte> e = p->ring_.peek();
       if (e.empty()) break;
       const std::uint16_t type = get_u16(e.data());
+      const std::uint16_t flags = get_u16(e.data() + 2);
       const std::uint32_t length = get_u32(e.data() + 4);
       const auto time_ns = static_cast<std::int64_t>(get_u64(e.data() + 8));
       stage(type, time_ns, e.subspan(kEntryHeader, length));
+      if ((flags & kEntryEndsBlock) != 0) end_block();
       p->ring_.release();
       ++p->consumed_;  // only now: a rotation inside stage() commits, and must not count it
       ++taken;
       if (p->consumed_ == p->watch_.load(std::memory_order_relaxed)) {
+        MATCHGATE_ASSERT(!block_.open(),
+                         "a watched record ends its block (append it with EndBlock::yes)");
         p->watched_position_ = RecordPosition{next_seq_ - 1, head_, segment_index_, boot_};
         p->watched_.store(p->consumed_, std::memory_order_release);
       }
@@ -188,26 +201,53 @@ int WalWriter::drain_producers() {
 
 void WalWriter::stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload,
                       bool closing) {
-  const std::size_t size = record_size(payload.size());
+  const std::size_t most = most_added(payload.size());
   if (closing) {
     // The seals that close a segment use the room every other record kept
     // free (kCloseReserve): at most the pending one and the final one.
-    MATCHGATE_ASSERT(write_offset_ + staged_ + size <= segment_.size(),
+    MATCHGATE_ASSERT(write_offset_ + pending_bytes() + most <= segment_.size(),
                      "a segment's closing seals overran its reserve");
   } else {
     // Every other record, a seal the sealer finished meanwhile included,
     // leaves the reserve free; a seal never starts a segment for a new day.
-    const bool full = write_offset_ + staged_ + size + kCloseReserve > segment_.size();
+    const bool full = write_offset_ + pending_bytes() + most + kCloseReserve > segment_.size();
     const bool new_day =
         type != static_cast<std::uint16_t>(RecordType::Seal) && time_ns >= segment_day_end_ns_;
     if (full || new_day) rotate(time_ns);
   }
-  if (staged_ + size > staging_.size()) commit();
-  head_ = encode_record(type, next_seq_, time_ns, head_, payload, staging_.data() + staged_);
+  const std::size_t size = record_size(payload.size());
+  if (block_.open() && !block_takes(time_ns, size)) end_block();
+  if (!block_.open()) {
+    if (staged_ + most > staging_.size()) commit();
+    block_.begin(staging_.data() + staged_, next_seq_, time_ns);
+  }
+  block_.add(type, time_ns, payload);
   if (type != static_cast<std::uint16_t>(RecordType::Seal)) last_user_seq_ = next_seq_;
   ++next_seq_;
-  staged_ += size;
   metrics_.records.inc();
+}
+
+bool WalWriter::block_takes(std::int64_t time_ns, std::size_t record_bytes) const noexcept {
+  const std::size_t length = block_.bytes() + record_bytes;
+  return block_.takes_time(time_ns) && length <= kMaxBlockBytes &&
+         staged_ + padded(length) <= staging_.size();
+}
+
+void WalWriter::end_block() {
+  if (!block_.open()) return;
+  const std::size_t size = padded(block_.bytes());
+  head_ = block_.end(head_);
+  staged_ += size;
+  metrics_.blocks.inc();
+}
+
+std::size_t WalWriter::pending_bytes() const noexcept {
+  return staged_ + (block_.open() ? padded(block_.bytes()) : 0);
+}
+
+Seal WalWriter::seal_head_now() {
+  end_block();
+  return sealer_.sign_now(next_seq_ - 1, head_);
 }
 
 void WalWriter::stage_seal(const Seal& seal, std::int64_t time_ns, bool closing) {
@@ -219,6 +259,7 @@ void WalWriter::stage_seal(const Seal& seal, std::int64_t time_ns, bool closing)
 }
 
 void WalWriter::commit() {
+  end_block();  // a commit writes whole blocks only
   if (staged_ == 0) return;
   const std::int64_t started_ns = mono_ns();
   segment_.write_at(write_offset_, std::span<const std::byte>(staging_.data(), staged_));
@@ -247,8 +288,8 @@ void WalWriter::maybe_seal(std::int64_t now_ns) {
     // A finished seal takes room like any record. Where it would eat into
     // the segment's closing reserve, it becomes the segment's closing seal
     // and the segment is closed now.
-    const std::uint64_t left = segment_.size() - write_offset_ - staged_;
-    if (left >= kSealRecordSize + kCloseReserve) {
+    const std::uint64_t left = segment_.size() - write_offset_ - pending_bytes();
+    if (left >= kSealBlockSize + kCloseReserve) {
       stage_seal(*done, wall_ns(), false);
     } else {
       stage_seal(*done, wall_ns(), true);
@@ -260,6 +301,10 @@ void WalWriter::maybe_seal(std::int64_t now_ns) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.seal_interval).count()) {
     return;
   }
+  // A seal names the last record of a block: end the open one, but only
+  // when the sealer can take the request (no needless small blocks).
+  if (!sealer_.idle()) return;
+  end_block();
   // The head may be staged but not yet written: the seal record comes after
   // it in the same stream, so it can never reach the disk first.
   if (sealer_.try_request(next_seq_ - 1, head_)) {
@@ -274,8 +319,8 @@ void WalWriter::rotate(std::int64_t time_ns) {
   if (std::optional<Seal> pending = sealer_.finish_pending()) {
     stage_seal(*pending, wall_ns(), true);
   }
-  if (last_user_seq_ > seal_requested_seq_ || staged_ > 0) {
-    stage_seal(sealer_.sign_now(next_seq_ - 1, head_), wall_ns(), true);
+  if (last_user_seq_ > seal_requested_seq_ || pending_bytes() > 0) {
+    stage_seal(seal_head_now(), wall_ns(), true);
     seal_requested_seq_ = next_seq_ - 1;
   }
   commit();
@@ -315,7 +360,7 @@ void WalWriter::open_segment(std::int64_t time_ns) {
 
 void WalWriter::park(std::chrono::microseconds timeout) noexcept {
   const std::uint32_t armed = bell_.arm();
-  bool idle = staged_ == 0 || holding_until_ns_ != 0;
+  bool idle = pending_bytes() == 0 || holding_until_ns_ != 0;
   for (const auto& p : producers_) idle = idle && p->ring_.empty_approx();
   if (idle && holding_until_ns_ != 0) {
     if (producers_settled()) idle = false;
@@ -332,13 +377,13 @@ void WalWriter::close() {
   // drain_producers() stops at a full group: commit it and go on until
   // every ring is empty (a writer behind its producers holds many groups).
   while (drain_producers() > 0) {
-    if (staged_ >= options_.group_commit_bytes) commit();
+    if (pending_bytes() >= options_.group_commit_bytes) commit();
   }
   const std::int64_t now = wall_ns();
   stage(static_cast<std::uint16_t>(RecordType::Shutdown), now, {});
   commit();
   if (std::optional<Seal> pending = sealer_.finish_pending()) stage_seal(*pending, now, true);
-  stage_seal(sealer_.sign_now(next_seq_ - 1, head_), now, true);
+  stage_seal(seal_head_now(), now, true);
   // Whatever the sync mode, a clean stop leaves everything on disk.
   const SyncMode mode = options_.sync;
   options_.sync = SyncMode::Group;

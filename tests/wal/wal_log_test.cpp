@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 
+#include "matchgate/util/crc32c.hpp"
 #include "wal/wal_test_util.hpp"
 
 namespace matchgate::wal {
@@ -18,21 +19,10 @@ using testing::TempLog;
 using testing::write_file;
 using testing::write_log;
 
-struct Located {
-  std::filesystem::path segment;
-  std::uint64_t offset;
-  std::uint64_t seq;
-  std::uint16_t type;
-  std::uint32_t length;
-};
+using Located = testing::Point;
 
 std::vector<Located> locate(const TempLog& log) {
-  std::vector<Located> out;
-  const ScanResult r = log.scan([&](const RecordView& v) {
-    out.push_back({*v.segment, v.offset, v.header.seq, v.header.type, v.header.length});
-  });
-  EXPECT_TRUE(r.ok()) << r.problem->describe();
-  return out;
+  return testing::chain_points(log);
 }
 
 TEST(WalLog, RecordsReadBackInOrderWithSealsAndCleanShutdown) {
@@ -59,7 +49,7 @@ TEST(WalLog, RecordsReadBackInOrderWithSealsAndCleanShutdown) {
 
 TEST(WalLog, ChainAndSealsContinueAcrossSegmentsAndRestarts) {
   TempLog log;
-  write_log(log, 6000);  // ~1.3 MiB of records: more than one 1 MiB segment
+  write_log(log, 8000);  // ~1.3 MiB of records: more than one 1 MiB segment
   ScanResult first = log.scan();
   ASSERT_TRUE(first.ok()) << first.problem->describe();
   EXPECT_GE(first.summary.segments, 2U);
@@ -69,7 +59,7 @@ TEST(WalLog, ChainAndSealsContinueAcrossSegmentsAndRestarts) {
   ASSERT_TRUE(second.ok()) << second.problem->describe();
   EXPECT_EQ(second.summary.boots, 2U);
   EXPECT_EQ(second.summary.segments, first.summary.segments + 1);
-  EXPECT_EQ(second.summary.records_by_type.at(16), 6100U);
+  EXPECT_EQ(second.summary.records_by_type.at(16), 8100U);
   EXPECT_TRUE(second.summary.clean_shutdown);
   // Every segment file is named by date and index and is preallocated.
   for (const auto& seg : log.segments()) {
@@ -186,13 +176,13 @@ TEST(WalLog, TornTailIsCutAndTheLogContinues) {
   write_log(log, 300, /*crash=*/true);
   const auto records = locate(log);
   const Located last = records.back();
-  // A crash in the middle of writing one more record: half of it reached
+  // A crash in the middle of writing one more block: half of it reached
   // the disk.
   const auto seg = last.segment;
   auto bytes = read_file(seg);
-  const std::size_t end = last.offset + padded(last.length);
-  std::memcpy(bytes.data() + end, bytes.data() + last.offset, padded(last.length) / 2);
-  bytes[end + 8] ^= 0x01;  // another sequence number, so it is not a copy
+  const std::size_t end = last.block_offset + padded(last.block_length);
+  std::memcpy(bytes.data() + end, bytes.data() + last.block_offset, padded(last.block_length) / 2);
+  bytes[end + 8] ^= 0x01;  // another first sequence number, so it is not a copy
   write_file(seg, bytes);
 
   const ScanResult r = log.scan();
@@ -211,6 +201,87 @@ TEST(WalLog, TornTailIsCutAndTheLogContinues) {
   EXPECT_EQ(after.summary.records_by_type.at(16), 310U);
 }
 
+TEST(WalLog, RecordsShareBlocksAndEveryCommitEndsOne) {
+  // Records appended together share a block (one header, one CRC, one
+  // hash); a block never spans commits, and a record appended with
+  // EndBlock::yes is the last of its block.
+  TempLog log;
+  {
+    WalWriter w(log.options(), {}, log.key());
+    WalProducer& p = w.add_producer();
+    for (std::uint64_t i = 0; i < 10; ++i) p.append(16, 1'700'000'000'000'000'000, payload_of(i));
+    p.append(16, 1'700'000'000'000'000'000, payload_of(10), {}, EndBlock::yes);
+    p.append(16, 1'700'000'000'000'000'000, payload_of(11));
+    pump(w, p);
+    w.close();
+  }
+  const auto points = locate(log);
+  std::map<std::uint64_t, std::vector<std::uint64_t>> blocks;  // first seq -> its records
+  for (const Located& p : points) blocks[p.block_first].push_back(p.seq);
+  // Record 1 is the Start, alone (committed when the writer opened the log).
+  ASSERT_EQ(points.at(0).type, static_cast<std::uint16_t>(RecordType::Start));
+  EXPECT_EQ(blocks.at(1), std::vector<std::uint64_t>{1});
+  // Records 2..12 are the eleven user records up to the one that ended its block.
+  EXPECT_EQ(blocks.at(2).size(), 11U);
+  EXPECT_TRUE(points.at(11).ends_block);
+  EXPECT_EQ(points.at(12).block_first, 13U);
+  for (const Located& p : points) {
+    EXPECT_EQ(p.ends_block, blocks.at(p.block_first).back() == p.seq) << p.seq;
+    EXPECT_EQ(p.block_offset % kBlockAlign, 0U);
+  }
+}
+
+TEST(WalLog, ARecordWhoseTimeIsFarFromItsBlocksStartsAnother) {
+  // A record keeps its time as a 32-bit difference from its block's first
+  // record (about 2.1 s either way): times further away start a new block,
+  // and every time reads back exactly.
+  TempLog log;
+  constexpr std::int64_t t0 = 1'700'000'000'000'000'000;
+  const std::vector<std::int64_t> times = {t0, t0 + 2'000'000'000, t0 - 2'000'000'000,
+                                           t0 + 3'000'000'000, t0 + 3'000'000'001};
+  {
+    WalWriter w(log.options(), {}, log.key());
+    WalProducer& p = w.add_producer();
+    for (std::size_t i = 0; i < times.size(); ++i) p.append(16, times[i], payload_of(i));
+    pump(w, p);
+    w.close();
+  }
+  std::vector<std::int64_t> read;
+  std::vector<std::uint64_t> firsts;
+  const ScanResult r = log.scan([&](const RecordView& v) {
+    if (v.header.type != 16) return;
+    read.push_back(v.header.time_ns);
+    firsts.push_back(v.block->first_seq);
+  });
+  ASSERT_TRUE(r.ok()) << r.problem->describe();
+  EXPECT_EQ(read, times);
+  ASSERT_EQ(firsts.size(), 5U);
+  // The block's base is its first record's time, t0.
+  EXPECT_EQ(firsts[1], firsts[0]);  // +2 s fits
+  EXPECT_EQ(firsts[2], firsts[0]);  // -2 s fits
+  EXPECT_NE(firsts[3], firsts[0]);  // +3 s does not: a new block, based at t0 + 3 s
+  EXPECT_EQ(firsts[4], firsts[3]);
+}
+
+TEST(WalLog, ALogOfAnotherFormatVersionIsRefusedByName) {
+  // A log written by a build of format version 2: the header is intact
+  // (magic, CRC), only its version is not this build's.
+  TempLog log;
+  write_log(log, 10);
+  const auto seg = log.segments().front();
+  auto bytes = read_file(seg);
+  auto* h = reinterpret_cast<std::byte*>(bytes.data());
+  put_u32(h + 8, 2);
+  put_u32(h + 124, util::crc32c(0, h, 124));
+  write_file(seg, bytes);
+  const ScanResult r = log.scan();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.problem->offset, 0U);
+  EXPECT_NE(r.problem->what.find("segment format version 2; this build reads version 3"),
+            std::string::npos)
+      << r.problem->describe();
+}
+
 // ---- tampering: each is found, and located ----
 
 class WalTamper : public ::testing::Test {
@@ -227,18 +298,46 @@ class WalTamper : public ::testing::Test {
     }
     throw std::runtime_error("no such record");
   }
+  // The n-th user record that shares its block with the record after it.
+  const Located& nth_inside_a_block(std::size_t n) {
+    std::size_t seen = 0;
+    for (const Located& r : records) {
+      if (r.type == 16 && !r.ends_block && seen++ == n) return r;
+    }
+    throw std::runtime_error("no such record");
+  }
+  // The hash of the block before the one holding `r`.
+  Hash hash_before(const Located& r) const {
+    return r.block_first == 1 ? Hash{} : records.at(r.block_first - 2).hash;
+  }
+  // Recomputes the chain of `r`'s segment from `r`'s block on.
+  void rechain_from(std::vector<char>& bytes, const Located& r) const {
+    Hash prev = hash_before(r);
+    for (const Located& p : records) {
+      if (p.segment != r.segment || p.seq < r.block_first || !p.ends_block) continue;
+      prev = testing::rechain_block(bytes, p.block_offset, prev);
+    }
+  }
   void flip(const std::filesystem::path& file, std::uint64_t offset, int bit = 0) {
     auto bytes = read_file(file);
     bytes[offset] = static_cast<char>(bytes[offset] ^ (1 << bit));
     write_file(file, bytes);
   }
-  ScanResult expect_problem(const std::string& what_contains) {
-    const ScanResult r = log.scan();
+  ScanResult expect_problem(const std::string& what_contains, const ScanOptions* so = nullptr) {
+    const ScanResult r = so == nullptr ? log.scan() : scan_log(log.dir(), *so);
     EXPECT_FALSE(r.ok()) << "tampering not detected";
     if (r.problem) {
       EXPECT_NE(r.problem->what.find(what_contains), std::string::npos) << r.problem->describe();
     }
     return r;
+  }
+  // A problem with the block holding `r`: located at the block, with the
+  // sequence number of its first record.
+  void expect_at_block_of(const ScanResult& s, const Located& r) {
+    ASSERT_TRUE(s.problem);
+    EXPECT_EQ(s.problem->offset, r.block_offset);
+    EXPECT_EQ(s.problem->seq, r.block_first);
+    EXPECT_EQ(s.problem->segment, r.segment);
   }
 
   TempLog log;
@@ -248,22 +347,23 @@ class WalTamper : public ::testing::Test {
 TEST_F(WalTamper, BitFlipInAPayloadIsLocated) {
   const Located& r = nth_of_type(16, 100);
   flip(r.segment, r.offset + kRecordHeaderSize + 3);
-  const ScanResult s = expect_problem("CRC");
-  ASSERT_TRUE(s.problem);
-  EXPECT_EQ(s.problem->offset, r.offset);
-  EXPECT_EQ(s.problem->seq, r.seq);
-  EXPECT_EQ(s.problem->segment, r.segment);
+  expect_at_block_of(expect_problem("CRC"), r);
+}
+
+TEST_F(WalTamper, BitFlipInARecordHeaderIsLocated) {
+  const Located& r = nth_inside_a_block(100);
+  flip(r.segment, r.offset + 4);  // its type
+  expect_at_block_of(expect_problem("CRC"), r);
 }
 
 TEST_F(WalTamper, PayloadChangedWithAFreshCrcBreaksTheChain) {
   const Located& r = nth_of_type(16, 50);
   auto bytes = read_file(r.segment);
-  auto* rec = reinterpret_cast<std::byte*>(bytes.data() + r.offset);
-  rec[kRecordHeaderSize] ^= std::byte{0x40};
-  put_u32(rec + 24, record_crc(rec, r.length));
+  bytes[r.offset + kRecordHeaderSize] ^= 0x40;
+  auto* b = reinterpret_cast<std::byte*>(bytes.data() + r.block_offset);
+  put_u32(b + 24, block_crc(b, r.block_length));
   write_file(r.segment, bytes);
-  const ScanResult s = expect_problem("chain hash");
-  EXPECT_EQ(s.problem->seq, r.seq);
+  expect_at_block_of(expect_problem("chain hash"), r);
 }
 
 TEST_F(WalTamper, RewrittenChainIsCaughtByTheSeal) {
@@ -271,22 +371,8 @@ TEST_F(WalTamper, RewrittenChainIsCaughtByTheSeal) {
   // change; only the signature, which needs the private key, gives it away.
   const Located& target = nth_of_type(16, 10);
   auto bytes = read_file(target.segment);
-  Hash prev{};
-  bool changed = false;
-  for (const Located& r : records) {
-    if (r.segment != target.segment) break;
-    auto* rec = reinterpret_cast<std::byte*>(bytes.data() + r.offset);
-    if (r.seq == target.seq) {
-      rec[kRecordHeaderSize + 9] ^= std::byte{0x01};
-      changed = true;
-    }
-    if (changed) {
-      const Hash h = chain_hash(prev, rec, r.length);
-      std::memcpy(rec + 32, h.data(), 32);
-      put_u32(rec + 24, record_crc(rec, r.length));
-    }
-    std::memcpy(prev.data(), rec + 32, 32);
-  }
+  bytes[target.offset + kRecordHeaderSize + 9] ^= 0x01;
+  rechain_from(bytes, target);
   write_file(target.segment, bytes);
   expect_problem("seal");
 }
@@ -294,8 +380,33 @@ TEST_F(WalTamper, RewrittenChainIsCaughtByTheSeal) {
 TEST_F(WalTamper, BitFlipInASealIsFound) {
   const Located& seal = nth_of_type(static_cast<std::uint16_t>(RecordType::Seal), 0);
   flip(seal.segment, seal.offset + kRecordHeaderSize + kSealFixedSize + 10);
-  const ScanResult s = expect_problem("CRC");
+  expect_at_block_of(expect_problem("CRC"), seal);
+}
+
+TEST_F(WalTamper, ASealNamingARecordInsideABlockIsRefused) {
+  // Per-block hashing: only a block's last record has a chain hash to
+  // seal. A seal rewritten to name a record inside a block (its block and
+  // the chain after it recomputed; no key, so no signature check) is refused.
+  // A seal naming a block of more than one record.
+  const Located* found = nullptr;
+  std::vector<char> bytes;
+  std::byte* payload = nullptr;
+  for (std::size_t n = 0; found == nullptr; ++n) {
+    const Located& seal = nth_of_type(static_cast<std::uint16_t>(RecordType::Seal), n);
+    bytes = read_file(seal.segment);
+    payload = reinterpret_cast<std::byte*>(bytes.data() + seal.offset + kRecordHeaderSize);
+    const Located& named = records.at(get_u64(payload) - 1);
+    ASSERT_TRUE(named.ends_block);
+    if (named.seq > named.block_first) found = &seal;
+  }
+  const Located& seal = *found;
+  put_u64(payload, get_u64(payload) - 1);
+  rechain_from(bytes, seal);
+  write_file(seal.segment, bytes);
+  const ScanOptions no_key;
+  const ScanResult s = expect_problem("is not the last record of a block", &no_key);
   EXPECT_EQ(s.problem->seq, seal.seq);
+  EXPECT_EQ(s.problem->offset, seal.offset);
 }
 
 TEST_F(WalTamper, BitFlipInASegmentHeaderIsFound) {
@@ -310,42 +421,109 @@ TEST_F(WalTamper, TruncationInTheMiddleIsFound) {
   expect_problem("truncated");
 }
 
+TEST_F(WalTamper, ExtendedSegmentIsFound) {
+  const auto seg = log.segments().front();
+  std::filesystem::resize_file(seg, std::filesystem::file_size(seg) + 8);
+  expect_problem("truncated or extended");
+}
+
 TEST_F(WalTamper, DeletedRecordIsFound) {
+  // The block's later records move up over it; the blocks after it stay.
+  const Located& r = nth_inside_a_block(300);
+  auto bytes = read_file(r.segment);
+  const std::size_t size = record_size(r.length);
+  const std::size_t block_end = r.block_offset + r.block_length;
+  std::memmove(bytes.data() + r.offset, bytes.data() + r.offset + size,
+               block_end - r.offset - size);
+  std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(block_end - size),
+            bytes.begin() + static_cast<std::ptrdiff_t>(block_end), 0);
+  write_file(r.segment, bytes);
+  expect_at_block_of(expect_problem("CRC"), r);
+}
+
+TEST_F(WalTamper, InsertedRecordIsFound) {
+  // A record repeated inside its block, the block's length and count
+  // updated, its CRC and hash recomputed, and the blocks after it moved on
+  // (still 8-aligned): the numbering after it breaks.
+  const Located& r = nth_inside_a_block(200);
+  auto bytes = read_file(r.segment);
+  const std::size_t size = record_size(r.length);
+  std::vector<char> block(
+      bytes.begin() + static_cast<std::ptrdiff_t>(r.block_offset),
+      bytes.begin() + static_cast<std::ptrdiff_t>(r.block_offset + r.block_length));
+  const std::size_t at = r.offset - r.block_offset;
+  block.insert(block.begin() + static_cast<std::ptrdiff_t>(at + size),
+               block.begin() + static_cast<std::ptrdiff_t>(at),
+               block.begin() + static_cast<std::ptrdiff_t>(at + size));
+  block.resize(padded(block.size()), 0);
+  auto* b = reinterpret_cast<std::byte*>(block.data());
+  put_u32(b, static_cast<std::uint32_t>(r.block_length + size));
+  put_u32(b + 4, get_u32(b + 4) + 1);
+  const auto old_end = static_cast<std::ptrdiff_t>(r.block_offset + padded(r.block_length));
+  bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(r.block_offset), bytes.begin() + old_end);
+  bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(r.block_offset), block.begin(),
+               block.end());
+  bytes.resize(bytes.size() - (block.size() - padded(r.block_length)));  // zeros at the end
+  testing::rechain_block(bytes, r.block_offset, hash_before(r));
+  write_file(r.segment, bytes);
+  const ScanResult s = expect_problem("missing, repeated or out of order");
+  EXPECT_EQ(s.problem->offset, r.block_offset + block.size());
+}
+
+TEST_F(WalTamper, DeletedBlockIsFound) {
   const Located& r = nth_of_type(16, 700);
   auto bytes = read_file(r.segment);
-  const std::size_t size = padded(r.length);
-  bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(r.offset),
-              bytes.begin() + static_cast<std::ptrdiff_t>(r.offset + size));
+  const std::size_t size = padded(r.block_length);
+  bytes.erase(bytes.begin() + static_cast<std::ptrdiff_t>(r.block_offset),
+              bytes.begin() + static_cast<std::ptrdiff_t>(r.block_offset + size));
   bytes.insert(bytes.end(), size, 0);  // keep the file size
   write_file(r.segment, bytes);
-  const ScanResult s = expect_problem("sequence number");
-  EXPECT_EQ(s.problem->offset, r.offset);
-  EXPECT_EQ(s.problem->seq, r.seq);
+  expect_at_block_of(expect_problem("missing, repeated or out of order"), r);
 }
 
 TEST_F(WalTamper, SwappedRecordsAreFound) {
-  // Two neighbours exchanged: the bytes from the first's start to the
-  // second's end become second-then-first.
-  const Located& a = nth_of_type(16, 400);
-  const Located& b = nth_of_type(16, 401);
-  ASSERT_EQ(a.seq + 1, b.seq);
-  ASSERT_EQ(a.segment, b.segment);
+  // Two neighbours inside a block exchanged.
+  const Located& a = nth_inside_a_block(400);
+  const Located& b = records.at(a.seq);
+  ASSERT_EQ(a.block_first, b.block_first);
   auto bytes = read_file(a.segment);
-  const std::size_t na = padded(a.length);
-  const std::size_t nb = padded(b.length);
+  const std::size_t na = record_size(a.length);
+  const std::size_t nb = record_size(b.length);
   std::vector<char> swapped(bytes.begin() + static_cast<std::ptrdiff_t>(b.offset),
                             bytes.begin() + static_cast<std::ptrdiff_t>(b.offset + nb));
   swapped.insert(swapped.end(), bytes.begin() + static_cast<std::ptrdiff_t>(a.offset),
                  bytes.begin() + static_cast<std::ptrdiff_t>(a.offset + na));
   std::memcpy(bytes.data() + a.offset, swapped.data(), swapped.size());
   write_file(a.segment, bytes);
-  const ScanResult s = expect_problem("sequence number");
-  EXPECT_EQ(s.problem->offset, a.offset);
-  EXPECT_EQ(s.problem->seq, a.seq);
+  expect_at_block_of(expect_problem("CRC"), a);
+}
+
+TEST_F(WalTamper, SwappedBlocksAreFound) {
+  // Two neighbouring blocks exchanged, each intact.
+  const Located& a = nth_of_type(16, 400);
+  const Located* next = nullptr;
+  for (const Located& p : records) {
+    if (p.segment == a.segment && p.block_offset > a.block_offset) {
+      next = &p;
+      break;
+    }
+  }
+  ASSERT_NE(next, nullptr);
+  auto bytes = read_file(a.segment);
+  const std::size_t na = padded(a.block_length);
+  const std::size_t nb = padded(next->block_length);
+  ASSERT_EQ(a.block_offset + na, next->block_offset);
+  std::vector<char> swapped(bytes.begin() + static_cast<std::ptrdiff_t>(next->block_offset),
+                            bytes.begin() + static_cast<std::ptrdiff_t>(next->block_offset + nb));
+  swapped.insert(swapped.end(), bytes.begin() + static_cast<std::ptrdiff_t>(a.block_offset),
+                 bytes.begin() + static_cast<std::ptrdiff_t>(a.block_offset + na));
+  std::memcpy(bytes.data() + a.block_offset, swapped.data(), swapped.size());
+  write_file(a.segment, bytes);
+  expect_at_block_of(expect_problem("missing, repeated or out of order"), a);
 }
 
 TEST_F(WalTamper, DroppedSegmentIsFound) {
-  write_log(log, 6000, false, log.scan().tail);
+  write_log(log, 8000, false, log.scan().tail);
   const auto segs = log.segments();
   ASSERT_GE(segs.size(), 3U);
   std::filesystem::remove(segs[1]);
@@ -390,27 +568,16 @@ TEST_F(WalTamper, ALogSealedWithAnotherKeyIsRefused) {
 }
 
 TEST_F(WalTamper, ASealWithAForgedSignatureIsRefused) {
-  // Same length, same fingerprint, CRC and chain recomputed for the seal and
-  // everything after it: only the signature check can tell.
+  // Same length, same fingerprint, CRC and chain recomputed for the seal's
+  // block and everything after it: only the signature check can tell.
   const Located& seal = nth_of_type(static_cast<std::uint16_t>(RecordType::Seal), 0);
   auto bytes = read_file(seal.segment);
-  auto* rec = reinterpret_cast<std::byte*>(bytes.data() + seal.offset);
-  const std::size_t sig_at = kRecordHeaderSize + kSealFixedSize;
-  rec[sig_at + 20] ^= std::byte{0x01};  // inside the DER r value
-  Hash prev{};
-  for (const Located& r : records) {
-    if (r.segment != seal.segment) break;
-    auto* p = reinterpret_cast<std::byte*>(bytes.data() + r.offset);
-    if (r.seq >= seal.seq) {
-      const Hash h = chain_hash(prev, p, r.length);
-      std::memcpy(p + 32, h.data(), 32);
-      put_u32(p + 24, record_crc(p, r.length));
-    }
-    std::memcpy(prev.data(), p + 32, 32);
-  }
+  bytes[seal.offset + kRecordHeaderSize + kSealFixedSize + 20] ^= 0x01;  // inside the DER r value
+  rechain_from(bytes, seal);
   write_file(seal.segment, bytes);
   const ScanResult s = expect_problem("SM2 signature does not verify");
   EXPECT_EQ(s.problem->seq, seal.seq);
+  EXPECT_EQ(s.problem->offset, seal.offset);
 }
 
 }  // namespace

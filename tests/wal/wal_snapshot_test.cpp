@@ -16,6 +16,8 @@
 namespace matchgate::wal {
 namespace {
 
+using testing::block_end_before;
+using testing::block_end_from;
 using testing::chain_points;
 using testing::Point;
 using testing::read_file;
@@ -326,7 +328,12 @@ class WalScanFromPoint : public ::testing::Test {
       if (seqs != nullptr) seqs->push_back(v.header.seq);
     });
   }
-  StartPoint at(std::uint64_t seq) const { return info_at(points, seq).start_point(); }
+  // A snapshot's point: `seq` must end a block.
+  StartPoint at(std::uint64_t seq) const {
+    EXPECT_TRUE(points.at(seq - 1).ends_block) << seq;
+    return info_at(points, seq).start_point();
+  }
+  std::uint64_t block_end(std::uint64_t seq) const { return block_end_from(points, seq); }
   // Records of the k-th segment file (0-based).
   std::vector<Point> in_segment(std::size_t k) const {
     std::vector<Point> out;
@@ -348,11 +355,11 @@ TEST_F(WalScanFromPoint, DeliversExactlyTheRecordsAfterIt) {
   const auto seg2 = in_segment(big[1]);
   const auto seg3 = in_segment(big[2]);
   const std::vector<std::uint64_t> starts = {
-      1,                          // the first record
-      seg2[seg2.size() / 2].seq,  // the middle of a segment
-      seg2.back().seq,            // a segment's last record: seq + 1 opens the next
-      seg3.front().seq,           // a segment's first record
-      last() - 1,
+      1,                                     // the first record (the Start, a block of its own)
+      block_end(seg2[seg2.size() / 2].seq),  // the middle of a segment
+      seg2.back().seq,                       // a segment's last record: seq + 1 opens the next
+      block_end(seg3.front().seq),           // a segment's first block
+      block_end_before(points, last()),
       last()};  // the end of the log
   for (const std::uint64_t s : starts) {
     SCOPED_TRACE("start point " + std::to_string(s));
@@ -384,8 +391,9 @@ TEST_F(WalScanFromPoint, DeliversExactlyTheRecordsAfterIt) {
 
 TEST_F(WalScanFromPoint, AStartPointThatIsNotThisLogsIsReported) {
   const auto seg2 = in_segment(big[1]);
-  // In the middle of a segment: record s's stored hash differs.
-  const Point& mid = seg2[seg2.size() / 2];
+  // In the middle of a segment: the stored hash of the block ending with
+  // record s differs.
+  const Point& mid = points.at(block_end(seg2[seg2.size() / 2].seq) - 1);
   StartPoint sp = at(mid.seq);
   sp.chain_hash[0] ^= 0x01;
   std::vector<std::uint64_t> seqs;
@@ -393,14 +401,24 @@ TEST_F(WalScanFromPoint, AStartPointThatIsNotThisLogsIsReported) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.problem->what.find("does not belong to this log"), std::string::npos)
       << r.problem->describe();
-  EXPECT_EQ(r.problem->seq, mid.seq);
-  EXPECT_EQ(r.problem->offset, mid.offset);
+  EXPECT_EQ(r.problem->seq, mid.block_first);
+  EXPECT_EQ(r.problem->offset, mid.block_offset);
   EXPECT_TRUE(seqs.empty());
 
-  // The hash of the record before: off by one.
+  // The hash of the block before: off by one block.
   sp = at(mid.seq);
-  sp.chain_hash = points[mid.seq - 2].hash;
+  sp.chain_hash = points.at(block_end_before(points, mid.seq) - 1).hash;
   EXPECT_FALSE(scan_from(sp).ok());
+
+  // A record inside a block has no chain hash of its own: no snapshot can
+  // name it.
+  ASSERT_GT(mid.seq, mid.block_first) << "the block holds one record";
+  sp = at(mid.seq);
+  sp.seq = mid.seq - 1;
+  r = scan_from(sp);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.problem->what.find("is not the last record of a block"), std::string::npos)
+      << r.problem->describe();
 
   // At a segment boundary: the next segment's prev_hash differs.
   sp = at(seg2.back().seq);
@@ -412,7 +430,7 @@ TEST_F(WalScanFromPoint, AStartPointThatIsNotThisLogsIsReported) {
   EXPECT_EQ(r.problem->segment, segments[big[1] + 1]);
 
   // A wrong start count shows at the next Start record.
-  sp = at(seg2.front().seq);
+  sp = at(block_end(seg2.front().seq));
   sp.boots += 2;
   r = scan_from(sp);
   ASSERT_FALSE(r.ok());
@@ -422,7 +440,7 @@ TEST_F(WalScanFromPoint, AStartPointThatIsNotThisLogsIsReported) {
 
 TEST_F(WalScanFromPoint, EarlySegmentsMayBeGone) {
   const std::size_t k = big[2];
-  const std::uint64_t s = in_segment(k).at(10).seq;
+  const std::uint64_t s = block_end(in_segment(k).at(10).seq);
   std::vector<std::uint64_t> before;
   ASSERT_TRUE(scan_from(at(s), &before).ok());
   for (std::size_t i = 0; i < k; ++i) std::filesystem::remove(segments[i]);
@@ -442,7 +460,7 @@ TEST_F(WalScanFromPoint, EarlySegmentsMayBeGone) {
   EXPECT_EQ(r.summary.segments, segments.size() - k);
 
   // A point whose continuation was removed is damage, not a shorter log.
-  const ScanResult gone = scan_from(at(in_segment(0).at(5).seq));
+  const ScanResult gone = scan_from(at(block_end(in_segment(0).at(5).seq)));
   ASSERT_FALSE(gone.ok());
   EXPECT_NE(gone.problem->what.find("does not reach back"), std::string::npos)
       << gone.problem->describe();
@@ -465,41 +483,40 @@ TEST_F(WalScanFromPoint, APointBeyondTheLogsEndIsReported) {
       << r.problem->describe();
   // Without any log at all.
   std::filesystem::remove_all(log.dir());
-  EXPECT_FALSE(scan_from(at(10)).ok());
+  EXPECT_FALSE(scan_from(at(block_end(10))).ok());
 }
 
 TEST_F(WalScanFromPoint, SealsNamingRecordsBeforeThePointAreStillCheckedBySignature) {
-  // A Seal record whose sealed_seq lies at least one record before it: a
-  // start point in between makes it a seal "before the start point".
+  // A Seal record whose sealed_seq lies at least one block before its own
+  // block: a start point in between makes it a seal "before the start point".
   const Point* seal = nullptr;
-  std::uint64_t sealed = 0;
+  std::uint64_t s = 0;
   for (const Point& p : points) {
     if (p.type != static_cast<std::uint16_t>(RecordType::Seal)) continue;
     auto bytes = read_file(p.segment);
-    const auto payload = std::as_bytes(std::span<const char>(bytes))
-                             .subspan(p.offset + kRecordHeaderSize, p.length - kRecordHeaderSize);
-    const auto s = decode_seal(payload);
-    ASSERT_TRUE(s);
-    if (s->sealed_seq + 2 <= p.seq && s->sealed_seq > 1) {
+    const auto payload =
+        std::as_bytes(std::span<const char>(bytes)).subspan(p.offset + kRecordHeaderSize, p.length);
+    const auto sealed = decode_seal(payload);
+    ASSERT_TRUE(sealed);
+    if (sealed->sealed_seq <= 1) continue;
+    const std::uint64_t between = block_end(sealed->sealed_seq + 1);
+    if (between < p.block_first) {
       seal = &p;
-      sealed = s->sealed_seq;
+      s = between;  // sealed < s < the seal's block
       break;
     }
   }
-  ASSERT_NE(seal, nullptr) << "no seal lags behind the chain head in this log";
-  const std::uint64_t s = sealed + 1;  // sealed < s < seal->seq
+  ASSERT_NE(seal, nullptr) << "no seal lags a block behind the chain head in this log";
   const ScanResult r = scan_from(at(s));
   ASSERT_TRUE(r.ok()) << r.problem->describe();
   EXPECT_EQ(r.summary.unsealed_records, 0U);
 
   // Its signature is still verified: a forged one (CRC and chain hash
-  // recomputed for the record) is refused.
+  // recomputed for its block) is refused.
   auto bytes = read_file(seal->segment);
-  auto* rec = reinterpret_cast<std::byte*>(bytes.data() + seal->offset);
-  rec[kRecordHeaderSize + kSealFixedSize + 20] ^= std::byte{0x01};
-  const Hash h = chain_hash(points[seal->seq - 2].hash, rec, seal->length);
-  std::memcpy(rec + 32, h.data(), 32);
-  put_u32(rec + 24, record_crc(rec, seal->length));
+  bytes[seal->offset + kRecordHeaderSize + kSealFixedSize + 20] ^= 0x01;
+  testing::rechain_block(bytes, seal->block_offset,
+                         points.at(block_end_before(points, seal->block_first) - 1).hash);
   write_file(seal->segment, bytes);
   const ScanResult forged = scan_from(at(s));
   ASSERT_FALSE(forged.ok());
@@ -508,16 +525,20 @@ TEST_F(WalScanFromPoint, SealsNamingRecordsBeforeThePointAreStillCheckedBySignat
   EXPECT_EQ(forged.problem->seq, seal->seq);
 }
 
-TEST_F(WalScanFromPoint, LoggedChainHashFindsRecordsAndBoundaries) {
+TEST_F(WalScanFromPoint, LoggedChainHashFindsBlocksAndBoundaries) {
   const auto seg2 = in_segment(1);
   ASSERT_GE(seg2.size(), 100U);
-  for (const std::uint64_t s :
-       {std::uint64_t{1}, seg2.front().seq, seg2[7].seq, seg2.back().seq, last()}) {
+  for (const std::uint64_t s : {std::uint64_t{1}, block_end(seg2.front().seq),
+                                block_end(seg2[7].seq), seg2.back().seq, last()}) {
     const auto h = logged_chain_hash(log.dir(), s);
     ASSERT_TRUE(h) << s;
     EXPECT_EQ(*h, points[s - 1].hash) << s;
   }
   EXPECT_FALSE(logged_chain_hash(log.dir(), last() + 1));
+  // A record inside a block has no chain hash of its own.
+  const std::uint64_t inside = block_end(seg2[7].seq) - 1;
+  ASSERT_FALSE(points.at(inside - 1).ends_block);
+  EXPECT_FALSE(logged_chain_hash(log.dir(), inside));
   // The last record of a removed segment is still known from the next
   // segment's header.
   std::filesystem::remove(segments[0]);
@@ -527,8 +548,6 @@ TEST_F(WalScanFromPoint, LoggedChainHashFindsRecordsAndBoundaries) {
   EXPECT_EQ(*h, seg2.back().hash);
   EXPECT_FALSE(logged_chain_hash(log.dir(), seg2.back().seq - 1));
 }
-
-// ---- retention ----
 
 class WalRetention : public WalScanFromPoint {
  protected:
@@ -549,9 +568,9 @@ TEST_F(WalRetention, RemovesCoveredSegmentsOnly) {
   const auto seg2 = in_segment(1);
   const auto seg3 = in_segment(big[2]);
   ASSERT_GE(seg2.size(), 100U);
-  // A: one record before the end of segment 2, so segment 2 still holds a
+  // A: the block before the end of segment 2, so segment 2 still holds a
   // record after it. B: the last record of a later big segment.
-  const auto a = write_snap(log, points, seg2.back().seq - 1);
+  const auto a = write_snap(log, points, block_end_before(points, seg2.back().seq));
   const auto b = write_snap(log, points, seg3.back().seq);
 
   // Keeping both: A is the oldest kept; only segment 1 is wholly before it.
@@ -597,7 +616,7 @@ TEST_F(WalRetention, ASegmentIndexTooHighDoesNotWidenIt) {
   // holding seq + 1 (signed, so written that way): the segment headers
   // still keep segment 2, which holds records after it.
   const auto seg2 = in_segment(1);
-  SnapshotInfo info = info_at(points, seg2.at(seg2.size() / 2).seq);
+  SnapshotInfo info = info_at(points, block_end(seg2.at(seg2.size() / 2).seq));
   info.segment_index = segments.size();
   write_snapshot(log.dir(), info, state_bytes(10, 3), log.key(), kId);
   const RetentionReport r = retain(1);

@@ -87,7 +87,10 @@ inline LogTail write_log(const TempLog& log, std::uint64_t n, bool crash = false
   for (std::uint64_t i = 0; i < n; ++i) {
     const auto body = payload_of(i);
     p.append(16, 1'700'000'000'000'000'000 + static_cast<std::int64_t>(i), body);
-    if (i % 64 == 63) w.do_work();
+    if (i % 64 == 63) {
+      p.settle(p.appended());  // nothing more comes of them: commit (one block per group)
+      w.do_work();
+    }
   }
   pump(w, p);
   if (!crash) w.close();
@@ -99,21 +102,26 @@ inline LogTail write_log(const TempLog& log, std::uint64_t n, bool crash = false
 // Three runs of the log in 1 MiB segments: about five segments, with
 // restarts (Start records 2 and 3) inside it.
 inline void write_long_log(const TempLog& log) {
-  write_log(log, 6000);
-  write_log(log, 6000, false, log.scan().tail);
-  write_log(log, 3000, false, log.scan().tail);
+  write_log(log, 8000);
+  write_log(log, 8000, false, log.scan().tail);
+  write_log(log, 4000, false, log.scan().tail);
 }
 
-// One record as a whole scan sees it, with the chain hash and the number of
+// One record as a whole scan sees it, with its block, the chain hash (of
+// the block it ends; zero for a record inside a block) and the number of
 // Start records up to and including it.
 struct Point {
   std::uint64_t seq = 0;
   Hash hash{};
+  bool ends_block = false;
   std::uint64_t boots = 0;
   std::uint16_t type = 0;
   std::filesystem::path segment;
-  std::uint64_t offset = 0;
-  std::uint32_t length = 0;
+  std::uint64_t offset = 0;  // of the record's header
+  std::uint32_t length = 0;  // payload bytes
+  std::uint64_t block_offset = 0;
+  std::uint32_t block_length = 0;
+  std::uint64_t block_first = 0;
 };
 
 // Every record of the log; element i is record i + 1.
@@ -122,11 +130,39 @@ inline std::vector<Point> chain_points(const TempLog& log) {
   std::uint64_t boots = 0;
   const ScanResult r = log.scan([&](const RecordView& v) {
     if (v.header.type == static_cast<std::uint16_t>(RecordType::Start)) ++boots;
-    out.push_back(Point{v.header.seq, v.header.hash, boots, v.header.type, *v.segment, v.offset,
-                        v.header.length});
+    out.push_back(Point{v.header.seq, v.ends_block() ? v.block->hash : Hash{}, v.ends_block(),
+                        boots, v.header.type, *v.segment, v.offset, v.header.length,
+                        v.block->offset, v.block->length, v.block->first_seq});
   });
   EXPECT_TRUE(r.ok()) << r.problem->describe();
   return out;
+}
+
+// The first record at or after `seq` that ends a block: a snapshot or a
+// seal can only name such a record.
+inline std::uint64_t block_end_from(const std::vector<Point>& points, std::uint64_t seq) {
+  for (std::size_t i = seq - 1; i < points.size(); ++i) {
+    if (points[i].ends_block) return points[i].seq;
+  }
+  throw std::runtime_error("no block ends at or after record " + std::to_string(seq));
+}
+// The last record before `seq` that ends a block.
+inline std::uint64_t block_end_before(const std::vector<Point>& points, std::uint64_t seq) {
+  for (std::size_t i = seq - 1; i-- > 0;) {
+    if (points[i].ends_block) return points[i].seq;
+  }
+  throw std::runtime_error("no block ends before record " + std::to_string(seq));
+}
+
+// Recomputes the chain hash and CRC of the block at `at` of `bytes` (a
+// segment file's), after `prev`, as a forger would; returns its new hash.
+inline Hash rechain_block(std::vector<char>& bytes, std::uint64_t at, const Hash& prev) {
+  auto* b = reinterpret_cast<std::byte*>(bytes.data() + at);
+  const std::uint32_t length = get_u32(b);
+  const Hash h = block_hash(prev, b, length);
+  std::memcpy(b + 32, h.data(), h.size());
+  put_u32(b + 24, block_crc(b, length));
+  return h;
 }
 
 inline std::vector<char> read_file(const std::filesystem::path& path) {

@@ -147,6 +147,52 @@ void print_plan(std::FILE* out, const Plan& plan, const char* what) {
   }
 }
 
+// The log's chain hash and start count at a valid snapshot's record, and
+// whether that record ends a block (only a block has a hash); none where
+// the log read does not hold the record.
+struct AtRecord {
+  mw::Hash hash{};
+  std::uint64_t boots = 0;
+  bool ends_block = false;
+};
+using LoggedAt = std::map<std::uint64_t, std::optional<AtRecord>>;
+
+// Why a valid snapshot contradicts the log that was read, or empty (after
+// a note when the log no longer holds its record).
+std::string snapshot_against_log(const mw::SnapshotInfo& info, const std::string& name,
+                                 const LoggedAt& at, const Plan& plan, const mw::ScanResult& r) {
+  const std::uint64_t seq = info.seq;
+  const std::optional<AtRecord>& logged = at.at(seq);
+  if (plan.start && seq == plan.start->seq) {
+    return {};  // the starting point: the scan checked that the log continues from it
+  }
+  if (logged) {
+    if (!logged->ends_block) {
+      return "its record " + std::to_string(seq) + " does not end a block of the log";
+    }
+    if (logged->hash != info.chain_hash) {
+      return "its chain hash differs from the log's record " + std::to_string(seq);
+    }
+    if (logged->boots != info.boots) {
+      return "it counts " + std::to_string(info.boots) + " starts up to record " +
+             std::to_string(seq) + ", the log " + std::to_string(logged->boots);
+    }
+    return {};
+  }
+  const std::uint64_t first_read = plan.start ? plan.start->seq + 1 : 1;
+  const std::uint64_t log_end = r.tail.next_seq - 1;
+  if (seq < first_read) {
+    std::printf(
+        "note: snapshot %s (record %llu) is older than the log left in the directory; "
+        "not compared with it\n",
+        name.c_str(), static_cast<ull>(seq));
+  } else if (r.ok() && seq > log_end) {
+    return "it includes record " + std::to_string(seq) + ", but the log ends at record " +
+           std::to_string(log_end) + " (the end of the log is missing)";
+  }
+  return {};
+}
+
 int verify(const std::string& dir, const std::string& pubkey, const std::string& id) {
   const mc::Sm2PublicKey key = mc::Sm2PublicKey::load_pem(pubkey);
   if (auto rc = require_log(dir)) return *rc;
@@ -157,12 +203,7 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
   options.sm2_id = id;
   options.start = plan.start;
 
-  // The log's chain hash and start count at each valid snapshot's record.
-  struct AtRecord {
-    mw::Hash hash{};
-    std::uint64_t boots = 0;
-  };
-  std::map<std::uint64_t, std::optional<AtRecord>> at;
+  LoggedAt at;
   for (const mw::SnapshotRead& r : snapshots) {
     if (r.ok()) at[r.info->seq];
   }
@@ -171,8 +212,9 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
     if (v.header.type == static_cast<std::uint16_t>(mw::RecordType::Start)) {
       if (auto st = mw::decode_start(v.payload)) boots = st->boot;
     }
-    if (auto it = at.find(v.header.seq); it != at.end())
-      it->second = AtRecord{v.header.hash, boots};
+    if (auto it = at.find(v.header.seq); it != at.end()) {
+      it->second = AtRecord{v.ends_block() ? v.block->hash : mw::Hash{}, boots, v.ends_block()};
+    }
   });
   const mw::LogSummary& s = r.summary;
   print_plan(stdout, plan, "verified");
@@ -197,8 +239,6 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
 
   // Each snapshot: valid in itself, and tied to this log where the log
   // still holds its record.
-  const std::uint64_t log_end = r.tail.next_seq - 1;
-  const std::uint64_t first_read = plan.start ? plan.start->seq + 1 : 1;
   std::uint64_t valid = 0;
   std::string seqs;
   for (const mw::SnapshotRead& snap : snapshots) {
@@ -209,33 +249,9 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
       continue;
     }
     const mw::SnapshotInfo& info = *snap.info;
-    const auto& logged = at[info.seq];
-    if (plan.start && info.seq == plan.start->seq) {
-      // The starting point: the scan checked that the log continues from it.
-    } else if (logged) {
-      if (logged->hash != info.chain_hash) {
-        std::printf("DAMAGED: snapshot %s: its chain hash differs from the log's record %llu\n",
-                    name.c_str(), static_cast<ull>(info.seq));
-        damaged = true;
-        continue;
-      }
-      if (logged->boots != info.boots) {
-        std::printf("DAMAGED: snapshot %s: it counts %llu starts up to record %llu, the log %llu\n",
-                    name.c_str(), static_cast<ull>(info.boots), static_cast<ull>(info.seq),
-                    static_cast<ull>(logged->boots));
-        damaged = true;
-        continue;
-      }
-    } else if (info.seq < first_read) {
-      std::printf(
-          "note: snapshot %s (record %llu) is older than the log left in the directory; "
-          "not compared with it\n",
-          name.c_str(), static_cast<ull>(info.seq));
-    } else if (r.ok() && info.seq > log_end) {
-      std::printf(
-          "DAMAGED: snapshot %s: it includes record %llu, but the log ends at record %llu (the "
-          "end of the log is missing)\n",
-          name.c_str(), static_cast<ull>(info.seq), static_cast<ull>(log_end));
+    const std::string bad = snapshot_against_log(info, name, at, plan, r);
+    if (!bad.empty()) {
+      std::printf("DAMAGED: snapshot %s: %s\n", name.c_str(), bad.c_str());
       damaged = true;
       continue;
     }
@@ -251,6 +267,40 @@ int verify(const std::string& dir, const std::string& pubkey, const std::string&
   return damaged ? kExitDamaged : kExitOk;
 }
 
+// One line for a block, before the first of its records that dump prints.
+void print_block(const mw::RecordView& v, bool json) {
+  const mw::BlockView& b = *v.block;
+  if (json) {
+    std::printf(
+        "{\"block\":{\"first_seq\":%llu,\"records\":%u,\"hash\":\"%s\",\"segment\":\"%s\","
+        "\"offset\":%llu,\"length\":%u}}\n",
+        static_cast<ull>(b.first_seq), b.record_count, mc::to_hex(b.hash).c_str(),
+        v.segment->filename().c_str(), static_cast<ull>(b.offset), b.length);
+  } else {
+    std::printf("block %llu..%llu records=%u hash=\"%s\" segment=\"%s\" offset=%llu length=%u\n",
+                static_cast<ull>(b.first_seq), static_cast<ull>(b.last_seq()), b.record_count,
+                mc::to_hex(b.hash).c_str(), v.segment->filename().c_str(),
+                static_cast<ull>(b.offset), b.length);
+  }
+}
+
+void print_record(const mw::RecordView& v, bool json) {
+  const auto fields = mr::describe(v.header.type, v.payload);
+  if (json) {
+    std::printf("{\"seq\":%llu,\"time\":\"%s\",\"type\":\"%s\",\"segment\":\"%s\",\"offset\":%llu",
+                static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
+                mr::type_name(v.header.type).c_str(), v.segment->filename().c_str(),
+                static_cast<ull>(v.offset));
+    for (const auto& [k, val] : fields) std::printf(",\"%s\":%s", k.c_str(), val.c_str());
+    std::printf("}\n");
+  } else {
+    std::printf("%llu %s %s", static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
+                mr::type_name(v.header.type).c_str());
+    for (const auto& [k, val] : fields) std::printf(" %s=%s", k.c_str(), val.c_str());
+    std::printf("\n");
+  }
+}
+
 int dump(const std::string& dir, const std::string& pubkey, const std::string& id, bool json,
          std::uint64_t from, std::uint64_t to) {
   const std::optional<mc::Sm2PublicKey> key = load_key(pubkey);
@@ -262,23 +312,14 @@ int dump(const std::string& dir, const std::string& pubkey, const std::string& i
   options.key = key ? &*key : nullptr;
   options.sm2_id = id;
   options.start = plan.start;
+  std::uint64_t block_shown = 0;  // first_seq of the last block printed (sequence numbers >= 1)
   const mw::ScanResult r = mw::scan_log(dir, options, [&](const mw::RecordView& v) {
     if (v.header.seq < from || v.header.seq > to) return;
-    const auto fields = mr::describe(v.header.type, v.payload);
-    if (json) {
-      std::printf(
-          "{\"seq\":%llu,\"time\":\"%s\",\"type\":\"%s\",\"segment\":\"%s\",\"offset\":%llu",
-          static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
-          mr::type_name(v.header.type).c_str(), v.segment->filename().c_str(),
-          static_cast<ull>(v.offset));
-      for (const auto& [k, val] : fields) std::printf(",\"%s\":%s", k.c_str(), val.c_str());
-      std::printf("}\n");
-    } else {
-      std::printf("%llu %s %s", static_cast<ull>(v.header.seq), utc(v.header.time_ns).c_str(),
-                  mr::type_name(v.header.type).c_str());
-      for (const auto& [k, val] : fields) std::printf(" %s=%s", k.c_str(), val.c_str());
-      std::printf("\n");
+    if (v.block->first_seq != block_shown) {
+      print_block(v, json);
+      block_shown = v.block->first_seq;
     }
+    print_record(v, json);
   });
   if (!r.ok()) {
     print_problem(r);
@@ -306,7 +347,13 @@ int stats(const std::string& dir, const std::string& pubkey, const std::string& 
   for (const auto& [type, count] : s.records_by_type) {
     std::printf("  %-13s %llu\n", mr::type_name(type).c_str(), static_cast<ull>(count));
   }
-  std::printf("record bytes    %llu\n", static_cast<ull>(s.bytes));
+  std::printf("blocks          %llu\n", static_cast<ull>(s.blocks));
+  std::printf("record bytes    %llu (the blocks: headers, records, padding)\n",
+              static_cast<ull>(s.bytes));
+  if (s.records > 0) {
+    std::printf("bytes/record    %.1f\n",
+                static_cast<double>(s.bytes) / static_cast<double>(s.records));
+  }
   if (s.records > 0) {
     std::printf("first record    %s\n", utc(s.first_time_ns).c_str());
     std::printf("last record     %s\n", utc(s.last_time_ns).c_str());

@@ -26,6 +26,8 @@ class Sealer {
   // Starts signing (seq, hash) unless a signature is still in progress or
   // waiting to be taken; returns whether it started.
   bool try_request(std::uint64_t seq, const Hash& hash);
+  // No signature in progress or waiting: try_request() would start one.
+  bool idle() const;
   // The finished seal, once.
   std::optional<Seal> take();
   // Waits for a signature in progress; then signs (seq, hash) on the

@@ -34,7 +34,7 @@ inline constexpr std::size_t kSnapshotMessageSize = 13 + kSnapshotHeaderSize;
 
 struct SnapshotInfo {
   std::uint64_t seq = 0;  // the last record the state includes, >= 1
-  Hash chain_hash{};      // H(seq)
+  Hash chain_hash{};      // the hash of the block that ends with record seq
   // The newest segment whose first record is at or before seq + 1 when the
   // snapshot is written: record seq + 1 is in it or, if it ends with record
   // seq, in a later one. write_snapshot fills it from the segment headers
@@ -72,7 +72,8 @@ bool parse_snapshot_file_name(std::string_view name, std::uint64_t& seq);
 // segment_index is 0) or crypto::CryptoError.
 //
 // The caller must only snapshot state whose records are durable, and give
-// the chain hash and boots of record seq (logged_chain_hash() reads the
+// the chain hash (of the block record seq ends: a snapshot names the last
+// record of a block) and boots of record seq (logged_chain_hash() reads the
 // hash back from the log).
 std::filesystem::path write_snapshot(const std::filesystem::path& dir, const SnapshotInfo& info,
                                      std::span<const std::byte> payload,

@@ -1,12 +1,13 @@
 #pragma once
-// Reads and verifies a whole log: segment order and headers, every record's
-// framing, CRC, sequence and SM3 chain link, and every seal's SM2 signature.
+// Reads and verifies a whole log: segment order and headers, every block's
+// framing, CRC, sequence and SM3 chain link, the records inside each block,
+// and every seal's SM2 signature.
 // The daemon recovers through it and `matchgate-wal verify` audits with it.
 // Given a start point (a snapshot's record and chain hash), it reads only the
 // log after that record, from the segment that holds the next one.
 //
-// A bad record is a torn tail only when it lies in the last segment and no
-// valid record follows it (a crash mid-write leaves exactly that); anything
+// A bad block is a torn tail only when it lies in the last segment and no
+// valid block follows it (a crash mid-write leaves exactly that); anything
 // else is damage, reported with the segment, byte offset and sequence.
 #include <cstdint>
 #include <filesystem>
@@ -33,7 +34,7 @@ struct LogProblem {
 
 struct TornTail {
   std::filesystem::path segment;
-  std::uint64_t offset = 0;  // where the last valid record ends
+  std::uint64_t offset = 0;  // where the last valid block ends
   std::uint64_t bytes = 0;   // from there to the last non-zero byte
   std::uint64_t first_lost_seq = 0;
 };
@@ -43,7 +44,8 @@ struct LogSummary {
   std::uint64_t records = 0;
   std::uint64_t seals = 0;
   std::uint64_t boots = 0;
-  std::uint64_t bytes = 0;  // record bytes, padding included
+  std::uint64_t blocks = 0;
+  std::uint64_t bytes = 0;  // bytes of the blocks: their headers, records and padding
   std::uint64_t first_seq = 0;
   std::uint64_t last_seq = 0;
   std::uint64_t last_sealed_seq = 0;
@@ -71,7 +73,7 @@ struct ScanResult {
 // `seq` is known from elsewhere (a snapshot, snapshot.hpp).
 struct StartPoint {
   std::uint64_t seq = 0;    // the last record the state includes, >= 1
-  Hash chain_hash{};        // H(seq), the chain hash after that record
+  Hash chain_hash{};        // the chain hash of the block that ends with record seq
   std::uint64_t boots = 0;  // Start records up to and including seq
 };
 
@@ -83,19 +85,45 @@ struct ScanOptions {
   // Without a start point the whole log is read from segment 1. With one,
   // reading starts in the newest segment whose header says it begins at or
   // before record seq + 1; earlier segments are not opened and may be
-  // missing. Records up to seq are only framed (length, CRC, sequence), the
-  // stored hash of record seq (or the segment's prev_hash) must be the start
-  // point's chain_hash, and records after it are verified and delivered as
+  // missing. Blocks up to seq are only framed (length, CRC, sequence,
+  // records), record seq must end a block whose stored hash (or the
+  // segment's prev_hash) is the start point's chain_hash, and the blocks
+  // after it are verified and their records delivered as
   // in a whole scan, their chain starting from chain_hash. A seal naming a
   // record before the start point is checked for key and signature only.
   std::optional<StartPoint> start;
 };
 
+// A block as a scan read it: checked whole (CRC, chain hash, records)
+// before any of its records is delivered.
+struct BlockView {
+  std::uint64_t offset = 0;  // of its header in the segment
+  std::uint32_t length = 0;  // header + records, padding not counted
+  std::uint32_t record_count = 0;
+  std::uint64_t first_seq = 0;
+  std::int64_t base_time_ns = 0;
+  Hash hash{};  // the chain hash after the block
+  std::uint64_t last_seq() const noexcept { return first_seq + record_count - 1; }
+};
+
+// A record's header fields, its sequence number and time made absolute
+// from its block's.
+struct RecordInfo {
+  std::uint32_t length = 0;  // payload bytes
+  std::uint16_t type = 0;
+  std::uint16_t flags = 0;
+  std::uint64_t seq = 0;
+  std::int64_t time_ns = 0;  // the block's base time + the record's delta
+};
+
 struct RecordView {
-  RecordHeader header;
+  RecordInfo header;
   std::span<const std::byte> payload;
   const std::filesystem::path* segment = nullptr;
-  std::uint64_t offset = 0;
+  std::uint64_t offset = 0;          // of the record's 12-byte header in the segment
+  const BlockView* block = nullptr;  // the block holding it, valid during the callback
+  // Only the last record of a block has a chain hash: the block's.
+  bool ends_block() const noexcept { return header.seq == block->last_seq(); }
 };
 using RecordCallback = std::function<void(const RecordView&)>;
 
@@ -118,16 +146,17 @@ std::vector<SegmentFile> list_segments(const std::filesystem::path& dir);
 // cannot be opened or read.
 std::optional<SegmentHeader> read_segment_header(const std::filesystem::path& path);
 
-// The chain hash stored for record `seq`, found through the segment headers:
-// the prev_hash of the segment that starts with record seq + 1, or else the
-// hash field of record seq in the segment holding it, reached by framing
-// (length, CRC, sequence) the records before it. The chain is not
-// recomputed. nullopt when the log does not hold record seq (nor a segment
-// starting right after it) or the framing on the way is broken.
+// The chain hash stored for the block ending with record `seq`, found
+// through the segment headers: the prev_hash of the segment that starts
+// with record seq + 1, or else the hash field of that block in the segment
+// holding it, reached by framing (length, CRC, sequence) the blocks before
+// it. The chain is not recomputed. nullopt when the log does not hold
+// record seq (nor a segment starting right after it), record seq does not
+// end a block, or the framing on the way is broken.
 std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uint64_t seq);
 
 // Zeroes a torn tail found by scan_log and fdatasyncs the segment, so the
-// log ends cleanly where the last valid record ends.
+// log ends cleanly where the last valid block ends.
 void cut_torn_tail(const TornTail& torn);
 
 }  // namespace matchgate::wal

@@ -1,6 +1,7 @@
 #pragma once
 // The log writer: one agent on its own thread that takes records from its
-// producers' rings, chains (SM3) and frames them, commits them in groups
+// producers' rings, frames them into blocks, chains (SM3) and checksums each
+// block once, commits them in groups
 // (one pwrite + one fdatasync per group), publishes to each producer how far
 // its records are durable, and appends SM2 seals made by the Sealer.
 //
@@ -29,10 +30,14 @@ namespace matchgate::wal {
 
 class WalWriter;
 
+// Whether the writer ends the current block after a record: a snapshot or
+// a seal can only name the last record of a block (docs/WAL.md 4.3).
+enum class EndBlock : bool { no, yes };
+
 // Where one record landed in the log.
 struct RecordPosition {
   std::uint64_t seq = 0;
-  Hash hash{};  // the chain hash after it
+  Hash hash{};  // the chain hash of the block it ends (the record was appended with EndBlock::yes)
   std::uint64_t segment_index = 0;
   std::uint64_t boots = 0;  // Start records up to and including this run's
 };
@@ -42,11 +47,12 @@ struct RecordPosition {
 // (1, 2, 3 ...), durable() how many of them are durable.
 class WalProducer {
  public:
-  // Copies `head` then `body` into one record. Waits (yielding) while the
-  // ring is full; throws std::runtime_error if the writer has failed, since
+  // Copies `head` then `body` into one record; with EndBlock::yes the
+  // writer ends the block after it. Waits (yielding) while the ring is
+  // full; throws std::runtime_error if the writer has failed, since
   // nothing may be acknowledged any more.
   std::uint64_t append(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> head,
-                       std::span<const std::byte> body = {});
+                       std::span<const std::byte> body = {}, EndBlock end = EndBlock::no);
   std::uint64_t appended() const noexcept { return appended_; }
   std::uint64_t durable() const noexcept { return durable_.load(std::memory_order_acquire); }
   // Wakes the writer if it sleeps; once per duty cycle is enough.
@@ -62,7 +68,9 @@ class WalProducer {
   }
 
   // Asks the writer to note where this producer's record `position` lands
-  // (one watch at a time; a snapshot names the record it is tied to).
+  // (one watch at a time; a snapshot names the record it is tied to). The
+  // record must be appended with EndBlock::yes: its position carries the
+  // hash of the block it ends.
   // From any thread, then poll watched() from any one thread.
   void watch(std::uint64_t position) noexcept { watch_.store(position, std::memory_order_release); }
   std::optional<RecordPosition> watched(std::uint64_t position) const noexcept {
@@ -89,6 +97,7 @@ class WalProducer {
 // handles that were never registered count nowhere.
 struct WalMetrics {
   ops::Counter records;
+  ops::Counter blocks;
   ops::Counter commits;
   ops::Counter bytes;
   ops::Counter seals;
@@ -130,12 +139,21 @@ class WalWriter {
   int drain_producers();
   // Every producer has settled everything the writer has taken from it.
   bool producers_settled() const noexcept;
-  // Frames one record into the staging buffer (rotating first if needed).
-  // `closing`: a seal that closes the segment (rotation, stop), staged into
-  // the room every other record leaves free.
+  // Frames one record into the open block of the staging buffer (rotating
+  // first, or beginning a new block, if needed). `closing`: a seal that
+  // closes the segment (rotation, stop), staged into the room every other
+  // record leaves free.
   void stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload,
              bool closing = false);
   void stage_seal(const Seal& seal, std::int64_t time_ns, bool closing);
+  // The open block can take a record of that time and payload size.
+  bool block_takes(std::int64_t time_ns, std::size_t record_bytes) const noexcept;
+  // Ends the open block, if any: its hash becomes the chain head.
+  void end_block();
+  // Staged bytes, the open block's included (with its padding).
+  std::size_t pending_bytes() const noexcept;
+  // Ends the block and signs the chain head on this thread.
+  Seal seal_head_now();
   void commit();
   void maybe_seal(std::int64_t now_ns);
   void rotate(std::int64_t time_ns);
@@ -157,12 +175,13 @@ class WalWriter {
   std::uint64_t write_offset_ = 0;       // in the segment: where staged bytes go
 
   std::vector<std::byte> staging_;
-  std::size_t staged_ = 0;
+  std::size_t staged_ = 0;             // bytes of ended blocks, padded
+  BlockEncoder block_;                 // the open block, after them
   std::int64_t staged_since_ns_ = 0;   // monotonic; 0 while nothing is staged
   std::int64_t holding_until_ns_ = 0;  // monotonic; a group held for reports until then
 
   std::uint64_t next_seq_ = 1;
-  Hash head_{};
+  Hash head_{};  // the hash of the last ended block
   std::uint64_t boot_ = 0;
   std::uint64_t last_user_seq_ = 0;  // the newest record that is not a Seal
   std::uint64_t seal_requested_seq_ = 0;
