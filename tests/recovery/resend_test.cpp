@@ -124,7 +124,7 @@ void expect_identical_resend(const Daemon& d, Received& r, const std::string& wh
 
 TEST(Resend, AfterCleanRestartCrashAndSnapshotIsByteIdentical) {
   DaemonOptions o = gw::small();
-  o.wal_extra += "snapshot_every_records = 40\n";
+  o.wal_extra += "snapshot_every_records = 40\nsnapshot_min_interval_s = 0\n";
   Daemon d(o);
   Received r1{"MEMBER1", {}, 1};
   Received r2{"MEMBER2", {}, 1};
