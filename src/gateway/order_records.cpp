@@ -6,11 +6,17 @@
 #include <stdexcept>
 #include <string>
 
+#include "matchgate/util/assert.hpp"
+
 namespace matchgate::gateway {
 
 OrderRecordTable::OrderRecordTable(std::uint32_t capacity)
-    : records_(capacity), hashes_(capacity, 0), finished_(capacity, kNoSlot) {
+    : records_(capacity),
+      hashes_(capacity, 0),
+      open_at_(capacity, kNoSlot),
+      finished_(capacity, kNoSlot) {
   free_.reserve(capacity);
+  open_.reserve(capacity);
   for (std::uint32_t i = capacity; i > 0; --i) free_.push_back(i - 1);
   const std::size_t size = std::bit_ceil(std::max<std::size_t>(16, std::size_t{capacity} * 2));
   index_.assign(size, kEmpty);
@@ -57,7 +63,24 @@ void OrderRecordTable::occupy(std::uint32_t slot, engine::MemberId member,
   r.in_use = true;
   hashes_[slot] = key_hash(member, cl_ord_id);
   index_insert(slot);
+  open_add(slot);
   ++in_use_;
+}
+
+void OrderRecordTable::open_add(std::uint32_t slot) {
+  MATCHGATE_ASSERT(open_at_[slot] == kNoSlot, "an order record opened twice");
+  open_at_[slot] = static_cast<std::uint32_t>(open_.size());
+  open_.push_back(slot);
+}
+
+void OrderRecordTable::open_remove(std::uint32_t slot) {
+  const std::uint32_t at = open_at_[slot];
+  if (at == kNoSlot) return;
+  const std::uint32_t last = open_.back();
+  open_[at] = last;
+  open_at_[last] = at;
+  open_.pop_back();
+  open_at_[slot] = kNoSlot;
 }
 
 std::uint32_t OrderRecordTable::find(engine::MemberId member,
@@ -88,6 +111,7 @@ void OrderRecordTable::release(std::uint32_t slot) {
   OrderRecord& r = records_[slot];
   if (!r.in_use || r.done) return;
   index_erase(slot);
+  open_remove(slot);
   r.in_use = false;
   --in_use_;
   free_.push_back(slot);
@@ -97,6 +121,7 @@ void OrderRecordTable::finish(std::uint32_t slot) {
   OrderRecord& r = records_[slot];
   if (r.done) return;
   r.done = true;
+  open_remove(slot);
   if (restoring_) return;  // end_restore() builds the recycling order
   finished_[(finished_head_ + finished_count_) % finished_.size()] = slot;
   ++finished_count_;
@@ -114,6 +139,7 @@ std::uint32_t OrderRecordTable::restore(std::uint32_t slot, engine::MemberId mem
   OrderRecord& r = records_[slot];
   if (r.in_use) {
     index_erase(slot);
+    open_remove(slot);
     --in_use_;
   }
   occupy(slot, member, cl_ord_id, kind);
@@ -175,17 +201,17 @@ void save_record(util::ByteWriter& out, std::uint32_t slot, const OrderRecord& r
 }  // namespace
 
 void OrderRecordTable::save(util::ByteWriter& out) const {
-  std::uint32_t open = 0;
-  for (const OrderRecord& r : records_) open += r.in_use && !r.done ? 1 : 0;
-  out.put(static_cast<std::uint32_t>(finished_count_) + open);
+  out.put(static_cast<std::uint32_t>(finished_count_ + open_.size()));
   for (std::size_t i = 0; i < finished_count_; ++i) {
     const std::uint32_t slot = finished_[(finished_head_ + i) % finished_.size()];
-    save_record(out, slot, records_[slot],
-                find(records_[slot].member, records_[slot].cl_ord_id_view()) == slot);
+    save_record(out, slot, records_[slot], records_[slot].indexed);
   }
-  for (std::uint32_t slot = 0; slot < capacity(); ++slot) {
+  // In slot order, as when every slot was visited: the file stays the same.
+  std::vector<std::uint32_t> open = open_;
+  std::sort(open.begin(), open.end());
+  for (const std::uint32_t slot : open) {
     const OrderRecord& r = records_[slot];
-    if (r.in_use && !r.done) save_record(out, slot, r, find(r.member, r.cl_ord_id_view()) == slot);
+    save_record(out, slot, r, r.indexed);
   }
 }
 
@@ -215,6 +241,7 @@ void OrderRecordTable::load(util::ByteReader& in) {
     OrderRecord& r = records_[slot];
     r.ord_status = ord_status;
     r.done = done;
+    if (done) open_remove(slot);
     r.side = side;
     r.type = type;
     r.tif = tif;
@@ -243,9 +270,11 @@ void OrderRecordTable::index_insert(std::uint32_t slot) {
   std::size_t i = home(hashes_[slot]);
   while (index_[i] != kEmpty) i = (i + 1) & mask_;
   index_[i] = entry(hashes_[slot], slot);
+  records_[slot].indexed = true;
 }
 
 void OrderRecordTable::index_erase(std::uint32_t slot) {
+  records_[slot].indexed = false;
   std::size_t i = home(hashes_[slot]);
   while (index_[i] == kEmpty || slot_of_entry(index_[i]) != slot) {
     if (index_[i] == kEmpty) return;

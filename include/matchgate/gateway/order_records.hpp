@@ -25,6 +25,7 @@ struct OrderRecord {
   fix::OrdStatus ord_status = fix::OrdStatus::PendingNew;
   bool done = false;  // no further events will come for it
   bool in_use = false;
+  bool indexed = false;  // found by its ClOrdID (in the table's index)
   engine::Side side = engine::Side::Buy;
   engine::OrdType type = engine::OrdType::Limit;
   engine::TimeInForce tif = engine::TimeInForce::Day;
@@ -98,6 +99,10 @@ class OrderRecordTable {
               RecordKind kind);
   void index_insert(std::uint32_t slot);
   void index_erase(std::uint32_t slot);
+  // The open records (in use, not done), so that a snapshot's pause grows
+  // with them and not with the table's capacity.
+  void open_add(std::uint32_t slot);
+  void open_remove(std::uint32_t slot);
   std::size_t home(std::uint64_t hash) const noexcept { return hash & mask_; }
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
   static std::uint64_t entry(std::uint64_t hash, std::uint32_t slot) noexcept {
@@ -108,8 +113,10 @@ class OrderRecordTable {
   }
 
   std::vector<OrderRecord> records_;
-  std::vector<std::uint64_t> hashes_;  // per slot, so erasing need not rehash the id
-  std::vector<std::uint32_t> free_;    // never-used or recycled slots
+  std::vector<std::uint64_t> hashes_;   // per slot, so erasing need not rehash the id
+  std::vector<std::uint32_t> free_;     // never-used or recycled slots
+  std::vector<std::uint32_t> open_;     // open slots, in no particular order
+  std::vector<std::uint32_t> open_at_;  // per slot: its index in open_, or kNoSlot
   // Finished records in finishing order: a ring of slots, oldest at head_.
   std::vector<std::uint32_t> finished_;
   std::size_t finished_head_ = 0;
