@@ -1,5 +1,7 @@
 #include "matchgate/gateway/snapshots.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -37,6 +39,7 @@ void Snapshots::start() {
   // the copies and this thread's state describe the same requests.
   if (!router_.request_snapshots()) return;  // a ring is full: next cycle
   router_.hold(true);
+  held_since_ns_ = util::clock_ns(CLOCK_MONOTONIC);
   replies_due_ = router_.shards();
 }
 
@@ -48,6 +51,7 @@ void Snapshots::finish() {
   // Every reply to a request before the barrier has been turned into
   // sequenced, logged messages by now: the log up to the SnapshotPoint
   // record is exactly the state copied.
+  shards_done_ns_ = util::clock_ns(CLOCK_MONOTONIC);
   state_.clear();
   util::ByteWriter out(state_);
   save_state(out);
@@ -61,9 +65,21 @@ void Snapshots::finish() {
                wal::EndBlock::yes);
   taker_->take(&state_, position);
   router_.hold(false);
+  log_pause();
   appended_at_last_ = position;
   replayed_since_last_ = 0;
   schedule_.restart_at(clock_.mono_ns);
+}
+
+void Snapshots::log_pause() {
+  // Once per snapshot: operators size snapshot_every_records by this pause.
+  const std::int64_t now_ns = util::clock_ns(CLOCK_MONOTONIC);
+  last_pause_us_ = (now_ns - held_since_ns_) / 1000;
+  spdlog::info(
+      "snapshot {}: new requests held for {} us: {} us until every shard had copied its state, "
+      "{} us for this thread's ({} bytes)",
+      taken_, last_pause_us_, (shards_done_ns_ - held_since_ns_) / 1000,
+      (now_ns - shards_done_ns_) / 1000, state_.size());
 }
 
 void Snapshots::save_state(util::ByteWriter& out) const {

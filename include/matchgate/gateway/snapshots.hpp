@@ -35,6 +35,9 @@ class Snapshots {
   // A shard's SnapshotTaken reply; the last one finishes the snapshot.
   void on_taken();
   std::uint64_t taken() const noexcept { return taken_; }
+  // How long the last snapshot held new requests: from the barrier to the
+  // SnapshotPoint record (the shards' copies and this thread's), in us.
+  std::int64_t last_pause_us() const noexcept { return last_pause_us_; }
 
   // The network thread's state: u32 members; per member its session
   // (fix::Session::save); then order entry's (OrderEntry::save).
@@ -48,6 +51,7 @@ class Snapshots {
   bool due() const noexcept;
   void start();
   void finish();
+  void log_pause();
 
   ShardRouter& router_;
   SessionTable& sessions_;
@@ -60,7 +64,10 @@ class Snapshots {
   std::uint64_t replayed_since_last_ = 0;
   std::size_t replies_due_ = 0;  // shards that have not answered yet
   std::uint64_t taken_ = 0;
+  std::int64_t held_since_ns_ = 0;   // CLOCK_MONOTONIC when new requests were held
+  std::int64_t shards_done_ns_ = 0;  // ... and when every shard had copied its state
   std::vector<std::byte> state_;
+  std::int64_t last_pause_us_ = 0;
 };
 
 }  // namespace matchgate::gateway
