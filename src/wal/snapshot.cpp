@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 #include "matchgate/util/clock.hpp"
 #include "matchgate/util/crc32c.hpp"
@@ -107,6 +109,26 @@ std::optional<std::uint64_t> segment_index_for(const std::filesystem::path& dir,
 
 }  // namespace
 
+Hash snapshot_payload_digest(std::span<const std::byte> payload, unsigned threads) {
+  const std::size_t chunks = (payload.size() + kSnapshotChunkBytes - 1) / kSnapshotChunkBytes;
+  std::vector<Hash> digests(chunks);
+  std::atomic<std::size_t> next{0};
+  const auto hash_chunks = [&] {
+    for (std::size_t i = next.fetch_add(1); i < chunks; i = next.fetch_add(1)) {
+      const std::span<const std::byte> chunk =
+          payload.subspan(i * kSnapshotChunkBytes,
+                          std::min(kSnapshotChunkBytes, payload.size() - i * kSnapshotChunkBytes));
+      digests[i] = crypto::Sm3::digest(chunk.data(), chunk.size());
+    }
+  };
+  std::vector<std::thread> helpers;
+  const std::size_t wanted = std::min<std::size_t>(std::max(1U, threads), chunks);
+  for (std::size_t t = 1; t < wanted; ++t) helpers.emplace_back(hash_chunks);
+  hash_chunks();
+  for (std::thread& h : helpers) h.join();
+  return crypto::Sm3::digest(digests.data(), digests.size() * sizeof(Hash));
+}
+
 void encode_snapshot_header(const SnapshotInfo& info,
                             std::span<std::byte, kSnapshotHeaderSize> out) {
   std::byte* p = out.data();
@@ -120,7 +142,7 @@ void encode_snapshot_header(const SnapshotInfo& info,
   put_u64(p + 64, static_cast<std::uint64_t>(info.created_ns));
   put_u64(p + 72, info.boots);
   put_u64(p + 80, info.payload_bytes);
-  std::memcpy(p + 88, info.payload_sm3.data(), 32);
+  std::memcpy(p + 88, info.payload_digest.data(), 32);
   std::memcpy(p + 120, info.key_fingerprint.data(), 32);
   put_u32(p + kHeaderCrcAt, util::crc32c(0, p, kHeaderCrcAt));
 }
@@ -140,7 +162,7 @@ std::optional<SnapshotInfo> decode_snapshot_header(std::span<const std::byte> in
   info.created_ns = static_cast<std::int64_t>(get_u64(p + 64));
   info.boots = get_u64(p + 72);
   info.payload_bytes = get_u64(p + 80);
-  std::memcpy(info.payload_sm3.data(), p + 88, 32);
+  std::memcpy(info.payload_digest.data(), p + 88, 32);
   std::memcpy(info.key_fingerprint.data(), p + 120, 32);
   return info;
 }
@@ -182,7 +204,8 @@ std::filesystem::path write_snapshot(const std::filesystem::path& dir, const Sna
   if (in.seq == 0) throw std::invalid_argument("a snapshot must include at least record 1");
   SnapshotInfo info = in;
   info.payload_bytes = payload.size();
-  info.payload_sm3 = crypto::Sm3::digest(payload.data(), payload.size());
+  // One thread: a live daemon writes snapshots while it trades.
+  info.payload_digest = snapshot_payload_digest(payload, 1);
   info.key_fingerprint = key.public_key().fingerprint();
   if (info.created_ns == 0) info.created_ns = util::clock_ns(CLOCK_REALTIME);
   if (info.segment_index == 0) {
@@ -307,7 +330,9 @@ SnapshotRead read_snapshot(const std::filesystem::path& path, const crypto::Sm2P
   if (std::string e = read_exact(fd.get(), signature.data(), signature_length); !e.empty()) {
     return bad("cannot read: " + e);
   }
-  if (crypto::Sm3::digest(r.payload.data(), r.payload.size()) != info.payload_sm3) {
+  // At start nothing else runs yet: every core hashes.
+  if (snapshot_payload_digest(r.payload, std::max(1U, std::thread::hardware_concurrency())) !=
+      info.payload_digest) {
     return bad("payload SM3 mismatch (the payload was altered or damaged)");
   }
   const auto message = snapshot_message(header);

@@ -26,10 +26,14 @@
 namespace matchgate::wal {
 
 inline constexpr std::array<char, 8> kSnapshotMagic = {'M', 'G', 'W', 'A', 'L', 'S', 'N', 'P'};
-inline constexpr std::uint32_t kSnapshotVersion = 1;
+// 2: the payload's digest is a two-level SM3 tree (payload_digest).
+inline constexpr std::uint32_t kSnapshotVersion = 2;
 inline constexpr std::size_t kSnapshotHeaderSize = 192;
-// The signed message: "MGWAL-SNAP-v1" (13 bytes) || the 192 header bytes.
-inline constexpr std::string_view kSnapshotDomain = "MGWAL-SNAP-v1";
+// The signed message: "MGWAL-SNAP-v2" (13 bytes) || the 192 header bytes.
+inline constexpr std::string_view kSnapshotDomain = "MGWAL-SNAP-v2";
+// The payload is hashed in chunks of this many bytes (the last one
+// shorter), so that a start can hash a large snapshot on every core.
+inline constexpr std::size_t kSnapshotChunkBytes = std::size_t{16} << 20;
 inline constexpr std::size_t kSnapshotMessageSize = 13 + kSnapshotHeaderSize;
 
 struct SnapshotInfo {
@@ -44,7 +48,7 @@ struct SnapshotInfo {
   std::uint64_t boots = 0;      // Start records up to and including seq
   // Filled by write_snapshot; read back from the file.
   std::uint64_t payload_bytes = 0;
-  Hash payload_sm3{};
+  Hash payload_digest{};  // snapshot_payload_digest(payload)
   Hash key_fingerprint{};
 
   StartPoint start_point() const noexcept { return StartPoint{seq, chain_hash, boots}; }
@@ -56,6 +60,11 @@ void encode_snapshot_header(const SnapshotInfo& info,
 std::optional<SnapshotInfo> decode_snapshot_header(std::span<const std::byte> in);
 std::array<std::uint8_t, kSnapshotMessageSize> snapshot_message(
     std::span<const std::byte, kSnapshotHeaderSize> header);
+
+// SM3 over the SM3 digests of the payload's chunks of kSnapshotChunkBytes,
+// in order (SM3 of nothing for an empty payload); the chunks are hashed on
+// up to `threads` threads. docs/WAL.md 10.1.
+Hash snapshot_payload_digest(std::span<const std::byte> payload, unsigned threads = 1);
 
 std::string snapshot_file_name(std::uint64_t seq);
 // Parses snap-<exactly 20 digits>.snap; false for any other name.
@@ -95,7 +104,7 @@ struct SnapshotRead {
   bool ok() const noexcept { return !problem; }
 };
 // Reads and checks one snapshot file: name, header, size, key fingerprint,
-// payload SM3, SM2 signature. Never throws for a bad or unreadable file:
+// payload digest (on every core), SM2 signature. Never throws for a bad or unreadable file:
 // that is a problem, stated in the words docs/WAL.md lists.
 SnapshotRead read_snapshot(const std::filesystem::path& path, const crypto::Sm2PublicKey& key,
                            std::string_view sm2_id);
