@@ -74,11 +74,10 @@ void Snapshots::finish() {
 void Snapshots::log_pause() {
   // Once per snapshot: operators size snapshot_every_records by this pause.
   const std::int64_t now_ns = util::clock_ns(CLOCK_MONOTONIC);
-  last_pause_us_ = (now_ns - held_since_ns_) / 1000;
   spdlog::info(
       "snapshot {}: new requests held for {} us: {} us until every shard had copied its state, "
       "{} us for this thread's ({} bytes)",
-      taken_, last_pause_us_, (shards_done_ns_ - held_since_ns_) / 1000,
+      taken_, (now_ns - held_since_ns_) / 1000, (shards_done_ns_ - held_since_ns_) / 1000,
       (now_ns - shards_done_ns_) / 1000, state_.size());
 }
 

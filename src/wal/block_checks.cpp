@@ -23,10 +23,6 @@ std::size_t last_non_zero(const std::byte* p, std::size_t from, std::size_t size
   return last;
 }
 
-// Why the bytes at `off` do not frame the block starting with record
-// `seq` (room for a header, length, CRC, first sequence number, reserved
-// word, padding), or empty if they do. Neither the chain hash nor the
-// records inside are checked.
 std::string check_block_frame(const std::byte* base, std::size_t size, std::size_t off,
                               std::uint64_t seq) {
   if (off + kBlockHeaderSize > size) return "bytes after the last block";
@@ -47,8 +43,6 @@ std::string check_block_frame(const std::byte* base, std::size_t size, std::size
   return {};
 }
 
-// Why the records of a framed block do not fill it exactly, record_count
-// of them, or empty if they do.
 std::string check_block_records(const std::byte* b) {
   const std::uint32_t length = get_u32(b);
   const std::uint32_t count = get_u32(b + 4);
@@ -64,9 +58,6 @@ std::string check_block_records(const std::byte* b) {
          " records do not fill its length exactly)";
 }
 
-// Why a block at `off` is not the valid block starting with record `seq`
-// after chain hash `prev`, or empty if it is. Without `chained` (before a
-// scan's start point) the chain hash is not checked.
 std::string check_block(const std::byte* base, std::size_t size, std::size_t off, std::uint64_t seq,
                         const Hash& prev, bool chained) {
   std::string bad = check_block_frame(base, size, off, seq);
@@ -79,9 +70,6 @@ std::string check_block(const std::byte* base, std::size_t size, std::size_t off
   return check_block_records(b);
 }
 
-// Where the blocks of a mapped segment end: the end of the file, or the
-// first block position whose length field is 0 (or with fewer than 64
-// bytes left) and all zeros after it.
 bool blocks_end_at(const std::byte* base, std::size_t size, std::size_t off) noexcept {
   // check_block_frame keeps every block inside the file, so the next one
   // starts at its end at the latest.
@@ -92,8 +80,6 @@ bool blocks_end_at(const std::byte* base, std::size_t size, std::size_t off) noe
   return false;
 }
 
-// Is there anything after `off` that frames and checksums like a block of
-// this log? If so the damage at `off` is in the middle, not a torn tail.
 bool valid_block_after(const std::byte* base, std::size_t size, std::size_t off,
                        std::uint64_t seq) {
   for (std::size_t p = off + kBlockAlign; p + kBlockHeaderSize <= size; p += kBlockAlign) {

@@ -25,11 +25,19 @@ void encode_segment_header(const SegmentHeader& h, std::span<std::byte, kSegment
   put_u32(p + 124, util::crc32c(0, p, 124));
 }
 
-std::optional<SegmentHeader> decode_segment_header(std::span<const std::byte> in) {
-  if (in.size() < kSegmentHeaderSize) return std::nullopt;
+namespace {
+// Long enough, the magic and the CRC: a header of some format version.
+bool intact_segment_header(std::span<const std::byte> in) noexcept {
+  if (in.size() < kSegmentHeaderSize) return false;
   const std::byte* p = in.data();
-  if (std::memcmp(p, kSegmentMagic.data(), kSegmentMagic.size()) != 0) return std::nullopt;
-  if (get_u32(p + 124) != util::crc32c(0, p, 124)) return std::nullopt;
+  return std::memcmp(p, kSegmentMagic.data(), kSegmentMagic.size()) == 0 &&
+         get_u32(p + 124) == util::crc32c(0, p, 124);
+}
+}  // namespace
+
+std::optional<SegmentHeader> decode_segment_header(std::span<const std::byte> in) {
+  if (!intact_segment_header(in)) return std::nullopt;
+  const std::byte* p = in.data();
   if (get_u32(p + 8) != kFormatVersion || get_u32(p + 12) != kSegmentHeaderRegion) {
     return std::nullopt;
   }
@@ -45,11 +53,8 @@ std::optional<SegmentHeader> decode_segment_header(std::span<const std::byte> in
 }
 
 std::optional<std::uint32_t> foreign_format_version(std::span<const std::byte> in) {
-  if (in.size() < kSegmentHeaderSize) return std::nullopt;
-  const std::byte* p = in.data();
-  if (std::memcmp(p, kSegmentMagic.data(), kSegmentMagic.size()) != 0) return std::nullopt;
-  if (get_u32(p + 124) != util::crc32c(0, p, 124)) return std::nullopt;
-  const std::uint32_t version = get_u32(p + 8);
+  if (!intact_segment_header(in)) return std::nullopt;
+  const std::uint32_t version = get_u32(in.data() + 8);
   if (version == kFormatVersion) return std::nullopt;
   return version;
 }

@@ -310,7 +310,7 @@ SnapshotRead read_snapshot(const std::filesystem::path& path, const crypto::Sm2P
     return bad("snapshot was made with another signing key (fingerprint " +
                crypto::to_hex(info.key_fingerprint) + ")");
   }
-  // The payload, hashed as it is read.
+  // The payload, hashed once it is all read (below).
   r.payload.resize(static_cast<std::size_t>(info.payload_bytes));
   if (std::string e = read_exact(fd.get(), r.payload.data(), r.payload.size()); !e.empty()) {
     return bad("cannot read: " + e);
@@ -331,7 +331,7 @@ SnapshotRead read_snapshot(const std::filesystem::path& path, const crypto::Sm2P
     return bad("cannot read: " + e);
   }
   // At start nothing else runs yet: every core hashes.
-  if (snapshot_payload_digest(r.payload, std::max(1U, std::thread::hardware_concurrency())) !=
+  if (snapshot_payload_digest(r.payload, std::thread::hardware_concurrency()) !=
       info.payload_digest) {
     return bad("payload SM3 mismatch (the payload was altered or damaged)");
   }

@@ -131,9 +131,8 @@ constexpr std::uint16_t kShutdownType = static_cast<std::uint16_t>(RecordType::S
 constexpr const char* kSegmentHeaderDamaged = "segment header damaged (magic, version or CRC)";
 
 // Why a segment's header does not decode: another format version, or damage.
-std::string header_problem(const std::filesystem::path& path) {
-  const MappedFile file(path);
-  const std::optional<std::uint32_t> version = foreign_format_version(file.bytes());
+std::string header_problem(std::span<const std::byte> segment) {
+  const std::optional<std::uint32_t> version = foreign_format_version(segment);
   return version ? foreign_format_problem(*version) : kSegmentHeaderDamaged;
 }
 
@@ -258,7 +257,7 @@ bool LogScanner::report_log_not_reaching_start_point() {
   const SegmentFile& oldest = segments_.front();
   const std::uint64_t next = start_->seq + 1;
   const std::optional<SegmentHeader> h = read_segment_header(oldest.path);
-  if (!h) return fail(oldest.path, 0, next, header_problem(oldest.path));
+  if (!h) return fail(oldest.path, 0, next, header_problem(MappedFile(oldest.path).bytes()));
   return fail(oldest.path, 0, next,
               "the log does not reach back to the start point: its oldest segment starts "
               "at record " +
@@ -305,11 +304,7 @@ bool LogScanner::check_segment_order(std::size_t i) {
 // and the rest of the header region is zero.
 bool LogScanner::check_segment_header(const SegmentView& seg,
                                       const std::optional<SegmentHeader>& h) {
-  if (!h) {
-    const std::optional<std::uint32_t> version =
-        foreign_format_version(std::span<const std::byte>(seg.base, seg.size));
-    return fail_at(seg, 0, version ? foreign_format_problem(*version) : kSegmentHeaderDamaged);
-  }
+  if (!h) return fail_at(seg, 0, header_problem(std::span<const std::byte>(seg.base, seg.size)));
   if (h->index != seg.file.index || h->business_date != seg.file.business_date) {
     return fail_at(seg, 0, "segment header does not match the file name");
   }

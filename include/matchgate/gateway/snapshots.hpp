@@ -35,9 +35,6 @@ class Snapshots {
   // A shard's SnapshotTaken reply; the last one finishes the snapshot.
   void on_taken();
   std::uint64_t taken() const noexcept { return taken_; }
-  // How long the last snapshot held new requests: from the barrier to the
-  // SnapshotPoint record (the shards' copies and this thread's), in us.
-  std::int64_t last_pause_us() const noexcept { return last_pause_us_; }
 
   // The network thread's state: u32 members; per member its session
   // (fix::Session::save); then order entry's (OrderEntry::save).
@@ -67,7 +64,6 @@ class Snapshots {
   std::int64_t held_since_ns_ = 0;   // CLOCK_MONOTONIC when new requests were held
   std::int64_t shards_done_ns_ = 0;  // ... and when every shard had copied its state
   std::vector<std::byte> state_;
-  std::int64_t last_pause_us_ = 0;
 };
 
 }  // namespace matchgate::gateway

@@ -63,7 +63,7 @@ std::array<std::uint8_t, kSnapshotMessageSize> snapshot_message(
 
 // SM3 over the SM3 digests of the payload's chunks of kSnapshotChunkBytes,
 // in order (SM3 of nothing for an empty payload); the chunks are hashed on
-// up to `threads` threads. docs/WAL.md 10.1.
+// up to `threads` threads (one if 0). docs/WAL.md 10.1.
 Hash snapshot_payload_digest(std::span<const std::byte> payload, unsigned threads = 1);
 
 std::string snapshot_file_name(std::uint64_t seq);
