@@ -423,6 +423,7 @@ class Loader {
   void load_log(const toml::table* t, ops::LogOptions& out);
   void load_members(const toml::array& a, Config& out);
   std::vector<std::string> load_accounts(const Table& table);
+  risk::MemberLimits load_limits(const Table& table);
   void load_instruments(const toml::array& a, Config& out);
   InstrumentConfig load_instrument(const Table& table, std::size_t shards,
                                    std::set<std::string>& symbols);
@@ -625,7 +626,8 @@ void Loader::load_members(const toml::array& members, Config& out) {
   for (std::size_t i = 0; i < members.size(); ++i) {
     Table table(
         *this, *members.get(i)->as_table(), "members[" + std::to_string(i) + "]",
-        {"comp_id", "password_hash", "accounts", "stp", "cancel_on_disconnect", "credit_limit"});
+        {"comp_id", "password_hash", "accounts", "stp", "cancel_on_disconnect", "credit_limit",
+         "max_order_value", "max_open_orders", "max_messages_per_s", "message_burst"});
     MemberConfig m;
 
     m.comp_id = *table.string("comp_id", true);
@@ -646,12 +648,34 @@ void Loader::load_members(const toml::array& members, Config& out) {
                       engine::StpMode::CancelIncoming, engine::StpMode::CancelBoth},
                      m.stp);
     table.flag("cancel_on_disconnect", m.cancel_on_disconnect);
-    if (auto limit = table.decimal("credit_limit", false)) {
-      if (*limit < 0) table.fail("credit_limit", "must be >= 0");
-      m.credit_limit = *limit;
-    }
+    m.limits = load_limits(table);
     out.members.push_back(std::move(m));
   }
+}
+
+risk::MemberLimits Loader::load_limits(const Table& table) {
+  risk::MemberLimits l;
+  for (const char* key : {"credit_limit", "max_order_value"}) {
+    if (auto v = table.decimal(key, false)) {
+      if (*v < 0) table.fail(key, "must be >= 0");
+      (std::string_view(key) == "credit_limit" ? l.credit_limit : l.max_order_value) = *v;
+    }
+  }
+  if (auto v = table.integer("max_open_orders", false)) {
+    if (*v < 0) table.fail("max_open_orders", "must be >= 0");
+    l.max_open_orders = *v;
+  }
+  if (auto v = table.integer("max_messages_per_s", false)) {
+    if (*v < 1 || *v > 10'000'000) table.fail("max_messages_per_s", "expected 1..10000000");
+    l.max_messages_per_s = *v;
+  }
+  if (auto v = table.integer("message_burst", false)) {
+    if (l.max_messages_per_s == risk::kNoLimit)
+      table.fail("message_burst", "needs max_messages_per_s");
+    if (*v < 1 || *v > 10'000'000) table.fail("message_burst", "expected 1..10000000");
+    l.message_burst = *v;
+  }
+  return l;
 }
 
 std::vector<std::string> Loader::load_accounts(const Table& table) {
@@ -794,13 +818,15 @@ void derive_gateway_tables(Config& config) {
   for (const MemberConfig& m : config.members) {
     g.members.push_back(engine::MemberSpec{m.stp});
     g.network.members.push_back(
-        gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect});
+        gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect,
+                               m.limits});
   }
   for (const InstrumentConfig& ins : config.instruments) {
     std::vector<engine::InstrumentSpec>& owned = g.shards[ins.shard].instruments;
     g.network.instruments.push_back(
         gateway::InstrumentRoute{ins.symbol, static_cast<std::uint32_t>(ins.shard),
-                                 static_cast<engine::InstrumentId>(owned.size())});
+                                 static_cast<engine::InstrumentId>(owned.size()),
+                                 ins.reference_price, ins.spec.band_low, ins.spec.band_high});
     owned.push_back(ins.spec);
   }
 }

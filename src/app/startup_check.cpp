@@ -110,15 +110,4 @@ void check_startable(const Config& config) {
   check_sign_key(config);
 }
 
-std::vector<std::string> unenforced_settings(const Config& config) {
-  std::vector<std::string> out;
-  for (const MemberConfig& m : config.members) {
-    if (!m.credit_limit) continue;
-    out.push_back("[[members]] credit_limit is set for " + m.comp_id + " (" +
-                  util::format_decimal(*m.credit_limit) +
-                  ") but not enforced by this version: orders are not checked against it");
-  }
-  return out;
-}
-
 }  // namespace matchgate::app

@@ -35,6 +35,14 @@ OrderEntryMetrics OrderEntryMetrics::registered(ops::MetricGroup& g) {
                                "requests refused: ClOrdID store full or Redis unavailable"});
   m.dedup_keys_restored = g.counter(
       {"matchgate_dedup_keys_restored_total", "ClOrdID keys rebuilt from the log or a snapshot"});
+  const auto risk = [&](const char* rule) {
+    return g.counter({"matchgate_risk_rejects_total",
+                      "orders and replaces refused before the engine, by rule",
+                      {{"rule", rule}}});
+  };
+  m.risk_limit_rejects = risk("limit");
+  m.risk_rate_rejects = risk("message_rate");
+  m.risk_control_rejects = risk("control");
   m.dedup_keys_not_restored =
       g.counter({"matchgate_dedup_keys_not_restored_total",
                  "unexpired ClOrdID keys that did not fit into [dedup] max_keys at start"});

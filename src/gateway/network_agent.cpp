@@ -24,7 +24,8 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
       sessions_(options_, outbound_, clock_.now(), &metrics_),
       answers_(index_, options_, sessions_, clock_.now(), AnswerMetrics::registered(metrics_)),
       router_(std::move(to_shards), clock_.now()),
-      order_entry_(index_, options_, answers_, router_, clock_.now(),
+      controls_(options_.members.size(), options_.instruments.size()),
+      order_entry_(index_, options_, answers_, router_, clock_.now(), controls_,
                    OrderEntryMetrics::registered(metrics_),
                    options_.dedup.backend == dedup::Backend::Redis
                        ? dedup::RedisMetrics::registered(metrics_)

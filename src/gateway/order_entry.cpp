@@ -24,15 +24,18 @@ constexpr std::string_view kCapacityText = "gateway order capacity exhausted";
 
 OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options, Answers& answers,
                        ShardRouter& router, const util::ThreadClock& clock,
-                       OrderEntryMetrics metrics, dedup::RedisMetrics redis_metrics)
+                       const risk::TradingControls& controls, OrderEntryMetrics metrics,
+                       dedup::RedisMetrics redis_metrics)
     : net_index_(net_index),
       options_(options),
       answers_(answers),
       router_(router),
       clock_(clock),
+      controls_(controls),
       symbols_(options.instruments),
       records_(options.max_records),
-      metrics_(metrics) {
+      metrics_(metrics),
+      risk_(make_pre_trade_risk(options)) {
   ttl_ns_ = std::chrono::nanoseconds(options_.dedup.ttl).count();
   if (options_.dedup.backend != dedup::Backend::Off) {
     keys_ = std::make_unique<dedup::EmbeddedStore>(options_.dedup.max_keys, options_.dedup.ttl);
@@ -153,6 +156,13 @@ bool OrderEntry::new_order(const Context& ctx, const fix::MessageView& m, bool m
     }
     records_.forget(held);
   }
+  // Pre-trade risk (docs/RISK.md), after a repeat was recognised and before
+  // the ClOrdID is taken: a refused order leaves its ClOrdID free.
+  if (!may_answer && !passes_quietly(ctx.member, r)) return false;
+  if (may_answer && refuse_new(ctx, m, ids, r)) {
+    metrics_.new_orders.inc();
+    return true;
+  }
   const std::uint32_t next = records_.next_slot();
   if (redis_) {
     // Redis holds new orders' keys; a ClOrdID a cancel or replace took here
@@ -218,6 +228,7 @@ void OrderEntry::create_order(const Context& ctx, const NewOrderRequest& q) {
   r.account = q.account;
   r.price = q.type == engine::OrdType::Limit ? q.price : 0;
   r.qty = q.qty;
+  hold_new(r);
   if (redis_) {
     // The record is reserved (it keeps the ClOrdID from being taken again
     // meanwhile); the order goes to its shard once Redis has said Created.

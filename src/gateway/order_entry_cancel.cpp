@@ -41,6 +41,7 @@ void OrderEntry::cancel_or_replace(const Context& ctx, const fix::MessageView& m
     }
   }
   if (refuse_cancel(ctx, m, q, order)) return;
+  if (replace && refuse_replace(ctx, q, *order)) return;
   const std::uint32_t next = records_.next_slot();
   if (next == kNoSlot) {
     metrics_.rejected_at_gateway.inc();
@@ -109,6 +110,7 @@ void OrderEntry::push_cancel(const Context& ctx, const CancelRequest& q, std::ui
   const OrderRecord& o = records_[target];
   r.price = q.replace ? q.price : o.price;
   r.qty = q.replace ? q.qty : o.qty;
+  if (q.replace) set_hold(r, replace_reservation(o, r.price, r.qty));
   ShardRequest req;
   req.kind = q.replace ? RequestKind::Replace : RequestKind::Cancel;
   req.member = ctx.member;

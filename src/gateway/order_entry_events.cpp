@@ -71,6 +71,9 @@ void OrderEntry::on_trade(const engine::Event& e) {
     r.cum_qty = v.filled;
     r.notional += static_cast<__int128>(e.trade_price) * e.trade_qty;
     r.ord_status = open_status(r);
+    risk_.fill(r.member, r.instrument, r.side, e.trade_qty);
+    set_hold(r, order_hold(r));
+    if (r.ord_status == fix::OrdStatus::Filled) risk_.close_order(r.member);
     ReportFacts f = event_facts(fix::ExecType::Trade, e);
     f.maker_side = maker;
     f.last_qty = e.trade_qty;
@@ -90,6 +93,7 @@ void OrderEntry::on_canceled(const ShardReply& reply) {
   OrderRecord& r = records_[slot];
   const bool expired = e.type == EventType::Expired;
   r.ord_status = expired ? fix::OrdStatus::Expired : fix::OrdStatus::Canceled;
+  close_hold(r);
   if (e.cancel_reason == engine::CancelReason::Requested && mine(reply.request)) {
     // Answers the member's cancel request: its ClOrdID and OrigClOrdID.
     OrderRecord& request = records_[slot_of(reply.request)];
@@ -120,6 +124,9 @@ void OrderEntry::on_replaced(const engine::Event& e) {
   r.cum_qty = e.order.filled;
   r.notional = old.notional;
   r.ord_status = open_status(r);
+  // The order's hold moves to its new record, at the new terms.
+  set_hold(old, 0);
+  set_hold(r, order_hold(r));
   old.superseded_by = slot;
   old.ord_status = fix::OrdStatus::Replaced;
   answers_.report(r, ids, event_facts(fix::ExecType::Replaced, e));
@@ -132,6 +139,7 @@ void OrderEntry::on_rejected(const engine::Event& e) {
   const std::uint32_t slot = slot_of(ref);
   OrderRecord& r = records_[slot];
   if (r.kind == RecordKind::Order) {
+    close_hold(r);
     r.ord_status = fix::OrdStatus::Rejected;
     ReportFacts f = event_facts(fix::ExecType::Rejected, e);
     f.has_rej_reason = true;
@@ -143,6 +151,7 @@ void OrderEntry::on_rejected(const engine::Event& e) {
     answers_.cancel_reject(r.member, ids_of_request(r), order, r.kind == RecordKind::ReplaceRequest,
                            cxl_rej_reason(e.reject_reason), engine::to_string(e.reject_reason),
                            records::event_cause(e.exec_id, false));
+    set_hold(r, 0);  // a replace's reservation
     r.ord_status = fix::OrdStatus::Rejected;
     r.reject_reason = e.reject_reason;
   }

@@ -96,6 +96,7 @@ void OrderEntry::reject_reserved(const RedisQueue::Entry& w, fix::OrdRejReason r
                                  std::string_view text) {
   metrics_.rejected_at_gateway.inc();
   OrderRecord& r = records_[w.slot];
+  close_hold(r);
   r.ord_status = fix::OrdStatus::Rejected;
   ReportFacts f;
   f.exec_type = fix::ExecType::Rejected;

@@ -50,11 +50,15 @@ void OrderEntry::replay_request(const records::OrderRequestRecord& rec, std::int
     r.tif = q.tif;
     r.instrument = rec.gateway_instrument;
     r.account = q.account;
+    hold_new(r);
     return;
   }
   const std::uint32_t target = slot_of(q.target);
   if (q.target == kNoRecord || target >= records_.capacity()) return;
   refer_to(r, target, rec.orig_named);
+  if (kind == RecordKind::ReplaceRequest) {
+    set_hold(r, replace_reservation(records_[target], q.price, q.qty));
+  }
 }
 
 // The key, with its original expiry. With Redis, new orders' keys live in
@@ -73,6 +77,7 @@ void OrderEntry::count_restore(dedup::RestoreStatus restored) noexcept {
 
 void OrderEntry::save(util::ByteWriter& out) const {
   records_.save(out);
+  risk_.save(out);
   out.put(static_cast<std::uint8_t>(keys_ ? 1 : 0));
   if (!keys_) return;
   out.put(static_cast<std::uint64_t>(keys_->size()));
@@ -87,6 +92,8 @@ void OrderEntry::save(util::ByteWriter& out) const {
 
 void OrderEntry::load(util::ByteReader& in) {
   records_.load(in);
+  risk_.load(in);
+  rebuild_risk_from_records();
   if (in.get<std::uint8_t>("dedup keys present") == 0) return;
   const auto count = in.get<std::uint64_t>("dedup key count");
   for (std::uint64_t i = 0; i < count; ++i) {

@@ -196,6 +196,8 @@ void save_record(util::ByteWriter& out, std::uint32_t slot, const OrderRecord& r
   out.put(r.cum_qty);
   out.put(static_cast<std::uint64_t>(static_cast<unsigned __int128>(r.notional)));
   out.put(static_cast<std::uint64_t>(static_cast<unsigned __int128>(r.notional) >> 64));
+  out.put(static_cast<std::uint64_t>(static_cast<unsigned __int128>(r.hold)));
+  out.put(static_cast<std::uint64_t>(static_cast<unsigned __int128>(r.hold) >> 64));
 }
 
 }  // namespace
@@ -260,6 +262,9 @@ void OrderRecordTable::load(util::ByteReader& in) {
     const auto lo = in.get<std::uint64_t>("notional");
     const auto hi = in.get<std::uint64_t>("notional");
     r.notional = static_cast<__int128>((static_cast<unsigned __int128>(hi) << 64) | lo);
+    const auto hold_lo = in.get<std::uint64_t>("hold");
+    const auto hold_hi = in.get<std::uint64_t>("hold");
+    r.hold = static_cast<__int128>((static_cast<unsigned __int128>(hold_hi) << 64) | hold_lo);
     // A record whose ClOrdID a newer record took (its key had expired)
     // stays in its slot but is not found by ClOrdID.
     if (!indexed) forget(slot);

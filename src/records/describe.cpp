@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "matchgate/crypto/sm3.hpp"
+#include "matchgate/records/control.hpp"
 #include "matchgate/records/order_request.hpp"
 #include "matchgate/records/outbound.hpp"
 #include "matchgate/records/record_types.hpp"
@@ -107,6 +108,24 @@ void describe_snapshot_point(std::span<const std::byte> payload, Fields& f) {
   if (const auto n = decode_snapshot_point(payload)) f.emplace_back("snapshot", number(*n));
 }
 
+void describe_control(std::span<const std::byte> payload, Fields& f) {
+  const auto c = decode_control(payload);
+  if (!c) return;
+  f.emplace_back("action", quoted(to_string(c->action)));
+  f.emplace_back("origin", quoted(to_string(c->origin)));
+  if (c->member != kNoTarget) f.emplace_back("member", number(c->member));
+  if (c->instrument != kNoTarget) f.emplace_back("instrument", number(c->instrument));
+  if (c->action == ControlAction::SetLimit) {
+    f.emplace_back("limit_key", number(c->limit_key));
+    f.emplace_back("value", number(c->value));
+  }
+  if (c->action == ControlAction::Phase) {
+    f.emplace_back("business_date", number(c->business_date));
+    f.emplace_back("phase", number(c->phase));
+  }
+  f.emplace_back("identity", quoted(c->identity));
+}
+
 }  // namespace
 
 std::string type_name(std::uint16_t type) {
@@ -123,6 +142,8 @@ std::string type_name(std::uint16_t type) {
       return "Outbound";
     case to_wire(RecordType::SnapshotPoint):
       return "SnapshotPoint";
+    case to_wire(RecordType::Control):
+      return "Control";
     default:
       return "type-" + std::to_string(type);
   }
@@ -145,6 +166,9 @@ Fields describe(std::uint16_t type, std::span<const std::byte> payload) {
       break;
     case to_wire(RecordType::SnapshotPoint):
       describe_snapshot_point(payload, f);
+      break;
+    case to_wire(RecordType::Control):
+      describe_control(payload, f);
       break;
     default:
       break;

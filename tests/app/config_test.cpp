@@ -119,10 +119,10 @@ TEST_F(ConfigTest, BundledConfigLoads) {
   EXPECT_TRUE(matchgate::crypto::verify_password("demo-pass-1", config.members[0].password_hash));
   EXPECT_TRUE(matchgate::crypto::verify_password("demo-pass-2", config.members[1].password_hash));
   EXPECT_EQ(config.members[0].stp, engine::StpMode::CancelResting);
-  EXPECT_EQ(config.members[0].credit_limit, 1'000'000 * kPriceScale);
+  EXPECT_EQ(config.members[0].limits.credit_limit, 1'000'000 * kPriceScale);
   EXPECT_EQ(config.members[1].stp, engine::StpMode::None);
   EXPECT_FALSE(config.members[1].cancel_on_disconnect);
-  EXPECT_FALSE(config.members[1].credit_limit.has_value());
+  EXPECT_EQ(config.members[1].limits.credit_limit, matchgate::risk::kNoLimit);
 
   ASSERT_EQ(config.instruments.size(), 3U);
   const auto& acme = config.instruments[0].spec;
@@ -340,7 +340,7 @@ TEST_F(ConfigTest, EveryKeyReachesTheModuleOptions) {
   EXPECT_EQ(config.log.file, std::filesystem::path("x.log"));
   EXPECT_EQ(config.members[0].stp, engine::StpMode::CancelBoth);
   EXPECT_TRUE(config.members[0].cancel_on_disconnect);
-  EXPECT_EQ(config.members[0].credit_limit, 0);
+  EXPECT_EQ(config.members[0].limits.credit_limit, 0);
   EXPECT_EQ(config.instruments[0].shard, 2U);
   EXPECT_EQ(app::instruments_of_shard(config, 2), (std::vector<std::size_t>{0}));
   EXPECT_TRUE(app::instruments_of_shard(config, 0).empty());

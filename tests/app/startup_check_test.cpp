@@ -27,11 +27,6 @@ using matchgate::testing::run_command;
 constexpr const char* kHash =
     "pbkdf2-sha256$200000$UAzXEion4I4qhARKCF5fjQ==$ZTNIE0ZGY13hc5PAyJeuBM4unN5mMh87hJ90TVT84MI=";
 
-std::string credit_warning(const std::string& comp_id, const std::string& limit) {
-  return "[[members]] credit_limit is set for " + comp_id + " (" + limit +
-         ") but not enforced by this version: orders are not checked against it";
-}
-
 // The parts of a config that meet the machine; everything else is fixed.
 struct Environment {
   std::string sign_key;  // empty: no sign_key line
@@ -247,43 +242,8 @@ TEST_F(StartupCheckTest, BundledConfig) {
   EXPECT_EQ(out.out, "config OK: 2 members, 3 instruments, 2 shards\n");
   const CommandRun err = run_command("{ " + command + " 2>&1 >/dev/null; }");
   EXPECT_EQ(err.status, 0) << err.out;
-  EXPECT_EQ(err.out, "warning: " + credit_warning("MEMBER1", "1000000") + "\n");
+  EXPECT_EQ(err.out, "");  // credit_limit is enforced now: no warning about it
   EXPECT_FALSE(fs::exists(dir_ / "var/wal"));  // [wal] dir = "var/wal", not created
-}
-
-TEST_F(StartupCheckTest, UnenforcedCreditLimits) {
-  Environment env = good();
-  env.member_extra = "credit_limit = \"2500.5\"\n";
-  app::Config config = app::load_config(write_config(env));
-  EXPECT_EQ(app::unenforced_settings(config),
-            std::vector<std::string>{credit_warning("M1", "2500.5")});
-  config.members.push_back(config.members[0]);
-  config.members[1].comp_id = "M2";
-  config.members[1].credit_limit.reset();
-  config.members.push_back(config.members[0]);
-  config.members[2].comp_id = "M3";
-  config.members[2].credit_limit = 0;
-  EXPECT_EQ(app::unenforced_settings(config),
-            (std::vector<std::string>{credit_warning("M1", "2500.5"), credit_warning("M3", "0")}));
-  config.members.erase(config.members.begin());
-  config.members.pop_back();
-  EXPECT_TRUE(app::unenforced_settings(config).empty());
-}
-
-TEST(StartupWarnings, DaemonLogsUnenforcedCreditLimitAtStart) {
-  matchgate::testing::DaemonOptions options;
-  options.members[0].extra = "credit_limit = \"1000000\"";
-  Daemon daemon(options);
-  EXPECT_EQ(daemon.stop(), 0);
-  const std::string log = daemon.log();
-  const std::size_t at = log.find(credit_warning(options.members[0].comp_id, "1000000"));
-  ASSERT_NE(at, std::string::npos) << log;
-  const std::size_t line_start = log.rfind('\n', at) + 1;  // npos + 1 = 0 on the first line
-  EXPECT_NE(log.substr(line_start, at - line_start).find(" warning "), std::string::npos)
-      << "not logged as a warning:\n"
-      << log;
-  EXPECT_EQ(log.find("credit_limit is set for " + options.members[1].comp_id), std::string::npos)
-      << log;
 }
 
 }  // namespace

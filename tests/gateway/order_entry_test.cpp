@@ -51,7 +51,7 @@ class RecordingSink final : public fix::SessionSink {
 NetworkOptions options() {
   NetworkOptions o;
   o.comp_id = "GW";
-  o.members = {{"M1", "", {"M1-A", "M1-B"}, false}, {"M2", "", {"M2-A"}, false}};
+  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}}, {"M2", "", {"M2-A"}, false, {}}};
   o.instruments = {{"ACME", 0, 0}, {"BOLT", 0, 1}};
   o.max_records = 64;
   o.dedup.max_keys = 64;
@@ -73,7 +73,8 @@ class OrderEntryTest : public ::testing::Test {
         sessions_(options_, sink_, clock_),
         answers_(0, options_, sessions_, clock_),
         router_({&requests_}, clock_),
-        entry_(0, options_, answers_, router_, clock_),
+        controls_(options_.members.size(), options_.instruments.size()),
+        entry_(0, options_, answers_, router_, clock_, controls_),
         shard_(0, instruments(), {{}, {}}, engine::EngineOptions{}, {&requests_}, {&replies_},
                options_.max_records) {
     clock_.wall_ns = kT0;
@@ -141,6 +142,7 @@ class OrderEntryTest : public ::testing::Test {
   SessionTable sessions_;
   Answers answers_;
   ShardRouter router_;
+  risk::TradingControls controls_;
   OrderEntry entry_;
   ShardAgent shard_;
   std::map<engine::MemberId, std::uint64_t> next_seq_{{0, 2}, {1, 2}};

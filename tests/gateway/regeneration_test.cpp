@@ -32,7 +32,7 @@ constexpr engine::Price kScale = engine::kPriceScale;
 NetworkOptions options() {
   NetworkOptions o;
   o.comp_id = "GW";
-  o.members = {{"M1", "", {"M1-A", "M1-B"}, false}, {"M2", "", {"M2-A"}, false}};
+  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}}, {"M2", "", {"M2-A"}, false, {}}};
   o.instruments = {{"ACME", 0, 0}};
   o.max_records = 64;
   o.dedup.max_keys = 64;

@@ -16,6 +16,7 @@
 
 #include "matchgate/engine/instrument.hpp"
 #include "matchgate/engine/types.hpp"
+#include "matchgate/risk/pre_trade_risk.hpp"
 #include "matchgate/gateway/gateway_options.hpp"
 #include "matchgate/ops/logging.hpp"
 
@@ -64,7 +65,8 @@ struct MemberConfig {
   std::vector<std::string> accounts;
   engine::StpMode stp = engine::StpMode::None;
   bool cancel_on_disconnect = false;
-  std::optional<engine::Price> credit_limit;  // fixed point, scale kPriceScale
+  // Pre-trade risk limits (docs/RISK.md); money fixed point, scale kPriceScale.
+  risk::MemberLimits limits;
 };
 
 // One [[instruments]] table as written, with its shard and engine spec.

@@ -26,8 +26,4 @@ namespace matchgate::app {
 // is still missing afterwards.
 void check_startable(const Config& config);
 
-// One line per setting this version accepts but does not act on, for the
-// daemon's log at start and --check-config's stderr; empty when none.
-std::vector<std::string> unenforced_settings(const Config& config);
-
 }  // namespace matchgate::app

@@ -50,7 +50,10 @@ enum class CxlRejResponseTo : char { OrderCancelRequest = '1', OrderCancelReplac
 
 // OrdRejReason(103).
 enum class OrdRejReason : int {
+  BrokerOption = 0,
   UnknownSymbol = 1,
+  ExchangeClosed = 2,
+  OrderExceedsLimit = 3,
   DuplicateOrder = 6,
   IncorrectQuantity = 13,
   Other = 99,
@@ -60,6 +63,7 @@ enum class OrdRejReason : int {
 enum class CxlRejReason : int {
   TooLateToCancel = 0,
   UnknownOrder = 1,
+  BrokerOption = 2,
   DuplicateClOrdId = 6,
   Other = 99,
 };

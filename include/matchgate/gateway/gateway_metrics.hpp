@@ -32,6 +32,11 @@ struct OrderEntryMetrics {
   ops::Counter dedup_keys_not_restored;  // the store was full
   ops::Gauge dedup_keys;                 // held in process
   ops::Gauge waiting;                    // requests waiting for Redis, or behind one
+  // Pre-trade risk (docs/RISK.md): orders and replaces refused by a limit,
+  // by the message rate, or by a control (closed, halted, killed, stopped).
+  ops::Counter risk_limit_rejects;
+  ops::Counter risk_rate_rejects;
+  ops::Counter risk_control_rejects;
   static OrderEntryMetrics registered(ops::MetricGroup& group);
 };
 

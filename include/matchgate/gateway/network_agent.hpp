@@ -121,6 +121,7 @@ class NetworkAgent {
   SessionTable sessions_;
   Answers answers_;
   ShardRouter router_;
+  risk::TradingControls controls_;  // read by order entry, changed by Controls
   OrderEntry order_entry_;
   Connections connections_;
   Snapshots snapshots_;

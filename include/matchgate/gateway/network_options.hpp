@@ -12,6 +12,7 @@
 #include "matchgate/fix/field_check.hpp"
 #include "matchgate/fix/value.hpp"
 #include "matchgate/net/tcp_server.hpp"
+#include "matchgate/risk/pre_trade_risk.hpp"
 
 namespace matchgate::gateway {
 
@@ -20,12 +21,18 @@ struct MemberOptions {
   std::string password_hash;
   std::vector<std::string> accounts;  // the first is the default Account(1)
   bool cancel_on_disconnect = false;
+  risk::MemberLimits limits;  // docs/RISK.md
 };
 
 struct InstrumentRoute {
   std::string symbol;
   std::uint32_t shard = 0;
   engine::InstrumentId local_id = 0;  // the instrument's number inside its shard
+  // For pre-trade risk (docs/RISK.md): positions are valued at the
+  // reference price, market orders at their band edge.
+  engine::Price reference_price = engine::kPriceScale;
+  engine::Price band_low = 1;
+  engine::Price band_high = engine::kMaxPrice;
 };
 
 // ClOrdID deduplication (docs/DEDUP.md).

@@ -24,15 +24,23 @@
 #include "matchgate/gateway/shard_messages.hpp"
 #include "matchgate/gateway/shard_router.hpp"
 #include "matchgate/records/order_request.hpp"
+#include "matchgate/risk/pre_trade_risk.hpp"
+#include "matchgate/risk/trading_controls.hpp"
 #include "matchgate/util/byte_io.hpp"
 #include "matchgate/util/clock.hpp"
 
 namespace matchgate::gateway {
 
+// The pre-trade risk of `options`' members and instruments, from their limits.
+risk::PreTradeRisk make_pre_trade_risk(const NetworkOptions& options);
+
 class OrderEntry {
  public:
+  // `controls` says who may trade what (kill, halt, stop, session phase);
+  // its owner changes it only between messages.
   OrderEntry(std::uint32_t net_index, const NetworkOptions& options, Answers& answers,
-             ShardRouter& router, const util::ThreadClock& clock, OrderEntryMetrics metrics = {},
+             ShardRouter& router, const util::ThreadClock& clock,
+             const risk::TradingControls& controls, OrderEntryMetrics metrics = {},
              dedup::RedisMetrics redis_metrics = {});
 
   // True when one more member message can be taken: checked before a
@@ -59,12 +67,21 @@ class OrderEntry {
   void end_replay() { records_.end_restore(); }
   // Snapshot: the order records, then the in-process ClOrdID keys (u8
   // present, then u64 count and per key u32 member, ClOrdID, u64 order_ref,
-  // u64 fingerprint, i64 expires_ns). load() between begin_replay() and the
-  // first replay_request(); it drops keys expired by now.
+  // u64 fingerprint, i64 expires_ns), then the risk state (limits set at
+  // runtime, positions; holds come back with the records). load() between
+  // begin_replay() and the first replay_request(); it drops keys expired by
+  // now.
   void save(util::ByteWriter& out) const;
   void load(util::ByteReader& in);
 
   const OrderRecordTable& records() const noexcept { return records_; }
+  // Pre-trade risk of this thread's members (docs/RISK.md).
+  const risk::PreTradeRisk& risk() const noexcept { return risk_; }
+  risk::PreTradeRisk& risk() noexcept { return risk_; }
+  // Credit in use and open orders of `member` counted again from the open
+  // order records and the positions (tests and `status` compare it with
+  // the running figures).
+  risk::MemberRisk recount_risk(engine::MemberId member) const;
   const OrderEntryMetrics& metrics() const noexcept { return metrics_; }
   const dedup::EmbeddedStore* keys() const noexcept { return keys_.get(); }
   const dedup::RedisStore* redis() const noexcept { return redis_.get(); }
@@ -99,6 +116,28 @@ class OrderEntry {
   // message's fields.
   void reject_new(const Context& ctx, const fix::MessageView& m, const RequestIds& ids,
                   fix::OrdRejReason reason, std::string_view text);
+
+  // Pre-trade risk (order_entry_risk.cpp). refuse_* answer and return true
+  // when the controls or a limit refuse the request.
+  bool refuse_new(const Context& ctx, const fix::MessageView& m, const RequestIds& ids,
+                  const NewOrderRequest& r);
+  bool refuse_replace(const Context& ctx, const CancelRequest& q, const OrderRecord& order);
+  // Behind requests waiting for Redis: true when the order passes (its
+  // message token taken); false when it must wait its turn to be refused
+  // with an answer.
+  bool passes_quietly(engine::MemberId member, const NewOrderRequest& r);
+  // What an order record holds now: leaves x its risk price.
+  risk::Notional order_hold(const OrderRecord& r) const noexcept;
+  // What a replace of `order` to (price, qty) holds beyond what the order
+  // holds now (never below zero).
+  risk::Notional replace_reservation(const OrderRecord& order, engine::Price price,
+                                     engine::Qty qty) const noexcept;
+  void set_hold(OrderRecord& r, risk::Notional to) noexcept;
+  // A new order's record starts holding (live and in replay).
+  void hold_new(OrderRecord& r) noexcept;
+  // An order record is done: it holds nothing and is no longer open.
+  void close_hold(OrderRecord& r) noexcept;
+  void rebuild_risk_from_records() noexcept;
 
   // ClOrdID dedup. A record still holds its ClOrdID's key while it is open
   // or younger than the TTL.
@@ -142,9 +181,11 @@ class OrderEntry {
   Answers& answers_;
   ShardRouter& router_;
   const util::ThreadClock& clock_;
+  const risk::TradingControls& controls_;
   SymbolIndex symbols_;
   OrderRecordTable records_;
   OrderEntryMetrics metrics_;
+  risk::PreTradeRisk risk_;
   // The in-process ClOrdID store (every key with the embedded backend,
   // cancel/replace keys with Redis); null with backend "off".
   std::unique_ptr<dedup::EmbeddedStore> keys_;

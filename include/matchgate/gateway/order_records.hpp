@@ -47,6 +47,9 @@ struct OrderRecord {
   engine::Qty qty = 0;
   engine::Qty cum_qty = 0;
   __int128 notional = 0;  // sum of price * qty over fills, for AvgPx
+  // Pre-trade risk (docs/RISK.md): the credit this record holds (an open
+  // order: leaves x risk price; a pending replace: what it adds).
+  __int128 hold = 0;
 
   std::string_view cl_ord_id_view() const noexcept { return {cl_ord_id.data(), cl_ord_id_length}; }
 };
@@ -90,6 +93,12 @@ class OrderRecordTable {
   OrderRecord& operator[](std::uint32_t slot) noexcept { return records_[slot]; }
   const OrderRecord& operator[](std::uint32_t slot) const noexcept { return records_[slot]; }
   std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(records_.size()); }
+  // Calls f(slot, record) for every open record (in use, not done), in no
+  // particular order.
+  template <class F>
+  void for_each_open(F&& f) const {
+    for (const std::uint32_t slot : open_) f(slot, records_[slot]);
+  }
   std::uint32_t in_use() const noexcept { return in_use_; }
 
  private:

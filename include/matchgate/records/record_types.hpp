@@ -21,6 +21,8 @@ enum class RecordType : std::uint16_t {
   Outbound = 17,
   // Where a snapshot was taken (records/snapshot_point.hpp).
   SnapshotPoint = 18,
+  // An operator's or the schedule's control decision (records/control.hpp).
+  Control = 19,
 };
 
 constexpr std::uint16_t to_wire(RecordType t) noexcept {

@@ -69,7 +69,6 @@ bool prepare_environment(const app::Config& config,
     fatal(config, "{}", refusal->what());
     return false;
   }
-  for (const std::string& warning : app::unenforced_settings(config)) spdlog::warn("{}", warning);
   // check_startable() found that it can be created; creating it can still
   // fail if the file system changed since.
   std::error_code ec;
@@ -169,8 +168,6 @@ int run(const app::Config& config, const std::string& level_override) {
 
 // --check-config: everything the start checks before it reads the log.
 int check_config(const app::Config& config) {
-  for (const std::string& warning : app::unenforced_settings(config))
-    std::fprintf(stderr, "warning: %s\n", warning.c_str());
   if (const std::optional<app::ConfigError> refusal = startup_refusal(config)) {
     std::fprintf(stderr, "%s\n", refusal->what());
     return kExitConfig;
