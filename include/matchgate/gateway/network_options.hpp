@@ -12,6 +12,7 @@
 #include "matchgate/fix/field_check.hpp"
 #include "matchgate/fix/value.hpp"
 #include "matchgate/net/tcp_server.hpp"
+#include "matchgate/risk/trading_schedule.hpp"
 
 namespace matchgate::gateway {
 
@@ -68,6 +69,8 @@ struct NetworkOptions {
   // validation").
   fix::FieldValidation field_validation = fix::FieldValidation::Strict;
   DedupOptions dedup;
+  // The trading day ([trading_day], docs/CONFIG.md); disabled: always open.
+  risk::ScheduleOptions schedule;
 };
 
 }  // namespace matchgate::gateway
