@@ -261,6 +261,52 @@ TEST(TradingSchedule, StepsThroughAWeek) {
   }
 }
 
+// A whole year in New York, boundary by boundary: the state holds between
+// boundaries and changes at each, every boundary is at its local time
+// whatever the offset, and there is one open per trading day.
+TEST(TradingSchedule, StepsThroughAYearOfDaylightSavingChanges) {
+  const std::vector<std::int32_t> holidays{20240101, 20240115, 20240219, 20240329, 20240527,
+                                           20240619, 20240704, 20240902, 20241128, 20241225};
+  const TradingSchedule s = new_york(holidays);
+  std::int64_t now = utc(2024, 1, 1);
+  ScheduledState before = s.at(now);
+  int opens = 0;
+  while (true) {
+    const std::int64_t next = s.next_boundary_after(now);
+    ASSERT_GT(next, now);
+    if (next >= utc(2025, 1, 1)) break;
+    const ScheduledState after = s.at(next);
+    ASSERT_EQ(s.at(next - 1), before) << next;
+    ASSERT_NE(after, before) << next;
+    const std::time_t t = static_cast<std::time_t>(next / kNs);
+    std::tm local{};
+    ASSERT_NE(localtime_r(&t, &local), nullptr);
+    const int local_s = local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec;
+    const std::int32_t local_date =
+        (local.tm_year + 1900) * 10'000 + (local.tm_mon + 1) * 100 + local.tm_mday;
+    switch (after.phase) {
+      case TradingPhase::PreOpen:
+        EXPECT_EQ(local_s, hm(9, 0)) << next;
+        EXPECT_EQ(after.business_date, local_date);
+        break;
+      case TradingPhase::Open:
+        EXPECT_EQ(local_s, hm(9, 30)) << next;
+        EXPECT_EQ(after.business_date, local_date);
+        EXPECT_TRUE(s.is_trading_day(local_date));
+        ++opens;
+        break;
+      case TradingPhase::Closed:
+        EXPECT_EQ(local_s, hm(16, 0)) << next;
+        EXPECT_GT(after.business_date, local_date);
+        break;
+    }
+    before = after;
+    now = next;
+  }
+  // 2024 has 262 weekdays; every holiday above is one of them.
+  EXPECT_EQ(opens, 262 - static_cast<int>(holidays.size()));
+}
+
 TEST(TradingSchedule, RejectsBadOptions) {
   set_process_time_zone("UTC");
   auto problem = [](ScheduleOptions o) {

@@ -50,7 +50,9 @@ struct ScheduledState {
 //
 // Build it before any other thread exists (it checks the process zone set
 // by set_process_time_zone); after that, all members are const and may be
-// called from any thread.
+// called from any thread. at() and next_boundary_after() cost about 2 us
+// of CPU each (a dozen localtime_r calls): ask at the boundaries
+// next_boundary_after() gives, not per message.
 class TradingSchedule {
  public:
   // Throws std::invalid_argument naming the problem: bad times, unsorted or
