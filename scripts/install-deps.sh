@@ -31,6 +31,7 @@ PACKAGES=(
   libtomlplusplus-dev
   libcli11-dev
   libhiredis-dev
+  tzdata
   libquickfix-dev
   redis-server
   nodejs

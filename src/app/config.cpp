@@ -5,14 +5,17 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <set>
 #include <span>
 #include <sstream>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "matchgate/crypto/password_hash.hpp"
+#include "matchgate/risk/trading_schedule.hpp"
 #include "matchgate/util/decimal.hpp"
 
 namespace matchgate::app {
@@ -421,6 +425,11 @@ class Loader {
   void load_wal(const toml::table* t, gateway::GatewayOptions& out);
   void load_dedup(const toml::table* t, gateway::DedupOptions& out);
   void load_log(const toml::table* t, ops::LogOptions& out);
+  void load_trading_day(const toml::table* t, risk::ScheduleOptions& out);
+  std::optional<std::int32_t> time_of_day(const Table& table, std::string_view key,
+                                          bool required) const;
+  std::vector<std::int32_t> load_holidays(const Table& table) const;
+  std::array<bool, 7> load_trading_days(const Table& table) const;
   void load_members(const toml::array& a, Config& out);
   std::vector<std::string> load_accounts(const Table& table);
   risk::MemberLimits load_limits(const Table& table);
@@ -619,6 +628,142 @@ void Loader::load_log(const toml::table* t, ops::LogOptions& out) {
     if (file->empty()) table.fail("file", "must not be empty (leave it out for stderr)");
     out.file = *file;
   }
+}
+
+// "HH:MM" or "HH:MM:SS" (00:00:00..23:59:59) as seconds after midnight.
+std::optional<std::int32_t> parse_time_of_day(std::string_view text) {
+  auto two_digits = [&](std::size_t at, int max) -> std::optional<std::int32_t> {
+    if (at + 2 > text.size() || !std::isdigit(static_cast<unsigned char>(text[at])) ||
+        !std::isdigit(static_cast<unsigned char>(text[at + 1])))
+      return std::nullopt;
+    const int v = (text[at] - '0') * 10 + (text[at + 1] - '0');
+    if (v > max) return std::nullopt;
+    return v;
+  };
+  if ((text.size() != 5 && text.size() != 8) || text[2] != ':') return std::nullopt;
+  if (text.size() == 8 && text[5] != ':') return std::nullopt;
+  const auto h = two_digits(0, 23);
+  const auto m = two_digits(3, 59);
+  const auto s = text.size() == 8 ? two_digits(6, 59) : std::optional<std::int32_t>(0);
+  if (!h || !m || !s) return std::nullopt;
+  return *h * 3600 + *m * 60 + *s;
+}
+
+// "YYYY-MM-DD", a real date, as yyyymmdd.
+std::optional<std::int32_t> parse_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  std::int32_t value = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == 4 || i == 7) continue;
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  if (!risk::valid_yyyymmdd(value)) return std::nullopt;
+  return value;
+}
+
+std::string format_time_of_day(std::int32_t s) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+  return text;
+}
+
+void Loader::load_trading_day(const toml::table* t, risk::ScheduleOptions& out) {
+  if (t == nullptr) return;  // disabled: always open
+  Table table(*this, *t, "trading_day",
+              {"time_zone", "pre_open", "open", "close", "holidays", "trading_days"});
+  out.enabled = true;
+  out.time_zone = *table.string("time_zone", true);
+  if (std::string problem = risk::time_zone_problem(out.time_zone); !problem.empty())
+    table.fail("time_zone", "\"" + out.time_zone + "\": " + problem);
+  out.open_s = *time_of_day(table, "open", true);
+  out.close_s = *time_of_day(table, "close", true);
+  out.pre_open_s = time_of_day(table, "pre_open", false).value_or(out.open_s);
+  if (out.pre_open_s > out.open_s) {
+    table.fail("pre_open", format_time_of_day(out.pre_open_s) + " is after open " +
+                               format_time_of_day(out.open_s));
+  }
+  if (out.close_s <= out.open_s) {
+    table.fail("close", format_time_of_day(out.close_s) + " is not after open " +
+                            format_time_of_day(out.open_s));
+  }
+  out.holidays = load_holidays(table);
+  out.trading_weekdays = load_trading_days(table);
+}
+
+// A local time of day: "HH:MM", "HH:MM:SS" or a TOML local time (09:30:00).
+std::optional<std::int32_t> Loader::time_of_day(const Table& table, std::string_view key,
+                                                bool required) const {
+  const toml::node* node = table.find(key, required);
+  if (node == nullptr) return std::nullopt;
+  if (const auto* t = node->as_time()) {
+    const toml::time& v = t->get();
+    if (v.nanosecond != 0) table.fail(key, "whole seconds only");
+    return v.hour * 3600 + v.minute * 60 + v.second;
+  }
+  if (!node->is_string()) wrong_type(*node, table.key_path(key), "a time such as \"09:30\"");
+  const std::string& text = node->as_string()->get();
+  const std::optional<std::int32_t> seconds = parse_time_of_day(text);
+  if (!seconds)
+    table.fail(key,
+               "\"" + text + "\" is not a time of day \"HH:MM\" or \"HH:MM:SS\" (00:00..23:59:59)");
+  return seconds;
+}
+
+// Dates "YYYY-MM-DD" (or TOML dates), in any order, each once; sorted.
+std::vector<std::int32_t> Loader::load_holidays(const Table& table) const {
+  const toml::node* node = table.find("holidays", false);
+  if (node == nullptr) return {};
+  const std::string key = table.key_path("holidays");
+  const toml::array* dates = node->as_array();
+  if (dates == nullptr) wrong_type(*node, key, "an array of dates \"YYYY-MM-DD\"");
+  std::vector<std::int32_t> out;
+  for (std::size_t i = 0; i < dates->size(); ++i) {
+    const toml::node& date = *dates->get(i);
+    const std::string dkey = key + "[" + std::to_string(i) + "]";
+    std::optional<std::int32_t> value;
+    if (const auto* d = date.as_date()) {
+      const toml::date& v = d->get();
+      value = risk::valid_yyyymmdd(v.year * 10'000 + v.month * 100 + v.day)
+                  ? std::optional<std::int32_t>(v.year * 10'000 + v.month * 100 + v.day)
+                  : std::nullopt;
+    } else if (date.is_string()) {
+      value = parse_date(date.as_string()->get());
+    } else {
+      wrong_type(date, dkey, "a date \"YYYY-MM-DD\"");
+    }
+    if (!value) fail(date, dkey, "not a date \"YYYY-MM-DD\"");
+    if (std::find(out.begin(), out.end(), *value) != out.end())
+      fail(date, dkey, "duplicate date " + std::to_string(*value));
+    out.push_back(*value);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// "Sun".."Sat", each once, at least one; absent: Monday to Friday.
+std::array<bool, 7> Loader::load_trading_days(const Table& table) const {
+  static constexpr std::string_view kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  const toml::node* node = table.find("trading_days", false);
+  if (node == nullptr) return risk::ScheduleOptions{}.trading_weekdays;
+  const std::string key = table.key_path("trading_days");
+  const toml::array* days = node->as_array();
+  if (days == nullptr) wrong_type(*node, key, "an array of days such as [\"Mon\", \"Tue\"]");
+  if (days->empty()) fail(*node, key, "at least one trading day is required");
+  std::array<bool, 7> out{};
+  for (std::size_t i = 0; i < days->size(); ++i) {
+    const toml::node& day = *days->get(i);
+    const std::string dkey = key + "[" + std::to_string(i) + "]";
+    const std::string expected = "one of " + quoted_list(kDays);
+    if (!day.is_string()) wrong_type(day, dkey, expected);
+    const std::string& name = day.as_string()->get();
+    const auto it = std::find(std::begin(kDays), std::end(kDays), name);
+    if (it == std::end(kDays)) fail(day, dkey, "\"" + name + "\" is not " + expected);
+    const auto weekday = static_cast<std::size_t>(it - std::begin(kDays));
+    if (out[weekday]) fail(day, dkey, "duplicate day \"" + name + "\"");
+    out[weekday] = true;
+  }
+  return out;
 }
 
 void Loader::load_members(const toml::array& members, Config& out) {
@@ -833,7 +978,7 @@ void derive_gateway_tables(Config& config) {
 
 Config Loader::load(const toml::table& root) {
   Table top(*this, root, "",
-            {"gateway", "engine", "wal", "dedup", "log", "members", "instruments"});
+            {"gateway", "engine", "wal", "dedup", "log", "trading_day", "members", "instruments"});
   Config config;
   // Fixed order, whatever the order in the file: instruments need
   // engine.shards and members need gateway.comp_id.
@@ -842,6 +987,7 @@ Config Loader::load(const toml::table& root) {
   load_wal(section(root, "wal"), config.gateway);
   load_dedup(section(root, "dedup"), config.gateway.network.dedup);
   load_log(section(root, "log"), config.log);
+  load_trading_day(section(root, "trading_day"), config.gateway.network.schedule);
   load_members(table_array(root, "members"), config);
   load_instruments(table_array(root, "instruments"), config);
   derive_gateway_tables(config);

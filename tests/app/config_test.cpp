@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "matchgate/crypto/password_hash.hpp"
 
@@ -688,6 +691,90 @@ TEST_F(ConfigTest, ShardAssignmentIsStable) {
     total += idx.size();
   }
   EXPECT_EQ(total, 5U);
+}
+
+// [trading_day]: absent, the schedule is disabled (always open, UTC date).
+TEST_F(ConfigTest, TradingDayAbsentIsDisabled) {
+  const auto config = load(member() + instrument());
+  EXPECT_FALSE(config.gateway.network.schedule.enabled);
+}
+
+std::string trading_day(const std::string& keys) {
+  return "[trading_day]\n" + keys + "\n";
+}
+
+TEST_F(ConfigTest, TradingDayKeysReachTheSchedule) {
+  const auto config = load(trading_day("time_zone = \"Europe/London\"\npre_open = \"07:50\"\n"
+                                       "open = 08:00:00\nclose = \"16:30:15\"\n"
+                                       "holidays = [\"2026-12-28\", 2026-12-25]\n"
+                                       "trading_days = [\"Sun\", \"Mon\", \"Tue\", \"Wed\"]") +
+                           member() + instrument());
+  const matchgate::risk::ScheduleOptions& s = config.gateway.network.schedule;
+  EXPECT_TRUE(s.enabled);
+  EXPECT_EQ(s.time_zone, "Europe/London");
+  EXPECT_EQ(s.pre_open_s, 7 * 3600 + 50 * 60);
+  EXPECT_EQ(s.open_s, 8 * 3600);
+  EXPECT_EQ(s.close_s, 16 * 3600 + 30 * 60 + 15);
+  EXPECT_EQ(s.holidays, (std::vector<std::int32_t>{20261225, 20261228}));
+  EXPECT_EQ(s.trading_weekdays, (std::array<bool, 7>{true, true, true, true, false, false, false}));
+}
+
+TEST_F(ConfigTest, TradingDayDefaults) {
+  const auto config = load(trading_day("time_zone = \"UTC\"\nopen = \"09:30\"\nclose = \"16:00\"") +
+                           member() + instrument());
+  const matchgate::risk::ScheduleOptions& s = config.gateway.network.schedule;
+  EXPECT_TRUE(s.enabled);
+  EXPECT_EQ(s.pre_open_s, s.open_s);  // no pre-open phase
+  EXPECT_TRUE(s.holidays.empty());
+  EXPECT_EQ(s.trading_weekdays, matchgate::risk::ScheduleOptions{}.trading_weekdays);  // Mon-Fri
+}
+
+// The demo config's commented [trading_day] loads as written.
+TEST_F(ConfigTest, BundledCommentedTradingDayLoads) {
+  std::ifstream in(std::filesystem::path(MATCHGATE_SOURCE_DIR) / "config/matchgate.toml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* line : {"[trading_day]", "time_zone = ", "pre_open = ", "open = ", "close = ",
+                           "holidays = ", "trading_days = "}) {
+    text = replaced(text, std::string("# ") + line, line);
+  }
+  const auto config = load(text);
+  EXPECT_TRUE(config.gateway.network.schedule.enabled);
+  EXPECT_EQ(config.gateway.network.schedule.time_zone, "Europe/London");
+}
+
+TEST_F(ConfigTest, TradingDayErrors) {
+  const std::string rest = member() + instrument();
+  const std::string zone = "time_zone = \"Europe/London\"\n";
+  const std::string hours = "open = \"08:00\"\nclose = \"16:30\"\n";
+  fail(trading_day(hours) + rest, "trading_day.time_zone", "[trading_day]", "missing required key");
+  fail(trading_day("time_zone = \"Europe/Londn\"\n" + hours) + rest, "trading_day.time_zone",
+       "time_zone", "no zone file");
+  fail(trading_day(zone + "close = \"16:30\"") + rest, "trading_day.open", "[trading_day]",
+       "missing required key");
+  for (const char* bad : {"\"8:00\"", "\"24:00\"", "\"08:60\"", "\"08:00:60\"", "\"0800\""}) {
+    fail(trading_day(zone + "open = " + bad + "\nclose = \"16:30\"") + rest, "trading_day.open",
+         "open =", "is not a time of day");
+  }
+  fail(trading_day(zone + "open = 800\nclose = \"16:30\"") + rest, "trading_day.open",
+       "open =", "expected a time such as \"09:30\", got an integer");
+  fail(trading_day(zone + hours + "pre_open = \"08:00:01\"") + rest, "trading_day.pre_open",
+       "pre_open", "08:00:01 is after open 08:00:00");
+  fail(trading_day(zone + "open = \"08:00\"\nclose = \"08:00\"") + rest, "trading_day.close",
+       "close", "08:00:00 is not after open 08:00:00");
+  fail(trading_day(zone + hours + "holidays = [\"2026-12-25\", \"2026-02-29\"]") + rest,
+       "trading_day.holidays[1]", "holidays", "not a date \"YYYY-MM-DD\"");
+  fail(trading_day(zone + hours + "holidays = [\"2026-12-25\", 2026-12-25]") + rest,
+       "trading_day.holidays[1]", "holidays", "duplicate date 20261225");
+  fail(trading_day(zone + hours + "holidays = [20261225]") + rest, "trading_day.holidays[0]",
+       "holidays", "expected a date \"YYYY-MM-DD\", got an integer");
+  fail(trading_day(zone + hours + "trading_days = [\"Mon\", \"Monday\"]") + rest,
+       "trading_day.trading_days[1]", "trading_days", "\"Monday\" is not one of \"Sun\"");
+  fail(trading_day(zone + hours + "trading_days = [\"Mon\", \"Mon\"]") + rest,
+       "trading_day.trading_days[1]", "trading_days", "duplicate day \"Mon\"");
+  fail(trading_day(zone + hours + "trading_days = []") + rest, "trading_day.trading_days",
+       "trading_days", "at least one trading day");
+  fail(trading_day(zone + hours + "holiday = []") + rest, "trading_day.holiday",
+       "holiday =", "did you mean \"holidays\"?");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "matchgate/fix/value.hpp"
 #include "matchgate/net/tcp_server.hpp"
 #include "matchgate/risk/pre_trade_risk.hpp"
+#include "matchgate/risk/trading_schedule.hpp"
 
 namespace matchgate::gateway {
 
@@ -75,6 +76,8 @@ struct NetworkOptions {
   // validation").
   fix::FieldValidation field_validation = fix::FieldValidation::Strict;
   DedupOptions dedup;
+  // The trading day ([trading_day], docs/CONFIG.md); disabled: always open.
+  risk::ScheduleOptions schedule;
 };
 
 }  // namespace matchgate::gateway

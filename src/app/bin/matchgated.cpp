@@ -17,6 +17,7 @@
 #include "matchgate/app/startup_check.hpp"
 #include "matchgate/gateway/gateway.hpp"
 #include "matchgate/ops/logging.hpp"
+#include "matchgate/risk/trading_schedule.hpp"
 
 namespace {
 
@@ -147,6 +148,11 @@ int run(const app::Config& config, const std::string& level_override) {
     std::fprintf(stderr, "matchgated: cannot block signals: %s\n", std::strerror(rc));
     return kExitConfig;
   }
+
+  // The trading day's zone (checked at load) is the process zone: setenv is
+  // not thread-safe, so before the log worker or any other thread exists.
+  if (config.gateway.network.schedule.enabled)
+    matchgate::risk::set_process_time_zone(config.gateway.network.schedule.time_zone);
 
   // The same checks as --check-config, before anything is created.
   const std::optional<app::ConfigError> refusal = startup_refusal(config);
