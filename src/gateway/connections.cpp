@@ -253,6 +253,7 @@ void Connections::complete_logon(Connection& c, bool password_ok) {
     c.paused = false;
     server_->resume_reading(c.id);
   }
+  if (logon_listener_) logon_listener_(member);
 }
 
 void Connections::refuse(Connection& c, std::string_view target_comp_id, std::string_view text) {

@@ -149,6 +149,9 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   // Every session ended with the previous run: members who asked for it
   // have their resting orders cancelled, as at any disconnect.
   if (tail.next_seq > 1) recovery.cancel_on_disconnect_all();
+  // The trading day as the schedule says now: a close missed while the
+  // daemon was down is applied here, once, after everything replayed.
+  g.network->controls().start();
   g.network->listen();
   spdlog::info("log: start {} in segment {} of {}, sync \"{}\"", g.writer->boot(),
                tail.next_segment_index, g.options.wal.dir.string(),

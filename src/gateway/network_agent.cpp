@@ -24,15 +24,16 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
       sessions_(options_, outbound_, clock_.now(), &metrics_),
       answers_(index_, options_, sessions_, clock_.now(), AnswerMetrics::registered(metrics_)),
       router_(std::move(to_shards), clock_.now()),
-      controls_(options_.members.size(), options_.instruments.size()),
-      order_entry_(index_, options_, answers_, router_, clock_.now(), controls_,
+      trading_(options_.members.size(), options_.instruments.size()),
+      order_entry_(index_, options_, answers_, router_, clock_.now(), trading_,
                    OrderEntryMetrics::registered(metrics_),
                    options_.dedup.backend == dedup::Backend::Redis
                        ? dedup::RedisMetrics::registered(metrics_)
                        : dedup::RedisMetrics{}),
+      controls_(options_, trading_, order_entry_, router_, answers_, sessions_, clock_.now()),
       connections_(options_, sessions_, outbound_, order_entry_, clock_,
                    ConnectionMetrics::registered(metrics_)),
-      snapshots_(router_, sessions_, order_entry_, clock_.now()),
+      snapshots_(router_, sessions_, order_entry_, trading_, clock_.now()),
       bell_(
           [](void* self) noexcept {
             auto* agent = static_cast<NetworkAgent*>(self);
@@ -40,6 +41,7 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
           },
           this) {
   next_counter_log_ns_ = clock_.now().mono_ns + kCounterLogPeriodNs;
+  connections_.set_logon_listener([this](engine::MemberId m) { controls_.tell_logged_on(m); });
 }
 
 NetworkAgent::~NetworkAgent() {
@@ -57,6 +59,7 @@ void NetworkAgent::attach_log(wal::WalProducer* producer, bool hold, std::uint64
   wal_ = producer;
   outbound_.attach_log(producer, hold);
   router_.attach_log(producer);
+  controls_.attach_log(producer);
   answers_.set_boot(boot);
 }
 
@@ -100,6 +103,7 @@ void NetworkAgent::on_timers() {
   next_timer_ns_ = clock_.now().mono_ns + kTimerPeriodNs;
   clock_.read_skew();
   order_entry_.expire_keys();
+  controls_.on_timer();
   connections_.check_timers();
   if (clock_.now().mono_ns >= next_counter_log_ns_) {
     next_counter_log_ns_ = clock_.now().mono_ns + kCounterLogPeriodNs;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "matchgate/fix/writer.hpp"
+#include "matchgate/records/control.hpp"
 #include "matchgate/records/record_types.hpp"
 #include "matchgate/util/byte_io.hpp"
 #include "matchgate/util/crc32c.hpp"
@@ -189,6 +190,13 @@ void Recovery::replay(const wal::RecordView& v) {
     }
     case records::RecordType::SnapshotPoint:
       return;  // nothing to replay
+    case records::RecordType::Control: {
+      const auto c = records::decode_control(v.payload);
+      if (!c) throw std::runtime_error("malformed control record in the log at " + where());
+      network_.clock().set_wall(v.header.time_ns);
+      network_.controls().replay(*c, v.header.time_ns);
+      return;
+    }
   }
   // The log's own records (Start, Seal, Shutdown).
 }

@@ -11,8 +11,12 @@
 namespace matchgate::gateway {
 
 Snapshots::Snapshots(ShardRouter& router, SessionTable& sessions, OrderEntry& order_entry,
-                     const util::ThreadClock& clock)
-    : router_(router), sessions_(sessions), order_entry_(order_entry), clock_(clock) {}
+                     risk::TradingControls& trading, const util::ThreadClock& clock)
+    : router_(router),
+      sessions_(sessions),
+      order_entry_(order_entry),
+      trading_(trading),
+      clock_(clock) {}
 
 void Snapshots::attach(SnapshotTaker* taker, wal::WalProducer* producer, std::uint64_t replayed) {
   taker_ = taker;
@@ -85,6 +89,7 @@ void Snapshots::save_state(util::ByteWriter& out) const {
   out.put(static_cast<std::uint32_t>(sessions_.size()));
   for (std::uint32_t m = 0; m < sessions_.size(); ++m) sessions_[m].save(out);
   order_entry_.save(out);
+  trading_.save(out);
 }
 
 void Snapshots::load_state(util::ByteReader& in) {
@@ -96,6 +101,7 @@ void Snapshots::load_state(util::ByteReader& in) {
   }
   for (std::uint32_t m = 0; m < sessions_.size(); ++m) sessions_[m].load(in);
   order_entry_.load(in);
+  trading_.load(in);
 }
 
 }  // namespace matchgate::gateway

@@ -55,6 +55,11 @@ std::size_t format_count(Notional value, char* buf, std::size_t cap) noexcept {
 
 }  // namespace
 
+std::string money_text(Notional value) {
+  char buf[64];
+  return std::string(buf, format_money(value, buf, sizeof buf));
+}
+
 const char* to_string(LimitKey k) noexcept {
   const auto i = static_cast<std::size_t>(k);
   return i < kKeyNames.size() ? kKeyNames[i] : "unknown";

@@ -7,6 +7,7 @@
 // the outbound path and order entry; none of them calls back.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ class Connections final : public net::ConnectionHandler {
               OrderEntry& order_entry, ThreadClock& clock, ConnectionMetrics metrics = {});
 
   void attach_server(net::TcpServer* server) noexcept { server_ = server; }
+  // Called once a member's logon completed (the trading controls tell it
+  // the session's phase and the halts in force).
+  void set_logon_listener(std::function<void(engine::MemberId)> listener) {
+    logon_listener_ = std::move(listener);
+  }
 
   // net::ConnectionHandler
   bool on_accept(net::ConnectionId id, const net::PeerAddress& peer) override;
@@ -63,6 +69,7 @@ class Connections final : public net::ConnectionHandler {
     bool busy = false;  // a connection is logging on or logged on as this member
   };
 
+  std::function<void(engine::MemberId)> logon_listener_;
   Connection* connection(net::ConnectionId id);
   void pause(Connection& c);
   void handle_frame(Connection& c, std::string_view frame);

@@ -21,6 +21,7 @@
 
 #include "matchgate/gateway/answers.hpp"
 #include "matchgate/gateway/connections.hpp"
+#include "matchgate/gateway/controls.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_entry.hpp"
 #include "matchgate/gateway/outbound.hpp"
@@ -75,6 +76,8 @@ class NetworkAgent {
   OrderEntry& order_entry() noexcept { return order_entry_; }
   Outbound& outbound() noexcept { return outbound_; }
   Snapshots& snapshots() noexcept { return snapshots_; }
+  Controls& controls() noexcept { return controls_; }
+  const risk::TradingControls& trading() const noexcept { return trading_; }
 
   const MemberOptions& member_options(engine::MemberId m) const noexcept {
     return options_.members[m];
@@ -121,8 +124,9 @@ class NetworkAgent {
   SessionTable sessions_;
   Answers answers_;
   ShardRouter router_;
-  risk::TradingControls controls_;  // read by order entry, changed by Controls
+  risk::TradingControls trading_;  // read by order entry, changed by controls_
   OrderEntry order_entry_;
+  Controls controls_;
   Connections connections_;
   Snapshots snapshots_;
   std::unique_ptr<net::TcpServer> server_;

@@ -23,7 +23,7 @@ namespace matchgate::gateway {
 class Snapshots {
  public:
   Snapshots(ShardRouter& router, SessionTable& sessions, OrderEntry& order_entry,
-            const util::ThreadClock& clock);
+            risk::TradingControls& trading, const util::ThreadClock& clock);
 
   // After the log is attached. `replayed` counts the records recovery
   // replayed after the snapshot it started from, towards every_records
@@ -53,6 +53,7 @@ class Snapshots {
   ShardRouter& router_;
   SessionTable& sessions_;
   OrderEntry& order_entry_;
+  risk::TradingControls& trading_;
   const util::ThreadClock& clock_;
   SnapshotTaker* taker_ = nullptr;
   wal::WalProducer* wal_ = nullptr;

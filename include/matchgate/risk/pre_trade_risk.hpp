@@ -20,6 +20,7 @@
 // needs (a refused message never reaches the log).
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -81,6 +82,9 @@ struct Verdict {
 // Writes e.g. "credit limit 1000000.00: in use 998500.00, order needs
 // 2500.00"; returns the characters written (at most `cap`).
 std::size_t describe(const Verdict& v, char* buf, std::size_t cap) noexcept;
+// Money in price units as decimal text with at least two fraction digits
+// ("998500.00", "0.125"); not for the order path (it allocates).
+std::string money_text(Notional value);
 
 struct MemberRisk {
   MemberLimits limits;
