@@ -23,7 +23,7 @@ NetworkAgent::NetworkAgent(std::uint32_t index, NetworkOptions options,
       outbound_(options_.members.size(), clock_.now(), OutboundMetrics::registered(metrics_)),
       sessions_(options_, outbound_, clock_.now(), &metrics_),
       answers_(index_, options_, sessions_, clock_.now(), AnswerMetrics::registered(metrics_)),
-      router_(std::move(to_shards), clock_.now()),
+      router_(std::move(to_shards), options_.instruments, clock_.now()),
       order_entry_(index_, options_, answers_, router_, clock_.now(),
                    OrderEntryMetrics::registered(metrics_),
                    options_.dedup.backend == dedup::Backend::Redis

@@ -4,6 +4,7 @@
 // without asking the shard. Fixed capacity, no allocation per message.
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -91,6 +92,8 @@ class OrderRecordTable {
   const OrderRecord& operator[](std::uint32_t slot) const noexcept { return records_[slot]; }
   std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(records_.size()); }
   std::uint32_t in_use() const noexcept { return in_use_; }
+  // The slots of the open records (in use, not done), in no particular order.
+  std::span<const std::uint32_t> open_slots() const noexcept { return open_; }
 
  private:
   std::uint64_t key_hash(engine::MemberId member, std::string_view id) const noexcept;
