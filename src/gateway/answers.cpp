@@ -1,5 +1,6 @@
 #include "matchgate/gateway/answers.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -11,6 +12,9 @@
 namespace matchgate::gateway {
 
 namespace {
+
+// TradingSessionID(336): the one trading session of a business day.
+constexpr std::string_view kTradingSessionId = "DAY";
 
 // Text of an integer into a caller buffer.
 std::string_view to_chars(std::uint64_t v, char* buf, std::size_t cap) noexcept {
@@ -147,6 +151,49 @@ void Answers::business_reject(engine::MemberId member, std::uint64_t seq, std::s
                               fix::BusinessRejectReason reason, std::string_view text) {
   metrics_.business_rejects.inc();
   sessions_[member].business_reject(seq, msg_type, reason, text);
+}
+
+void Answers::mass_cancel_report(engine::MemberId member, const RequestIds& ids, char request_type,
+                                 char response, std::optional<int> reject_reason,
+                                 std::uint32_t affected, std::string_view symbol,
+                                 std::string_view text) {
+  metrics_.mass_cancel_reports.inc();
+  fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::OrderMassCancelReport);
+  w.add_string(fix::tag::ClOrdID, ids.cl_ord_id)
+      .add_string(fix::tag::OrderID, "NONE")
+      .add_char(fix::tag::MassCancelRequestType, request_type)
+      .add_char(fix::tag::MassCancelResponse, response);
+  if (reject_reason) w.add_int(fix::tag::MassCancelRejectReason, *reject_reason);
+  w.add_uint(fix::tag::TotalAffectedOrders, affected);
+  if (!symbol.empty()) w.add_string(fix::tag::Symbol, symbol);
+  w.add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
+  if (!text.empty()) w.add_string(fix::tag::Text, text);
+  sessions_[member].send();
+}
+
+void Answers::trading_session_status(engine::MemberId member, int status,
+                                     std::int32_t business_date, std::string_view text) {
+  char buf[160];
+  int n = std::snprintf(buf, sizeof buf, "%08d", static_cast<int>(business_date));
+  if (!text.empty()) {
+    n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), " %.*s",
+                       static_cast<int>(std::min<std::size_t>(text.size(), 140)), text.data());
+  }
+  fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::TradingSessionStatus);
+  w.add_string(fix::tag::TradingSessionID, kTradingSessionId)
+      .add_int(fix::tag::TradSesStatus, status)
+      .add_string(fix::tag::Text, std::string_view(buf, static_cast<std::size_t>(n)));
+  sessions_[member].send();
+}
+
+void Answers::security_status(engine::MemberId member, std::string_view symbol,
+                              int security_trading_status, std::string_view text) {
+  fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::SecurityStatus);
+  w.add_string(fix::tag::Symbol, symbol)
+      .add_int(fix::tag::SecurityTradingStatus, security_trading_status)
+      .add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
+  if (!text.empty()) w.add_string(fix::tag::Text, text);
+  sessions_[member].send();
 }
 
 }  // namespace matchgate::gateway

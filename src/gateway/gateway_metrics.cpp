@@ -57,6 +57,8 @@ AnswerMetrics AnswerMetrics::registered(ops::MetricGroup& g) {
   m.execution_reports = g.counter(
       {"matchgate_execution_reports_total", "ExecutionReports sent", {}, ops::LogLine::Always});
   m.cancel_rejects = g.counter({"matchgate_cancel_rejects_total", "OrderCancelRejects sent"});
+  m.mass_cancel_reports =
+      g.counter({"matchgate_mass_cancel_reports_total", "OrderMassCancelReports sent"});
   m.session_rejects = g.counter(
       {"matchgate_order_session_rejects_total", "order messages answered with a session Reject"});
   m.business_rejects =

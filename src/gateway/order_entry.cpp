@@ -1,5 +1,6 @@
 // Order entry: dispatch, new orders, and the lookups of order records.
-// Cancel/replace and status: order_entry_cancel.cpp; engine events:
+// Cancel/replace and status: order_entry_cancel.cpp; mass cancel requests:
+// order_entry_mass_cancel.cpp; engine events:
 // order_entry_events.cpp; recovery and snapshots: order_entry_state.cpp;
 // the Redis backend: order_entry_redis.cpp.
 #include "matchgate/gateway/order_entry.hpp"
@@ -102,6 +103,8 @@ void OrderEntry::dispatch(const Context& ctx, const fix::MessageView& m) {
     cancel_or_replace(ctx, m, true);
   } else if (t == fix::msg_type::OrderStatusRequest) {
     status(ctx, m);
+  } else if (t == fix::msg_type::OrderMassCancelRequest) {
+    mass_cancel_request(ctx, m);
   } else {
     answers_.business_reject(ctx.member, ctx.seq, t,
                              fix::BusinessRejectReason::UnsupportedMessageType,

@@ -216,4 +216,62 @@ StatusRequest read_status_request(const fix::MessageView& m) noexcept {
   return r;
 }
 
+namespace {
+
+// A well formed request the gateway does not carry out: 35=r 531=0.
+void refuse_mass_cancel(MassCancelRequest& r, fix::MassCancelRejectReason reason,
+                        std::string_view text) noexcept {
+  r.problem.answer = MessageProblem::Answer::OrderReject;
+  r.problem.text = text;
+  r.reject_reason = reason;
+}
+
+}  // namespace
+
+MassCancelRequest read_mass_cancel(const fix::MessageView& m, const SymbolIndex& symbols) noexcept {
+  MassCancelRequest r;
+  r.problem = first_missing(
+      m, {fix::tag::ClOrdID, fix::tag::MassCancelRequestType, fix::tag::TransactTime});
+  if (!r.problem.ok()) return r;
+  r.cl_ord_id = m.get(fix::tag::ClOrdID);
+  r.problem = check_cl_ord_id(r.cl_ord_id);
+  if (!r.problem.ok()) return r;
+  const std::string_view type = m.get(fix::tag::MassCancelRequestType);
+  // FIX 4.4 defines 1 to 7; the profile check refuses others before this
+  // (and this catches them with validation relaxed too).
+  if (type.size() != 1 || type[0] < '1' || type[0] > '7') {
+    r.problem =
+        session_reject(fix::tag::MassCancelRequestType, fix::SessionRejectReason::ValueIncorrect,
+                       "MassCancelRequestType must be 1 to 7");
+    return r;
+  }
+  r.request_type = type[0];
+  const bool one_security =
+      r.request_type == static_cast<char>(fix::MassCancelRequestType::SecurityOrders);
+  if (one_security && !m.has(fix::tag::Symbol)) {
+    r.problem = missing(fix::tag::Symbol);
+    return r;
+  }
+  if (!m.get_timestamp(fix::tag::TransactTime)) {
+    r.problem =
+        session_reject(fix::tag::TransactTime, fix::SessionRejectReason::IncorrectDataFormat,
+                       "TransactTime must be a UTCTimestamp");
+    return r;
+  }
+  // From here on the message is well formed.
+  if (!one_security && r.request_type != static_cast<char>(fix::MassCancelRequestType::AllOrders)) {
+    refuse_mass_cancel(r, fix::MassCancelRejectReason::NotSupported,
+                       "MassCancelRequestType not supported: 1 and 7 are");
+    return r;
+  }
+  if (m.has(fix::tag::Side)) {
+    refuse_mass_cancel(r, fix::MassCancelRejectReason::Other, "Side not supported");
+    return r;
+  }
+  if (one_security && !symbols.find(m.get(fix::tag::Symbol), r.instrument)) {
+    refuse_mass_cancel(r, fix::MassCancelRejectReason::UnknownSecurity, "unknown symbol");
+  }
+  return r;
+}
+
 }  // namespace matchgate::gateway

@@ -107,6 +107,12 @@ void ShardAgent::process(const ShardRequest& r) {
     case RequestKind::MassCancel:
       engine_.mass_cancel(r.member, *this);
       break;
+    case RequestKind::MassCancelInstrument:
+      engine_.mass_cancel(r.member, r.instrument, *this);
+      break;
+    case RequestKind::ExpireDay:
+      engine_.expire_day_orders(*this);
+      break;
     case RequestKind::Snapshot:
       take_snapshot();
       break;

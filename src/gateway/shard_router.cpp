@@ -5,14 +5,22 @@
 
 namespace matchgate::gateway {
 
-ShardRouter::ShardRouter(std::vector<RequestRing*> to_shards, const util::ThreadClock& clock)
+ShardRouter::ShardRouter(std::vector<RequestRing*> to_shards,
+                         std::vector<InstrumentRoute> instruments, const util::ThreadClock& clock)
     : rings_(std::move(to_shards)),
+      instruments_(std::move(instruments)),
       clock_(clock),
       rung_(rings_.size(), false),
       pushed_(rings_.size(), 0),
       record_buffer_(records::kOrderRequestMaxSize) {}
 
 bool ShardRouter::has_room() const noexcept {
+  // A waiting sweep goes first: a request taken after it must not be
+  // pushed before it (a new order would be mass canceled).
+  return pending_sweeps_.empty() && rings_have_room();
+}
+
+bool ShardRouter::rings_have_room() const noexcept {
   if (held_) return false;
   for (const RequestRing* ring : rings_) {
     if (ring->size_approx() >= ring->capacity()) return false;
@@ -38,27 +46,55 @@ void ShardRouter::push(const records::OrderRequestRecord& r) {
                std::span<const std::byte>(record_buffer_.data(), n));
 }
 
-void ShardRouter::mass_cancel(engine::MemberId member) {
-  pending_mass_cancels_.push_back(member);
+void ShardRouter::mass_cancel(engine::MemberId member, std::uint64_t in_seq) {
+  pending_sweeps_.push_back(Sweep{RequestKind::MassCancel, member, 0, in_seq});
   poll();
 }
 
-int ShardRouter::poll() {
-  if (pending_mass_cancels_.empty() || !has_room()) return 0;
-  std::size_t done = 0;
-  for (const engine::MemberId member : pending_mass_cancels_) {
-    for (std::uint32_t shard = 0; shard < rings_.size(); ++shard) {
-      records::OrderRequestRecord r;
-      r.request.kind = RequestKind::MassCancel;
-      r.request.member = member;
-      r.shard = shard;
-      push(r);
-    }
-    ++done;
-    if (!has_room()) break;
+void ShardRouter::mass_cancel(engine::MemberId member, std::uint32_t gateway_instrument,
+                              std::uint64_t in_seq) {
+  MATCHGATE_ASSERT(gateway_instrument < instruments_.size(), "a mass cancel of no instrument");
+  pending_sweeps_.push_back(
+      Sweep{RequestKind::MassCancelInstrument, member, gateway_instrument, in_seq});
+  poll();
+}
+
+void ShardRouter::expire_day_orders() {
+  pending_sweeps_.push_back(Sweep{RequestKind::ExpireDay, 0, 0, 0});
+  poll();
+}
+
+void ShardRouter::push_sweep(const Sweep& s) {
+  records::OrderRequestRecord r;
+  r.request.kind = s.kind;
+  r.request.member = s.member;
+  r.in_seq = s.in_seq;
+  if (s.kind == RequestKind::MassCancelInstrument) {
+    const InstrumentRoute& route = instruments_[s.gateway_instrument];
+    r.request.instrument = route.local_id;
+    r.gateway_instrument = s.gateway_instrument;
+    r.shard = route.shard;
+    push(r);
+    return;
   }
-  pending_mass_cancels_.erase(pending_mass_cancels_.begin(),
-                              pending_mass_cancels_.begin() + static_cast<std::ptrdiff_t>(done));
+  for (std::uint32_t shard = 0; shard < rings_.size(); ++shard) {
+    r.shard = shard;
+    push(r);
+  }
+}
+
+int ShardRouter::poll() {
+  // Room for one more request in every ring is enough for one sweep,
+  // however many shards it goes to.
+  if (pending_sweeps_.empty() || !rings_have_room()) return 0;
+  std::size_t done = 0;
+  for (const Sweep& s : pending_sweeps_) {
+    push_sweep(s);
+    ++done;
+    if (!rings_have_room()) break;
+  }
+  pending_sweeps_.erase(pending_sweeps_.begin(),
+                        pending_sweeps_.begin() + static_cast<std::ptrdiff_t>(done));
   return static_cast<int>(done);
 }
 

@@ -64,9 +64,11 @@ void describe_order_request(std::span<const std::byte> payload, Fields& f) {
   f.emplace_back("in_seq", number(r->in_seq));
   f.emplace_back("shard", number(r->shard));
   f.emplace_back("cl_ord_id", quoted(r->cl_ord_id));
+  if (x.kind == RequestKind::New || x.kind == RequestKind::MassCancelInstrument) {
+    f.emplace_back("instrument", number(r->gateway_instrument));
+  }
   if (x.kind == RequestKind::New) {
     f.emplace_back("side", quoted(x.side == engine::Side::Buy ? "buy" : "sell"));
-    f.emplace_back("instrument", number(r->gateway_instrument));
     f.emplace_back("account", number(x.account));
   }
   if (x.kind == RequestKind::New || x.kind == RequestKind::Replace) {
@@ -75,7 +77,7 @@ void describe_order_request(std::span<const std::byte> payload, Fields& f) {
   }
   if (x.ref != kNoRecord) f.emplace_back("record", number(slot_of(x.ref)));
   if (x.target != kNoRecord) f.emplace_back("target", number(slot_of(x.target)));
-  if (x.kind != RequestKind::MassCancel) {
+  if (!is_sweep(x.kind)) {
     char fp[17];
     std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(r->fingerprint));
     f.emplace_back("fingerprint", quoted(fp));

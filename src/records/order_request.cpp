@@ -41,8 +41,7 @@ static_assert(kFingerprint + 8 == kOrderRequestFixedSize);
 // Enumerations a decoder must not take on trust: a value out of range would
 // reach the engine as an order it cannot represent.
 bool valid_enums(const std::byte* b) noexcept {
-  return static_cast<std::uint8_t>(b[kKind]) <=
-             static_cast<std::uint8_t>(RequestKind::MassCancel) &&
+  return is_logged(static_cast<RequestKind>(b[kKind])) &&
          static_cast<std::uint8_t>(b[kSide]) <= static_cast<std::uint8_t>(engine::Side::Sell) &&
          static_cast<std::uint8_t>(b[kOrdType]) <=
              static_cast<std::uint8_t>(engine::OrdType::Market) &&
@@ -74,8 +73,7 @@ std::size_t encode_order_request(const OrderRequestRecord& r, std::byte* out) no
   put_u64(out + kQty, static_cast<std::uint64_t>(q.qty));
   put_u64(out + kInSeq, r.in_seq);
   put_u64(out + kFingerprint, r.fingerprint);
-  if (n > 0)
-    std::memcpy(out + kOrderRequestFixedSize, r.cl_ord_id.data(), n);  // mass cancels have none
+  if (n > 0) std::memcpy(out + kOrderRequestFixedSize, r.cl_ord_id.data(), n);  // sweeps have none
   return kOrderRequestFixedSize + n;
 }
 
@@ -122,6 +120,10 @@ const char* to_string(RequestKind k) noexcept {
       return "mass-cancel";
     case RequestKind::Snapshot:  // never logged
       return "snapshot";
+    case RequestKind::MassCancelInstrument:
+      return "mass-cancel-instrument";
+    case RequestKind::ExpireDay:
+      return "expire-day";
   }
   return "?";
 }

@@ -66,6 +66,16 @@ TEST(Determinism, SameInputsGiveSameEventsAndStateHash) {
   EXPECT_EQ(la.digest, lb.digest);
   EXPECT_EQ(a.state_hash(), b.state_hash());
 
+  // The sweeps are deterministic too, and change the state.
+  const auto before = a.state_hash();
+  a.mass_cancel(2, InstrumentId{0}, la);
+  b.mass_cancel(2, InstrumentId{0}, lb);
+  a.expire_day_orders(la);
+  b.expire_day_orders(lb);
+  EXPECT_EQ(la.digest, lb.digest);
+  EXPECT_EQ(a.state_hash(), b.state_hash());
+  EXPECT_NE(a.state_hash(), before);
+
   // A different input sequence leads somewhere else.
   Engine c(EngineTest::instruments(), EngineTest::members(), {4096, 0, nullptr});
   HashingListener lc;

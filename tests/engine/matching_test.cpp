@@ -174,6 +174,28 @@ TEST_F(EngineTest, MassCancelRemovesOnlyThatMembersOrdersAcrossInstruments) {
   EXPECT_EQ(engine.live_orders(), 1U);
 }
 
+TEST_F(EngineTest, MassCancelOfOneInstrumentLeavesTheMembersOtherBooksAlone) {
+  const OrderId a = rest(0, Side::Buy, cents(10000), 1);
+  const OrderId other_member = rest(1, Side::Buy, cents(9900), 1);
+  const OrderId c = rest(0, Side::Sell, cents(10100), 1);
+  const OrderId other_book = rest(0, Side::Sell, cents(100), 10, TimeInForce::Gtc, kLots);
+  engine.mass_cancel(0, kAcme, rec);
+  auto ev = rec.take();
+  ASSERT_EQ(types(ev), (std::vector{ET::Canceled, ET::Canceled}));
+  EXPECT_EQ(ev[0].order.id, a);
+  EXPECT_EQ(ev[1].order.id, c);
+  for (const Event& e : ev) {
+    EXPECT_EQ(e.cancel_reason, CancelReason::MassCancel);
+    EXPECT_EQ(e.instrument, kAcme);
+  }
+  EXPECT_EQ(queue(Side::Buy), (std::vector{other_member}));
+  EXPECT_TRUE(queue(Side::Sell).empty());
+  EXPECT_EQ(queue(Side::Sell, kLots), (std::vector{other_book}));
+  engine.mass_cancel(0, InstrumentId{99}, rec);  // no such book: nothing happens
+  EXPECT_TRUE(rec.take().empty());
+  EXPECT_EQ(engine.live_orders(), 2U);
+}
+
 TEST_F(EngineTest, ExecIdsAreSequentialAcrossEventsAndIdsStartAfterBase) {
   Engine based(instruments(), members(), EngineOptions{64, 7ULL << 48, nullptr});
   Recorder r;

@@ -327,6 +327,9 @@ void run_scenario(const Scenario& sc) {
     }
   }
   // Sweeps touch every resting order, so they check every member and tif.
+  step_all(
+      live, followers, [] { return std::string("mass_cancel(3, instrument 1)"); },
+      [](Engine& e, mt::Recorder& r) { e.mass_cancel(3, InstrumentId{1}, r); });
   for (MemberId m : {MemberId{3}, MemberId{0}}) {
     step_all(
         live, followers, [m] { return "mass_cancel(" + std::to_string(m) + ")"; },

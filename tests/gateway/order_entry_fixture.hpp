@@ -73,7 +73,7 @@ class OrderEntryTest : public ::testing::Test {
         replies_(1024),
         sessions_(options_, sink_, clock_),
         answers_(0, options_, sessions_, clock_),
-        router_({&requests_}, clock_),
+        router_({&requests_}, options_.instruments, clock_),
         controls_(options_.members.size(), options_.instruments.size()),
         entry_(0, options_, answers_, router_, clock_, controls_),
         shard_(0, instruments(), std::move(members), engine::EngineOptions{}, {&requests_}, {&replies_},

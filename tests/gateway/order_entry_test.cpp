@@ -5,6 +5,8 @@
 // request's ClOrdID, and OrigClOrdID / OrdStatusReqID where it named one),
 // retries before and after replace, cancel and fill, status by every
 // ClOrdID of an order's chain, and each reject shape.
+#include <set>
+
 #include "gateway/order_entry_fixture.hpp"
 
 namespace matchgate::gateway {
@@ -234,6 +236,169 @@ TEST_F(OrderEntryTest, AReplaceTheEngineRefusesIsAnOrderCancelRejectAndItsRetryT
   const Sent& again = one(0);
   EXPECT_EQ(again.get(fix::tag::Text), rej.get(fix::tag::Text));
   EXPECT_EQ(again.get(fix::tag::ClOrdID), "g2");
+}
+
+// ---- OrderMassCancelRequest (q), and the close's Day-order expiry ----
+
+class MassCancelTest : public OrderEntryTest {
+ protected:
+  void mass_cancel(engine::MemberId member, const std::string& id, const std::string& body) {
+    in(member, "q", "11=" + id + "|" + body + "60=20240315-09:30:00.000|");
+  }
+  void order_in(engine::MemberId member, const std::string& id, const std::string& symbol,
+                const std::string& tif = "0") {
+    in(member, "D",
+       "11=" + id + "|55=" + symbol + "|54=1|38=10|40=2|44=100|59=" + tif +
+           "|60=20240315-09:30:00.000|");
+    out(member);
+  }
+  std::string ord_status_of(engine::MemberId member, const std::string& id) {
+    status(member, id);
+    return one(member).get(fix::tag::OrdStatus);
+  }
+};
+
+TEST_F(MassCancelTest, AllOrdersCancelsEveryOrderOfTheMemberAndNoOtherMembers) {
+  order_in(0, "a1", "ACME");
+  order_in(0, "a2", "BOLT");
+  order_in(1, "b1", "ACME");
+  mass_cancel(0, "MC1", "530=7|");
+  const auto sent = out(0);
+  ASSERT_EQ(sent.size(), 3U);
+  expect(*sent[0], {{fix::tag::MsgType, "r"},
+                    {fix::tag::ClOrdID, "MC1"},
+                    {fix::tag::OrderID, "NONE"},
+                    {fix::tag::MassCancelRequestType, "7"},
+                    {fix::tag::MassCancelResponse, "7"},
+                    {fix::tag::TotalAffectedOrders, "2"}});
+  EXPECT_FALSE(sent[0]->has(fix::tag::MassCancelRejectReason));
+  EXPECT_FALSE(sent[0]->has(fix::tag::Symbol));
+  EXPECT_TRUE(sent[0]->has(fix::tag::TransactTime));
+  std::set<std::string> canceled;
+  for (std::size_t i = 1; i < sent.size(); ++i) {
+    expect(*sent[i], {{fix::tag::MsgType, "8"},
+                      {fix::tag::ExecType, "4"},
+                      {fix::tag::OrdStatus, "4"},
+                      {fix::tag::Text, "mass cancel"}});
+    canceled.insert(sent[i]->get(fix::tag::ClOrdID));
+  }
+  EXPECT_EQ(canceled, (std::set<std::string>{"a1", "a2"}));
+  EXPECT_TRUE(out(1).empty());
+  EXPECT_EQ(ord_status_of(1, "b1"), "0");
+  mass_cancel(0, "MC2", "530=7|");  // nothing left: an answer all the same
+  expect(one(0), {{fix::tag::ClOrdID, "MC2"},
+                  {fix::tag::MassCancelResponse, "7"},
+                  {fix::tag::TotalAffectedOrders, "0"}});
+}
+
+TEST_F(MassCancelTest, OneSecurityCancelsOnlyThatSymbolsOrders) {
+  order_in(0, "a1", "ACME");
+  order_in(0, "a2", "ACME");
+  order_in(0, "a3", "BOLT");
+  order_in(1, "b1", "ACME");
+  mass_cancel(0, "MC1", "530=1|55=ACME|");
+  const auto sent = out(0);
+  ASSERT_EQ(sent.size(), 3U);
+  expect(*sent[0], {{fix::tag::MsgType, "r"},
+                    {fix::tag::ClOrdID, "MC1"},
+                    {fix::tag::MassCancelRequestType, "1"},
+                    {fix::tag::MassCancelResponse, "1"},
+                    {fix::tag::TotalAffectedOrders, "2"},
+                    {fix::tag::Symbol, "ACME"}});
+  for (std::size_t i = 1; i < sent.size(); ++i) {
+    expect(*sent[i], {{fix::tag::ExecType, "4"}, {fix::tag::Symbol, "ACME"}});
+  }
+  EXPECT_EQ(ord_status_of(0, "a3"), "0");
+  EXPECT_EQ(ord_status_of(1, "b1"), "0");
+}
+
+TEST_F(MassCancelTest, RequestsTheGatewayDoesNotCarryOutGetAReportWithResponseZero) {
+  order_in(0, "a1", "ACME");
+  const auto refused = [&](const std::string& id, const std::string& body, const char* type,
+                           const char* reason) {
+    mass_cancel(0, id, body);
+    const Sent& r = one(0);
+    expect(r, {{fix::tag::MsgType, "r"},
+               {fix::tag::ClOrdID, id},
+               {fix::tag::MassCancelRequestType, type},
+               {fix::tag::MassCancelResponse, "0"},
+               {fix::tag::MassCancelRejectReason, reason},
+               {fix::tag::TotalAffectedOrders, "0"}});
+    EXPECT_TRUE(r.has(fix::tag::Text)) << id;
+  };
+  refused("u1", "530=1|55=NOPE|", "1", "1");  // unknown symbol
+  refused("u2", "530=3|", "3", "0");          // by product: not supported
+  refused("u3", "530=7|54=1|", "7", "99");    // a Side filter: not supported
+  EXPECT_EQ(ord_status_of(0, "a1"), "0");
+}
+
+TEST_F(MassCancelTest, MalformedRequestsGetASessionRejectNamingTheTag) {
+  const auto rejected = [&](const std::string& body, const char* tag, const char* reason) {
+    in(0, "q", body);
+    expect(one(0), {{fix::tag::MsgType, "3"},
+                    {fix::tag::RefMsgType, "q"},
+                    {fix::tag::RefTagID, tag},
+                    {fix::tag::SessionRejectReason, reason}});
+  };
+  rejected("530=7|60=20240315-09:30:00.000|", "11", "1");
+  rejected("11=x1|60=20240315-09:30:00.000|", "530", "1");
+  rejected("11=x2|530=9|60=20240315-09:30:00.000|", "530", "5");
+  rejected("11=x3|530=1|60=20240315-09:30:00.000|", "55", "1");  // 1 needs a Symbol
+  rejected("11=x4|530=7|", "60", "1");
+  rejected("11=x5|530=7|60=soon|", "60", "6");
+}
+
+TEST_F(MassCancelTest, ExpiringDayOrdersEndsThemWithExpiredAndKeepsGoodTillCancel) {
+  order_in(0, "d1", "ACME");
+  order_in(0, "g1", "ACME", "1");
+  order_in(1, "d2", "BOLT");
+  router_.expire_day_orders();
+  settle();
+  expect(one(0), {{fix::tag::ClOrdID, "d1"},
+                  {fix::tag::ExecType, "C"},
+                  {fix::tag::OrdStatus, "C"},
+                  {fix::tag::LeavesQty, "0"},
+                  {fix::tag::Text, "day order expired"}});
+  expect(one(1),
+         {{fix::tag::ClOrdID, "d2"}, {fix::tag::ExecType, "C"}, {fix::tag::OrdStatus, "C"}});
+  EXPECT_EQ(ord_status_of(0, "g1"), "0");
+}
+
+// A sweep that finds a ring full waits, in order, and nothing overtakes it.
+TEST(ShardRouterSweeps, WaitForRoomAndGoOnlyToTheShardsTheyConcern) {
+  util::ThreadClock clock;
+  RequestRing shard0(1);
+  RequestRing shard1(1);
+  ShardRouter router({&shard0, &shard1}, {{"ACME", 0, 0}, {"BOLT", 1, 3}}, clock);
+  records::OrderRequestRecord r;
+  r.shard = 1;
+  router.push(r);  // shard 1's ring is full now
+  EXPECT_FALSE(router.has_room());
+  router.mass_cancel(4, std::uint32_t{1}, 9);  // BOLT: shard 1, its local id 3
+  router.expire_day_orders();
+  EXPECT_TRUE(router.has_pending());
+  EXPECT_TRUE(shard0.empty_approx());  // the expiry waits behind the mass cancel
+  std::vector<ShardRequest> taken;
+  const auto drain = [&](RequestRing& ring) {
+    ring.drain([&](const ShardRequest& q) { taken.push_back(q); });
+  };
+  drain(shard1);
+  taken.clear();
+  EXPECT_EQ(router.poll(), 1);  // the mass cancel; the rings are full again
+  ASSERT_TRUE(shard0.empty_approx());
+  drain(shard1);
+  ASSERT_EQ(taken.size(), 1U);
+  EXPECT_EQ(taken[0].kind, records::RequestKind::MassCancelInstrument);
+  EXPECT_EQ(taken[0].member, 4U);
+  EXPECT_EQ(taken[0].instrument, 3U);
+  taken.clear();
+  EXPECT_EQ(router.poll(), 1);  // the expiry, to both shards
+  drain(shard0);
+  drain(shard1);
+  ASSERT_EQ(taken.size(), 2U);
+  for (const ShardRequest& q : taken) EXPECT_EQ(q.kind, records::RequestKind::ExpireDay);
+  EXPECT_FALSE(router.has_pending());
+  EXPECT_TRUE(router.has_room());
 }
 
 }  // namespace

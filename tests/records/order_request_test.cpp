@@ -78,6 +78,44 @@ TEST(OrderRequestRecord, AMassCancelHasNoRecordAndNoClOrdId) {
   EXPECT_TRUE(d->cl_ord_id.empty());
 }
 
+TEST(OrderRequestRecord, SweepsOfOneInstrumentAndOfDayOrdersRoundTrip) {
+  // The kinds' values are on disk: they never change.
+  EXPECT_EQ(static_cast<int>(RequestKind::MassCancel), 3);
+  EXPECT_EQ(static_cast<int>(RequestKind::MassCancelInstrument), 5);
+  EXPECT_EQ(static_cast<int>(RequestKind::ExpireDay), 6);
+  OrderRequestRecord r;
+  r.request.kind = RequestKind::MassCancelInstrument;
+  r.request.member = 2;
+  r.request.instrument = 1;
+  r.shard = 1;
+  r.gateway_instrument = 4;
+  r.in_seq = 17;
+  const auto bytes = encoded(r);
+  EXPECT_EQ(bytes[0], std::byte{5});
+  const auto d = decode_order_request(bytes);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->request.kind, RequestKind::MassCancelInstrument);
+  EXPECT_EQ(d->request.member, 2U);
+  EXPECT_EQ(d->request.instrument, 1U);
+  EXPECT_EQ(d->gateway_instrument, 4U);
+  EXPECT_EQ(d->in_seq, 17U);
+  EXPECT_EQ(d->request.ref, kNoRecord);
+  const Fields f = describe(to_wire(RecordType::OrderRequest), bytes);
+  EXPECT_NE(std::find(f.begin(), f.end(),
+                      std::pair<std::string, std::string>("kind", "\"mass-cancel-instrument\"")),
+            f.end());
+  EXPECT_NE(std::find(f.begin(), f.end(), std::pair<std::string, std::string>("instrument", "4")),
+            f.end());
+
+  OrderRequestRecord day;
+  day.request.kind = RequestKind::ExpireDay;
+  day.shard = 0;
+  const auto e = decode_order_request(encoded(day));
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->request.kind, RequestKind::ExpireDay);
+  EXPECT_EQ(std::string(to_string(e->request.kind)), "expire-day");
+}
+
 TEST(OrderRequestRecord, TheFixedPartIsPackedWithTheClOrdIdAfterIt) {
   const auto bytes = encoded(sample());
   EXPECT_EQ(kOrderRequestFixedSize, 69U);
@@ -114,6 +152,8 @@ TEST(OrderRequestRecord, WrongSizesAndUnknownKindsAreRefused) {
   EXPECT_FALSE(decode_order_request(bytes));
   bytes.pop_back();
   bytes[0] = static_cast<std::byte>(RequestKind::Snapshot);  // never logged
+  EXPECT_FALSE(decode_order_request(bytes));
+  bytes[0] = std::byte{7};  // after the last kind
   EXPECT_FALSE(decode_order_request(bytes));
 }
 

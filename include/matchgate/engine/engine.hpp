@@ -62,6 +62,10 @@ class Engine {
   void replace(const ReplaceOrder& cmd, L& listener);
   template <EventListener L>
   void mass_cancel(MemberId member, L& listener);
+  // The member's live orders in one instrument only; an unknown instrument
+  // cancels nothing.
+  template <EventListener L>
+  void mass_cancel(MemberId member, InstrumentId instrument, L& listener);
   template <EventListener L>
   void expire_day_orders(L& listener);
 
@@ -144,6 +148,9 @@ class Engine {
   // those `pick` selects with an event of `type`.
   template <class Pick, EventListener L>
   void sweep(Pick pick, EventType type, CancelReason why, L& listener);
+  // The same over one book.
+  template <class Pick, EventListener L>
+  void sweep_book(OrderBook& book, Pick pick, EventType type, CancelReason why, L& listener);
 
   void release(std::uint32_t slot) noexcept { pool_.release(slot); }
 
@@ -351,27 +358,30 @@ void Engine::replace(const ReplaceOrder& cmd, L& listener) {
 
 template <class Pick, EventListener L>
 void Engine::sweep(Pick pick, EventType type, CancelReason why, L& listener) {
-  for (OrderBook& book : books_) {
-    for (BookSide* side : {&book.bids, &book.asks}) {
-      for (std::size_t i = 0; i < side->level_count();) {
-        PriceLevel& level = side->from_best(i);
-        for (std::uint32_t m = level.head; m != kNil;) {
-          Order& o = pool_[m];
-          const std::uint32_t next = pool_.link(m).next;
-          if (pick(o)) {
-            level.total -= o.leaves();
-            level.unlink(pool_, m);
-            ids_.erase(o.id);
-            emit_order(listener, type, o, why);
-            release(m);
-          }
-          m = next;
+  for (OrderBook& book : books_) sweep_book(book, pick, type, why, listener);
+}
+
+template <class Pick, EventListener L>
+void Engine::sweep_book(OrderBook& book, Pick pick, EventType type, CancelReason why, L& listener) {
+  for (BookSide* side : {&book.bids, &book.asks}) {
+    for (std::size_t i = 0; i < side->level_count();) {
+      PriceLevel& level = side->from_best(i);
+      for (std::uint32_t m = level.head; m != kNil;) {
+        Order& o = pool_[m];
+        const std::uint32_t next = pool_.link(m).next;
+        if (pick(o)) {
+          level.total -= o.leaves();
+          level.unlink(pool_, m);
+          ids_.erase(o.id);
+          emit_order(listener, type, o, why);
+          release(m);
         }
-        if (level.count == 0) {
-          side->remove_empty_from_best(i);
-        } else {
-          ++i;
-        }
+        m = next;
+      }
+      if (level.count == 0) {
+        side->remove_empty_from_best(i);
+      } else {
+        ++i;
       }
     }
   }
@@ -381,6 +391,14 @@ template <EventListener L>
 void Engine::mass_cancel(MemberId member, L& listener) {
   sweep([member](const Order& o) { return o.member == member; }, EventType::Canceled,
         CancelReason::MassCancel, listener);
+}
+
+template <EventListener L>
+void Engine::mass_cancel(MemberId member, InstrumentId instrument, L& listener) {
+  if (instrument >= books_.size()) return;  // a request from a log of another configuration
+  sweep_book(
+      books_[instrument], [member](const Order& o) { return o.member == member; },
+      EventType::Canceled, CancelReason::MassCancel, listener);
 }
 
 template <EventListener L>

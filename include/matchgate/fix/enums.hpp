@@ -71,6 +71,26 @@ enum class CxlRejReason : int {
 // BusinessRejectReason(380).
 enum class BusinessRejectReason : int { UnsupportedMessageType = 3 };
 
+// MassCancelRequestType(530): the gateway carries out 1 and 7; the profile
+// lists FIX 4.4's 1 to 7 so that 2 to 6 get an OrderMassCancelReport.
+enum class MassCancelRequestType : char { SecurityOrders = '1', AllOrders = '7' };
+
+// MassCancelResponse(531).
+enum class MassCancelResponse : char { Rejected = '0', SecurityOrders = '1', AllOrders = '7' };
+
+// MassCancelRejectReason(532).
+enum class MassCancelRejectReason : int {
+  NotSupported = 0,
+  UnknownSecurity = 1,
+  Other = 99,
+};
+
+// TradSesStatus(340).
+enum class TradSesStatus : int { Halted = 1, Open = 2, Closed = 3, PreOpen = 4 };
+
+// SecurityTradingStatus(326).
+enum class SecurityTradingStatus : int { TradingHalt = 2, Resume = 3 };
+
 template <class E>
 inline constexpr bool kCharEnum =
     std::is_enum_v<E>&& std::is_same_v<std::underlying_type_t<E>, char>;

@@ -60,12 +60,19 @@ inline constexpr Tag GapFillFlag = 123;
 inline constexpr Tag ResetSeqNumFlag = 141;
 inline constexpr Tag ExecType = 150;
 inline constexpr Tag LeavesQty = 151;
+inline constexpr Tag SecurityTradingStatus = 326;
+inline constexpr Tag TradingSessionID = 336;
+inline constexpr Tag TradSesStatus = 340;
 inline constexpr Tag RefTagID = 371;
 inline constexpr Tag RefMsgType = 372;
 inline constexpr Tag SessionRejectReason = 373;
 inline constexpr Tag BusinessRejectRefID = 379;
 inline constexpr Tag BusinessRejectReason = 380;
 inline constexpr Tag CxlRejResponseTo = 434;
+inline constexpr Tag MassCancelRequestType = 530;
+inline constexpr Tag MassCancelResponse = 531;
+inline constexpr Tag MassCancelRejectReason = 532;
+inline constexpr Tag TotalAffectedOrders = 533;
 inline constexpr Tag OrdStatusReqID = 790;
 inline constexpr Tag Password = 554;
 }  // namespace tag
@@ -85,6 +92,10 @@ inline constexpr std::string_view OrderCancelRequest = "F";
 inline constexpr std::string_view OrderCancelReplaceRequest = "G";
 inline constexpr std::string_view OrderStatusRequest = "H";
 inline constexpr std::string_view BusinessMessageReject = "j";
+inline constexpr std::string_view SecurityStatus = "f";
+inline constexpr std::string_view TradingSessionStatus = "h";
+inline constexpr std::string_view OrderMassCancelRequest = "q";
+inline constexpr std::string_view OrderMassCancelReport = "r";
 
 // Session-level (administrative) messages are handled by the session layer
 // itself and never reach the application.

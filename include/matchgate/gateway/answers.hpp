@@ -1,12 +1,15 @@
 #pragma once
 // Every answer order entry gives a member, composed in one place: the
 // ExecutionReport in its two shapes (about an order the gateway tracks, or
-// about a request that has none), the OrderCancelReject, and the session
-// Rejects and BusinessMessageRejects of application messages. Each answer
+// about a request that has none), the OrderCancelReject, the
+// OrderMassCancelReport, the session Rejects and BusinessMessageRejects of
+// application messages; and the gateway's announcements, TradingSessionStatus
+// and SecurityStatus. Each answer
 // to a request carries that request's ClOrdID(11), and OrigClOrdID(41) /
 // OrdStatusReqID(790) when the request named one (RequestIds). docs/FIX.md
 // lists every field of every shape.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "matchgate/engine/types.hpp"
@@ -68,6 +71,23 @@ class Answers {
                       fix::Tag tag, fix::SessionRejectReason reason, std::string_view text);
   void business_reject(engine::MemberId member, std::uint64_t seq, std::string_view msg_type,
                        fix::BusinessRejectReason reason, std::string_view text);
+  // OrderMassCancelReport (r) answering an OrderMassCancelRequest: OrderID
+  // NONE, MassCancelRequestType(530) `request_type` as the request had it,
+  // MassCancelResponse(531) `response` (fix::MassCancelResponse), with
+  // MassCancelRejectReason(532) when given (fix::MassCancelRejectReason),
+  // TotalAffectedOrders(533) `affected`, Symbol(55) when not empty.
+  void mass_cancel_report(engine::MemberId member, const RequestIds& ids, char request_type,
+                          char response, std::optional<int> reject_reason, std::uint32_t affected,
+                          std::string_view symbol, std::string_view text);
+  // TradingSessionStatus (h) of the session "DAY": TradSesStatus(340)
+  // `status` (fix::TradSesStatus). FIX 4.4's h has no TradeDate(75), so
+  // Text(58) carries the business date (YYYYMMDD), then `text` if any.
+  void trading_session_status(engine::MemberId member, int status, std::int32_t business_date,
+                              std::string_view text);
+  // SecurityStatus (f): SecurityTradingStatus(326) `security_trading_status`
+  // (fix::SecurityTradingStatus) of `symbol`.
+  void security_status(engine::MemberId member, std::string_view symbol,
+                       int security_trading_status, std::string_view text);
 
  private:
   static constexpr std::size_t kExecIdChars = 48;

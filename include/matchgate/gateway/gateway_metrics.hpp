@@ -43,6 +43,7 @@ struct OrderEntryMetrics {
 struct AnswerMetrics {
   ops::Counter execution_reports;
   ops::Counter cancel_rejects;
+  ops::Counter mass_cancel_reports;
   ops::Counter session_rejects;
   ops::Counter business_rejects;
   static AnswerMetrics registered(ops::MetricGroup& group);

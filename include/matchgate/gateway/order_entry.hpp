@@ -110,6 +110,9 @@ class OrderEntry {
   void push_cancel(const Context& ctx, const CancelRequest& q, std::uint32_t target,
                    std::uint32_t named);
   void status(const Context& ctx, const fix::MessageView& m);
+  // OrderMassCancelRequest (order_entry_mass_cancel.cpp).
+  void mass_cancel_request(const Context& ctx, const fix::MessageView& m);
+  std::uint32_t count_open_orders(engine::MemberId member, std::uint32_t instrument) const noexcept;
   void answer_problem(const Context& ctx, const fix::MessageView& m, const MessageProblem& p,
                       const RequestIds& ids);
   // A new order the gateway refuses itself: ExecutionReport 150=8 from the

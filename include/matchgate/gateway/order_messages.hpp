@@ -19,7 +19,7 @@ namespace matchgate::gateway {
 
 // The application messages order entry handles (any other FIX 4.4 type is
 // answered with a BusinessMessageReject).
-inline constexpr std::string_view kOrderEntryMessageTypes[] = {"D", "F", "G", "H"};
+inline constexpr std::string_view kOrderEntryMessageTypes[] = {"D", "F", "G", "H", "q"};
 
 // Symbol(55) -> the config's instrument number, by binary search over the
 // sorted symbols (built once).
@@ -88,5 +88,20 @@ struct StatusRequest {
   std::string_view ord_status_req_id;
 };
 StatusRequest read_status_request(const fix::MessageView& m) noexcept;
+
+// OrderMassCancelRequest (q), for the sender's own orders. problem.answer
+// SessionReject: malformed (Reject(3)); OrderReject: well formed but not
+// carried out, answered with an OrderMassCancelReport 531=0 giving
+// `reject_reason` and problem.text.
+inline constexpr std::uint32_t kNoInstrument = 0xffffffffU;
+struct MassCancelRequest {
+  MessageProblem problem;
+  std::string_view cl_ord_id;
+  // MassCancelRequestType(530) as sent ('1' to '7' once well formed).
+  char request_type = static_cast<char>(fix::MassCancelRequestType::AllOrders);
+  std::uint32_t instrument = kNoInstrument;  // type 1: the config's numbering
+  fix::MassCancelRejectReason reject_reason = fix::MassCancelRejectReason::Other;
+};
+MassCancelRequest read_mass_cancel(const fix::MessageView& m, const SymbolIndex& symbols) noexcept;
 
 }  // namespace matchgate::gateway

@@ -4,6 +4,7 @@
 // without asking the shard. Fixed capacity, no allocation per message.
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -100,6 +101,8 @@ class OrderRecordTable {
     for (const std::uint32_t slot : open_) f(slot, records_[slot]);
   }
   std::uint32_t in_use() const noexcept { return in_use_; }
+  // The slots of the open records (in use, not done), in no particular order.
+  std::span<const std::uint32_t> open_slots() const noexcept { return open_; }
 
  private:
   std::uint64_t key_hash(engine::MemberId member, std::string_view id) const noexcept;

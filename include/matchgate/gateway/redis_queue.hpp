@@ -58,6 +58,15 @@ class RedisQueue {
   // (which is the head now), false when it is done (and popped).
   bool finish_head_message() noexcept;
   void pop() noexcept;
+  // The record slot of every new order still waiting (reserved, not yet
+  // handed to a shard), head to tail.
+  template <class F>
+  void for_each_waiting_order(F&& f) const {
+    for (std::uint64_t t = head_; t != tail_; ++t) {
+      const Entry& e = entries_[t & mask_];
+      if (e.kind == Entry::Kind::NewOrder) f(e.slot);
+    }
+  }
 
  private:
   Entry& at(std::uint64_t token) noexcept { return entries_[token & mask_]; }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
 #include "matchgate/records/order_request.hpp"
 #include "matchgate/util/clock.hpp"
@@ -18,13 +19,17 @@ namespace matchgate::gateway {
 
 class ShardRouter {
  public:
-  ShardRouter(std::vector<RequestRing*> to_shards, const util::ThreadClock& clock);
+  // `instruments`: the config's instruments (gateway numbering) with their
+  // shard and shard-local id, for the requests about one instrument.
+  ShardRouter(std::vector<RequestRing*> to_shards, std::vector<InstrumentRoute> instruments,
+              const util::ThreadClock& clock);
 
   void attach_log(wal::WalProducer* producer) noexcept { wal_ = producer; }
   void set_doorbells(std::vector<util::Doorbell*> bells) { bells_ = std::move(bells); }
 
   std::size_t shards() const noexcept { return rings_.size(); }
-  // Every ring can take one more request, and no snapshot holds them.
+  // Every ring can take one more request, no snapshot holds them and no
+  // sweep waits for room.
   bool has_room() const noexcept;
   // While held, has_room() is false: nothing new reaches the shards (a
   // snapshot is being taken).
@@ -32,11 +37,17 @@ class ShardRouter {
 
   // Hands `r.request` to shard `r.shard` and logs `r`. Requires has_room().
   void push(const records::OrderRequestRecord& r);
-  // A mass cancel of `member`'s orders on every shard; kept and retried by
-  // poll() while a ring is full.
-  void mass_cancel(engine::MemberId member);
+  // The sweeps below are logged like push() and, while a ring is full, kept
+  // and retried by poll() in the order they were asked for.
+  // A mass cancel of `member`'s orders on every shard (MassCancel).
+  void mass_cancel(engine::MemberId member, std::uint64_t in_seq = 0);
+  // `member`'s orders in one instrument (the config's numbering), on that
+  // instrument's shard only (MassCancelInstrument).
+  void mass_cancel(engine::MemberId member, std::uint32_t gateway_instrument, std::uint64_t in_seq);
+  // Every Day order on every shard (ExpireDay): the close.
+  void expire_day_orders();
   int poll();
-  bool has_pending() const noexcept { return !pending_mass_cancels_.empty(); }
+  bool has_pending() const noexcept { return !pending_sweeps_.empty(); }
   // A Snapshot request to every shard; false (nothing sent) without room.
   bool request_snapshots();
   // Wakes the shards that were given requests since the last call.
@@ -47,15 +58,24 @@ class ShardRouter {
   std::uint64_t pushed_total() const noexcept;
 
  private:
+  struct Sweep {
+    RequestKind kind;  // MassCancel, MassCancelInstrument or ExpireDay
+    engine::MemberId member;
+    std::uint32_t gateway_instrument;  // MassCancelInstrument only
+    std::uint64_t in_seq;
+  };
+  bool rings_have_room() const noexcept;
   void push_to_ring(std::uint32_t shard, const ShardRequest& r);
+  void push_sweep(const Sweep& s);
 
   std::vector<RequestRing*> rings_;
+  std::vector<InstrumentRoute> instruments_;
   const util::ThreadClock& clock_;
   wal::WalProducer* wal_ = nullptr;
   std::vector<util::Doorbell*> bells_;
   std::vector<bool> rung_;  // per shard: pushed to since the last ring_shards()
   std::vector<std::uint64_t> pushed_;
-  std::vector<engine::MemberId> pending_mass_cancels_;
+  std::vector<Sweep> pending_sweeps_;
   std::vector<std::byte> record_buffer_;
   bool held_ = false;
 };

@@ -32,9 +32,31 @@ constexpr std::uint32_t slot_of(RecordRef r) noexcept {
   return static_cast<std::uint32_t>(r & ((RecordRef{1} << kRecordBits) - 1));
 }
 
+// The values are written to the log (docs/WAL.md): never renumber.
 // Snapshot: not a change of state and never logged; the shard copies its
-// state and answers with a SnapshotTaken reply.
-enum class RequestKind : std::uint8_t { New, Cancel, Replace, MassCancel, Snapshot };
+// state and answers with a SnapshotTaken reply. MassCancel: the member's
+// orders on the shard; MassCancelInstrument: the member's orders in one
+// instrument (`instrument`, the shard's numbering); ExpireDay: every Day
+// order of the shard (the close; `member` unused).
+enum class RequestKind : std::uint8_t {
+  New = 0,
+  Cancel = 1,
+  Replace = 2,
+  MassCancel = 3,
+  Snapshot = 4,
+  MassCancelInstrument = 5,
+  ExpireDay = 6,
+};
+// A kind that may be logged (every kind but Snapshot).
+constexpr bool is_logged(RequestKind k) noexcept {
+  return k != RequestKind::Snapshot &&
+         static_cast<std::uint8_t>(k) <= static_cast<std::uint8_t>(RequestKind::ExpireDay);
+}
+// A request that acts on many orders and has no record of its own.
+constexpr bool is_sweep(RequestKind k) noexcept {
+  return k == RequestKind::MassCancel || k == RequestKind::MassCancelInstrument ||
+         k == RequestKind::ExpireDay;
+}
 const char* to_string(RequestKind k) noexcept;
 
 // What a network thread's record stands for: an order (a new order, or a
