@@ -11,17 +11,17 @@ namespace matchgate::gateway {
 namespace {
 
 // TradSesStatus(340) of a phase; 1 (Halted) while the venue is stopped.
-char trad_ses_status(const risk::TradingControls& s) noexcept {
-  if (s.stopped()) return '1';
+int trad_ses_status(const risk::TradingControls& s) noexcept {
+  if (s.stopped()) return 1;
   switch (s.phase()) {
     case risk::TradingPhase::Open:
-      return '2';
+      return 2;
     case risk::TradingPhase::Closed:
-      return '3';
+      return 3;
     case risk::TradingPhase::PreOpen:
-      return '4';
+      return 4;
   }
-  return '3';
+  return 3;
 }
 
 // SecurityTradingStatus(326): 2 = trading halt, 3 = resume.
@@ -164,7 +164,7 @@ void Controls::on_timer() {
 }
 
 void Controls::announce_phase() {
-  const char status = trad_ses_status(state_);
+  const int status = trad_ses_status(state_);
   const char* text = state_.stopped() ? "trading stopped by the operator"
                                       : risk::to_string(state_.phase());
   for (engine::MemberId m = 0; m < sessions_.size(); ++m) {

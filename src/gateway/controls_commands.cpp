@@ -162,7 +162,7 @@ ControlAnswer Controls::mass_cancel(std::string_view identity, std::span<const s
   if (instrument == records::kNoTarget) {
     order_entry_.mass_cancel(m);
   } else {
-    router_.mass_cancel(m, instrument);
+    router_.mass_cancel(m, instrument, 0);
   }
   return ControlAnswer{true,
                        "mass cancel of " + args[0] + (args.size() == 2 ? " in " + args[1] : "") +
