@@ -72,6 +72,7 @@ int NetworkAgent::do_work() {
   connections_.resume_paused();
   connections_.collect_logons();
   if (clock_.now().mono_ns >= next_timer_ns_) on_timers();
+  work += poll_admin();
   snapshots_.poll();
   router_.ring_shards();
   settle_log();
@@ -93,6 +94,14 @@ void NetworkAgent::on_reply(const ShardReply& reply) {
   } else {
     snapshots_.on_taken();
   }
+}
+
+int NetworkAgent::poll_admin() {
+  if (admin_mailbox_ == nullptr) return 0;
+  ops::AdminRequest request;
+  if (!admin_mailbox_->take(request)) return 0;
+  admin_mailbox_->answer(request.id, execute_admin(request));
+  return 1;
 }
 
 void NetworkAgent::on_timers() {
@@ -139,6 +148,7 @@ void NetworkAgent::park(std::chrono::microseconds timeout) {
   // Held messages whose records became durable are work; the writer rings
   // the doorbell when more do.
   bool idle = !order_entry_.has_pending() && !outbound_.has_releasable();
+  idle = idle && (admin_mailbox_ == nullptr || !admin_mailbox_->pending_approx());
   for (const ReplyRing* ring : from_shards_) idle = idle && ring->empty_approx();
   // poll() handles whatever I/O it finds, which may hand requests to shards.
   if (idle) server_->poll(timeout);
