@@ -622,7 +622,7 @@ void Loader::load_log(const toml::table* t, ops::LogOptions& out) {
 }
 
 void Loader::load_admin(const toml::table* t, ops::AdminOptions& out) {
-  out.socket = kDefaultAdminSocket;
+  out.socket = ops::kDefaultAdminSocket;
   if (t == nullptr) return;
   Table table(*this, *t, "admin", {"socket", "socket_mode"});
   if (auto socket = table.string("socket", false)) {

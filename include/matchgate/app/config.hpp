@@ -54,8 +54,8 @@ inline constexpr std::int64_t kBandPctScale = 10'000;
 // [dedup] ttl_s at most a week (the embedded store's timer wheel).
 inline constexpr std::int64_t kMaxDedupTtlS = 7 * 24 * 3600;
 inline constexpr std::size_t kMaxRedisPrefixLength = 256;
-// [admin] socket: the default, and the longest path a Unix socket takes.
-inline constexpr const char* kDefaultAdminSocket = "var/matchgate-admin.sock";
+// [admin] socket: the longest path a Unix socket takes (the default is
+// ops::kDefaultAdminSocket).
 inline constexpr std::size_t kMaxAdminSocketPath = 107;
 // [gateway] max_sending_time_skew_s at most a day.
 inline constexpr std::int64_t kMaxSendingTimeSkewS = 86'400;

@@ -37,6 +37,10 @@ struct AdminOptions {
   std::chrono::milliseconds read_timeout{5'000};
 };
 
+// The daemon's [admin] socket when the config names none (relative to the
+// working directory, like every path of the config); matchgate-admin's too.
+inline constexpr const char* kDefaultAdminSocket = "var/matchgate-admin.sock";
+
 // Longest request line accepted, without its terminating newline.
 inline constexpr std::size_t kMaxAdminLineBytes = 1024;
 // Longest operator name (the value of `operator=`).
