@@ -136,6 +136,9 @@ ${redis_port:+redis_port = $redis_port}
 level = "warn"
 file = "$work/matchgated.log"
 
+[admin]
+socket = "$work/admin.sock"
+
 EOF
   cat "$members_toml" >>"$1"
   cat >>"$1" <<EOF

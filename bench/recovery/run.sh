@@ -77,6 +77,9 @@ max_keys = 16777216
 level = "info"
 file = "$work/matchgated.log"
 
+[admin]
+socket = "$work/admin.sock"
+
 [[instruments]]
 symbol = "ACME"
 tick_size = "0.01"

@@ -430,6 +430,7 @@ class Loader {
                                           bool required) const;
   std::vector<std::int32_t> load_holidays(const Table& table) const;
   std::array<bool, 7> load_trading_days(const Table& table) const;
+  void load_admin(const toml::table* t, ops::AdminOptions& out);
   void load_members(const toml::array& a, Config& out);
   std::vector<std::string> load_accounts(const Table& table);
   risk::MemberLimits load_limits(const Table& table);
@@ -764,6 +765,29 @@ std::array<bool, 7> Loader::load_trading_days(const Table& table) const {
     out[weekday] = true;
   }
   return out;
+void Loader::load_admin(const toml::table* t, ops::AdminOptions& out) {
+  out.socket = ops::kDefaultAdminSocket;
+  if (t == nullptr) return;
+  Table table(*this, *t, "admin", {"socket", "socket_mode"});
+  if (auto socket = table.string("socket", false)) {
+    // A Unix socket's path travels in sockaddr_un::sun_path (108 bytes).
+    if (socket->size() > kMaxAdminSocketPath) {
+      table.fail("socket", "longer than " + std::to_string(kMaxAdminSocketPath) +
+                               " bytes (the limit of a Unix socket path)");
+    }
+    out.socket = *socket;  // "": no admin endpoint
+  }
+  if (auto mode = table.string("socket_mode", false)) {
+    const bool octal =
+        mode->size() >= 3 && mode->size() <= 4 &&
+        std::all_of(mode->begin(), mode->end(), [](char c) { return c >= '0' && c <= '7'; });
+    const unsigned value = octal ? static_cast<unsigned>(std::stoul(*mode, nullptr, 8)) : 0;
+    if (!octal || value > 0777)
+      table.fail("socket_mode", "expected octal permission bits such as \"0600\"");
+    // Connecting needs write permission; the owner (the daemon's user) keeps it.
+    if ((value & 0600) != 0600) table.fail("socket_mode", "the owner needs read and write (0600)");
+    out.socket_mode = value;
+  }
 }
 
 void Loader::load_members(const toml::array& members, Config& out) {
@@ -978,7 +1002,8 @@ void derive_gateway_tables(Config& config) {
 
 Config Loader::load(const toml::table& root) {
   Table top(*this, root, "",
-            {"gateway", "engine", "wal", "dedup", "log", "trading_day", "members", "instruments"});
+            {"gateway", "engine", "wal", "dedup", "log", "trading_day", "admin", "members",
+             "instruments"});
   Config config;
   // Fixed order, whatever the order in the file: instruments need
   // engine.shards and members need gateway.comp_id.
@@ -988,6 +1013,7 @@ Config Loader::load(const toml::table& root) {
   load_dedup(section(root, "dedup"), config.gateway.network.dedup);
   load_log(section(root, "log"), config.log);
   load_trading_day(section(root, "trading_day"), config.gateway.network.schedule);
+  load_admin(section(root, "admin"), config.gateway.admin);
   load_members(table_array(root, "members"), config);
   load_instruments(table_array(root, "instruments"), config);
   derive_gateway_tables(config);

@@ -53,6 +53,8 @@ struct Gateway::Impl {
   // Every thread's metrics (docs/METRICS.md); before everything that
   // registers in it.
   ops::MetricsRegistry metrics{kMetricBlocks};
+  // The operator's commands to the network thread: outlives it.
+  ops::AdminMailbox admin_mailbox;
   // Per shard: its NUMA-local memory, then the rings it shares with the
   // network thread (allocated on the shard's node: the shard touches them
   // on every message, the network thread once per batch).
@@ -65,7 +67,10 @@ struct Gateway::Impl {
   std::unique_ptr<util::AgentRunner<NetworkAgent, util::ParkingIdle>> network_runner;
   std::unique_ptr<wal::WalWriter> writer;
   std::unique_ptr<util::AgentRunner<wal::WalWriter, util::ParkingIdle>> writer_runner;
-  std::unique_ptr<SnapshotTaker> snapshot_taker;  // uses the writer's producer
+  std::unique_ptr<SnapshotTaker> snapshot_taker;   // uses the writer's producer
+  std::unique_ptr<ops::AdminServer> admin_server;  // none without [admin] socket
+
+  void open_admin_endpoint();
 
   void build_shards();
   std::vector<ShardAgent*> shard_pointers() const;
@@ -103,6 +108,18 @@ std::vector<ReplyRing*> Gateway::Impl::reply_pointers() const {
   std::vector<ReplyRing*> out;
   for (const auto& r : replies) out.push_back(r.get());
   return out;
+}
+
+// After recovery, like the FIX port: nobody operates a daemon that is not
+// ready. Binding here makes a socket in use a start error.
+void Gateway::Impl::open_admin_endpoint() {
+  if (options.admin.socket.empty()) return;
+  NetworkAgent* net = network.get();
+  admin_mailbox.set_wake([net] { net->doorbell().ring(); });
+  network->attach_admin(&admin_mailbox);
+  admin_server = std::make_unique<ops::AdminServer>(options.admin, admin_mailbox);
+  spdlog::info("admin: endpoint {} (mode {:04o})", options.admin.socket.string(),
+               options.admin.socket_mode);
 }
 
 Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
@@ -153,6 +170,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
   // daemon was down is applied here, once, after everything replayed.
   g.network->controls().start();
   g.network->listen();
+  g.open_admin_endpoint();
   spdlog::info("log: start {} in segment {} of {}, sync \"{}\"", g.writer->boot(),
                tail.next_segment_index, g.options.wal.dir.string(),
                wal::to_string(g.options.wal.sync));
@@ -189,11 +207,16 @@ void Gateway::start() {
       make_idle(g.options.idle, g.options.idle_spin, *g.network, std::chrono::milliseconds(1)),
       runner_options(g.options.network_cpu, "net-0"));
   g.network_runner->start();
+  if (g.admin_server) g.admin_server->start();
 }
 
 void Gateway::stop(std::chrono::milliseconds drain) {
   Impl& g = *impl_;
   if (!g.network_runner) return;
+  // Operators are answered while the network thread still runs; a command
+  // waiting now is told the gateway is stopping.
+  g.admin_mailbox.close();
+  g.admin_server.reset();  // stops its thread, removes the socket file
   g.network->request_logout_all();
   const auto deadline = std::chrono::steady_clock::now() + drain;
   while (std::chrono::steady_clock::now() < deadline && !g.network->all_sessions_closed()) {

@@ -57,6 +57,7 @@ void NetworkAgent::listen() {
 
 void NetworkAgent::attach_log(wal::WalProducer* producer, bool hold, std::uint64_t boot) {
   wal_ = producer;
+  hold_ = hold;
   outbound_.attach_log(producer, hold);
   router_.attach_log(producer);
   controls_.attach_log(producer);
@@ -76,6 +77,7 @@ int NetworkAgent::do_work() {
   connections_.resume_paused();
   connections_.collect_logons();
   if (clock_.now().mono_ns >= next_timer_ns_) on_timers();
+  work += poll_admin();
   snapshots_.poll();
   router_.ring_shards();
   settle_log();
@@ -97,6 +99,23 @@ void NetworkAgent::on_reply(const ShardReply& reply) {
   } else {
     snapshots_.on_taken();
   }
+}
+
+int NetworkAgent::poll_admin() {
+  if (admin_mailbox_ == nullptr) return 0;
+  if (!admin_waiting_) {
+    ops::AdminRequest request;
+    if (!admin_mailbox_->take(request)) return 0;
+    admin_waiting_ = execute_admin(request);
+    admin_waiting_id_ = request.id;
+  }
+  // Acknowledged means durable: an operator is told only what the log
+  // will show after a crash.
+  if (hold_ && wal_ != nullptr && wal_->durable() < admin_waiting_->logged_at) return 1;
+  admin_mailbox_->answer(admin_waiting_id_,
+                         ops::AdminAnswer{admin_waiting_->ok, std::move(admin_waiting_->text)});
+  admin_waiting_.reset();
+  return 1;
 }
 
 void NetworkAgent::on_timers() {
@@ -144,6 +163,7 @@ void NetworkAgent::park(std::chrono::microseconds timeout) {
   // Held messages whose records became durable are work; the writer rings
   // the doorbell when more do.
   bool idle = !order_entry_.has_pending() && !outbound_.has_releasable();
+  idle = idle && (admin_mailbox_ == nullptr || !admin_mailbox_->pending_approx());
   for (const ReplyRing* ring : from_shards_) idle = idle && ring->empty_approx();
   // poll() handles whatever I/O it finds, which may hand requests to shards.
   if (idle) server_->poll(timeout);

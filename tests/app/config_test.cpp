@@ -778,3 +778,29 @@ TEST_F(ConfigTest, TradingDayErrors) {
 }
 
 }  // namespace
+
+TEST_F(ConfigTest, AdminEndpointKeys) {
+  const auto defaults = load(member() + instrument()).gateway.admin;
+  EXPECT_EQ(defaults.socket, "var/matchgate-admin.sock");
+  EXPECT_EQ(defaults.socket_mode, 0600U);
+  const auto set = load("[admin]\nsocket = \"/run/mg/a.sock\"\nsocket_mode = \"0660\"\n" +
+                        member() + instrument())
+                       .gateway.admin;
+  EXPECT_EQ(set.socket, "/run/mg/a.sock");
+  EXPECT_EQ(set.socket_mode, 0660U);
+  // An empty path: no admin endpoint.
+  EXPECT_TRUE(
+      load("[admin]\nsocket = \"\"\n" + member() + instrument()).gateway.admin.socket.empty());
+  fail("[admin]\nsocket = \"/" + std::string(107, 'x') + "\"\n" + member() + instrument(),
+       "admin.socket", "socket", "longer than 107 bytes");
+  for (const char* mode : {"60", "0800", "rw", "01600"}) {
+    fail(std::string("[admin]\nsocket_mode = \"") + mode + "\"\n" + member() + instrument(),
+         "admin.socket_mode", "socket_mode", "octal permission bits");
+  }
+  fail("[admin]\nsocket_mode = \"0400\"\n" + member() + instrument(), "admin.socket_mode",
+       "socket_mode", "the owner needs read and write");
+  fail("[admin]\nsocket_mode = 384\n" + member() + instrument(), "admin.socket_mode", "socket_mode",
+       "a string");
+  fail("[admin]\nsockt = \"x\"\n" + member() + instrument(), "admin.sockt", "sockt",
+       "did you mean \"socket\"");
+}

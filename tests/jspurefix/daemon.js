@@ -30,7 +30,8 @@ function config (dir, port, members) {
     '[engine]', 'shards = 2', 'max_orders = 65536', 'idle = "wait"', 'ring_capacity = 4096', '',
     '[wal]', `dir = "${dir}/wal"`, `sign_key = "${dir}/wal-key.pem"`, 'segment_mb = 4', '',
     '[dedup]', 'max_keys = 65536', '',
-    '[log]', 'level = "info"', `file = "${dir}/matchgated.log"`, ''
+    '[log]', 'level = "info"', `file = "${dir}/matchgated.log"`, '',
+    '[admin]', `socket = "${dir}/admin.sock"`, ''
   ]
   for (const m of members) {
     lines.push('[[members]]', `comp_id = "${m.compId}"`,

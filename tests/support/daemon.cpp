@@ -104,7 +104,8 @@ void Daemon::start() {
       << options_.wal_extra << "\n\n"
       << "[dedup]\n"
       << options_.dedup << "\n\n"
-      << "[log]\nlevel = \"" << options_.log_level << "\"\nfile = \"" << log_path_ << "\"\n\n";
+      << "[log]\nlevel = \"" << options_.log_level << "\"\nfile = \"" << log_path_ << "\"\n\n"
+      << "[admin]\nsocket = \"" << admin_socket() << "\"\n\n";
   for (const TestMember& m : options_.members) {
     cfg << "[[members]]\ncomp_id = \"" << m.comp_id << "\"\npassword_hash = \""
         << crypto::hash_password(m.password, 10'000) << "\"\naccounts = [";

@@ -66,6 +66,8 @@ class Daemon {
   std::string wal_dir() const { return dir_ + "/wal"; }
   std::string public_key_path() const { return dir_ + "/wal-key.pub.pem"; }
   std::string log() const;
+  // [admin] socket: in the fixture's directory, so that daemons never share one.
+  std::string admin_socket() const { return dir_ + "/admin.sock"; }
 
   static std::string binary(const std::string& name);
 

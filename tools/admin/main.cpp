@@ -8,9 +8,17 @@
 // history would see them. When standard input is a terminal the password is
 // read without echo and asked for twice.
 //
-// Each subcommand is one entry in `commands()` below: adding one (a kill
-// switch, a member lock-out, ...) needs no change elsewhere in this file.
+//   matchgate-admin [--socket PATH | --config FILE] [--operator NAME] COMMAND ARGS...
+//
+// The commands to a running daemon (kill, release, halt, resume, stop,
+// resume-all, mass-cancel, set-limit, status, session, ping) go over its
+// admin socket (docs/ADMIN.md, endpoint.cpp); the daemon executes them.
+//
+// Each subcommand is one entry in `commands()` below: adding one needs no
+// change elsewhere in this file.
+#include "endpoint.hpp"
 #include "matchgate/crypto/password_hash.hpp"
+#include "matchgate/ops/admin_server.hpp"
 
 #include <termios.h>
 #include <unistd.h>
@@ -156,11 +164,76 @@ Command add_verify_password(CLI::App& root) {
           }};
 }
 
-std::vector<Command> commands(CLI::App& root) {
+// ---------------------------------------------------------------- daemon commands
+
+namespace at = matchgate::admin_tool;
+
+// A command the daemon executes: its name, then `required` and `optional`
+// positional arguments (named as in the help), sent as words.
+struct DaemonCommandSpec {
+  const char* name;
+  const char* description;
+  std::vector<const char*> required;
+  std::vector<const char*> optional = {};
+};
+
+Command add_daemon_command(CLI::App& root, const DaemonCommandSpec& spec,
+                           const std::shared_ptr<at::EndpointOptions>& endpoint) {
+  auto* sub = root.add_subcommand(spec.name, spec.description);
+  sub->add_option("--socket", endpoint->socket,
+                  "The daemon's admin socket (default: [admin] socket of --config, else " +
+                      std::string(matchgate::ops::kDefaultAdminSocket) + ")");
+  sub->add_option("--config", endpoint->config, "The daemon's config file, for its [admin] socket");
+  sub->add_option("--operator", endpoint->operator_name,
+                  "Your name in the daemon's log (default: $USER)");
+  const std::size_t n = spec.required.size() + spec.optional.size();
+  auto args = std::make_shared<std::vector<std::string>>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool required = i < spec.required.size();
+    const char* arg = required ? spec.required[i] : spec.optional[i - spec.required.size()];
+    auto* option = sub->add_option(arg, (*args)[i]);
+    if (required) option->required();
+    if (std::string_view(spec.name) == "session") option->check(CLI::IsMember({"open", "close"}));
+  }
+  const std::string name = spec.name;
+  const std::size_t required = spec.required.size();
+  return {sub, [endpoint, args, name, required] {
+            std::vector<std::string> words{name};
+            for (std::size_t i = 0; i < args->size(); ++i) {
+              // An optional argument left out is not sent; a given "" is (and refused).
+              if (i < required || !(*args)[i].empty()) words.push_back((*args)[i]);
+            }
+            return at::run_daemon_command(*endpoint, words);
+          }};
+}
+
+std::vector<DaemonCommandSpec> daemon_commands() {
   return {
-      add_hash_password(root),
-      add_verify_password(root),
+      {"kill", "Kill switch: stop a member trading", {"MEMBER"}},
+      {"release", "Lift a member's kill switch", {"MEMBER"}},
+      {"halt", "Halt trading in an instrument", {"SYMBOL"}},
+      {"resume", "Resume trading in a halted instrument", {"SYMBOL"}},
+      {"stop", "Stop all trading", {}},
+      {"resume-all", "Resume all trading after a stop", {}},
+      {"mass-cancel",
+       "Cancel a member's resting orders, in one instrument or all",
+       {"MEMBER"},
+       {"SYMBOL"}},
+      {"set-limit", "Set one of a member's risk limits", {"MEMBER", "KEY", "VALUE"}},
+      {"status", "Print the daemon's trading state", {}},
+      {"session", "Open or close the trading session", {"ACTION"}},
+      {"ping", "Check that the daemon answers on its admin socket", {}},
   };
+}
+
+std::vector<Command> commands(CLI::App& root) {
+  std::vector<Command> out{add_hash_password(root), add_verify_password(root)};
+  // One endpoint for all: only the parsed subcommand's options are filled.
+  auto endpoint = std::make_shared<at::EndpointOptions>();
+  for (const DaemonCommandSpec& spec : daemon_commands()) {
+    out.push_back(add_daemon_command(root, spec, endpoint));
+  }
+  return out;
 }
 
 }  // namespace

@@ -381,6 +381,7 @@ class Daemon:
             "segment_mb = 4", "",
             "[dedup]", "max_keys = 65536", "",
             "[log]", 'level = "info"', 'file = "%s/matchgated.log"' % self.dir, "",
+            "[admin]", 'socket = "%s/admin.sock"' % self.dir, "",
             "[[members]]", 'comp_id = "%s"' % MEMBER, 'password_hash = "%s"' % self.pw_hash,
             'accounts = ["%s-MAIN"]' % MEMBER, "",
         ]

@@ -55,6 +55,9 @@ inline constexpr std::int64_t kBandPctScale = 10'000;
 // [dedup] ttl_s at most a week (the embedded store's timer wheel).
 inline constexpr std::int64_t kMaxDedupTtlS = 7 * 24 * 3600;
 inline constexpr std::size_t kMaxRedisPrefixLength = 256;
+// [admin] socket: the longest path a Unix socket takes (the default is
+// ops::kDefaultAdminSocket).
+inline constexpr std::size_t kMaxAdminSocketPath = 107;
 // [gateway] max_sending_time_skew_s at most a day.
 inline constexpr std::int64_t kMaxSendingTimeSkewS = 86'400;
 
@@ -90,6 +93,7 @@ struct InstrumentConfig {
 //   [wal]     -> gateway.wal, gateway.sign_key, gateway.snapshots
 //   [dedup]   -> gateway.network.dedup
 //   [log]     -> log
+//   [admin]   -> gateway.admin
 // [[members]] and [[instruments]] are kept as written; the last step of
 // loading derives from them gateway.members, gateway.network.members,
 // gateway.network.instruments (routes) and each shard's instruments, so

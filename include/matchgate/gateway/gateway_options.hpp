@@ -1,6 +1,6 @@
 #pragma once
 // Everything a Gateway is built from. The daemon's config fills it section
-// by section ([gateway], [engine], [wal], [dedup]; docs/CONFIG.md), so the
+// by section ([gateway], [engine], [wal], [dedup], [admin]; docs/CONFIG.md), so the
 // defaults here are the daemon's defaults.
 #include <chrono>
 #include <cstddef>
@@ -12,6 +12,7 @@
 #include "matchgate/engine/types.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/snapshot_options.hpp"
+#include "matchgate/ops/admin_server.hpp"
 #include "matchgate/util/parking_idle.hpp"
 #include "matchgate/wal/wal_options.hpp"
 
@@ -36,6 +37,8 @@ struct GatewayOptions {
   wal::WalOptions wal;
   std::filesystem::path sign_key;  // SM2 private key (PEM) that seals the log; required to run
   SnapshotOptions snapshots;
+  // The operator's admin endpoint (docs/ADMIN.md); an empty socket: none.
+  ops::AdminOptions admin;
 };
 
 }  // namespace matchgate::gateway

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include "matchgate/gateway/snapshots.hpp"
 #include "matchgate/gateway/thread_clock.hpp"
 #include "matchgate/net/tcp_server.hpp"
+#include "matchgate/ops/admin_server.hpp"
 #include "matchgate/ops/metrics.hpp"
 #include "matchgate/util/doorbell.hpp"
 #include "matchgate/wal/wal_writer.hpp"
@@ -69,6 +71,9 @@ class NetworkAgent {
   // `boot` is the log's start count (part of gateway-made ExecIDs).
   void attach_log(wal::WalProducer* producer, bool hold, std::uint64_t boot);
   void attach_snapshots(SnapshotTaker* taker, std::uint64_t replayed);
+  // Before the thread starts: the operator's commands (docs/ADMIN.md),
+  // taken and answered in the duty cycle; nullptr: none.
+  void attach_admin(ops::AdminMailbox* mailbox) noexcept { admin_mailbox_ = mailbox; }
 
   // The units, for the gateway's recovery (before the thread starts).
   ThreadClock& clock() noexcept { return clock_; }
@@ -107,6 +112,11 @@ class NetworkAgent {
   int drain_replies();
   void on_reply(const ShardReply& reply);
   void on_timers();
+  // Takes an operator's command, if one waits, and answers it.
+  int poll_admin();
+  // What an operator's command does (src/gateway/admin_commands.cpp): the
+  // trading controls' answer, given once its Control record is durable.
+  ControlAnswer execute_admin(const ops::AdminRequest& request);
   void log_metrics();
   // Tells the writer the log holds every report of every request so far,
   // when that is so.
@@ -133,6 +143,11 @@ class NetworkAgent {
   std::string fallback_reason_;
   util::Doorbell bell_;  // rung by shards and the writer; wakes poll() through server_->wake()
   wal::WalProducer* wal_ = nullptr;
+  ops::AdminMailbox* admin_mailbox_ = nullptr;
+  // An answer waiting for its Control record to be durable (sync = "group").
+  std::optional<ControlAnswer> admin_waiting_;
+  std::uint64_t admin_waiting_id_ = 0;
+  bool hold_ = false;  // sync = "group": nothing leaves before it is durable
   std::int64_t next_timer_ns_ = 0;
   std::int64_t next_counter_log_ns_ = 0;
   std::uint64_t notified_ = 0;  // log position the writer was last told of

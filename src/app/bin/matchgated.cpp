@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
   cli.footer(
       "Exit status: 0 clean shutdown (SIGINT/SIGTERM) or a config that passed --check-config, 1 "
       "invalid config or startup failure, 2 usage error.\nRelative paths in the config (wal.dir, "
-      "log.file) are relative to the "
+      "log.file, admin.socket) are relative to the "
       "working directory.");
 
   try {
