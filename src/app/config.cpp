@@ -765,6 +765,8 @@ std::array<bool, 7> Loader::load_trading_days(const Table& table) const {
     out[weekday] = true;
   }
   return out;
+}
+
 void Loader::load_admin(const toml::table* t, ops::AdminOptions& out) {
   out.socket = ops::kDefaultAdminSocket;
   if (t == nullptr) return;
