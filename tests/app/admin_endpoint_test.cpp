@@ -22,7 +22,7 @@ CommandRun admin(const std::string& args) {
 
 }  // namespace
 
-TEST(AdminEndpoint, PingThroughTheConfigAndUnknownCommand) {
+TEST(AdminEndpoint, PingStatusAndAnUnknownMemberThroughTheConfig) {
   Daemon daemon;
   struct stat st {};
   ASSERT_EQ(::stat(daemon.admin_socket().c_str(), &st), 0);
@@ -36,9 +36,14 @@ TEST(AdminEndpoint, PingThroughTheConfigAndUnknownCommand) {
   const CommandRun by_socket = admin("ping --socket " + daemon.admin_socket());
   EXPECT_EQ(by_socket.status, 0) << by_socket.out;
 
-  const CommandRun unknown = admin("status --config " + daemon.config_path());
+  const CommandRun status = admin("status --config " + daemon.config_path());
+  EXPECT_EQ(status.status, 0) << status.out;
+  EXPECT_TRUE(status.has("venue: session open")) << status.out;
+  EXPECT_TRUE(status.has("instrument ACME: trading")) << status.out;
+
+  const CommandRun unknown = admin("kill NOBODY --config " + daemon.config_path());
   EXPECT_EQ(unknown.status, 1) << unknown.out;
-  EXPECT_TRUE(unknown.has("ERROR unknown command status")) << unknown.out;
+  EXPECT_TRUE(unknown.has("ERROR unknown member \"NOBODY\"")) << unknown.out;
 
   const CommandRun bad_name =
       admin("ping --socket " + daemon.admin_socket() + " --operator 'a\"b'");
