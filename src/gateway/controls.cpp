@@ -201,15 +201,4 @@ void Controls::tell_logged_on(engine::MemberId member) {
   }
 }
 
-std::size_t Controls::open_orders(engine::MemberId member, std::uint32_t instrument) const {
-  std::size_t n = 0;
-  order_entry_.records().for_each_open([&](std::uint32_t, const OrderRecord& r) {
-    if (r.member == member && r.kind == RecordKind::Order &&
-        (instrument == records::kNoTarget || r.instrument == instrument)) {
-      ++n;
-    }
-  });
-  return n;
-}
-
 }  // namespace matchgate::gateway

@@ -96,7 +96,7 @@ ControlAnswer Controls::kill_or_release(std::string_view identity,
     return ControlAnswer{true, "released " + args[0] + ": new orders and replaces accepted again",
                          at};
   }
-  const std::size_t open = open_orders(m, records::kNoTarget);
+  const std::size_t open = order_entry_.count_open_orders(m, kNoInstrument);
   order_entry_.mass_cancel(m);
   return ControlAnswer{true,
                        "killed " + args[0] + ": " + std::to_string(open) +
@@ -148,7 +148,7 @@ ControlAnswer Controls::stop_or_resume(std::string_view identity, bool stop) {
 ControlAnswer Controls::mass_cancel(std::string_view identity, std::span<const std::string> args) {
   engine::MemberId m = 0;
   if (!find_member(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
-  std::uint32_t instrument = records::kNoTarget;
+  std::uint32_t instrument = kNoInstrument;
   if (args.size() == 2 && !find_symbol(args[1], instrument)) {
     return refuse("unknown symbol \"" + args[1] + "\"");
   }
@@ -157,9 +157,9 @@ ControlAnswer Controls::mass_cancel(std::string_view identity, std::span<const s
   r.member = m;
   r.instrument = instrument;
   r.identity = identity;
-  const std::size_t open = open_orders(m, instrument);
+  const std::size_t open = order_entry_.count_open_orders(m, instrument);
   const std::uint64_t at = log(r);
-  if (instrument == records::kNoTarget) {
+  if (instrument == kNoInstrument) {
     order_entry_.mass_cancel(m);
   } else {
     router_.mass_cancel(m, instrument, 0);

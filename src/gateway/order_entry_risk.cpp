@@ -146,23 +146,25 @@ void OrderEntry::close_hold(OrderRecord& r) noexcept {
 
 void OrderEntry::rebuild_risk_from_records() noexcept {
   risk_.reset_orders();
-  records_.for_each_open([&](std::uint32_t, const OrderRecord& r) {
+  for (const std::uint32_t slot : records_.open_slots()) {
+    const OrderRecord& r = records_[slot];
     risk_.change_hold(r.member, 0, r.hold);
     if (r.kind == RecordKind::Order) risk_.open_order(r.member);
-  });
+  }
 }
 
 risk::MemberRisk OrderEntry::recount_risk(engine::MemberId member) const {
   risk::MemberRisk m;
-  records_.for_each_open([&](std::uint32_t, const OrderRecord& r) {
-    if (r.member != member) return;
+  for (const std::uint32_t slot : records_.open_slots()) {
+    const OrderRecord& r = records_[slot];
+    if (r.member != member) continue;
     if (r.kind == RecordKind::Order) {
       m.held += order_hold(r);
       ++m.open_orders;
     } else if (r.kind == RecordKind::ReplaceRequest) {
       m.held += r.hold;
     }
-  });
+  }
   for (std::uint32_t i = 0; i < risk_.instrument_count(); ++i) {
     const engine::Qty pos = risk_.position(member, i);
     m.exposure += static_cast<risk::Notional>(pos < 0 ? -pos : pos) *

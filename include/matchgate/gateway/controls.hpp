@@ -82,7 +82,6 @@ class Controls {
   // a session that was not closed closes or its business date changes.
   std::uint64_t change_phase(risk::ScheduledState to, records::ControlOrigin origin,
                              std::string_view identity);
-  std::size_t open_orders(engine::MemberId member, std::uint32_t instrument) const;
   void announce_phase();
   void announce_instrument(std::uint32_t instrument);
 

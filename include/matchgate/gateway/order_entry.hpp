@@ -82,6 +82,9 @@ class OrderEntry {
   // order records and the positions (tests and `status` compare it with
   // the running figures).
   risk::MemberRisk recount_risk(engine::MemberId member) const;
+  // The member's open orders (of one instrument, or all with kNoInstrument)
+  // a mass cancel pushed now will find (order_entry_mass_cancel.cpp).
+  std::uint32_t count_open_orders(engine::MemberId member, std::uint32_t instrument) const noexcept;
   const OrderEntryMetrics& metrics() const noexcept { return metrics_; }
   const dedup::EmbeddedStore* keys() const noexcept { return keys_.get(); }
   const dedup::RedisStore* redis() const noexcept { return redis_.get(); }
@@ -112,7 +115,6 @@ class OrderEntry {
   void status(const Context& ctx, const fix::MessageView& m);
   // OrderMassCancelRequest (order_entry_mass_cancel.cpp).
   void mass_cancel_request(const Context& ctx, const fix::MessageView& m);
-  std::uint32_t count_open_orders(engine::MemberId member, std::uint32_t instrument) const noexcept;
   void answer_problem(const Context& ctx, const fix::MessageView& m, const MessageProblem& p,
                       const RequestIds& ids);
   // A new order the gateway refuses itself: ExecutionReport 150=8 from the

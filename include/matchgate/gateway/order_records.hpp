@@ -94,12 +94,6 @@ class OrderRecordTable {
   OrderRecord& operator[](std::uint32_t slot) noexcept { return records_[slot]; }
   const OrderRecord& operator[](std::uint32_t slot) const noexcept { return records_[slot]; }
   std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(records_.size()); }
-  // Calls f(slot, record) for every open record (in use, not done), in no
-  // particular order.
-  template <class F>
-  void for_each_open(F&& f) const {
-    for (const std::uint32_t slot : open_) f(slot, records_[slot]);
-  }
   std::uint32_t in_use() const noexcept { return in_use_; }
   // The slots of the open records (in use, not done), in no particular order.
   std::span<const std::uint32_t> open_slots() const noexcept { return open_; }
