@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fix/fix_test_util.hpp"
+#include "matchgate/fix/field_check.hpp"
 #include "matchgate/gateway/answers.hpp"
 #include "matchgate/gateway/order_entry.hpp"
 #include "matchgate/gateway/session_table.hpp"
@@ -505,6 +506,37 @@ TEST_F(MassCancelTest, ExpiringDayOrdersEndsThemWithExpiredAndKeepsGoodTillCance
   expect(one(1),
          {{fix::tag::ClOrdID, "d2"}, {fix::tag::ExecType, "C"}, {fix::tag::OrdStatus, "C"}});
   EXPECT_EQ(ord_status_of(0, "g1"), "0");
+}
+
+// The announcements, and every OrderMassCancelReport shape, are what the
+// published profile says the gateway sends.
+TEST_F(MassCancelTest, AnnouncementsAndReportsFollowThePublishedProfile) {
+  answers_.trading_session_status(0, static_cast<int>(fix::TradSesStatus::Open), 20240315, "open");
+  const Sent& h = one(0);
+  expect(h, {{fix::tag::MsgType, "h"},
+             {fix::tag::TradingSessionID, "DAY"},
+             {fix::tag::TradSesStatus, "2"},
+             {fix::tag::Text, "20240315 open"}});
+  EXPECT_TRUE(fix::check_fields(h.view, fix::FieldValidation::Strict).ok()) << h.bytes;
+  answers_.security_status(1, "BOLT", static_cast<int>(fix::SecurityTradingStatus::TradingHalt),
+                           "halted by the operator");
+  const Sent& f = one(1);
+  expect(f, {{fix::tag::MsgType, "f"},
+             {fix::tag::Symbol, "BOLT"},
+             {fix::tag::SecurityTradingStatus, "2"},
+             {fix::tag::Text, "halted by the operator"}});
+  EXPECT_TRUE(f.has(fix::tag::TransactTime));
+  EXPECT_TRUE(fix::check_fields(f.view, fix::FieldValidation::Strict).ok()) << f.bytes;
+  order_in(0, "a1", "ACME");
+  mass_cancel(0, "r1", "530=1|55=ACME|");
+  mass_cancel(0, "r2", "530=7|");
+  mass_cancel(0, "r3", "530=1|55=NOPE|");
+  mass_cancel(0, "r4", "530=5|");
+  for (const Sent* m : out(0)) {
+    if (m->type() != "r") continue;
+    const fix::FieldProblem p = fix::check_fields(m->view, fix::FieldValidation::Strict);
+    EXPECT_TRUE(p.ok()) << m->bytes << " tag " << p.tag;
+  }
 }
 
 // A sweep that finds a ring full waits, in order, and nothing overtakes it.
