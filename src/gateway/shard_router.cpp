@@ -46,16 +46,15 @@ void ShardRouter::push(const records::OrderRequestRecord& r) {
                std::span<const std::byte>(record_buffer_.data(), n));
 }
 
-void ShardRouter::mass_cancel(engine::MemberId member, std::uint64_t in_seq) {
-  pending_sweeps_.push_back(Sweep{RequestKind::MassCancel, member, 0, in_seq});
-  poll();
-}
-
 void ShardRouter::mass_cancel(engine::MemberId member, std::uint32_t gateway_instrument,
                               std::uint64_t in_seq) {
-  MATCHGATE_ASSERT(gateway_instrument < instruments_.size(), "a mass cancel of no instrument");
-  pending_sweeps_.push_back(
-      Sweep{RequestKind::MassCancelInstrument, member, gateway_instrument, in_seq});
+  if (gateway_instrument == kAllInstruments) {
+    pending_sweeps_.push_back(Sweep{RequestKind::MassCancel, member, 0, in_seq});
+  } else {
+    MATCHGATE_ASSERT(gateway_instrument < instruments_.size(), "a mass cancel of no instrument");
+    pending_sweeps_.push_back(
+        Sweep{RequestKind::MassCancelInstrument, member, gateway_instrument, in_seq});
+  }
   poll();
 }
 

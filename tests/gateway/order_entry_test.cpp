@@ -549,7 +549,7 @@ TEST(ShardRouterSweeps, WaitForRoomAndGoOnlyToTheShardsTheyConcern) {
   r.shard = 1;
   router.push(r);  // shard 1's ring is full now
   EXPECT_FALSE(router.has_room());
-  router.mass_cancel(4, std::uint32_t{1}, 9);  // BOLT: shard 1, its local id 3
+  router.mass_cancel(4, 1);  // BOLT: shard 1, its local id 3
   router.expire_day_orders();
   EXPECT_TRUE(router.has_pending());
   EXPECT_TRUE(shard0.empty_approx());  // the expiry waits behind the mass cancel
