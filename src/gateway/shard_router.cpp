@@ -12,7 +12,9 @@ ShardRouter::ShardRouter(std::vector<RequestRing*> to_shards,
       clock_(clock),
       rung_(rings_.size(), false),
       pushed_(rings_.size(), 0),
-      record_buffer_(records::kOrderRequestMaxSize) {}
+      record_buffer_(records::kOrderRequestMaxSize) {
+  pending_sweeps_.reserve(64);  // sweeps wait only while a ring is full: rarely, and few
+}
 
 bool ShardRouter::has_room() const noexcept {
   // A waiting sweep goes first: a request taken after it must not be
