@@ -162,7 +162,7 @@ ControlAnswer Controls::mass_cancel(std::string_view identity, std::span<const s
   if (instrument == kNoInstrument) {
     order_entry_.mass_cancel(m);
   } else {
-    router_.mass_cancel(m, instrument, 0);
+    router_.mass_cancel(m, instrument);
   }
   return ControlAnswer{true,
                        "mass cancel of " + args[0] + (args.size() == 2 ? " in " + args[1] : "") +

@@ -25,11 +25,8 @@ void OrderEntry::mass_cancel_request(const Context& ctx, const fix::MessageView&
   // Counted before the request goes out: the member's orders open here now
   // are the ones the shards will find (requests reach a shard in order).
   const std::uint32_t affected = count_open_orders(ctx.member, q.instrument);
-  if (q.instrument != kNoInstrument) {
-    router_.mass_cancel(ctx.member, q.instrument, ctx.seq);
-  } else {
-    router_.mass_cancel(ctx.member, ctx.seq);
-  }
+  static_assert(kNoInstrument == ShardRouter::kAllInstruments);
+  router_.mass_cancel(ctx.member, q.instrument, ctx.seq);
   // MassCancelResponse(531) repeats the type carried out: 1 or 7.
   answers_.mass_cancel_report(
       ctx.member, ids, q.request_type, q.request_type, std::nullopt, affected,

@@ -12,7 +12,9 @@ ShardRouter::ShardRouter(std::vector<RequestRing*> to_shards,
       clock_(clock),
       rung_(rings_.size(), false),
       pushed_(rings_.size(), 0),
-      record_buffer_(records::kOrderRequestMaxSize) {}
+      record_buffer_(records::kOrderRequestMaxSize) {
+  pending_sweeps_.reserve(64);  // sweeps wait only while a ring is full: rarely, and few
+}
 
 bool ShardRouter::has_room() const noexcept {
   // A waiting sweep goes first: a request taken after it must not be
@@ -46,16 +48,15 @@ void ShardRouter::push(const records::OrderRequestRecord& r) {
                std::span<const std::byte>(record_buffer_.data(), n));
 }
 
-void ShardRouter::mass_cancel(engine::MemberId member, std::uint64_t in_seq) {
-  pending_sweeps_.push_back(Sweep{RequestKind::MassCancel, member, 0, in_seq});
-  poll();
-}
-
 void ShardRouter::mass_cancel(engine::MemberId member, std::uint32_t gateway_instrument,
                               std::uint64_t in_seq) {
-  MATCHGATE_ASSERT(gateway_instrument < instruments_.size(), "a mass cancel of no instrument");
-  pending_sweeps_.push_back(
-      Sweep{RequestKind::MassCancelInstrument, member, gateway_instrument, in_seq});
+  if (gateway_instrument == kAllInstruments) {
+    pending_sweeps_.push_back(Sweep{RequestKind::MassCancel, member, 0, in_seq});
+  } else {
+    MATCHGATE_ASSERT(gateway_instrument < instruments_.size(), "a mass cancel of no instrument");
+    pending_sweeps_.push_back(
+        Sweep{RequestKind::MassCancelInstrument, member, gateway_instrument, in_seq});
+  }
   poll();
 }
 

@@ -6,6 +6,10 @@
 
 #include <hiredis/hiredis.h>
 
+#include <map>
+#include <optional>
+#include <vector>
+
 #include "dedup/redis_server.hpp"
 #include "gateway/gateway_test_util.hpp"
 
@@ -137,6 +141,32 @@ TEST_F(DedupRedisTest, RequestsBehindANewOrderWaitingForRedisFindIt) {
     EXPECT_EQ(er.get(11), "seq-h") << er.printable();
     EXPECT_NE(er.get(58), "unknown order") << er.printable();
   }
+}
+
+TEST_F(DedupRedisTest, AMassCancelBehindANewOrderWaitingForRedisWaitsItsTurn) {
+  // The order before the OrderMassCancelRequest is canceled by it (and
+  // counted); the one after it is not, even when it was handed to Redis
+  // while the mass cancel waited.
+  new_order(*m1_, "mq-1", "ACME", '1', "1", "90");
+  m1_->send("q", {{11, "mq-c"}, {530, "7"}, {60, utc_now()}});
+  new_order(*m1_, "mq-2", "ACME", '1', "1", "90");
+  std::map<std::string, std::vector<std::string>> exec_types;  // ClOrdID -> 150s in order
+  std::optional<FixMessage> report;
+  for (int i = 0; i < 4;) {  // the report, and three ExecutionReports in any order with it
+    auto m = m1_->receive(5s);
+    ASSERT_TRUE(m) << "message " << i;
+    if (m->type == "0") continue;
+    ++i;
+    if (m->type == "r") {
+      report = *m;
+    } else {
+      exec_types[m->get(11)].push_back(m->get(150));
+    }
+  }
+  ASSERT_TRUE(report);
+  expect_fields(*report, {{11, "mq-c"}, {531, "7"}, {533, "1"}});
+  EXPECT_EQ(exec_types["mq-1"], (std::vector<std::string>{"0", "4"}));
+  EXPECT_EQ(exec_types["mq-2"], (std::vector<std::string>{"0"}));
 }
 
 TEST_F(DedupRedisTest, RedisDownRejectsNewOrdersCancelsWorkAndItComesBack) {

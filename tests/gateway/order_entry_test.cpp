@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gateway/order_entry_fixture.hpp"
+#include "matchgate/fix/field_check.hpp"
 
 namespace matchgate::gateway {
 namespace {
@@ -364,6 +365,37 @@ TEST_F(MassCancelTest, ExpiringDayOrdersEndsThemWithExpiredAndKeepsGoodTillCance
   EXPECT_EQ(ord_status_of(0, "g1"), "0");
 }
 
+// The announcements, and every OrderMassCancelReport shape, are what the
+// published profile says the gateway sends.
+TEST_F(MassCancelTest, AnnouncementsAndReportsFollowThePublishedProfile) {
+  answers_.trading_session_status(0, static_cast<int>(fix::TradSesStatus::Open), 20240315, "open");
+  const Sent& h = one(0);
+  expect(h, {{fix::tag::MsgType, "h"},
+             {fix::tag::TradingSessionID, "DAY"},
+             {fix::tag::TradSesStatus, "2"},
+             {fix::tag::Text, "20240315 open"}});
+  EXPECT_TRUE(fix::check_fields(h.view, fix::FieldValidation::Strict).ok()) << h.bytes;
+  answers_.security_status(1, "BOLT", static_cast<int>(fix::SecurityTradingStatus::TradingHalt),
+                           "halted by the operator");
+  const Sent& f = one(1);
+  expect(f, {{fix::tag::MsgType, "f"},
+             {fix::tag::Symbol, "BOLT"},
+             {fix::tag::SecurityTradingStatus, "2"},
+             {fix::tag::Text, "halted by the operator"}});
+  EXPECT_TRUE(f.has(fix::tag::TransactTime));
+  EXPECT_TRUE(fix::check_fields(f.view, fix::FieldValidation::Strict).ok()) << f.bytes;
+  order_in(0, "a1", "ACME");
+  mass_cancel(0, "r1", "530=1|55=ACME|");
+  mass_cancel(0, "r2", "530=7|");
+  mass_cancel(0, "r3", "530=1|55=NOPE|");
+  mass_cancel(0, "r4", "530=5|");
+  for (const Sent* m : out(0)) {
+    if (m->type() != "r") continue;
+    const fix::FieldProblem p = fix::check_fields(m->view, fix::FieldValidation::Strict);
+    EXPECT_TRUE(p.ok()) << m->bytes << " tag " << p.tag;
+  }
+}
+
 // A sweep that finds a ring full waits, in order, and nothing overtakes it.
 TEST(ShardRouterSweeps, WaitForRoomAndGoOnlyToTheShardsTheyConcern) {
   util::ThreadClock clock;
@@ -374,7 +406,7 @@ TEST(ShardRouterSweeps, WaitForRoomAndGoOnlyToTheShardsTheyConcern) {
   r.shard = 1;
   router.push(r);  // shard 1's ring is full now
   EXPECT_FALSE(router.has_room());
-  router.mass_cancel(4, std::uint32_t{1}, 9);  // BOLT: shard 1, its local id 3
+  router.mass_cancel(4, 1);  // BOLT: shard 1, its local id 3
   router.expire_day_orders();
   EXPECT_TRUE(router.has_pending());
   EXPECT_TRUE(shard0.empty_approx());  // the expiry waits behind the mass cancel

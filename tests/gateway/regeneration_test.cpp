@@ -7,6 +7,7 @@
 // mismatch metric, and every other report intact.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +17,7 @@
 #include "matchgate/gateway/network_agent.hpp"
 #include "matchgate/gateway/recovery.hpp"
 #include "matchgate/gateway/shard_agent.hpp"
+#include "matchgate/records/order_request.hpp"
 #include "matchgate/records/outbound.hpp"
 #include "matchgate/records/record_types.hpp"
 #include "matchgate/util/crc32c.hpp"
@@ -69,8 +71,9 @@ std::map<std::uint64_t, std::string> stored(const Node& n, engine::MemberId memb
 
 class Regeneration : public ::testing::Test {
  protected:
-  // Trades through a live node writing the log, then closes the log.
-  void run_live() {
+  // Trades through a live node writing the log, then `more`, then closes
+  // the log.
+  void run_live(const std::function<void()>& more = {}) {
     Node live(log_);
     const wal::LogTail tail = live.recovery.run(log_.pub());
     wal::WalWriter writer(log_.options(), tail, log_.key());
@@ -85,9 +88,11 @@ class Regeneration : public ::testing::Test {
     in(1, "F", "11=C1|41=S2|55=ACME|54=2|60=20240315-09:30:00.000|");  // already filled
     in(0, "F", "11=C2|41=B2|55=ACME|54=1|60=20240315-09:30:00.000|");
     in(0, "F", "11=C3|41=NONE|55=ACME|54=1|60=20240315-09:30:00.000|");  // gateway's own
+    if (more) more();
     wal::testing::pump(writer, producer);
     writer.close();
     for (engine::MemberId m = 0; m < 2; ++m) sent_[m] = stored(live, m);
+    live_hash_ = live.shard.engine().state_hash();
     node_ = nullptr;
   }
 
@@ -108,6 +113,9 @@ class Regeneration : public ::testing::Test {
     now_ += 1'000'000;
     node_->network.clock().set_wall(now_);
     node_->network.order_entry().on_message(member, seq, m);
+    settle();
+  }
+  void settle() {
     while (node_->shard.do_work() > 0 || !node_->replies.empty_approx()) {
       node_->replies.drain([&](const ShardReply& r) { node_->network.order_entry().on_reply(r); });
     }
@@ -119,6 +127,7 @@ class Regeneration : public ::testing::Test {
   std::uint64_t next_seq_[2] = {1, 1};
   std::vector<std::unique_ptr<std::string>> frames_;
   std::map<std::uint64_t, std::string> sent_[2];
+  std::uint64_t live_hash_ = 0;
 };
 
 std::size_t reports_in(const std::map<std::uint64_t, std::string>& messages) {
@@ -150,6 +159,58 @@ TEST_F(Regeneration, RecoveryComposesEveryReportAsItWasSent) {
   }
   EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 0U);
   EXPECT_EQ(again.recovery.send_unlogged_reports(), 0U);
+}
+
+// Mass cancels (of one instrument, of all) and the close's Day-order expiry
+// are logged requests: a recovery replays them into the same book and
+// composes their reports again byte for byte.
+TEST_F(Regeneration, MassCancelsAndDayExpiryReplayAsTheyHappened) {
+  run_live([&] {
+    order(0, "D1", "1", "3", "99");                                                   // Day
+    in(0, "D", "11=G1|55=ACME|54=1|38=3|40=2|44=98|59=1|60=20240315-09:30:00.000|");  // GTC
+    order(1, "D2", "2", "3", "105");  // Day, the other member
+    in(0, "q", "11=MQ1|530=1|55=ACME|60=20240315-09:30:00.000|");
+    order(0, "D3", "1", "2", "97");
+    order(1, "D4", "2", "2", "106");
+    in(1, "q", "11=MQ2|530=7|60=20240315-09:30:00.000|");
+    order(0, "D5", "1", "1", "96");
+    order(0, "G2", "1", "1", "95");
+    node_->network.router().expire_day_orders();
+    settle();
+  });
+  std::size_t sweeps = 0;
+  log_.scan([&](const wal::RecordView& v) {
+    if (v.header.type != records::to_wire(records::RecordType::OrderRequest)) return;
+    const auto r = records::decode_order_request(v.payload);
+    ASSERT_TRUE(r);
+    sweeps += records::is_sweep(r->request.kind) ? 1 : 0;
+  });
+  EXPECT_EQ(sweeps, 3U);  // one shard: one record each
+  const auto count = [&](engine::MemberId m, const std::string& what) {
+    std::size_t n = 0;
+    for (const auto& [seq, msg] : sent_[m]) n += msg.find(what) != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(count(0,
+                  "\x01"
+                  "35=r\x01"),
+            1U);
+  EXPECT_EQ(count(1,
+                  "\x01"
+                  "35=r\x01"),
+            1U);
+  EXPECT_GE(count(0,
+                  "\x01"
+                  "150=C\x01"),
+            2U);  // D3 and D5 (D1 went with MQ1)
+
+  Node again(log_);
+  again.recovery.run(log_.pub());
+  for (engine::MemberId m = 0; m < 2; ++m) {
+    EXPECT_EQ(stored(again, m), sent_[m]) << "member " << m;
+  }
+  EXPECT_EQ(again.shard.engine().state_hash(), live_hash_);
+  EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 0U);
 }
 
 TEST_F(Regeneration, ATamperedCrcBecomesAGapAndIsCounted) {

@@ -79,6 +79,9 @@ class NetworkAgent {
   ThreadClock& clock() noexcept { return clock_; }
   SessionTable& sessions() noexcept { return sessions_; }
   OrderEntry& order_entry() noexcept { return order_entry_; }
+  // The proxy to the shards, for requests of the gateway's own (the close's
+  // Day-order expiry).
+  ShardRouter& router() noexcept { return router_; }
   Outbound& outbound() noexcept { return outbound_; }
   Snapshots& snapshots() noexcept { return snapshots_; }
   Controls& controls() noexcept { return controls_; }

@@ -39,10 +39,16 @@ class ShardRouter {
   void push(const records::OrderRequestRecord& r);
   // The sweeps below are logged like push() and, while a ring is full, kept
   // and retried by poll() in the order they were asked for.
+  static constexpr std::uint32_t kAllInstruments = 0xffffffffU;
   // A mass cancel of `member`'s orders on every shard (MassCancel).
-  void mass_cancel(engine::MemberId member, std::uint64_t in_seq = 0);
+  void mass_cancel(engine::MemberId member) { mass_cancel(member, kAllInstruments, 0); }
   // `member`'s orders in one instrument (the config's numbering), on that
   // instrument's shard only (MassCancelInstrument).
+  void mass_cancel(engine::MemberId member, std::uint32_t gateway_instrument) {
+    mass_cancel(member, gateway_instrument, 0);
+  }
+  // Either (kAllInstruments: every instrument), logged with the MsgSeqNum of
+  // the member's request that asked for it (0: the gateway's own).
   void mass_cancel(engine::MemberId member, std::uint32_t gateway_instrument, std::uint64_t in_seq);
   // Every Day order on every shard (ExpireDay): the close.
   void expire_day_orders();
