@@ -18,7 +18,9 @@
 # INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), SYNCS ("group": the
 # [wal] sync modes to run, e.g. "group none"), GROUP_COMMIT_US (unset: the default of
 # [wal] group_commit_us), HOLD_US (unset: the default of [wal] hold_for_reports_us),
-# DEDUPS ("embedded": the [dedup] backends to run, e.g.
+# LIMITS ("off": "on" gives every member every pre-trade limit of docs/RISK.md,
+# set so high that none refuses an order, to measure what the checks cost;
+# "off on" runs both), DEDUPS ("embedded": the [dedup] backends to run, e.g.
 # "off embedded redis"; "redis" starts a redis-server on a free port, emptied
 # before each run), IDLE_SPIN_US (unset:
 # the default of [engine] idle_spin_us),
@@ -53,6 +55,7 @@ BACKENDS=${BACKENDS:-"io_uring asio"}
 IDLES=${IDLES:-"spin wait"}
 SYNCS=${SYNCS:-"group"}
 DEDUPS=${DEDUPS:-"embedded"}
+LIMITS=${LIMITS:-"off"}
 FSYNC_BYTES=${FSYNC_BYTES:-200}
 FSYNC_COUNT=${FSYNC_COUNT:-1000}
 # shellcheck source=../lib.sh
@@ -93,6 +96,10 @@ stop() {  # PID: stop_pid, and forget it
 
 members_toml=$work/members.toml
 members_toml "$bin" "$SESSIONS" >"$members_toml"
+# The same members with every limit set, none binding in a run.
+limited_toml=$work/members-limited.toml
+sed 's/^accounts = .*/&\ncredit_limit = "90000000000"\nmax_order_value = "90000000000"\nmax_open_orders = 100000000\nmax_messages_per_s = 10000000\nmessage_burst = 10000000/' \
+  "$members_toml" >"$limited_toml"
 
 redis_port=
 if [[ " $DEDUPS " == *" redis "* ]]; then
@@ -104,7 +111,7 @@ if [[ " $DEDUPS " == *" redis "* ]]; then
   wait_port "$!" "$redis_port" || { echo "run.sh: redis-server did not start" >&2; exit 1; }
 fi
 
-write_config() {  # FILE PORT BACKEND IDLE SYNC DEDUP
+write_config() {  # FILE PORT BACKEND IDLE SYNC DEDUP LIMITS
   cat >"$1" <<EOF
 [gateway]
 listen = "127.0.0.1:$2"
@@ -140,7 +147,7 @@ file = "$work/matchgated.log"
 socket = "$work/admin.sock"
 
 EOF
-  cat "$members_toml" >>"$1"
+  if [[ $7 == on ]]; then cat "$limited_toml" >>"$1"; else cat "$members_toml" >>"$1"; fi
   cat >>"$1" <<EOF
 [[instruments]]
 symbol = "ACME"
@@ -153,14 +160,14 @@ EOF
 }
 
 started_pid=
-start_matchgated() {  # DAEMON BACKEND IDLE SYNC DEDUP; sets started_pid and port
+start_matchgated() {  # DAEMON BACKEND IDLE SYNC DEDUP LIMITS; sets started_pid and port
   local daemon=$1
   shift
   local attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     rm -rf "$work/wal"  # each run starts a new log: no replay of the previous runs
-    write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3" "$4"
+    write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3" "$4" "$5"
     if [[ $4 == redis ]]; then redis-cli -p "$redis_port" FLUSHALL >/dev/null; fi
     "$daemon" --config "$work/matchgate.toml" >>"$work/matchgated.out" 2>&1 &
     started_pid=$!
@@ -259,23 +266,23 @@ load() {  # NAME REP KIND(rt|tp) PORT
 }
 
 configs=()
-for b in $BACKENDS; do for i in $IDLES; do for y in $SYNCS; do for d in $DEDUPS; do
-  configs+=("$b-$i-$y-$d")
-done; done; done; done
+for b in $BACKENDS; do for i in $IDLES; do for y in $SYNCS; do for d in $DEDUPS; do for l in $LIMITS; do
+  configs+=("$b-$i-$y-$d-limits_$l")
+done; done; done; done; done
 targets=()
 for c in "${configs[@]}"; do for d in "${daemons[@]}"; do targets+=("${d%%=*}-$c"); done; done
 "$bin/matchgate-wal" keygen --private "$work/wal-key.pem" --public "$work/wal-key.pub.pem" >/dev/null
 
 echo "gateway benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS DEDUPS=$DEDUPS"
+echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS DEDUPS=$DEDUPS LIMITS=$LIMITS"
 for ((rep = 1; rep <= REPS; rep++)); do
   echo "repetition $rep/$REPS"
   "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
   fsync_floor "$rep"
   for c in "${configs[@]}"; do
-    IFS=- read -r c_backend c_idle c_sync c_dedup <<<"$c"
+    IFS=- read -r c_backend c_idle c_sync c_dedup c_limits <<<"$c"
     for d in "${daemons[@]}"; do
-      start_matchgated "${d#*=}" "$c_backend" "$c_idle" "$c_sync" "$c_dedup"
+      start_matchgated "${d#*=}" "$c_backend" "$c_idle" "$c_sync" "$c_dedup" "${c_limits#limits_}"
       load "${d%%=*}-$c" "$rep" rt "$port"
       b0=$(log_record_bytes "${d#*=}" "$work/wal")
       t0=$(cpu_ticks "$started_pid")
@@ -326,9 +333,9 @@ printf 'TCP ping-pong floor: 64 B p50 %.1f us p99 %.1f us; 200 B p50 %.1f us p99
 printf 'fdatasync floor (%d B pwrite + fdatasync, preallocated file): p50 %.1f us p99 %.1f us\n' \
   "$FSYNC_BYTES" "$fs50" "$fs99"
 echo
-printf '%-34s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "target" "rt p50" "rt p99" \
+printf '%-46s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "target" "rt p50" "rt p99" \
   "p99.9" "p50/pp200" "rt-pp/fs" "orders/s" "ERs/s" "vs QF" "tp p99" "cpu/order" "log B/order"
-printf '%-34s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "" "us" "us" "us" "x" "x" \
+printf '%-46s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "" "us" "us" "us" "x" "x" \
   "$SESSIONS sess" "" "x" "us" "us" "B"
 for name in "${targets[@]}" quickfix; do
   rt50=$(med "$work/$name.rt.*.json" p50)
@@ -345,7 +352,7 @@ for name in "${targets[@]}" quickfix; do
     rt_fs=$(awk -v r="$rt50" -v p="$pp200" -v f="$fs50" 'BEGIN {if (f > 0) printf "%.2f", (r - p) / f; else print "-"}')
   fi
   if [[ $name == quickfix || $logb == nan ]]; then logb=-; else logb=$(printf '%.0f' "$logb"); fi
-  printf '%-34s | %9.1f %9.1f %9.1f %9.2f %9s | %11.0f %11.0f %9.2f %9.0f %9.2f %11s\n' "$name" \
+  printf '%-46s | %9.1f %9.1f %9.1f %9.2f %9s | %11.0f %11.0f %9.2f %9.0f %9.2f %11s\n' "$name" \
     "$rt50" "$rt99" "$rt999" "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$rt_fs" \
     "$tp" "$ers" "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99" \
     "$cpu" "$logb"
