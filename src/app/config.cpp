@@ -988,9 +988,8 @@ void derive_gateway_tables(Config& config) {
   gateway::GatewayOptions& g = config.gateway;
   for (const MemberConfig& m : config.members) {
     g.members.push_back(engine::MemberSpec{m.stp});
-    g.network.members.push_back(
-        gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect,
-                               m.limits});
+    g.network.members.push_back(gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts,
+                                                       m.cancel_on_disconnect, m.limits});
   }
   for (const InstrumentConfig& ins : config.instruments) {
     std::vector<engine::InstrumentSpec>& owned = g.shards[ins.shard].instruments;

@@ -106,7 +106,8 @@ void Controls::replay(const records::ControlRecord& r, std::int64_t time_ns) {
   const bool member_ok = r.member == records::kNoTarget || r.member < options_.members.size();
   const bool instrument_ok =
       r.instrument == records::kNoTarget || r.instrument < options_.instruments.size();
-  const bool key_ok = r.action != records::ControlAction::SetLimit || r.limit_key < risk::kLimitKeys;
+  const bool key_ok =
+      r.action != records::ControlAction::SetLimit || r.limit_key < risk::kLimitKeys;
   const bool phase_ok = r.phase <= static_cast<std::uint8_t>(risk::TradingPhase::Open);
   if (!member_ok || !instrument_ok || !key_ok || !phase_ok) {
     throw std::runtime_error(std::string("a ") + records::to_string(r.action) +
@@ -121,9 +122,13 @@ std::uint64_t Controls::change_phase(risk::ScheduledState to, records::ControlOr
                                      std::string_view identity) {
   const risk::TradingPhase from = state_.phase();
   if (from == to.phase && state_.business_date() == to.business_date) return 0;
+  // A session that was not closed ends: at its close, or when the business
+  // date moved on without one (a close missed while the daemon was down).
+  // Before any phase was logged (business date 0) no session had begun:
+  // the first phase change of a log expires nothing it does not close.
   const bool expire = from != risk::TradingPhase::Closed &&
                       (to.phase == risk::TradingPhase::Closed ||
-                       to.business_date != state_.business_date());
+                       (state_.business_date() != 0 && to.business_date != state_.business_date()));
   records::ControlRecord r;
   r.action = records::ControlAction::Phase;
   r.origin = origin;
@@ -134,8 +139,7 @@ std::uint64_t Controls::change_phase(risk::ScheduledState to, records::ControlOr
   apply(r, clock_.wall_ns);
   if (expire) router_.expire_day_orders();
   spdlog::info("trading day: {} {} (business date {}){}", risk::to_string(to.phase),
-               records::to_string(origin), to.business_date,
-               expire ? "; Day orders expire" : "");
+               records::to_string(origin), to.business_date, expire ? "; Day orders expire" : "");
   announce_phase();
   return at;
 }
@@ -165,8 +169,8 @@ void Controls::on_timer() {
 
 void Controls::announce_phase() {
   const int status = trad_ses_status(state_);
-  const char* text = state_.stopped() ? "trading stopped by the operator"
-                                      : risk::to_string(state_.phase());
+  const char* text =
+      state_.stopped() ? "trading stopped by the operator" : risk::to_string(state_.phase());
   for (engine::MemberId m = 0; m < sessions_.size(); ++m) {
     if (sessions_[m].logged_on()) {
       answers_.trading_session_status(m, status, state_.business_date(), text);
@@ -188,10 +192,9 @@ void Controls::announce_instrument(std::uint32_t instrument) {
 void Controls::tell_logged_on(engine::MemberId member) {
   if (schedule_.options().enabled || state_.stopped() ||
       state_.phase() != risk::TradingPhase::Open) {
-    const char* text = state_.stopped() ? "trading stopped by the operator"
-                                        : risk::to_string(state_.phase());
-    answers_.trading_session_status(member, trad_ses_status(state_), state_.business_date(),
-                                    text);
+    const char* text =
+        state_.stopped() ? "trading stopped by the operator" : risk::to_string(state_.phase());
+    answers_.trading_session_status(member, trad_ses_status(state_), state_.business_date(), text);
   }
   for (std::uint32_t i = 0; i < options_.instruments.size(); ++i) {
     if (state_.halted(i)) {

@@ -59,7 +59,9 @@ ControlAnswer Controls::execute(std::string_view identity, std::span<const std::
   if (words.empty()) return refuse("no command");
   const std::string& cmd = words[0];
   const std::span<const std::string> args = words.subspan(1);
-  const auto arity = [&](std::size_t lo, std::size_t hi) { return args.size() >= lo && args.size() <= hi; };
+  const auto arity = [&](std::size_t lo, std::size_t hi) {
+    return args.size() >= lo && args.size() <= hi;
+  };
   if ((cmd == "kill" || cmd == "release") && arity(1, 1)) {
     return kill_or_release(identity, args, cmd == "kill");
   }
@@ -83,8 +85,8 @@ ControlAnswer Controls::kill_or_release(std::string_view identity,
   engine::MemberId m = 0;
   if (!find_member(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
   if (state_.killed(m) == kill) {
-    return ControlAnswer{true, args[0] + (kill ? " is already killed" : " is not killed") +
-                                   ": nothing done", 0};
+    return ControlAnswer{
+        true, args[0] + (kill ? " is already killed" : " is not killed") + ": nothing done", 0};
   }
   records::ControlRecord r;
   r.action = kill ? records::ControlAction::Kill : records::ControlAction::Release;
@@ -98,19 +100,20 @@ ControlAnswer Controls::kill_or_release(std::string_view identity,
   }
   const std::size_t open = order_entry_.count_open_orders(m, kNoInstrument);
   order_entry_.mass_cancel(m);
-  return ControlAnswer{true,
-                       "killed " + args[0] + ": " + std::to_string(open) +
-                           " open orders being canceled; new orders and replaces refused until release",
-                       at};
+  return ControlAnswer{
+      true,
+      "killed " + args[0] + ": " + std::to_string(open) +
+          " open orders being canceled; new orders and replaces refused until release",
+      at};
 }
 
-ControlAnswer Controls::halt_or_resume(std::string_view identity,
-                                       std::span<const std::string> args, bool halt) {
+ControlAnswer Controls::halt_or_resume(std::string_view identity, std::span<const std::string> args,
+                                       bool halt) {
   std::uint32_t i = 0;
   if (!find_symbol(args[0], i)) return refuse("unknown symbol \"" + args[0] + "\"");
   if (state_.halted(i) == halt) {
-    return ControlAnswer{true, args[0] + (halt ? " is already halted" : " is not halted") +
-                                   ": nothing done", 0};
+    return ControlAnswer{
+        true, args[0] + (halt ? " is already halted" : " is not halted") + ": nothing done", 0};
   }
   records::ControlRecord r;
   r.action = halt ? records::ControlAction::Halt : records::ControlAction::Resume;
@@ -209,11 +212,12 @@ ControlAnswer Controls::session(std::string_view identity, std::span<const std::
   const risk::TradingPhase to =
       args[0] == "open" ? risk::TradingPhase::Open : risk::TradingPhase::Closed;
   if (state_.phase() == to) {
-    return ControlAnswer{true, std::string("the session is already ") + risk::to_string(to) +
-                                   ": nothing done", 0};
+    return ControlAnswer{
+        true, std::string("the session is already ") + risk::to_string(to) + ": nothing done", 0};
   }
-  const std::int32_t date =
-      state_.business_date() != 0 ? state_.business_date() : schedule_.at(clock_.wall_ns).business_date;
+  const std::int32_t date = state_.business_date() != 0
+                                ? state_.business_date()
+                                : schedule_.at(clock_.wall_ns).business_date;
   const std::uint64_t at =
       change_phase(risk::ScheduledState{date, to}, records::ControlOrigin::Operator, identity);
   return ControlAnswer{true,
@@ -226,8 +230,9 @@ ControlAnswer Controls::session(std::string_view identity, std::span<const std::
 
 ControlAnswer Controls::status() const {
   std::string out;
-  const std::int32_t date =
-      state_.business_date() != 0 ? state_.business_date() : schedule_.at(clock_.wall_ns).business_date;
+  const std::int32_t date = state_.business_date() != 0
+                                ? state_.business_date()
+                                : schedule_.at(clock_.wall_ns).business_date;
   out += "venue: session " + std::string(risk::to_string(state_.phase())) + ", business date " +
          std::to_string(date) + (state_.stopped() ? ", STOPPED" : "") + "\n";
   for (engine::MemberId m = 0; m < options_.members.size(); ++m) {

@@ -31,8 +31,8 @@ std::string_view gate_text(risk::Gate g, std::string_view symbol, char (&buf)[16
 }
 
 std::string_view rate_text(const risk::MemberLimits& l, char (&buf)[160]) noexcept {
-  const long long burst = l.message_burst != risk::kNoLimit ? l.message_burst
-                                                            : l.max_messages_per_s;
+  const long long burst =
+      l.message_burst != risk::kNoLimit ? l.message_burst : l.max_messages_per_s;
   const int n = std::snprintf(buf, sizeof buf, "message rate limit %lld/s (burst %lld) exceeded",
                               static_cast<long long>(l.max_messages_per_s), burst);
   return {buf, n < 0 ? 0 : std::min(static_cast<std::size_t>(n), sizeof buf - 1)};
@@ -107,7 +107,8 @@ bool OrderEntry::refuse_replace(const Context& ctx, const CancelRequest& q,
   if (!risk_.take_message(ctx.member, clock_.wall_ns)) {
     return refuse(rate_text(risk_.member(ctx.member).limits, text), metrics_.risk_rate_rejects);
   }
-  const risk::Notional value = risk_.value(order.instrument, order.side, order.type, q.price, q.qty);
+  const risk::Notional value =
+      risk_.value(order.instrument, order.side, order.type, q.price, q.qty);
   const risk::Verdict v = risk_.check_replace(
       ctx.member, value, order.hold, order.hold + replace_reservation(order, q.price, q.qty));
   if (v.ok()) return false;
@@ -167,8 +168,7 @@ risk::MemberRisk OrderEntry::recount_risk(engine::MemberId member) const {
   }
   for (std::uint32_t i = 0; i < risk_.instrument_count(); ++i) {
     const engine::Qty pos = risk_.position(member, i);
-    m.exposure += static_cast<risk::Notional>(pos < 0 ? -pos : pos) *
-                  risk_.instrument(i).reference;
+    m.exposure += static_cast<risk::Notional>(pos < 0 ? -pos : pos) * risk_.instrument(i).reference;
   }
   m.limits = risk_.member(member).limits;
   return m;

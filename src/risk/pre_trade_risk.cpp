@@ -14,8 +14,6 @@ namespace {
 constexpr std::array<const char*, kLimitKeys> kKeyNames = {
     "credit_limit", "max_order_value", "max_open_orders", "max_messages_per_s", "message_burst"};
 
-constexpr std::int64_t kNsPerS = 1'000'000'000;
-
 Notional abs128(Notional v) noexcept {
   return v < 0 ? -v : v;
 }
@@ -211,12 +209,12 @@ void PreTradeRisk::refill(MemberRisk& m, std::int64_t now_ns) const noexcept {
   const std::int64_t elapsed = now_ns - m.refilled_ns;
   m.refilled_ns = now_ns;
   if (elapsed <= 0 || m.tokens >= cap) return;
-  // rate x elapsed, in tokens; elapsed is capped first so that the product
-  // stays in range (a full bucket needs at most burst/rate seconds).
+  // Exact integers: elapsed ns x rate is the tokens (in 1/kTokenScale)
+  // the time earned. The time is capped at what fills the bucket from
+  // empty (burst / rate seconds), so the product stays in range.
   const std::int64_t rate = m.limits.max_messages_per_s;
-  const Notional add = static_cast<Notional>(std::min(elapsed, 3600 * kNsPerS)) * rate *
-                       kTokenScale / kNsPerS;
-  m.tokens = static_cast<std::int64_t>(std::min<Notional>(cap, m.tokens + add));
+  const std::int64_t fill_ns = cap / rate + 1;
+  m.tokens = std::min(cap, m.tokens + std::min(elapsed, fill_ns) * rate);
 }
 
 bool PreTradeRisk::take_message(engine::MemberId member, std::int64_t now_ns) noexcept {

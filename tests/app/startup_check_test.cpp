@@ -242,7 +242,7 @@ TEST_F(StartupCheckTest, BundledConfig) {
   EXPECT_EQ(out.out, "config OK: 2 members, 3 instruments, 2 shards\n");
   const CommandRun err = run_command("{ " + command + " 2>&1 >/dev/null; }");
   EXPECT_EQ(err.status, 0) << err.out;
-  EXPECT_EQ(err.out, "");  // credit_limit is enforced now: no warning about it
+  EXPECT_EQ(err.out, "");                      // credit_limit is enforced now: no warning about it
   EXPECT_FALSE(fs::exists(dir_ / "var/wal"));  // [wal] dir = "var/wal", not created
 }
 

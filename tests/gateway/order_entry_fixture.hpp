@@ -76,8 +76,8 @@ class OrderEntryTest : public ::testing::Test {
         router_({&requests_}, options_.instruments, clock_),
         controls_(options_.members.size(), options_.instruments.size()),
         entry_(0, options_, answers_, router_, clock_, controls_),
-        shard_(0, instruments(), std::move(members), engine::EngineOptions{}, {&requests_}, {&replies_},
-               options_.max_records) {
+        shard_(0, instruments(), std::move(members), engine::EngineOptions{}, {&requests_},
+               {&replies_}, options_.max_records) {
     clock_.wall_ns = kT0;
     clock_.mono_ns = 1;
   }

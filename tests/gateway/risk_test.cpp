@@ -192,7 +192,8 @@ TEST_F(RiskTest, AKilledMemberAndAStoppedVenueAndAClosedSessionRefuseWithTheirRe
   controls_.release(0);
   controls_.stop();
   order(1, "C", "1", "1", "100");
-  expect(one(1), {{fix::tag::OrdRejReason, "2"}, {fix::tag::Text, "trading stopped by the operator"}});
+  expect(one(1),
+         {{fix::tag::OrdRejReason, "2"}, {fix::tag::Text, "trading stopped by the operator"}});
   controls_.resume_all();
   controls_.set_phase(risk::TradingPhase::PreOpen, 20240315, kT0);
   order(1, "D", "1", "1", "100");

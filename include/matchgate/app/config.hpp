@@ -16,9 +16,9 @@
 
 #include "matchgate/engine/instrument.hpp"
 #include "matchgate/engine/types.hpp"
-#include "matchgate/risk/pre_trade_risk.hpp"
 #include "matchgate/gateway/gateway_options.hpp"
 #include "matchgate/ops/logging.hpp"
+#include "matchgate/risk/pre_trade_risk.hpp"
 
 namespace matchgate::app {
 

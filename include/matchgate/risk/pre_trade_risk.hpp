@@ -91,10 +91,11 @@ struct MemberRisk {
   // Keys set at runtime (bit per LimitKey): they override the config's
   // value from then on, across restarts.
   std::uint8_t overridden = 0;
-  Notional held = 0;         // sum of the open orders' holds
-  Notional exposure = 0;     // sum of |net position| x reference price
+  Notional held = 0;      // sum of the open orders' holds
+  Notional exposure = 0;  // sum of |net position| x reference price
   std::int64_t open_orders = 0;
-  // Token bucket of the message rate, in 1/kTokenScale messages.
+  // Token bucket of the message rate, in 1/kTokenScale messages: one
+  // nanosecond at r messages per second adds exactly r of them.
   std::int64_t tokens = 0;
   std::int64_t refilled_ns = 0;
   Notional credit_in_use() const noexcept { return held + exposure; }
@@ -102,7 +103,7 @@ struct MemberRisk {
 
 class PreTradeRisk {
  public:
-  static constexpr std::int64_t kTokenScale = 1'000'000;
+  static constexpr std::int64_t kTokenScale = 1'000'000'000;
 
   PreTradeRisk(std::vector<MemberLimits> limits, std::vector<InstrumentRisk> instruments);
 
