@@ -88,6 +88,22 @@ TEST_F(RiskTest, ACancelReleasesTheHoldAndAFillConvertsItIntoAPosition) {
   expect(one(0), {{fix::tag::OrdRejReason, "3"}});
 }
 
+TEST_F(RiskTest, TheClosesExpiryReleasesDayOrdersHoldsAndGtcOrdersKeepTheirs) {
+  entry_.risk().set_limit(0, LimitKey::CreditLimit, money(1500));
+  order(0, "D", "1", "10", "100");          // Day: 1000
+  order(0, "G", "1", "5", "100", "59=1|");  // GTC: 500
+  out(0);
+  EXPECT_EQ(m1().held, money(1500));
+  router_.expire_day_orders();
+  settle();
+  expect(one(0), {{fix::tag::ExecType, "C"}, {fix::tag::ClOrdID, "D"}});
+  EXPECT_EQ(m1().held, money(500));
+  EXPECT_EQ(m1().open_orders, 1);
+  expect_recount_matches(0);
+  order(0, "N", "1", "10", "100");  // the released 1000 can be used again
+  expect(one(0), {{fix::tag::ExecType, "0"}});
+}
+
 TEST_F(RiskTest, ReplacesRaiseTheHoldOnlyWithinTheLimitAndLowerItAlways) {
   entry_.risk().set_limit(0, LimitKey::CreditLimit, money(1100));
   order(0, "A", "1", "10", "100");
