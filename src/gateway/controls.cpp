@@ -121,9 +121,13 @@ std::uint64_t Controls::change_phase(risk::ScheduledState to, records::ControlOr
                                      std::string_view identity) {
   const risk::TradingPhase from = state_.phase();
   if (from == to.phase && state_.business_date() == to.business_date) return 0;
-  const bool expire = from != risk::TradingPhase::Closed &&
-                      (to.phase == risk::TradingPhase::Closed ||
-                       to.business_date != state_.business_date());
+  // A business date of 0 is none yet (the first start with a schedule, or
+  // a venue that ran without one): taking the first date closes no session,
+  // so Day orders from an always-open venue do not expire mid-day.
+  const bool date_rolls =
+      state_.business_date() != 0 && to.business_date != state_.business_date();
+  const bool expire =
+      from != risk::TradingPhase::Closed && (to.phase == risk::TradingPhase::Closed || date_rolls);
   records::ControlRecord r;
   r.action = records::ControlAction::Phase;
   r.origin = origin;
