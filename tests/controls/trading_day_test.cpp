@@ -106,7 +106,8 @@ TEST(TradingDay, AMissedCloseIsAppliedOnceAtTheRestart) {
       << closed;
   m1 = gw::relogon(d, "MEMBER1", next_out);
   ASSERT_TRUE(m1);
-  EXPECT_TRUE(await_message(*m1, Wanted{"h", {{340, "3"}}}));
+  EXPECT_TRUE(
+      await_message(*m1, Wanted{"h", {{340, "3"}, {58, zone.date(24 * 3600) + " closed"}}}));
   // The expiry was sent while MEMBER1 was away: it comes with the resend.
   m1->send("2", {{7, std::to_string(expect_in)}, {16, "0"}});
   EXPECT_TRUE(await_message(*m1, Wanted{"8", {{11, "DAY1"}, {150, "C"}, {39, "C"}}}));
