@@ -173,7 +173,7 @@ void Controls::announce_phase() {
                                       : risk::to_string(state_.phase());
   for (engine::MemberId m = 0; m < sessions_.size(); ++m) {
     if (sessions_[m].logged_on()) {
-      answers_.trading_session_status(m, status, state_.business_date(), text);
+      answers_.trading_session_status(m, status, business_date(), text);
     }
   }
 }
@@ -194,8 +194,7 @@ void Controls::tell_logged_on(engine::MemberId member) {
       state_.phase() != risk::TradingPhase::Open) {
     const char* text = state_.stopped() ? "trading stopped by the operator"
                                         : risk::to_string(state_.phase());
-    answers_.trading_session_status(member, trad_ses_status(state_), state_.business_date(),
-                                    text);
+    answers_.trading_session_status(member, trad_ses_status(state_), business_date(), text);
   }
   for (std::uint32_t i = 0; i < options_.instruments.size(); ++i) {
     if (state_.halted(i)) {
@@ -203,6 +202,11 @@ void Controls::tell_logged_on(engine::MemberId member) {
                                "instrument halted");
     }
   }
+}
+
+std::int32_t Controls::business_date() const {
+  return state_.business_date() != 0 ? state_.business_date()
+                                     : schedule_.at(clock_.wall_ns).business_date;
 }
 
 }  // namespace matchgate::gateway

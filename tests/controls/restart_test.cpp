@@ -185,9 +185,13 @@ TEST(Controls, HaltResumeAndStopAreAnnouncedToLoggedOnMembers) {
   }
   EXPECT_EQ(order_answer(*m1, "C", "ACME", '1', "1", "99.00").get(150), "0");
 
+  // Without a [trading_day] the business date is the one status shows.
+  const std::vector<std::string> date = matches(status_of(d), R"(business date (\d{8}))");
+  ASSERT_EQ(date.size(), 1U);
   admin_ok(d, "stop");
   for (FixClient* c : {m1.get(), m2.get()}) {
-    EXPECT_TRUE(await_message(*c, Wanted{"h", {{340, "1"}}}));
+    EXPECT_TRUE(await_message(
+        *c, Wanted{"h", {{340, "1"}, {58, date[0] + " trading stopped by the operator"}}}));
   }
   const FixMessage stopped = order_answer(*m2, "D", "ACME", '2', "1", "101.00");
   EXPECT_EQ(stopped.get(103), "2") << stopped.printable();
