@@ -122,13 +122,12 @@ std::uint64_t Controls::change_phase(risk::ScheduledState to, records::ControlOr
                                      std::string_view identity) {
   const risk::TradingPhase from = state_.phase();
   if (from == to.phase && state_.business_date() == to.business_date) return 0;
-  // A session that was not closed ends: at its close, or when the business
-  // date moved on without one (a close missed while the daemon was down).
-  // Before any phase was logged (business date 0) no session had begun:
-  // the first phase change of a log expires nothing it does not close.
-  const bool expire = from != risk::TradingPhase::Closed &&
-                      (to.phase == risk::TradingPhase::Closed ||
-                       (state_.business_date() != 0 && to.business_date != state_.business_date()));
+  // A business date of 0 is none yet (the first start with a schedule, or
+  // a venue that ran without one): taking the first date closes no session,
+  // so Day orders from an always-open venue do not expire mid-day.
+  const bool date_rolls = state_.business_date() != 0 && to.business_date != state_.business_date();
+  const bool expire =
+      from != risk::TradingPhase::Closed && (to.phase == risk::TradingPhase::Closed || date_rolls);
   records::ControlRecord r;
   r.action = records::ControlAction::Phase;
   r.origin = origin;
@@ -173,7 +172,7 @@ void Controls::announce_phase() {
       state_.stopped() ? "trading stopped by the operator" : risk::to_string(state_.phase());
   for (engine::MemberId m = 0; m < sessions_.size(); ++m) {
     if (sessions_[m].logged_on()) {
-      answers_.trading_session_status(m, status, state_.business_date(), text);
+      answers_.trading_session_status(m, status, business_date(), text);
     }
   }
 }
@@ -194,7 +193,7 @@ void Controls::tell_logged_on(engine::MemberId member) {
       state_.phase() != risk::TradingPhase::Open) {
     const char* text =
         state_.stopped() ? "trading stopped by the operator" : risk::to_string(state_.phase());
-    answers_.trading_session_status(member, trad_ses_status(state_), state_.business_date(), text);
+    answers_.trading_session_status(member, trad_ses_status(state_), business_date(), text);
   }
   for (std::uint32_t i = 0; i < options_.instruments.size(); ++i) {
     if (state_.halted(i)) {
@@ -202,6 +201,11 @@ void Controls::tell_logged_on(engine::MemberId member) {
                                "instrument halted");
     }
   }
+}
+
+std::int32_t Controls::business_date() const {
+  return state_.business_date() != 0 ? state_.business_date()
+                                     : schedule_.at(clock_.wall_ns).business_date;
 }
 
 }  // namespace matchgate::gateway

@@ -215,9 +215,7 @@ ControlAnswer Controls::session(std::string_view identity, std::span<const std::
     return ControlAnswer{
         true, std::string("the session is already ") + risk::to_string(to) + ": nothing done", 0};
   }
-  const std::int32_t date = state_.business_date() != 0
-                                ? state_.business_date()
-                                : schedule_.at(clock_.wall_ns).business_date;
+  const std::int32_t date = business_date();
   const std::uint64_t at =
       change_phase(risk::ScheduledState{date, to}, records::ControlOrigin::Operator, identity);
   return ControlAnswer{true,
@@ -230,9 +228,7 @@ ControlAnswer Controls::session(std::string_view identity, std::span<const std::
 
 ControlAnswer Controls::status() const {
   std::string out;
-  const std::int32_t date = state_.business_date() != 0
-                                ? state_.business_date()
-                                : schedule_.at(clock_.wall_ns).business_date;
+  const std::int32_t date = business_date();
   out += "venue: session " + std::string(risk::to_string(state_.phase())) + ", business date " +
          std::to_string(date) + (state_.stopped() ? ", STOPPED" : "") + "\n";
   for (engine::MemberId m = 0; m < options_.members.size(); ++m) {

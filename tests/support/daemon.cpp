@@ -105,7 +105,9 @@ void Daemon::start() {
       << "[dedup]\n"
       << options_.dedup << "\n\n"
       << "[log]\nlevel = \"" << options_.log_level << "\"\nfile = \"" << log_path_ << "\"\n\n"
-      << "[admin]\nsocket = \"" << admin_socket() << "\"\n\n";
+      << "[admin]\nsocket = \"" << admin_socket() << "\"\n"
+      << options_.admin_extra << "\n\n";
+  if (!options_.trading_day.empty()) cfg << "[trading_day]\n" << options_.trading_day << "\n\n";
   for (const TestMember& m : options_.members) {
     cfg << "[[members]]\ncomp_id = \"" << m.comp_id << "\"\npassword_hash = \""
         << crypto::hash_password(m.password, 10'000) << "\"\naccounts = [";

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -42,6 +43,10 @@ struct DaemonOptions {
   // More environment for the daemon ("NAME=value").
   std::vector<std::string> env;
   std::string log_level = "info";
+  // The [trading_day] table's lines; empty: no [trading_day] table (always open).
+  std::string trading_day;
+  // More lines for [admin] (the fixture sets socket).
+  std::string admin_extra;
 };
 
 class Daemon {
@@ -66,6 +71,10 @@ class Daemon {
   std::string wal_dir() const { return dir_ + "/wal"; }
   std::string public_key_path() const { return dir_ + "/wal-key.pub.pem"; }
   std::string log() const;
+  const DaemonOptions& options() const noexcept { return options_; }
+  // Options for the next start (restart() rewrites the config from them):
+  // a test can change the schedule, limits or members between two lives.
+  void set_options(DaemonOptions options) { options_ = std::move(options); }
   // [admin] socket: in the fixture's directory, so that daemons never share one.
   std::string admin_socket() const { return dir_ + "/admin.sock"; }
 

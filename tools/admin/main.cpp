@@ -247,7 +247,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11's own codes (105, 106, 109, ...) are not ours: every usage error
+    // is 2 (docs/ADMIN.md); --help stays 0.
+    return app.exit(e) == 0 ? 0 : at::kExitUsage;
   }
 
   for (const auto& cmd : cmds) {

@@ -82,6 +82,10 @@ class Controls {
   // a session that was not closed closes or its business date changes.
   std::uint64_t change_phase(risk::ScheduledState to, records::ControlOrigin origin,
                              std::string_view identity);
+  // The logged business date, or before any is logged (no [trading_day],
+  // or none taken yet) the schedule's for now: never 0 in what members and
+  // operators are told.
+  std::int32_t business_date() const;
   void announce_phase();
   void announce_instrument(std::uint32_t instrument);
 
