@@ -103,14 +103,19 @@ void Controls::apply(const records::ControlRecord& r, std::int64_t time_ns) {
 }
 
 void Controls::replay(const records::ControlRecord& r, std::int64_t time_ns) {
-  const bool member_ok = r.member == records::kNoTarget || r.member < options_.members.size();
-  const bool instrument_ok =
-      r.instrument == records::kNoTarget || r.instrument < options_.instruments.size();
-  const bool key_ok =
-      r.action != records::ControlAction::SetLimit || r.limit_key < risk::kLimitKeys;
+  using records::ControlAction;
+  const ControlAction a = r.action;
+  const bool needs_member = a == ControlAction::Kill || a == ControlAction::Release ||
+                            a == ControlAction::MassCancel || a == ControlAction::SetLimit;
+  const bool needs_instrument = a == ControlAction::Halt || a == ControlAction::Resume;
+  const bool member_ok = !needs_member || r.member < options_.members.size();
+  const bool instrument_ok = needs_instrument ? r.instrument < options_.instruments.size()
+                                              : (r.instrument == records::kNoTarget ||
+                                                 r.instrument < options_.instruments.size());
+  const bool key_ok = a != ControlAction::SetLimit || r.limit_key < risk::kLimitKeys;
   const bool phase_ok = r.phase <= static_cast<std::uint8_t>(risk::TradingPhase::Open);
   if (!member_ok || !instrument_ok || !key_ok || !phase_ok) {
-    throw std::runtime_error(std::string("a ") + records::to_string(r.action) +
+    throw std::runtime_error(std::string("a ") + records::to_string(a) +
                              " control record names a member, instrument, limit or phase this "
                              "configuration does not have; recover with the configuration that "
                              "wrote the log");

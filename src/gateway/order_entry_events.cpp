@@ -116,6 +116,9 @@ void OrderEntry::on_replaced(const engine::Event& e) {
   OrderRecord& r = records_[slot];
   if (r.orig == kNoSlot) return;
   const RequestIds ids = ids_of_request(r);
+  // The order's latest record: another replace of the same order may have
+  // been applied since this one was sent (both naming the same ClOrdID).
+  r.orig = latest(r.orig);
   OrderRecord& old = records_[r.orig];
   r.kind = RecordKind::Order;
   r.order_id = e.order.id;

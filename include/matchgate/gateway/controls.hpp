@@ -98,7 +98,8 @@ class Controls {
   const util::ThreadClock& clock_;
   risk::TradingSchedule schedule_;
   wal::WalProducer* wal_ = nullptr;
-  std::int64_t next_boundary_ns_ = 0;
+  // The schedule's next phase change; none until start() has run.
+  std::int64_t next_boundary_ns_ = INT64_MAX;
 };
 
 }  // namespace matchgate::gateway
