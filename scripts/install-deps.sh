@@ -34,6 +34,7 @@ PACKAGES=(
   tzdata
   libquickfix-dev
   redis-server
+  openssl
   nodejs
   npm
 )

@@ -4,7 +4,8 @@
 #               when a measured ratio falls below its committed floor)
 #   KIND=bench  runs every BIN_DIR/*_bench (benchmarks, for reading)
 # Runs them all, one after another, even after a failure; exits 1 if any
-# failed. No matching program is not an error (nothing to check yet).
+# failed. No matching program is an error too (exit 1): a gate that was not
+# built checks nothing, and `make test` must not pass because of it.
 # ARGS after `--` are passed to every program (e.g. --benchmark_min_time=0.05).
 set -uo pipefail
 
@@ -28,8 +29,8 @@ for p in "$bin_dir"/$pattern; do
   [ -f "$p" ] && [ -x "$p" ] && programs+=("$p")
 done
 if [ "${#programs[@]}" -eq 0 ]; then
-  echo "run-programs: no $bin_dir/$pattern programs built yet: nothing to run"
-  exit 0
+  echo "run-programs: no $bin_dir/$pattern programs found: nothing was checked (build them first)" >&2
+  exit 1
 fi
 
 failed=()

@@ -24,6 +24,9 @@ using matchgate::testing::CommandRun;
 using matchgate::testing::Daemon;
 using matchgate::testing::run_command;
 
+constexpr const char* kSetpriv = "/usr/bin/setpriv";
+constexpr uid_t kNobody = 65534;  // user nobody, group nogroup on Debian
+
 constexpr const char* kHash =
     "pbkdf2-sha256$200000$UAzXEion4I4qhARKCF5fjQ==$ZTNIE0ZGY13hc5PAyJeuBM4unN5mMh87hJ90TVT84MI=";
 
@@ -75,9 +78,22 @@ class StartupCheckTest : public ::testing::Test {
 
   // The daemon with `config`, checking only or starting; a start that was
   // not refused is stopped by `timeout` (and then fails the test).
-  static CommandRun matchgated(const fs::path& config, bool check_only) {
-    return run_command("timeout 20 " + Daemon::binary("matchgated") + " --config " +
-                       config.string() + (check_only ? " --check-config" : ""));
+  CommandRun matchgated(const fs::path& config, bool check_only) const {
+    return run_command("timeout 20 " + run_as_ + daemon_binary_ + " --config " + config.string() +
+                       (check_only ? " --check-config" : ""));
+  }
+
+  // Root writes into any directory, so permission bits are checked by
+  // running the daemon as user nobody. Nobody must read the key (made its
+  // own, still mode 0600) and run the daemon: a copy in the test's
+  // directory, as the build tree may be under a home only root may enter.
+  void run_daemon_as_nobody() {
+    ASSERT_EQ(::access(kSetpriv, X_OK), 0) << kSetpriv << " (util-linux) is needed as root";
+    fs::permissions(dir_, fs::perms(0755), fs::perm_options::replace);
+    ASSERT_EQ(::chown(key_.c_str(), kNobody, kNobody), 0);
+    daemon_binary_ = (dir_ / "matchgated").string();
+    fs::copy_file(Daemon::binary("matchgated"), daemon_binary_);
+    run_as_ = std::string(kSetpriv) + " --reuid=nobody --regid=nogroup --clear-groups ";
   }
 
   // --check-config exits 1 with one line naming `key` and containing
@@ -99,6 +115,8 @@ class StartupCheckTest : public ::testing::Test {
     EXPECT_TRUE(start.has(line)) << "--check-config said:\n"
                                  << line << "\nthe start said:\n"
                                  << start.out;
+    // In process the check runs as this process's user, not as nobody.
+    if (!run_as_.empty()) return;
     try {
       app::check_startable(app::load_config(config));
       ADD_FAILURE() << "check_startable accepted what --check-config refused: " << line;
@@ -111,6 +129,8 @@ class StartupCheckTest : public ::testing::Test {
   fs::path dir_;
   fs::path key_;
   fs::path regular_file_;
+  std::string daemon_binary_ = Daemon::binary("matchgated");
+  std::string run_as_;  // empty: as this process's user
 };
 
 TEST_F(StartupCheckTest, GoodEnvironmentPassesAndNothingIsCreated) {
@@ -187,13 +207,16 @@ TEST_F(StartupCheckTest, WalDirUnderARegularFile) {
                      " is not a directory");
 }
 
-// Permission bits stop only a process without CAP_DAC_OVERRIDE (not root in CI).
+// Permission bits stop only a process without CAP_DAC_OVERRIDE: as root (CI)
+// the daemon runs as nobody.
 TEST_F(StartupCheckTest, WalDirWithoutWriteAccess) {
   const fs::path read_only = dir_ / "read-only";
   fs::create_directories(read_only);
   fs::permissions(read_only, fs::perms(0555), fs::perm_options::replace);
-  if (::access(read_only.c_str(), W_OK) == 0) {
-    GTEST_SKIP() << "this process writes into a mode 0555 directory (root)";
+  if (::geteuid() == 0) {
+    ASSERT_NO_FATAL_FAILURE(run_daemon_as_nobody());
+  } else if (::access(read_only.c_str(), W_OK) == 0) {
+    GTEST_SKIP() << "this process writes into a mode 0555 directory";
   }
   Environment env = good();
   env.wal_dir = (read_only / "wal").string();

@@ -1,5 +1,6 @@
 #include "matchgate/crypto/sm2.hpp"
 
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -7,6 +8,7 @@
 #include <openssl/pem.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -15,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <sstream>
@@ -72,6 +75,34 @@ std::string crypto_error_of(F&& f) {
     return e.what();
   }
   return "";
+}
+
+constexpr uid_t kNobody = 65534;  // user nobody, group nogroup on Debian
+
+// Runs `f` in a child process as user nobody and returns what it returned.
+// Root reads any file whatever its mode, so checking how an unreadable file
+// is refused needs another user when the tests run as root (as in CI).
+std::string as_nobody(const std::function<std::string()>& f) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string out = "could not become user nobody";
+    if (::setgroups(0, nullptr) == 0 && ::setgid(kNobody) == 0 && ::setuid(kNobody) == 0) {
+      out = f();
+    }
+    const ssize_t written = ::write(fds[1], out.data(), out.size());
+    ::_exit(written == static_cast<ssize_t>(out.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, n);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return out;
 }
 
 struct PkeyFree {
@@ -405,12 +436,22 @@ TEST_F(Sm2Test, LoadRefusesMissingUnreadableAndNonFiles) {
   err = crypto_error_of([&] { (void)Sm2PrivateKey::load_pem(dir_); });
   EXPECT_NE(err.find("not a regular file"), std::string::npos) << err;
 
-  if (::geteuid() != 0) {  // root reads any file
-    generate();
-    ASSERT_EQ(::chmod(priv_.c_str(), 0200), 0);
-    err = crypto_error_of([&] { (void)Sm2PrivateKey::load_pem(priv_); });
-    EXPECT_NE(err.find(priv_.string()), std::string::npos) << err;
+  generate();
+  ASSERT_EQ(::chmod(priv_.c_str(), 0200), 0);
+  const auto load_error = [&] {
+    return crypto_error_of([&] { (void)Sm2PrivateKey::load_pem(priv_); });
+  };
+  if (::geteuid() == 0) {
+    // Root reads any file: load as nobody, the key's owner, through a
+    // directory it may enter, so that only the key's mode refuses.
+    ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
+    ASSERT_EQ(::chown(priv_.c_str(), kNobody, kNobody), 0);
+    err = as_nobody(load_error);
+  } else {
+    err = load_error();
   }
+  EXPECT_NE(err.find("cannot open"), std::string::npos) << err;
+  EXPECT_NE(err.find(priv_.string() + ": Permission denied"), std::string::npos) << err;
 }
 
 TEST_F(Sm2Test, LoadRefusesGarbageAndEncryptedKeys) {

@@ -1,6 +1,7 @@
 // Logon, authentication and logout against the real daemon.
 #include <gtest/gtest.h>
 
+#include "support/clean_exit.hpp"
 #include "support/daemon.hpp"
 #include "support/fix_client.hpp"
 
@@ -10,7 +11,12 @@ namespace {
 class LogonTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { daemon_ = new Daemon(); }
+  // The daemon served every test of the suite; it must still stop cleanly.
   static void TearDownTestSuite() {
+    if (daemon_ != nullptr) {
+      const int status = daemon_->stop();
+      EXPECT_EQ(unclean_exit(status, daemon_->log()), "");
+    }
     delete daemon_;
     daemon_ = nullptr;
   }

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/clean_exit.hpp"
 #include "support/daemon.hpp"
 
 #ifndef MATCHGATE_FIX_DICTIONARY
@@ -425,6 +426,8 @@ class QuickFixTest : public ::testing::Test {
       if (HasFailure()) std::cout << m->dump();
     }
     members_.clear();
+    const int status = daemon_->stop();
+    EXPECT_EQ(unclean_exit(status, daemon_->log()), "");
     if (HasFailure()) std::cout << daemon_->log();
     daemon_.reset();
   }
