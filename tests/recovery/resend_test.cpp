@@ -92,9 +92,13 @@ void expect_identical_resend(const Daemon& d, Received& r, const std::string& wh
   auto c = gw::relogon(d, r.comp_id, r.next_out);
   ASSERT_TRUE(c) << when;
   c->send("2", {{7, "1"}, {16, "0"}});
+  // The gateway answers a ResendRequest whole before it reads the next
+  // message, so the Heartbeat answering this TestRequest ends the resend.
+  std::vector<FixMessage> resent;
+  ASSERT_TRUE(gw::alive(*c, "resent", &resent)) << when << ": " << r.comp_id;
   std::size_t compared = 0;
   std::uint64_t covered = 0;
-  for (const FixMessage& m : c->drain(1500ms)) {
+  for (const FixMessage& m : resent) {
     if (m.type == "4" && m.get(123) == "Y") {
       covered = std::max<std::uint64_t>(covered, std::stoull(m.get(36)) - 1);
       const auto it = r.messages.lower_bound(m.seq());

@@ -390,12 +390,51 @@ TEST(IdleStrategy, BackoffRejectsNonsenseConfig) {
   EXPECT_THROW(BackoffIdle{inverted}, std::invalid_argument);
 }
 
-TEST(IdleStrategy, BusySpinIgnoresWorkCount) {
-  BusySpinIdle idle;
-  idle.idle(0);
-  idle.idle(5);
-  idle.reset();
-  SUCCEED();
+// Counts what the runner hands its idle strategy. The strategy is moved into
+// the runner, so the counts live outside it.
+struct IdleCalls {
+  std::atomic<std::uint64_t> calls{0};
+  std::atomic<std::uint64_t> idle_calls{0};  // with work_count == 0
+  std::atomic<std::uint64_t> work_total{0};
+};
+
+struct RecordingIdle {
+  IdleCalls* seen;
+  void idle(int work_count) {
+    seen->calls.fetch_add(1);
+    if (work_count == 0) seen->idle_calls.fetch_add(1);
+    seen->work_total.fetch_add(static_cast<std::uint64_t>(work_count));
+  }
+  void reset() {}
+};
+static_assert(IdleStrategy<RecordingIdle>);
+
+// Does work on two of every three cycles, nothing on the third.
+struct SometimesBusyAgent {
+  std::atomic<std::uint64_t> cycles{0};
+  std::atomic<std::uint64_t> empty_cycles{0};
+  std::atomic<std::uint64_t> work_total{0};
+  int do_work() {
+    const std::uint64_t n = cycles.fetch_add(1);
+    const int work = n % 3 == 2 ? 0 : static_cast<int>(n % 3) + 1;
+    if (work == 0) empty_cycles.fetch_add(1);
+    work_total.fetch_add(static_cast<std::uint64_t>(work));
+    return work;
+  }
+  const char* name() const { return "sometimes"; }
+};
+
+TEST(AgentRunner, EveryDutyCycleIsFollowedByIdleWithItsWorkCount) {
+  SometimesBusyAgent agent;
+  IdleCalls seen;
+  AgentRunner runner(agent, RecordingIdle{&seen});
+  ASSERT_TRUE(runner.start());
+  ASSERT_TRUE(eventually([&] { return agent.cycles.load() > 300; }));
+  runner.stop();  // joined: every count below is final
+  EXPECT_EQ(seen.calls.load(), agent.cycles.load());
+  EXPECT_EQ(seen.idle_calls.load(), agent.empty_cycles.load());
+  EXPECT_GT(seen.idle_calls.load(), 0U);
+  EXPECT_EQ(seen.work_total.load(), agent.work_total.load());
 }
 
 }  // namespace
