@@ -40,27 +40,8 @@ Controls::Controls(const NetworkOptions& options, risk::TradingControls& state,
       answers_(answers),
       sessions_(sessions),
       clock_(clock),
-      schedule_(options.schedule) {}
-
-bool Controls::find_member(std::string_view comp_id, engine::MemberId& out) const noexcept {
-  for (engine::MemberId m = 0; m < options_.members.size(); ++m) {
-    if (options_.members[m].comp_id == comp_id) {
-      out = m;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool Controls::find_symbol(std::string_view symbol, std::uint32_t& out) const noexcept {
-  for (std::uint32_t i = 0; i < options_.instruments.size(); ++i) {
-    if (options_.instruments[i].symbol == symbol) {
-      out = i;
-      return true;
-    }
-  }
-  return false;
-}
+      schedule_(options.schedule),
+      symbols_(options.instruments) {}
 
 std::uint64_t Controls::log(const records::ControlRecord& r) {
   if (wal_ == nullptr) return 0;
@@ -171,10 +152,13 @@ void Controls::on_timer() {
   next_boundary_ns_ = schedule_.next_boundary_after(now);
 }
 
+const char* Controls::phase_text() const noexcept {
+  return state_.stopped() ? "trading stopped by the operator" : risk::to_string(state_.phase());
+}
+
 void Controls::announce_phase() {
   const int status = trad_ses_status(state_);
-  const char* text =
-      state_.stopped() ? "trading stopped by the operator" : risk::to_string(state_.phase());
+  const char* text = phase_text();
   for (engine::MemberId m = 0; m < sessions_.size(); ++m) {
     if (sessions_[m].logged_on()) {
       answers_.trading_session_status(m, status, business_date(), text);
@@ -196,8 +180,7 @@ void Controls::announce_instrument(std::uint32_t instrument) {
 void Controls::tell_logged_on(engine::MemberId member) {
   if (schedule_.options().enabled || state_.stopped() ||
       state_.phase() != risk::TradingPhase::Open) {
-    const char* text =
-        state_.stopped() ? "trading stopped by the operator" : risk::to_string(state_.phase());
+    const char* text = phase_text();
     answers_.trading_session_status(member, trad_ses_status(state_), business_date(), text);
   }
   for (std::uint32_t i = 0; i < options_.instruments.size(); ++i) {

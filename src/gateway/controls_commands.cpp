@@ -15,14 +15,10 @@ ControlAnswer refuse(std::string why) {
   return ControlAnswer{false, std::move(why), 0};
 }
 
-std::string money(risk::Notional v) {
-  return risk::money_text(v);
-}
-
 std::string limit_text(const risk::MemberLimits& l, risk::LimitKey key) {
   const std::int64_t v = risk::get(l, key);
   if (v == risk::kNoLimit) return "none";
-  return risk::is_money(key) ? money(v) : std::to_string(v);
+  return risk::is_money(key) ? risk::money_text(v) : std::to_string(v);
 }
 
 // The value of `set-limit`: "none" removes the limit; money keys take a
@@ -83,7 +79,7 @@ ControlAnswer Controls::execute(std::string_view identity, std::span<const std::
 ControlAnswer Controls::kill_or_release(std::string_view identity,
                                         std::span<const std::string> args, bool kill) {
   engine::MemberId m = 0;
-  if (!find_member(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
+  if (!sessions_.find(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
   if (state_.killed(m) == kill) {
     return ControlAnswer{
         true, args[0] + (kill ? " is already killed" : " is not killed") + ": nothing done", 0};
@@ -110,7 +106,7 @@ ControlAnswer Controls::kill_or_release(std::string_view identity,
 ControlAnswer Controls::halt_or_resume(std::string_view identity, std::span<const std::string> args,
                                        bool halt) {
   std::uint32_t i = 0;
-  if (!find_symbol(args[0], i)) return refuse("unknown symbol \"" + args[0] + "\"");
+  if (!symbols_.find(args[0], i)) return refuse("unknown symbol \"" + args[0] + "\"");
   if (state_.halted(i) == halt) {
     return ControlAnswer{
         true, args[0] + (halt ? " is already halted" : " is not halted") + ": nothing done", 0};
@@ -150,9 +146,9 @@ ControlAnswer Controls::stop_or_resume(std::string_view identity, bool stop) {
 
 ControlAnswer Controls::mass_cancel(std::string_view identity, std::span<const std::string> args) {
   engine::MemberId m = 0;
-  if (!find_member(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
+  if (!sessions_.find(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
   std::uint32_t instrument = kNoInstrument;
-  if (args.size() == 2 && !find_symbol(args[1], instrument)) {
+  if (args.size() == 2 && !symbols_.find(args[1], instrument)) {
     return refuse("unknown symbol \"" + args[1] + "\"");
   }
   records::ControlRecord r;
@@ -175,7 +171,7 @@ ControlAnswer Controls::mass_cancel(std::string_view identity, std::span<const s
 
 ControlAnswer Controls::set_limit(std::string_view identity, std::span<const std::string> args) {
   engine::MemberId m = 0;
-  if (!find_member(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
+  if (!sessions_.find(args[0], m)) return refuse("unknown member \"" + args[0] + "\"");
   risk::LimitKey key{};
   if (!risk::parse_limit_key(args[1], key)) {
     return refuse("unknown limit \"" + args[1] +
@@ -236,8 +232,9 @@ ControlAnswer Controls::status() const {
     out += "member " + options_.members[m].comp_id + ": " +
            (state_.killed(m) ? "KILLED" : "active") +
            (sessions_[m].logged_on() ? ", logged on" : ", not logged on") + ", credit in use " +
-           money(r.credit_in_use()) + " / " + limit_text(r.limits, risk::LimitKey::CreditLimit) +
-           ", open orders " + std::to_string(r.open_orders) + " / " +
+           risk::money_text(r.credit_in_use()) + " / " +
+           limit_text(r.limits, risk::LimitKey::CreditLimit) + ", open orders " +
+           std::to_string(r.open_orders) + " / " +
            limit_text(r.limits, risk::LimitKey::MaxOpenOrders) + ", max order value " +
            limit_text(r.limits, risk::LimitKey::MaxOrderValue) + ", messages/s " +
            limit_text(r.limits, risk::LimitKey::MaxMessagesPerS) + "\n";

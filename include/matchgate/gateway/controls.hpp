@@ -17,6 +17,7 @@
 #include "matchgate/gateway/answers.hpp"
 #include "matchgate/gateway/network_options.hpp"
 #include "matchgate/gateway/order_entry.hpp"
+#include "matchgate/gateway/order_messages.hpp"
 #include "matchgate/gateway/session_table.hpp"
 #include "matchgate/gateway/shard_router.hpp"
 #include "matchgate/records/control.hpp"
@@ -72,8 +73,8 @@ class Controls {
   ControlAnswer session(std::string_view identity, std::span<const std::string> args);
   ControlAnswer status() const;
 
-  bool find_member(std::string_view comp_id, engine::MemberId& out) const noexcept;
-  bool find_symbol(std::string_view symbol, std::uint32_t& out) const noexcept;
+  // What a 35=h says besides the business date.
+  const char* phase_text() const noexcept;
   // Appends `r` to the log; returns its position (0 without a log).
   std::uint64_t log(const records::ControlRecord& r);
   // Applies `r` to the controls and limits (live and replay alike).
@@ -97,6 +98,7 @@ class Controls {
   SessionTable& sessions_;
   const util::ThreadClock& clock_;
   risk::TradingSchedule schedule_;
+  SymbolIndex symbols_;
   wal::WalProducer* wal_ = nullptr;
   // The schedule's next phase change; none until start() has run.
   std::int64_t next_boundary_ns_ = INT64_MAX;
