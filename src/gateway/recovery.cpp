@@ -197,6 +197,8 @@ void Recovery::replay(const wal::RecordView& v) {
       network_.controls().replay(*c, v.header.time_ns);
       return;
     }
+    case records::RecordType::Trade:
+      return;  // clearing: booked when its engine event is handled again
   }
   // The log's own records (Start, Seal, Shutdown).
 }

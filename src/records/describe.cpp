@@ -7,6 +7,7 @@
 #include "matchgate/records/outbound.hpp"
 #include "matchgate/records/record_types.hpp"
 #include "matchgate/records/snapshot_point.hpp"
+#include "matchgate/records/trade.hpp"
 
 namespace matchgate::records {
 
@@ -128,6 +129,28 @@ void describe_control(std::span<const std::byte> payload, Fields& f) {
   f.emplace_back("identity", quoted(c->identity));
 }
 
+void describe_trade_side(const char* name, const TradeSide& s, Fields& f) {
+  const std::string n(name);
+  f.emplace_back(n + "_member", number(s.member));
+  f.emplace_back(n + "_account", number(s.account));
+  f.emplace_back(n + "_order", number(s.order));
+  f.emplace_back(n + "_fee", number(s.fee));
+}
+
+void describe_trade(std::span<const std::byte> payload, Fields& f) {
+  const auto t = decode_trade(payload);
+  if (!t) return;
+  f.emplace_back("action", quoted(to_string(t->action)));
+  f.emplace_back("trade_id", number(t->trade_id));
+  f.emplace_back("business_date", number(t->business_date));
+  f.emplace_back("instrument", number(t->instrument));
+  f.emplace_back("price", number(t->price));
+  f.emplace_back("qty", number(t->qty));
+  f.emplace_back("aggressor", quoted(t->aggressor == engine::Side::Buy ? "buy" : "sell"));
+  describe_trade_side("buyer", t->buyer, f);
+  describe_trade_side("seller", t->seller, f);
+}
+
 }  // namespace
 
 std::string type_name(std::uint16_t type) {
@@ -146,6 +169,8 @@ std::string type_name(std::uint16_t type) {
       return "SnapshotPoint";
     case to_wire(RecordType::Control):
       return "Control";
+    case to_wire(RecordType::Trade):
+      return "Trade";
     default:
       return "type-" + std::to_string(type);
   }
@@ -171,6 +196,9 @@ Fields describe(std::uint16_t type, std::span<const std::byte> payload) {
       break;
     case to_wire(RecordType::Control):
       describe_control(payload, f);
+      break;
+    case to_wire(RecordType::Trade):
+      describe_trade(payload, f);
       break;
     default:
       break;

@@ -23,6 +23,8 @@ enum class RecordType : std::uint16_t {
   SnapshotPoint = 18,
   // An operator's or the schedule's control decision (records/control.hpp).
   Control = 19,
+  // A trade, a bust or a correction for clearing (records/trade.hpp).
+  Trade = 20,
 };
 
 constexpr std::uint16_t to_wire(RecordType t) noexcept {
