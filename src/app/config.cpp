@@ -431,6 +431,12 @@ class Loader {
   std::vector<std::int32_t> load_holidays(const Table& table) const;
   std::array<bool, 7> load_trading_days(const Table& table) const;
   void load_admin(const toml::table* t, ops::AdminOptions& out);
+  void load_clearing(const toml::table* t, clearing::ClearingOptions& out,
+                     clearing::FeeRates& venue_fees);
+  // The fee keys present in `table` replace those rates in `rates`.
+  void load_fee_rates(const Table& table, clearing::FeeRates& rates);
+  std::int64_t fee_bps(const Table& table, std::string_view key);
+  std::int64_t fee_per_unit(const Table& table, std::string_view key);
   void load_members(const toml::array& a, Config& out);
   std::vector<std::string> load_accounts(const Table& table);
   risk::MemberLimits load_limits(const Table& table);
@@ -460,6 +466,7 @@ class Loader {
   }
 
   std::string file_;
+  clearing::FeeRates venue_fees_;  // [clearing]'s rates, every instrument's start
 };
 
 void Loader::load_gateway(const toml::table* t, gateway::GatewayOptions& out) {
@@ -792,6 +799,55 @@ void Loader::load_admin(const toml::table* t, ops::AdminOptions& out) {
   }
 }
 
+void Loader::load_clearing(const toml::table* t, clearing::ClearingOptions& out,
+                           clearing::FeeRates& venue_fees) {
+  if (t == nullptr) return;
+  Table table(*this, *t, "clearing",
+              {"enabled", "report_dir", "fee_decimals", "maker_fee_per_unit", "maker_fee_bps",
+               "taker_fee_per_unit", "taker_fee_bps"});
+  table.flag("enabled", out.enabled);
+  if (auto dir = table.string("report_dir", false)) {
+    if (dir->empty()) table.fail("report_dir", "must not be empty");
+    out.report_dir = *dir;
+  }
+  if (auto d = table.in_range("fee_decimals", 0, clearing::kMaxFeeDecimals)) {
+    out.fee_decimals = static_cast<int>(*d);
+  }
+  load_fee_rates(table, venue_fees);
+}
+
+void Loader::load_fee_rates(const Table& table, clearing::FeeRates& rates) {
+  if (table.find("maker_fee_per_unit", false) != nullptr)
+    rates.maker.per_unit = fee_per_unit(table, "maker_fee_per_unit");
+  if (table.find("maker_fee_bps", false) != nullptr)
+    rates.maker.bps_e4 = fee_bps(table, "maker_fee_bps");
+  if (table.find("taker_fee_per_unit", false) != nullptr)
+    rates.taker.per_unit = fee_per_unit(table, "taker_fee_per_unit");
+  if (table.find("taker_fee_bps", false) != nullptr)
+    rates.taker.bps_e4 = fee_bps(table, "taker_fee_bps");
+}
+
+// A fee in currency units per unit of quantity: a decimal, negative for a
+// rebate.
+std::int64_t Loader::fee_per_unit(const Table& table, std::string_view key) {
+  const std::int64_t v = *table.decimal(key, true);
+  if (v > clearing::kMaxPerUnit || v < -clearing::kMaxPerUnit)
+    table.fail(key, "expected -1000000..1000000 (currency units per unit of quantity)");
+  return v;
+}
+
+// Basis points of the notional with at most 4 decimals, negative for a
+// rebate; kept as bps x 10^4.
+std::int64_t Loader::fee_bps(const Table& table, std::string_view key) {
+  const std::int64_t v = *table.decimal(key, true);  // bps x 10^8
+  constexpr std::int64_t kStep = engine::kPriceScale / 10'000;
+  if (v % kStep != 0) table.fail(key, "at most 4 decimal places are allowed");
+  const std::int64_t bps_e4 = v / kStep;
+  if (bps_e4 > clearing::kMaxBpsE4 || bps_e4 < -clearing::kMaxBpsE4)
+    table.fail(key, "expected -10000..10000 (basis points)");
+  return bps_e4;
+}
+
 void Loader::load_members(const toml::array& members, Config& out) {
   std::set<std::string> comp_ids;
   for (std::size_t i = 0; i < members.size(); ++i) {
@@ -875,7 +931,8 @@ void Loader::load_instruments(const toml::array& instruments, Config& out) {
   for (std::size_t i = 0; i < instruments.size(); ++i) {
     Table table(*this, *instruments.get(i)->as_table(), "instruments[" + std::to_string(i) + "]",
                 {"symbol", "tick_size", "lot_size", "reference_price", "price_band_pct",
-                 "max_order_qty", "shard"});
+                 "max_order_qty", "shard", "carry_positions", "maker_fee_per_unit", "maker_fee_bps",
+                 "taker_fee_per_unit", "taker_fee_bps"});
     out.instruments.push_back(load_instrument(table, out.gateway.shards.size(), symbols));
   }
 }
@@ -894,6 +951,9 @@ InstrumentConfig Loader::load_instrument(const Table& table, std::size_t shards,
   ins.price_band = load_price_band(table);
   load_max_order_qty(table, ins);
   load_shard(table, shards, ins);
+  table.flag("carry_positions", ins.carry_positions);
+  ins.fees = venue_fees_;
+  load_fee_rates(table, ins.fees);
 
   const PriceBand band = compute_band(ins.reference_price, ins.tick_size, ins.price_band);
   ins.spec.symbol = ins.symbol;
@@ -999,12 +1059,17 @@ void derive_gateway_tables(Config& config) {
                                  ins.reference_price, ins.spec.band_low, ins.spec.band_high});
     owned.push_back(ins.spec);
   }
+  clearing::ClearingOptions& c = g.network.clearing;
+  for (const MemberConfig& m : config.members) c.members.push_back({m.comp_id, m.accounts});
+  for (const InstrumentConfig& ins : config.instruments) {
+    c.instruments.push_back({ins.symbol, ins.carry_positions, ins.fees});
+  }
 }
 
 Config Loader::load(const toml::table& root) {
   Table top(*this, root, "",
-            {"gateway", "engine", "wal", "dedup", "log", "trading_day", "admin", "members",
-             "instruments"});
+            {"gateway", "engine", "wal", "dedup", "log", "trading_day", "admin", "clearing",
+             "members", "instruments"});
   Config config;
   // Fixed order, whatever the order in the file: instruments need
   // engine.shards and members need gateway.comp_id.
@@ -1015,6 +1080,8 @@ Config Loader::load(const toml::table& root) {
   load_log(section(root, "log"), config.log);
   load_trading_day(section(root, "trading_day"), config.gateway.network.schedule);
   load_admin(section(root, "admin"), config.gateway.admin);
+  // Before the instruments: their fee rates start from [clearing]'s.
+  load_clearing(section(root, "clearing"), config.gateway.network.clearing, venue_fees_);
   load_members(table_array(root, "members"), config);
   load_instruments(table_array(root, "instruments"), config);
   derive_gateway_tables(config);

@@ -89,6 +89,10 @@ void Answers::report(const OrderRecord& r, const RequestIds& request, const Repo
     w.add_int(fix::tag::LastQty, f.last_qty);
     add_price(w, fix::tag::LastPx, f.last_px);
   }
+  if (f.has_commission) {
+    add_price(w, fix::tag::Commission, f.commission);
+    w.add_char(fix::tag::CommType, '3');  // absolute
+  }
   w.add_int(fix::tag::LeavesQty, is_open(r.ord_status) ? r.qty - r.cum_qty : 0)
       .add_int(fix::tag::CumQty, r.cum_qty);
   add_price(w, fix::tag::AvgPx,

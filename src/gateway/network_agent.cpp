@@ -61,6 +61,7 @@ void NetworkAgent::attach_log(wal::WalProducer* producer, bool hold, std::uint64
   outbound_.attach_log(producer, hold);
   router_.attach_log(producer);
   controls_.attach_log(producer);
+  order_entry_.trade_book().attach_log(producer);
   answers_.set_boot(boot);
 }
 

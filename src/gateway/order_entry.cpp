@@ -36,7 +36,8 @@ OrderEntry::OrderEntry(std::uint32_t net_index, const NetworkOptions& options, A
       symbols_(options.instruments),
       records_(options.max_records),
       metrics_(metrics),
-      risk_(make_pre_trade_risk(options)) {
+      risk_(make_pre_trade_risk(options)),
+      trades_(options, clock) {
   ttl_ns_ = std::chrono::nanoseconds(options_.dedup.ttl).count();
   if (options_.dedup.backend != dedup::Backend::Off) {
     keys_ = std::make_unique<dedup::EmbeddedStore>(options_.dedup.max_keys, options_.dedup.ttl);

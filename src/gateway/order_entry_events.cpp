@@ -64,6 +64,14 @@ void OrderEntry::on_accepted(const engine::Event& e) {
 }
 
 void OrderEntry::on_trade(const engine::Event& e) {
+  // The trade record comes before both fill reports, so the log holds the
+  // decision (and each side's fee) before anyone is told.
+  const records::TradeRecord* trade = nullptr;
+  if (trades_.enabled()) {
+    const RecordRef ref = mine(e.order.client_ref) ? e.order.client_ref : e.maker.client_ref;
+    const std::uint32_t instrument = records_[slot_of(ref)].instrument;
+    trade = &trades_.on_trade(e, instrument, controls_.business_date());
+  }
   const auto fill = [&](RecordRef side_ref, const engine::OrderView& v, bool maker) {
     if (!mine(side_ref)) return;
     const std::uint32_t slot = slot_of(side_ref);
@@ -78,6 +86,10 @@ void OrderEntry::on_trade(const engine::Event& e) {
     f.maker_side = maker;
     f.last_qty = e.trade_qty;
     f.last_px = e.trade_price;
+    if (trade != nullptr) {
+      f.has_commission = true;
+      f.commission = v.side == engine::Side::Buy ? trade->buyer.fee : trade->seller.fee;
+    }
     answers_.report(r, RequestIds{r.cl_ord_id_view()}, f);
     if (r.ord_status == fix::OrdStatus::Filled) records_.finish(slot);
   };

@@ -78,6 +78,7 @@ void OrderEntry::count_restore(dedup::RestoreStatus restored) noexcept {
 void OrderEntry::save(util::ByteWriter& out) const {
   records_.save(out);
   risk_.save(out);
+  trades_.save(out);
   out.put(static_cast<std::uint8_t>(keys_ ? 1 : 0));
   if (!keys_) return;
   out.put(static_cast<std::uint64_t>(keys_->size()));
@@ -93,6 +94,7 @@ void OrderEntry::save(util::ByteWriter& out) const {
 void OrderEntry::load(util::ByteReader& in) {
   records_.load(in);
   risk_.load(in);
+  trades_.load(in);
   rebuild_risk_from_records();
   if (in.get<std::uint8_t>("dedup keys present") == 0) return;
   const auto count = in.get<std::uint64_t>("dedup key count");

@@ -82,7 +82,9 @@ struct InstrumentConfig {
   engine::Qty max_order_qty = 0;
   std::size_t shard = 0;  // explicit or derived (see shard_of_symbol)
   bool shard_explicit = false;
-  engine::InstrumentSpec spec;  // tick, lot, max_qty and the absolute band
+  engine::InstrumentSpec spec;   // tick, lot, max_qty and the absolute band
+  bool carry_positions = false;  // clearing: the net position carries to the next date
+  clearing::FeeRates fees;       // [clearing]'s rates, overridden key by key
 };
 
 // A loaded config. The sections that configure a module fill that module's
@@ -94,6 +96,8 @@ struct InstrumentConfig {
 //   [dedup]   -> gateway.network.dedup
 //   [log]     -> log
 //   [admin]   -> gateway.admin
+//   [clearing] -> gateway.network.clearing (its names, carry flags and fee
+//                rates per instrument are derived with the tables below)
 // [[members]] and [[instruments]] are kept as written; the last step of
 // loading derives from them gateway.members, gateway.network.members,
 // gateway.network.instruments (routes) and each shard's instruments, so

@@ -44,6 +44,10 @@ struct ReportFacts {
   fix::OrdRejReason rej_reason = fix::OrdRejReason::Other;
   engine::Qty last_qty = 0;  // ExecType F only
   engine::Price last_px = 0;
+  // ExecType F with clearing on: this side's fee of this fill (1e-8
+  // units), Commission(12) with CommType(13) = 3 (absolute).
+  bool has_commission = false;
+  std::int64_t commission = 0;
   std::string_view text;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "matchgate/clearing/clearing_options.hpp"
 #include "matchgate/dedup/redis_store.hpp"
 #include "matchgate/engine/types.hpp"
 #include "matchgate/fix/field_check.hpp"
@@ -78,6 +79,8 @@ struct NetworkOptions {
   DedupOptions dedup;
   // The trading day ([trading_day], docs/CONFIG.md); disabled: always open.
   risk::ScheduleOptions schedule;
+  // Fees, positions, settlement ([clearing], docs/CLEARING.md).
+  clearing::ClearingOptions clearing;
 };
 
 }  // namespace matchgate::gateway

@@ -23,6 +23,7 @@
 #include "matchgate/gateway/redis_queue.hpp"
 #include "matchgate/gateway/shard_messages.hpp"
 #include "matchgate/gateway/shard_router.hpp"
+#include "matchgate/gateway/trade_book.hpp"
 #include "matchgate/records/order_request.hpp"
 #include "matchgate/risk/pre_trade_risk.hpp"
 #include "matchgate/risk/trading_controls.hpp"
@@ -62,13 +63,19 @@ class OrderEntry {
   // Recovery (before the thread runs): rebuilds the record a logged request
   // created, as it was made when the request arrived; its ClOrdID key
   // expires at time_ns + ttl.
-  void begin_replay() { records_.begin_restore(); }
+  void begin_replay() {
+    records_.begin_restore();
+    trades_.begin_replay();
+  }
   void replay_request(const records::OrderRequestRecord& r, std::int64_t time_ns);
-  void end_replay() { records_.end_restore(); }
-  // Snapshot: the order records, then the in-process ClOrdID keys (u8
-  // present, then u64 count and per key u32 member, ClOrdID, u64 order_ref,
-  // u64 fingerprint, i64 expires_ns), then the risk state (limits set at
-  // runtime, positions; holds come back with the records). load() between
+  void end_replay() {
+    records_.end_restore();
+    trades_.end_replay();
+  }
+  // Snapshot: the order records, the risk state (limits set at runtime,
+  // positions; holds come back with the records), the clearing ledger, then
+  // the in-process ClOrdID keys (u8 present, then u64 count and per key u32
+  // member, ClOrdID, u64 order_ref, u64 fingerprint, i64 expires_ns). load() between
   // begin_replay() and the first replay_request(); it drops keys expired by
   // now.
   void save(util::ByteWriter& out) const;
@@ -78,6 +85,9 @@ class OrderEntry {
   // Pre-trade risk of this thread's members (docs/RISK.md).
   const risk::PreTradeRisk& risk() const noexcept { return risk_; }
   risk::PreTradeRisk& risk() noexcept { return risk_; }
+  // Trade records, fees and the clearing ledger (docs/CLEARING.md).
+  const TradeBook& trade_book() const noexcept { return trades_; }
+  TradeBook& trade_book() noexcept { return trades_; }
   // Credit in use and open orders of `member` counted again from the open
   // order records and the positions (tests and `status` compare it with
   // the running figures).
@@ -191,6 +201,7 @@ class OrderEntry {
   OrderRecordTable records_;
   OrderEntryMetrics metrics_;
   risk::PreTradeRisk risk_;
+  TradeBook trades_;
   // The in-process ClOrdID store (every key with the embedded backend,
   // cancel/replace keys with Redis); null with backend "off".
   std::unique_ptr<dedup::EmbeddedStore> keys_;

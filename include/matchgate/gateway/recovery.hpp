@@ -24,6 +24,7 @@
 #include "matchgate/gateway/shard_agent.hpp"
 #include "matchgate/records/order_request.hpp"
 #include "matchgate/records/outbound.hpp"
+#include "matchgate/records/trade.hpp"
 #include "matchgate/wal/snapshot.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 
@@ -53,6 +54,9 @@ class Recovery {
   void replay(const wal::RecordView& v);
   void replay_request(const records::OrderRequestRecord& r, std::int64_t time_ns);
   void replay_outbound(const records::OutboundRecord& o, std::int64_t time_ns);
+  // A Trade record: a trade is handed to its replayed event; a bust or
+  // correction is booked at once.
+  void replay_trade(const records::TradeRecord& t, std::int64_t time_ns);
   // A report logged without its text: composed again, checked against the
   // logged CRC-32C, kept for resend only if it matches.
   void regenerate(const records::OutboundRecordHead& h, std::uint32_t message_crc,
@@ -79,6 +83,7 @@ class Recovery {
   std::string resequenced_;
   std::uint64_t regenerated_ = 0;
   std::uint64_t mismatches_ = 0;
+  std::uint64_t trade_mismatches_ = 0;  // trade records without their event
   engine::MemberId first_mismatch_member_ = 0;
   std::uint64_t first_mismatch_seq_ = 0;
   std::uint64_t requests_ = 0;

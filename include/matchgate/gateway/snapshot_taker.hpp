@@ -28,10 +28,10 @@
 
 namespace matchgate::gateway {
 
-// The gateway's snapshot payload: u32 version 2, u32 shard count, per shard
+// The gateway's snapshot payload: u32 version 3, u32 shard count, per shard
 // u64 length and ShardAgent::snapshot(), then u64 length and the network
 // thread's state (NetworkAgent::save_state). docs/SNAPSHOT.md.
-inline constexpr std::uint32_t kGatewaySnapshotVersion = 2;
+inline constexpr std::uint32_t kGatewaySnapshotVersion = 3;
 
 class SnapshotTaker {
  public:
