@@ -1,0 +1,45 @@
+#pragma once
+// Text for settlement reports: exact decimal money, UTC times, CSV fields,
+// JSON strings, and a small JSON reader for the manifest. Private to the
+// clearing module.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "matchgate/clearing/fees.hpp"
+
+namespace matchgate::clearing::text {
+
+// Exact decimal text of a value in 1e-8 units: the shortest form (no
+// trailing fraction zeros, no '.' for whole numbers), "-" for negatives.
+std::string money(Money value_e8);
+// `numerator / denominator` (both 1e-8 units x something / a count)
+// rounded to a whole 1e-8 unit, half away from zero; denominator > 0.
+Money divide_rounded(Money numerator, Money denominator);
+// "2024-03-15T09:30:00.123456789Z": UTC, always nine fraction digits.
+std::string utc_time(std::int64_t ns);
+// A CSV field: quoted (RFC 4180) only when it holds a comma, a quote, CR or LF.
+std::string csv_field(std::string_view s);
+// A JSON string literal, quotes included.
+std::string json_string(std::string_view s);
+std::string hex(const std::uint8_t* data, std::size_t size);
+
+// A parsed JSON value: objects, arrays, strings, integers (no fractions,
+// no exponents: the manifest has none), true, false, null.
+struct Json {
+  enum class Kind { Null, Bool, Int, String, Array, Object } kind = Kind::Null;
+  bool boolean = false;
+  std::int64_t integer = 0;
+  std::string string;
+  std::vector<Json> array;
+  std::vector<std::pair<std::string, Json>> object;  // in document order
+  // The member `key` of an object, or null.
+  const Json* find(std::string_view key) const;
+};
+// Throws std::runtime_error saying where the text stops being JSON.
+Json parse_json(std::string_view text);
+
+}  // namespace matchgate::clearing::text
