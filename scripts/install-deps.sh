@@ -31,6 +31,8 @@ PACKAGES=(
   libtomlplusplus-dev
   libcli11-dev
   libhiredis-dev
+  libpq-dev
+  postgresql
   tzdata
   libquickfix-dev
   redis-server

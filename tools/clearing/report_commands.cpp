@@ -15,18 +15,10 @@ namespace {
 namespace mc = matchgate::clearing;
 
 // The clearing names and carry-over of a daemon config.
-// TODO(lead): return config.clearing once app::Config carries it; until
-// then names come from [[members]] and [[instruments]] and no instrument
-// carries positions (carry_positions is not read yet).
+// The config's clearing view: names, carry flags, fee rates, as the daemon
+// has them.
 mc::ClearingOptions clearing_options_of(const app::Config& config) {
-  mc::ClearingOptions o;
-  for (const app::MemberConfig& m : config.members) {
-    o.members.push_back(mc::MemberNames{m.comp_id, m.accounts});
-  }
-  for (const app::InstrumentConfig& i : config.instruments) {
-    o.instruments.push_back(mc::InstrumentClearing{i.symbol, false, {}});
-  }
-  return o;
+  return config.gateway.network.clearing;
 }
 
 struct ReportArgs {
