@@ -47,8 +47,12 @@ std::uint64_t Controls::log(const records::ControlRecord& r) {
   if (wal_ == nullptr) return 0;
   std::byte buf[records::kControlMaxSize];
   const std::size_t n = records::encode_control(r, buf);
+  // A phase change ends its block: the log's chain hash then covers exactly
+  // up to it, which the settlement report of a close names.
+  const wal::EndBlock end =
+      r.action == records::ControlAction::Phase ? wal::EndBlock::yes : wal::EndBlock::no;
   return wal_->append(records::to_wire(records::RecordType::Control), clock_.wall_ns,
-                      std::span<const std::byte>(buf, n));
+                      std::span<const std::byte>(buf, n), {}, end);
 }
 
 void Controls::apply(const records::ControlRecord& r, std::int64_t time_ns) {
@@ -123,6 +127,9 @@ std::uint64_t Controls::change_phase(risk::ScheduledState to, records::ControlOr
   const std::uint64_t at = log(r);
   apply(r, clock_.wall_ns);
   if (expire) router_.expire_day_orders();
+  if (to.phase == risk::TradingPhase::Closed && settlement_ != nullptr) {
+    settlement_->post(to.business_date, at);
+  }
   spdlog::info("trading day: {} {} (business date {}){}", risk::to_string(to.phase),
                records::to_string(origin), to.business_date, expire ? "; Day orders expire" : "");
   announce_phase();

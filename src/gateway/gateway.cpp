@@ -6,7 +6,9 @@
 
 #include "matchgate/crypto/sm2.hpp"
 #include "matchgate/gateway/recovery.hpp"
+#include "matchgate/gateway/settlement_writer.hpp"
 #include "matchgate/gateway/snapshot_taker.hpp"
+#include "matchgate/gateway/trade_book.hpp"
 #include "matchgate/wal/wal_writer.hpp"
 
 #include "matchgate/util/agent_runner.hpp"
@@ -68,14 +70,33 @@ struct Gateway::Impl {
   std::unique_ptr<wal::WalWriter> writer;
   std::unique_ptr<util::AgentRunner<wal::WalWriter, util::ParkingIdle>> writer_runner;
   std::unique_ptr<SnapshotTaker> snapshot_taker;   // uses the writer's producer
+  std::unique_ptr<SettlementWriter> settlement;    // too; none with clearing off
   std::unique_ptr<ops::AdminServer> admin_server;  // none without [admin] socket
 
   void open_admin_endpoint();
+  void open_settlement(const wal::WalProducer& producer);
 
   void build_shards();
   std::vector<ShardAgent*> shard_pointers() const;
   std::vector<ReplyRing*> reply_pointers() const;
 };
+
+// Settlement reports (docs/CLEARING.md): one thread writes each close's
+// report. A close logged in a run that stopped before its report was
+// written gets it now.
+void Gateway::Impl::open_settlement(const wal::WalProducer& producer) {
+  if (!options.network.clearing.enabled) return;
+  settlement = std::make_unique<SettlementWriter>(
+      options.wal.dir, crypto::Sm2PrivateKey::load_pem(options.sign_key), options.wal.sm2_id,
+      clearing_options_of(options.network), producer);
+  network->controls().attach_settlement(settlement.get());
+  const risk::TradingControls& day = network->trading();
+  if (day.phase() == risk::TradingPhase::Closed && day.business_date() != 0) {
+    const std::filesystem::path dir =
+        options.network.clearing.report_dir / std::to_string(day.business_date());
+    if (!std::filesystem::exists(dir)) settlement->post(day.business_date(), 0);
+  }
+}
 
 void Gateway::Impl::build_shards() {
   const std::size_t n = options.shards.size();
@@ -156,6 +177,7 @@ Gateway::Gateway(GatewayOptions options) : impl_(std::make_unique<Impl>()) {
       g.options.wal.dir, crypto::Sm2PrivateKey::load_pem(g.options.sign_key), g.options.wal.sm2_id,
       g.options.snapshots, std::move(shards), producer);
   g.network->attach_snapshots(g.snapshot_taker.get(), recovery.replayed_records());
+  g.open_settlement(producer);
   if (const std::size_t again = recovery.send_unlogged_reports(); again > 0) {
     spdlog::warn(
         "log: {} reports of replayed events had not reached the log before the crash; they are "
@@ -250,6 +272,8 @@ void Gateway::stop(std::chrono::milliseconds drain) {
   }
   // A snapshot in progress is finished: its record is durable now.
   g.snapshot_taker->stop(std::chrono::milliseconds(writer_failed ? 0 : 5000));
+  // So is a settlement report asked for by a close.
+  if (g.settlement) g.settlement->stop(!writer_failed);
   for (std::size_t i = 0; i < g.shards.size(); ++i) {
     spdlog::info("shard {} state_hash {:016x}", i, g.shards[i]->engine().state_hash());
   }

@@ -19,6 +19,7 @@
 #include "matchgate/gateway/order_entry.hpp"
 #include "matchgate/gateway/order_messages.hpp"
 #include "matchgate/gateway/session_table.hpp"
+#include "matchgate/gateway/settlement_writer.hpp"
 #include "matchgate/gateway/shard_router.hpp"
 #include "matchgate/records/control.hpp"
 #include "matchgate/risk/trading_controls.hpp"
@@ -43,6 +44,9 @@ class Controls {
            const util::ThreadClock& clock);
 
   void attach_log(wal::WalProducer* producer) noexcept { wal_ = producer; }
+  // Where each close's settlement report is requested (none: no reports,
+  // e.g. clearing off or in tests).
+  void attach_settlement(SettlementWriter* writer) noexcept { settlement_ = writer; }
 
   // An operator's command, e.g. {"kill", "M1"}; `identity` is logged with it.
   ControlAnswer execute(std::string_view identity, std::span<const std::string> words);
@@ -100,6 +104,7 @@ class Controls {
   risk::TradingSchedule schedule_;
   SymbolIndex symbols_;
   wal::WalProducer* wal_ = nullptr;
+  SettlementWriter* settlement_ = nullptr;
   // The schedule's next phase change; none until start() has run.
   std::int64_t next_boundary_ns_ = INT64_MAX;
 };
