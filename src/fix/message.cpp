@@ -118,7 +118,7 @@ void MessageView::clear() noexcept {
   raw_ = {};
 }
 
-ParseError MessageView::parse(std::string_view frame) noexcept {
+ParseError MessageView::parse(std::string_view frame, bool repeats) noexcept {
   clear();
   auto fail = [this](ParseErrorCode code, Tag ref) noexcept {
     clear();
@@ -169,11 +169,12 @@ ParseError MessageView::parse(std::string_view frame) noexcept {
     if (tag == tag::CheckSum && soh + 1 != end)
       return fail(ParseErrorCode::OutOfOrder, tag::CheckSum);
 
-    if (find(tag) != nullptr) return fail(ParseErrorCode::DuplicateTag, tag);
+    const bool repeated = find(tag) != nullptr;
+    if (repeated && !repeats) return fail(ParseErrorCode::DuplicateTag, tag);
     if (count_ == kMaxFields) return fail(ParseErrorCode::TooManyFields, tag);
     fields_[count_] = Field{tag, std::string_view(v, static_cast<std::size_t>(soh - v))};
     ++count_;
-    if (tag < kIndexedTags)
+    if (tag < kIndexedTags && !repeated)
       index_[static_cast<std::size_t>(tag)] = static_cast<std::uint8_t>(count_);
     p = soh + 1;
   }

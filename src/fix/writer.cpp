@@ -268,14 +268,15 @@ WriteResult make_poss_dup(const MessageView& original, UtcNanos sending_time, st
 WriteResult make_poss_dup(std::string_view original, UtcNanos sending_time, std::span<char> out,
                           TimePrecision precision) noexcept {
   MessageView view;
-  if (!view.parse(original).ok()) return {{}, WriteError::BadOriginal};
+  if (!view.parse_with_repeats(original).ok()) return {{}, WriteError::BadOriginal};
   return make_poss_dup(view, sending_time, out, precision);
 }
 
 WriteResult resequence(std::string_view original, std::uint64_t seq_num, UtcNanos sending_time,
                        std::span<char> out, TimePrecision precision) noexcept {
   MessageView view;
-  if (!view.parse(original).ok() || view.size() < 3) return {{}, WriteError::BadOriginal};
+  if (!view.parse_with_repeats(original).ok() || view.size() < 3)
+    return {{}, WriteError::BadOriginal};
   if (!view.has(tag::MsgSeqNum) || !view.has(tag::SendingTime)) {
     return {{}, WriteError::BadOriginal};
   }

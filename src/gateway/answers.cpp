@@ -7,6 +7,7 @@
 #include "matchgate/fix/tags.hpp"
 #include "matchgate/gateway/fix_values.hpp"
 #include "matchgate/records/outbound.hpp"
+#include "matchgate/util/assert.hpp"
 #include "matchgate/util/decimal.hpp"
 
 namespace matchgate::gateway {
@@ -31,6 +32,20 @@ void add_price(fix::MessageWriter& w, fix::Tag tag, engine::Price p) {
   char buf[util::kMaxDecimalChars];
   const std::size_t n = util::format_decimal(p, buf, sizeof buf);
   w.add_decimal(tag, std::string_view(buf, n));
+}
+
+// One NoPositions(702) entry: a signed quantity as LongQty / ShortQty, or
+// both sides at once.
+void add_position(fix::MessageWriter& w, std::string_view pos_type, engine::Qty long_qty,
+                  engine::Qty short_qty) {
+  MATCHGATE_ASSERT(long_qty >= 0 && short_qty >= 0, "LongQty and ShortQty are never negative");
+  w.add_string(fix::tag::PosType, pos_type)
+      .add_int(fix::tag::LongQty, long_qty)
+      .add_int(fix::tag::ShortQty, short_qty);
+}
+
+void add_net_position(fix::MessageWriter& w, std::string_view pos_type, engine::Qty net) {
+  add_position(w, pos_type, net > 0 ? net : 0, net < 0 ? -net : 0);
 }
 
 }  // namespace
@@ -172,6 +187,64 @@ void Answers::mass_cancel_report(engine::MemberId member, const RequestIds& ids,
   if (!symbol.empty()) w.add_string(fix::tag::Symbol, symbol);
   w.add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
   if (!text.empty()) w.add_string(fix::tag::Text, text);
+  sessions_[member].send();
+}
+
+void Answers::write_position_ids(fix::MessageWriter& w, const PositionRequest& request) {
+  char id[kExecIdChars];
+  const int n = std::snprintf(id, sizeof id, "P%u-%llu-%llu", net_index_,
+                              static_cast<unsigned long long>(boot_),
+                              static_cast<unsigned long long>(++position_report_ids_));
+  w.add_string(fix::tag::PosMaintRptID, std::string_view(id, static_cast<std::size_t>(n)))
+      .add_string(fix::tag::PosReqID, request.pos_req_id);
+}
+
+void Answers::write_member_party(fix::MessageWriter& w, engine::MemberId member) {
+  w.add_uint(fix::tag::NoPartyIDs, 1)
+      .add_string(fix::tag::PartyID, options_.members[member].comp_id)
+      .add_enum(fix::tag::PartyIDSource, fix::PartyIDSource::Proprietary)
+      .add_enum(fix::tag::PartyRole, fix::PartyRole::ClearingFirm);
+}
+
+void Answers::position_ack(engine::MemberId member, const PositionRequest& request,
+                           fix::PosReqResult result, std::uint32_t total_reports,
+                           std::string_view text) {
+  const bool completed =
+      result == fix::PosReqResult::Valid || result == fix::PosReqResult::NoPositionsFound;
+  fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::RequestForPositionsAck);
+  write_position_ids(w, request);
+  w.add_uint(fix::tag::TotalNumPosReports, total_reports)
+      .add_enum(fix::tag::PosReqResult, result)
+      .add_enum(fix::tag::PosReqStatus,
+                completed ? fix::PosReqStatus::Completed : fix::PosReqStatus::Rejected);
+  write_member_party(w, member);
+  if (!request.account_name.empty()) w.add_string(fix::tag::Account, request.account_name);
+  w.add_enum(fix::tag::AccountType, fix::AccountType::CarriedOnCustomerSide);
+  if (!request.symbol.empty()) w.add_string(fix::tag::Symbol, request.symbol);
+  if (!text.empty()) w.add_string(fix::tag::Text, text);
+  sessions_[member].send();
+}
+
+void Answers::position_report(engine::MemberId member, const PositionRequest& request,
+                              std::uint32_t total_reports, const PositionFacts& p) {
+  fix::MessageWriter& w = sessions_[member].begin(fix::msg_type::PositionReport);
+  write_position_ids(w, request);
+  w.add_enum(fix::tag::PosReqType, fix::PosReqType::Positions)
+      .add_uint(fix::tag::TotalNumPosReports, total_reports)
+      .add_enum(fix::tag::PosReqResult, fix::PosReqResult::Valid)
+      .add_int(fix::tag::ClearingBusinessDate, p.business_date);
+  write_member_party(w, member);
+  w.add_string(fix::tag::Account, p.account)
+      .add_enum(fix::tag::AccountType, fix::AccountType::CarriedOnCustomerSide)
+      .add_string(fix::tag::Symbol, p.symbol);
+  add_price(w, fix::tag::SettlPrice, p.settl_price);
+  w.add_enum(fix::tag::SettlPriceType,
+             p.settl_price_final ? fix::SettlPriceType::Final : fix::SettlPriceType::Theoretical);
+  add_price(w, fix::tag::PriorSettlPrice, p.prior_settl_price);
+  w.add_uint(fix::tag::NoPositions, 3);
+  add_net_position(w, fix::pos_type::StartOfDay, p.opening);
+  add_position(w, fix::pos_type::Transaction, p.bought, p.sold);
+  add_net_position(w, fix::pos_type::EndOfDay, p.net());
   sessions_[member].send();
 }
 

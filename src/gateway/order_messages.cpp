@@ -274,4 +274,143 @@ MassCancelRequest read_mass_cancel(const fix::MessageView& m, const SymbolIndex&
   return r;
 }
 
+namespace {
+
+// A well formed request the gateway does not carry out: 35=AO, PosReqResult
+// `result`.
+void refuse_positions(PositionRequest& r, fix::PosReqResult result,
+                      std::string_view text) noexcept {
+  r.problem.answer = MessageProblem::Answer::OrderReject;
+  r.problem.text = text;
+  r.refusal = result;
+}
+
+// YYYYMMDD with a month 01-12 and a day 01-31, or -1.
+std::int32_t parse_yyyymmdd(std::string_view s) noexcept {
+  if (s.size() != 8 ||
+      !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
+  std::int32_t v = 0;
+  for (const char c : s) v = v * 10 + (c - '0');
+  const std::int32_t month = v / 100 % 100;
+  const std::int32_t day = v % 100;
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31 ? v : -1;
+}
+
+// Formats and values the profile check also refuses (with validation
+// relaxed it does not see every field): Reject(3).
+MessageProblem check_position_fields(const fix::MessageView& m, std::int32_t& date) noexcept {
+  if (m.get(fix::tag::PosReqID).size() > kMaxPosReqIdLength) {
+    return session_reject(fix::tag::PosReqID, fix::SessionRejectReason::ValueIncorrect,
+                          "PosReqID longer than 64 characters");
+  }
+  const std::string_view type = m.get(fix::tag::PosReqType);
+  if (type.size() != 1 || type[0] < '0' || type[0] > '3') {
+    return session_reject(fix::tag::PosReqType, fix::SessionRejectReason::ValueIncorrect,
+                          "PosReqType must be 0 to 3");
+  }
+  const std::string_view subscription = m.get(fix::tag::SubscriptionRequestType);
+  if (m.has(fix::tag::SubscriptionRequestType) &&
+      (subscription.size() != 1 || subscription[0] < '0' || subscription[0] > '2')) {
+    return session_reject(fix::tag::SubscriptionRequestType,
+                          fix::SessionRejectReason::ValueIncorrect,
+                          "SubscriptionRequestType must be 0, 1 or 2");
+  }
+  if (!m.get_timestamp(fix::tag::TransactTime)) {
+    return session_reject(fix::tag::TransactTime, fix::SessionRejectReason::IncorrectDataFormat,
+                          "TransactTime must be a UTCTimestamp");
+  }
+  if (m.has(fix::tag::ClearingBusinessDate)) {
+    date = parse_yyyymmdd(m.get(fix::tag::ClearingBusinessDate));
+    if (date < 0) {
+      return session_reject(fix::tag::ClearingBusinessDate,
+                            fix::SessionRejectReason::IncorrectDataFormat,
+                            "ClearingBusinessDate must be YYYYMMDD");
+    }
+  }
+  return {};
+}
+
+// The Parties group: NoPartyIDs(453) must count the PartyID(448)s, and every
+// PartyID must name the member (its CompID or one of its accounts).
+MessageProblem check_parties(const fix::MessageView& m, const MemberOptions& member,
+                             bool& foreign_party) noexcept {
+  std::uint64_t parties = 0;
+  for (const fix::Field& f : m.fields()) {
+    if (f.tag != fix::tag::PartyID) continue;
+    ++parties;
+    const bool own =
+        f.value == member.comp_id ||
+        std::find(member.accounts.begin(), member.accounts.end(), f.value) != member.accounts.end();
+    foreign_party = foreign_party || !own;
+  }
+  const auto count = m.get_uint(fix::tag::NoPartyIDs);
+  if (m.has(fix::tag::NoPartyIDs) && !count) {
+    return session_reject(fix::tag::NoPartyIDs, fix::SessionRejectReason::IncorrectDataFormat,
+                          "NoPartyIDs must be a count");
+  }
+  if (count.value_or(0) != parties) {
+    return session_reject(fix::tag::NoPartyIDs, fix::SessionRejectReason::IncorrectNumInGroupCount,
+                          "NoPartyIDs must count the PartyIDs");
+  }
+  return {};
+}
+
+// What a well formed request asks for, or why it is not carried out.
+void read_position_scope(const fix::MessageView& m, const MemberOptions& member,
+                         const SymbolIndex& symbols, bool foreign_party,
+                         PositionRequest& r) noexcept {
+  if (m.get(fix::tag::PosReqType) != "0") {
+    refuse_positions(r, fix::PosReqResult::NotSupported,
+                     "PosReqType not supported: 0 (positions) is");
+  } else if (m.has(fix::tag::SubscriptionRequestType) &&
+             m.get(fix::tag::SubscriptionRequestType) != "0") {
+    refuse_positions(r, fix::PosReqResult::NotSupported,
+                     "SubscriptionRequestType not supported: 0 (snapshot) is");
+  } else if (foreign_party) {
+    refuse_positions(r, fix::PosReqResult::NotAuthorized, "a party is not the member");
+  } else if (!r.all_accounts) {
+    const auto it = std::find(member.accounts.begin(), member.accounts.end(), r.account_name);
+    if (it == member.accounts.end()) {
+      refuse_positions(r, fix::PosReqResult::NotAuthorized, "not an account of the member");
+    } else {
+      r.account = static_cast<std::uint32_t>(it - member.accounts.begin());
+    }
+  }
+  if (r.problem.ok() && m.has(fix::tag::Symbol) && !symbols.find(r.symbol, r.instrument)) {
+    refuse_positions(r, fix::PosReqResult::InvalidOrUnsupported, "unknown symbol");
+  }
+}
+
+}  // namespace
+
+PositionRequest read_position_request(const fix::MessageView& m, const MemberOptions& member,
+                                      const SymbolIndex& symbols,
+                                      std::int32_t business_date) noexcept {
+  PositionRequest r;
+  r.business_date = business_date;
+  r.problem = first_missing(m, {fix::tag::PosReqID, fix::tag::PosReqType, fix::tag::TransactTime});
+  if (!r.problem.ok()) return r;
+  r.pos_req_id = m.get(fix::tag::PosReqID);
+  r.account_name = m.get(fix::tag::Account);
+  r.symbol = m.get(fix::tag::Symbol);
+  r.all_accounts = !m.has(fix::tag::Account);
+  std::int32_t date = business_date;
+  bool foreign_party = false;
+  for (const MessageProblem p :
+       {check_position_fields(m, date), check_parties(m, member, foreign_party)}) {
+    if (!p.ok()) {
+      r.problem = p;
+      return r;
+    }
+  }
+  // From here on the message is well formed.
+  read_position_scope(m, member, symbols, foreign_party, r);
+  if (r.problem.ok() && date != business_date) {
+    refuse_positions(r, fix::PosReqResult::NoPositionsFound,
+                     "positions are held for the current business date only");
+  }
+  return r;
+}
+
 }  // namespace matchgate::gateway

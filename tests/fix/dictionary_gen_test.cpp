@@ -68,10 +68,56 @@ TEST(DictionaryReader, ReadsTheMinimalDictionary) {
   EXPECT_EQ(e.field(35)->values.at(0).description, "HEART&<BEAT>\"'");
 }
 
+// A repeating group of a message: its NUMINGROUP field, then its fields,
+// which no message requires (a field required in the group is required in
+// each of its instances).
+TEST(DictionaryReader, ReadsAGroupAsItsFields) {
+  const std::string group =
+      "<group name=\"NoHops\" required=\"Y\"><field name=\"HopCompID\" required=\"Y\"/>"
+      "<field name=\"TestReqID\" required=\"N\"/></group>";
+  std::string xml = replaced("<field name=\"TestReqID\" required=\"N\"/>", group);
+  const std::string more_fields =
+      "<field number=\"627\" name=\"NoHops\" type=\"NUMINGROUP\"/>"
+      "<field number=\"628\" name=\"HopCompID\" type=\"STRING\"/></fields>";
+  xml.replace(xml.find("</fields>"), 9, more_fields);
+  const Dictionary d = read_dictionary(xml);
+  const std::vector<FieldUse>& f = d.messages.at(0).fields;
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].number, 627);
+  EXPECT_EQ(f[0].group, 0);
+  EXPECT_TRUE(f[0].required_in_message());
+  EXPECT_EQ(f[1].number, 628);
+  EXPECT_EQ(f[1].group, 627);
+  EXPECT_TRUE(f[1].required);
+  EXPECT_FALSE(f[1].required_in_message());
+  EXPECT_EQ(f[2].number, 112);
+  EXPECT_EQ(f[2].group, 627);
+
+  const std::string nested =
+      "<group name=\"NoHops\" required=\"N\">"
+      "<group name=\"NoHops\" required=\"N\"/></group>";
+  xml = replaced("<field name=\"TestReqID\" required=\"N\"/>", nested);
+  xml.replace(xml.find("</fields>"), 9, more_fields);
+  try {
+    read_dictionary(xml);
+    ADD_FAILURE() << "accepted a nested group";
+  } catch (const DictionaryError& e) {
+    EXPECT_NE(e.message().find("nested repeating groups are not supported"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(DictionaryReader, RefusesWhatItDoesNotUnderstand) {
   const Refusal cases[] = {
-      {"<field name=\"TestReqID\" required=\"N\"/>", "<group name=\"NoHops\" required=\"N\"/>", 9,
-       "repeating groups and components are not supported"},
+      {"<field name=\"TestReqID\" required=\"N\"/>",
+       "<group name=\"NoHops\" required=\"N\"><field name=\"TestReqID\" required=\"N\"/></group>",
+       9, "group NoHops is not defined in <fields>"},
+      {"<field name=\"TestReqID\" required=\"N\"/>",
+       "<group name=\"TestReqID\" required=\"N\"><field name=\"MsgType\" required=\"N\"/></group>",
+       9, "group TestReqID: its field is not of type NUMINGROUP"},
+      {"<trailer><field name=\"CheckSum\" required=\"Y\"/></trailer>",
+       "<trailer><group name=\"CheckSum\" required=\"Y\"/></trailer>", 7,
+       "repeating groups are supported in messages only"},
       {"<components/>", "<components><component name=\"Instrument\"/></components>", 11,
        "components are not supported"},
       {"name=\"TestReqID\" type=\"STRING\"", "name=\"TestReqID\" type=\"PRCE\"", 17,

@@ -51,12 +51,14 @@ const TypeSamples& samples(const std::string& type) {
       {"INT", "42", "4x", {"12345", "-3"}},
       {"SEQNUM", "7", "-7", {"12345"}},
       {"LENGTH", "7", "7.0", {"12345"}},
+      {"NUMINGROUP", "1", "-1", {"12345"}},
       {"PRICE", "100.25", "+1", {"12345.5"}},
       {"QTY", "100", "1e3", {"12345.5"}},
       {"CHAR", "X", "XY", {"Z", "z", "#", "7"}},
       {"BOOLEAN", "Y", "T", {}},
       {"UTCTIMESTAMP", "20240315-09:30:01.123", "20240315 09:30:01", {}},
       {"STRING", "ABC", "", {"ZZZ-unlisted"}},
+      {"LOCALMKTDATE", "20240315", "", {}},
   };
   for (const TypeSamples& s : kSamples) {
     if (s.type == type) return s;
@@ -134,7 +136,7 @@ void check_required(const dict::Dictionary& d, const dict::MessageDef& m) {
     const bool required = [&] {
       for (const auto* uses : {&d.header, &m.fields}) {
         for (const dict::FieldUse& u : *uses) {
-          if (u.number == tag) return u.required;
+          if (u.number == tag) return u.required_in_message();
         }
       }
       return false;

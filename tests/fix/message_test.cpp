@@ -77,6 +77,27 @@ TEST(MessageView, HighTagsAreFoundAndChecked) {
   EXPECT_EQ(e.reason, SessionRejectReason::TagAppearsMoreThanOnce);
 }
 
+// Repeating groups (of messages the gateway itself sends, parsed again to
+// be resent): every occurrence in fields(), the first one by get().
+TEST(MessageView, ParseWithRepeatsKeepsEveryOccurrence) {
+  MessageView v;
+  const std::string m = make_message("35=AP|702=2|703=SOD|704=1|703=FIN|704=3|5000=a|5000=b|");
+  EXPECT_EQ(v.parse(m).code, ParseErrorCode::DuplicateTag);
+  ASSERT_TRUE(v.parse_with_repeats(m).ok());
+  EXPECT_EQ(v.get(703), "SOD");
+  EXPECT_EQ(v.get(704), "1");
+  EXPECT_EQ(v.get(5000), "a");
+  std::string pos_types;
+  for (const Field& f : v.fields()) {
+    if (f.tag == 703) pos_types += std::string(f.value) + ",";
+  }
+  EXPECT_EQ(pos_types, "SOD,FIN,");
+  // Reused for a message without those tags: nothing of them is left.
+  ASSERT_TRUE(v.parse(make_message("35=0|")).ok());
+  EXPECT_FALSE(v.has(703));
+  EXPECT_FALSE(v.has(5000));
+}
+
 TEST(MessageView, ReuseForgetsPreviousMessage) {
   MessageView v;
   const std::string first = make_message("35=D|55=X|5000=c|");

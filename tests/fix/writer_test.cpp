@@ -274,6 +274,32 @@ TEST(Resequence, NewNumberAndTimeSameBody) {
                                     "37=17|150=F|5000=high|"));
 }
 
+// A message with a repeating group (PositionReport's NoPositions) is resent
+// and resequenced with every entry, in order.
+TEST(Resequence, KeepsRepeatingGroups) {
+  std::array<char, 512> buf{};
+  MessageWriter w(buf);
+  const std::string original(w.begin(msg_type::PositionReport, "GATE", "M1", 42, kT0)
+                                 .add_uint(tag::NoPositions, 2)
+                                 .add_string(tag::PosType, "SOD")
+                                 .add_int(tag::LongQty, 1)
+                                 .add_string(tag::PosType, "FIN")
+                                 .add_int(tag::LongQty, 3)
+                                 .finish()
+                                 .message);
+  std::array<char, 512> out{};
+  const WriteResult r = resequence(original, 7, kT1, out);
+  ASSERT_TRUE(r.ok()) << to_string(r.error);
+  EXPECT_EQ(r.message, make_message("35=AP|49=GATE|56=M1|34=7|52=20240315-09:31:00.000001|"
+                                    "702=2|703=SOD|704=1|703=FIN|704=3|"));
+  std::array<char, 512> dup{};
+  const WriteResult d = make_poss_dup(original, kT1, dup);
+  ASSERT_TRUE(d.ok()) << to_string(d.error);
+  EXPECT_EQ(d.message,
+            make_message("35=AP|43=Y|52=20240315-09:31:00.000001|122=20240315-09:30:01.123456|"
+                         "49=GATE|56=M1|34=42|702=2|703=SOD|704=1|703=FIN|704=3|"));
+}
+
 TEST(Resequence, Failures) {
   std::array<char, 512> out{};
   EXPECT_EQ(resequence(std::string_view("garbage"), 1, kT1, out).error, WriteError::BadOriginal);

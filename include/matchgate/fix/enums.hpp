@@ -4,6 +4,7 @@
 // profile (docs/fix/FIX44-matchgate.xml) uses are listed. Char-valued fields
 // are `enum class X : char`, int-valued ones `enum class X : int`, so a
 // value cannot be written into the wrong field (MessageWriter::add_enum).
+#include <string_view>
 #include <type_traits>
 
 namespace matchgate::fix {
@@ -87,6 +88,42 @@ enum class MassCancelRejectReason : int {
 
 // TradSesStatus(340).
 enum class TradSesStatus : int { Halted = 1, Open = 2, Closed = 3, PreOpen = 4 };
+
+// PosReqType(724): the gateway carries out 0; the profile lists FIX 4.4's 0
+// to 3 so that 1 to 3 get a RequestForPositionsAck 728=4.
+enum class PosReqType : int { Positions = 0 };
+
+// SubscriptionRequestType(263): the gateway carries out 0 only.
+enum class SubscriptionRequestType : char { Snapshot = '0' };
+
+// PosReqResult(728).
+enum class PosReqResult : int {
+  Valid = 0,
+  InvalidOrUnsupported = 1,
+  NoPositionsFound = 2,
+  NotAuthorized = 3,
+  NotSupported = 4,
+};
+
+// PosReqStatus(729).
+enum class PosReqStatus : int { Completed = 0, Rejected = 2 };
+
+// PartyIDSource(447) and PartyRole(452) of the member on AO and AP.
+enum class PartyIDSource : char { Proprietary = 'D' };
+enum class PartyRole : int { ClearingFirm = 4 };
+
+// AccountType(581) of every account on AO and AP.
+enum class AccountType : int { CarriedOnCustomerSide = 1 };
+
+// SettlPriceType(731).
+enum class SettlPriceType : int { Final = 1, Theoretical = 2 };
+
+// PosType(703) values (STRING in FIX 4.4) of the NoPositions entries.
+namespace pos_type {
+inline constexpr std::string_view StartOfDay = "SOD";
+inline constexpr std::string_view Transaction = "TQ";
+inline constexpr std::string_view EndOfDay = "FIN";
+}  // namespace pos_type
 
 // SecurityTradingStatus(326).
 enum class SecurityTradingStatus : int { TradingHalt = 2, Resume = 3 };

@@ -23,7 +23,7 @@ enum class ParseErrorCode : std::uint8_t {
   InvalidTag,        // tag not a positive integer without leading zeros
   EmptyValue,        // "55=<SOH>"
   MissingDelimiter,  // a field has no '=' or the message does not end with SOH
-  DuplicateTag,      // a tag occurs twice (repeating groups are not supported)
+  DuplicateTag,      // a tag occurs twice (parse(); parse_with_repeats() allows it)
   OutOfOrder,        // 8, 9, 35 are not the first three fields or 10 not the last
   MissingMsgType,    // the body has no field at all
   MissingCheckSum,   // the last field is not 10 (only for unframed input)
@@ -65,7 +65,11 @@ class MessageView {
   // returned by frame_message(). Checks structure only: 8, 9, 35 first and in
   // that order, 10 last, every tag a positive integer, no empty values, no
   // duplicates. On error the view is left empty.
-  ParseError parse(std::string_view frame) noexcept;
+  ParseError parse(std::string_view frame) noexcept { return parse(frame, false); }
+  // The same, except that a tag may occur more than once (the repeating
+  // groups of messages the gateway sends, parsed again to be resent):
+  // find() and get() give its first occurrence, fields() every one.
+  ParseError parse_with_repeats(std::string_view frame) noexcept { return parse(frame, true); }
 
   void clear() noexcept;
 
@@ -97,6 +101,8 @@ class MessageView {
   ValueResult<std::string_view> get_decimal(Tag tag) const noexcept { return get_string(tag); }
 
  private:
+  ParseError parse(std::string_view frame, bool repeats) noexcept;
+
   std::string_view raw_;
   std::size_t count_ = 0;
   // index_[tag] = position + 1 in fields_, 0 when absent.

@@ -62,6 +62,7 @@ inline constexpr Tag GapFillFlag = 123;
 inline constexpr Tag ResetSeqNumFlag = 141;
 inline constexpr Tag ExecType = 150;
 inline constexpr Tag LeavesQty = 151;
+inline constexpr Tag SubscriptionRequestType = 263;
 inline constexpr Tag SecurityTradingStatus = 326;
 inline constexpr Tag TradingSessionID = 336;
 inline constexpr Tag TradSesStatus = 340;
@@ -75,6 +76,25 @@ inline constexpr Tag MassCancelRequestType = 530;
 inline constexpr Tag MassCancelResponse = 531;
 inline constexpr Tag MassCancelRejectReason = 532;
 inline constexpr Tag TotalAffectedOrders = 533;
+inline constexpr Tag PartyIDSource = 447;
+inline constexpr Tag PartyID = 448;
+inline constexpr Tag PartyRole = 452;
+inline constexpr Tag NoPartyIDs = 453;
+inline constexpr Tag AccountType = 581;
+inline constexpr Tag NoPositions = 702;
+inline constexpr Tag PosType = 703;
+inline constexpr Tag LongQty = 704;
+inline constexpr Tag ShortQty = 705;
+inline constexpr Tag PosReqID = 710;
+inline constexpr Tag ClearingBusinessDate = 715;
+inline constexpr Tag PosMaintRptID = 721;
+inline constexpr Tag PosReqType = 724;
+inline constexpr Tag TotalNumPosReports = 727;
+inline constexpr Tag PosReqResult = 728;
+inline constexpr Tag PosReqStatus = 729;
+inline constexpr Tag SettlPrice = 730;
+inline constexpr Tag SettlPriceType = 731;
+inline constexpr Tag PriorSettlPrice = 734;
 inline constexpr Tag OrdStatusReqID = 790;
 inline constexpr Tag Password = 554;
 }  // namespace tag
@@ -98,6 +118,9 @@ inline constexpr std::string_view SecurityStatus = "f";
 inline constexpr std::string_view TradingSessionStatus = "h";
 inline constexpr std::string_view OrderMassCancelRequest = "q";
 inline constexpr std::string_view OrderMassCancelReport = "r";
+inline constexpr std::string_view RequestForPositions = "AN";
+inline constexpr std::string_view RequestForPositionsAck = "AO";
+inline constexpr std::string_view PositionReport = "AP";
 
 // Session-level (administrative) messages are handled by the session layer
 // itself and never reach the application.

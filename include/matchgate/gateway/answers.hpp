@@ -17,6 +17,7 @@
 #include "matchgate/fix/message.hpp"
 #include "matchgate/gateway/gateway_metrics.hpp"
 #include "matchgate/gateway/network_options.hpp"
+#include "matchgate/gateway/order_messages.hpp"
 #include "matchgate/gateway/order_records.hpp"
 #include "matchgate/gateway/session_table.hpp"
 #include "matchgate/util/clock.hpp"
@@ -51,6 +52,22 @@ struct ReportFacts {
   std::string_view text;
 };
 
+// One account's position in one instrument, as a PositionReport gives it
+// (clearing::Position's quantities; docs/FIX.md "Positions").
+struct PositionFacts {
+  std::string_view account;             // the member's account name: Account(1)
+  std::string_view symbol;              // Symbol(55)
+  std::int32_t business_date = 0;       // YYYYMMDD: ClearingBusinessDate(715)
+  engine::Qty opening = 0;              // net carried from the previous business date (signed)
+  engine::Qty bought = 0;               // today's
+  engine::Qty sold = 0;                 // today's
+  engine::Price settl_price = 0;        // SettlPrice(730), engine::kPriceScale units
+  bool settl_price_final = false;       // SettlPriceType(731): 1 (final) or 2 (theoretical)
+  engine::Price prior_settl_price = 0;  // PriorSettlPrice(734)
+
+  engine::Qty net() const noexcept { return opening + bought - sold; }
+};
+
 class Answers {
  public:
   Answers(std::uint32_t net_index, const NetworkOptions& options, SessionTable& sessions,
@@ -83,6 +100,18 @@ class Answers {
   void mass_cancel_report(engine::MemberId member, const RequestIds& ids, char request_type,
                           char response, std::optional<int> reject_reason, std::uint32_t affected,
                           std::string_view symbol, std::string_view text);
+  // RequestForPositionsAck (AO) answering `request`: PosReqResult(728)
+  // `result`, PosReqStatus(729) 0 (completed) for results 0 and 2 and 2
+  // (rejected) for the others, TotalNumPosReports(727) `total_reports` (the
+  // PositionReports that follow it), the member as the one party, the
+  // request's Account and Symbol when it had them, Text(58) when not empty.
+  void position_ack(engine::MemberId member, const PositionRequest& request,
+                    fix::PosReqResult result, std::uint32_t total_reports, std::string_view text);
+  // PositionReport (AP), one of the `total_reports` answering `request`:
+  // `position` as the NoPositions entries SOD (opening), TQ (bought, sold)
+  // and FIN (net), each as LongQty(704) / ShortQty(705).
+  void position_report(engine::MemberId member, const PositionRequest& request,
+                       std::uint32_t total_reports, const PositionFacts& position);
   // TradingSessionStatus (h) of the session "DAY": TradSesStatus(340)
   // `status` (fix::TradSesStatus). FIX 4.4's h has no TradeDate(75), so
   // Text(58) carries the business date (YYYYMMDD), then `text` if any.
@@ -100,6 +129,10 @@ class Answers {
   std::string_view exec_id_text(const ReportFacts& f, char (&buf)[kExecIdChars]) noexcept;
   void write_ids(fix::MessageWriter& w, const RequestIds& request, const ReportFacts& f,
                  char (&exec_id)[kExecIdChars]);
+  // PosMaintRptID(721) "P<net>-<boot>-<n>", then PosReqID(710).
+  void write_position_ids(fix::MessageWriter& w, const PositionRequest& request);
+  // NoPartyIDs(453) = 1: the member's CompID, 447=D, 452=4.
+  void write_member_party(fix::MessageWriter& w, engine::MemberId member);
 
   std::uint32_t net_index_;
   const NetworkOptions& options_;
@@ -107,6 +140,7 @@ class Answers {
   const util::ThreadClock& clock_;
   std::uint64_t boot_ = 0;
   std::uint64_t gateway_exec_ids_ = 0;
+  std::uint64_t position_report_ids_ = 0;
   AnswerMetrics metrics_;
 };
 

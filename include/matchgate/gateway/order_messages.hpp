@@ -104,4 +104,27 @@ struct MassCancelRequest {
 };
 MassCancelRequest read_mass_cancel(const fix::MessageView& m, const SymbolIndex& symbols) noexcept;
 
+// RequestForPositions (AN), for the sender's own positions on the current
+// business date (docs/FIX.md "Positions"). problem.answer SessionReject:
+// malformed (Reject(3)); OrderReject: well formed but not carried out,
+// answered with a RequestForPositionsAck giving `refusal` and problem.text
+// and no PositionReport. ok(): report the positions of `account` (or every
+// account of the member) in `instrument` (or every instrument) on
+// `business_date`.
+inline constexpr std::size_t kMaxPosReqIdLength = 64;
+struct PositionRequest {
+  MessageProblem problem;
+  fix::PosReqResult refusal = fix::PosReqResult::Valid;  // problem.answer OrderReject
+  std::string_view pos_req_id;
+  std::string_view account_name;  // Account(1) as sent; empty: none
+  std::string_view symbol;        // Symbol(55) as sent; empty: none
+  bool all_accounts = true;       // no Account(1): every account of the member
+  std::uint32_t account = 0;      // unless all_accounts: index into the member's accounts
+  std::uint32_t instrument = kNoInstrument;  // the config's numbering; kNoInstrument: all
+  std::int32_t business_date = 0;            // YYYYMMDD
+};
+PositionRequest read_position_request(const fix::MessageView& m, const MemberOptions& member,
+                                      const SymbolIndex& symbols,
+                                      std::int32_t business_date) noexcept;
+
 }  // namespace matchgate::gateway

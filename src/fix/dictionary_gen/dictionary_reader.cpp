@@ -40,9 +40,12 @@ const std::string& attr(const XmlElement& e, std::string_view key) {
 
 void check_child_name(const XmlElement& parent, const XmlElement& child, std::string_view name) {
   if (child.name == name) return;
-  if (child.name == "group" || child.name == "component") {
-    fail(child, "<" + child.name + "> in <" + parent.name +
-                    ">: repeating groups and components are not supported");
+  if (child.name == "component") {
+    fail(child, "<component> in <" + parent.name + ">: components are not supported");
+  }
+  if (child.name == "group") {
+    fail(child,
+         "<group> in <" + parent.name + ">: repeating groups are supported in messages only");
   }
   fail(child, "<" + child.name + "> is not expected in <" + parent.name + ">");
 }
@@ -118,23 +121,59 @@ FieldDef read_field(const XmlElement& e, const Dictionary& d) {
   return f;
 }
 
+FieldUse read_use(const XmlElement& e, const Dictionary& d) {
+  check_attributes(e, {"name", "required"});
+  const std::string& name = attr(e, "name");
+  const FieldDef* f = d.field(name);
+  if (f == nullptr) fail(e, e.name + " " + name + " is not defined in <fields>");
+  const std::string& required = attr(e, "required");
+  if (required != "Y" && required != "N") fail(e, "required must be Y or N, not " + required);
+  return {f->number, required == "Y"};
+}
+
+void add_use(std::vector<FieldUse>& uses, const XmlElement& e, const XmlElement& parent,
+             FieldUse use, const Dictionary& d) {
+  for (const FieldUse& u : uses) {
+    if (u.number == use.number) {
+      fail(e, "field " + d.field(use.number)->name + " twice in <" + parent.name + ">");
+    }
+  }
+  uses.push_back(use);
+}
+
+// A <group> of a message: its NUMINGROUP field, then its fields (flat: the
+// checker knows which fields a message may carry, not the groups' shape).
+void read_group(std::vector<FieldUse>& uses, const XmlElement& g, const XmlElement& message,
+                const Dictionary& d) {
+  const FieldUse count = read_use(g, d);
+  if (d.field(count.number)->type != "NUMINGROUP") {
+    fail(g, "group " + attr(g, "name") + ": its field is not of type NUMINGROUP");
+  }
+  if (g.children.empty()) fail(g, "group " + attr(g, "name") + " has no fields");
+  add_use(uses, g, message, count, d);
+  for (const XmlElement& e : g.children) {
+    if (e.name == "group") fail(e, "nested repeating groups are not supported");
+    check_child_name(g, e, "field");
+    if (!e.children.empty()) fail(e, "<field> here has no content");
+    FieldUse use = read_use(e, d);
+    use.group = count.number;
+    add_use(uses, e, message, use, d);
+  }
+}
+
 // The <field name=... required=...> children of <header>, <trailer> or a
-// <message>.
+// <message>, and a message's <group>s.
 std::vector<FieldUse> read_uses(const XmlElement& parent, const Dictionary& d) {
   std::vector<FieldUse> uses;
+  const bool groups_allowed = parent.name == "message";
   for (const XmlElement& e : parent.children) {
-    check_child_name(parent, e, "field");
-    check_attributes(e, {"name", "required"});
-    if (!e.children.empty()) fail(e, "<field> here has no content");
-    const std::string& name = attr(e, "name");
-    const FieldDef* f = d.field(name);
-    if (f == nullptr) fail(e, "field " + name + " is not defined in <fields>");
-    const std::string& required = attr(e, "required");
-    if (required != "Y" && required != "N") fail(e, "required must be Y or N, not " + required);
-    for (const FieldUse& u : uses) {
-      if (u.number == f->number) fail(e, "field " + name + " twice in <" + parent.name + ">");
+    if (groups_allowed && e.name == "group") {
+      read_group(uses, e, parent, d);
+      continue;
     }
-    uses.push_back({f->number, required == "Y"});
+    check_child_name(parent, e, "field");
+    if (!e.children.empty()) fail(e, "<field> here has no content");
+    add_use(uses, e, parent, read_use(e, d), d);
   }
   return uses;
 }

@@ -4,9 +4,10 @@
 // for the tests that hold those tables against the XML.
 //
 // Deliberately small: it understands exactly what a profile without
-// repeating groups or components needs (elements fix, header, trailer,
-// messages, message, components (empty), fields, field and value, with their
-// attributes, plus the XML declaration and comments) and refuses everything
+// components needs (elements fix, header, trailer, messages, message, group
+// (in a message, of fields only), components (empty), fields, field and
+// value, with their attributes, plus the XML declaration and comments) and
+// refuses everything
 // else with a DictionaryError naming the line, so a dictionary the checker
 // could misread never becomes tables. Not for the hot path: it allocates and
 // throws.
@@ -59,10 +60,18 @@ struct FieldDef {
 };
 
 // A <field name=... required=...> in <header>, <trailer> or a <message>,
-// resolved to its number.
+// resolved to its number; or a <group> of a message (number: its NUMINGROUP
+// field), followed in MessageDef::fields by the group's fields.
 struct FieldUse {
   int number = 0;
+  // In a group: required in every instance of the group. Elsewhere (the
+  // group's own NUMINGROUP field included): required in the message.
   bool required = false;
+  // The NUMINGROUP field of the group this field belongs to; 0: none.
+  int group = 0;
+
+  // Whether every message of its type must carry the field.
+  bool required_in_message() const noexcept { return required && group == 0; }
 };
 
 struct MessageDef {

@@ -66,11 +66,14 @@ void emit_fields(std::ostream& out, const Dictionary& d) {
              "kValues", value_count, values.str());
 }
 
+// A group's fields are rows of the message like any other, required in the
+// message never: the checker checks which fields a message may carry, and
+// which it must, not the groups' shape (docs/FIX.md "Field validation").
 std::string use_rows(const std::vector<FieldUse>& uses, const Dictionary& d) {
   std::ostringstream rows;
   for (const FieldUse& u : uses) {
-    rows << "    {" << u.number << ", " << (u.required ? "true" : "false") << "},  // "
-         << d.field(u.number)->name << "\n";
+    rows << "    {" << u.number << ", " << (u.required_in_message() ? "true" : "false") << "},  // "
+         << d.field(u.number)->name << (u.group != 0 ? " (in a group)" : "") << "\n";
   }
   return rows.str();
 }
