@@ -83,6 +83,8 @@ void Controls::apply(const records::ControlRecord& r, std::int64_t time_ns) {
       return;
     case ControlAction::Phase:
       state_.set_phase(static_cast<risk::TradingPhase>(r.phase), r.business_date, time_ns);
+      // Clearing's positions move to the new date with the trading day.
+      if (order_entry_.trade_book().enabled()) order_entry_.trade_book().roll_to(r.business_date);
       return;
   }
 }

@@ -106,6 +106,8 @@ void OrderEntry::dispatch(const Context& ctx, const fix::MessageView& m) {
     status(ctx, m);
   } else if (t == fix::msg_type::OrderMassCancelRequest) {
     mass_cancel_request(ctx, m);
+  } else if (t == fix::msg_type::RequestForPositions) {
+    position_request(ctx, m);
   } else {
     answers_.business_reject(ctx.member, ctx.seq, t,
                              fix::BusinessRejectReason::UnsupportedMessageType,

@@ -108,6 +108,7 @@ void Daemon::start() {
       << "[admin]\nsocket = \"" << admin_socket() << "\"\n"
       << options_.admin_extra << "\n\n";
   if (!options_.trading_day.empty()) cfg << "[trading_day]\n" << options_.trading_day << "\n\n";
+  cfg << "[clearing]\nreport_dir = \"" << settlement_dir() << "\"\n" << options_.clearing << "\n\n";
   for (const TestMember& m : options_.members) {
     cfg << "[[members]]\ncomp_id = \"" << m.comp_id << "\"\npassword_hash = \""
         << crypto::hash_password(m.password, 10'000) << "\"\naccounts = [";

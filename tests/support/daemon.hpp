@@ -47,6 +47,8 @@ struct DaemonOptions {
   std::string trading_day;
   // More lines for [admin] (the fixture sets socket).
   std::string admin_extra;
+  // More lines for [clearing] (the fixture sets report_dir).
+  std::string clearing;
 };
 
 class Daemon {
@@ -77,6 +79,8 @@ class Daemon {
   void set_options(DaemonOptions options) { options_ = std::move(options); }
   // [admin] socket: in the fixture's directory, so that daemons never share one.
   std::string admin_socket() const { return dir_ + "/admin.sock"; }
+  // [clearing] report_dir: settlement reports, one directory per date.
+  std::string settlement_dir() const { return dir_ + "/settlement"; }
 
   static std::string binary(const std::string& name);
 

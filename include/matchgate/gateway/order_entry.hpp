@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "matchgate/dedup/embedded_store.hpp"
 #include "matchgate/dedup/redis_store.hpp"
@@ -123,6 +124,10 @@ class OrderEntry {
   void push_cancel(const Context& ctx, const CancelRequest& q, std::uint32_t target,
                    std::uint32_t named);
   void status(const Context& ctx, const fix::MessageView& m);
+  // RequestForPositions (order_entry_positions.cpp).
+  void position_request(const Context& ctx, const fix::MessageView& m);
+  std::vector<PositionFacts> positions_of(engine::MemberId member, const PositionRequest& r,
+                                          std::int32_t date) const;
   // OrderMassCancelRequest (order_entry_mass_cancel.cpp).
   void mass_cancel_request(const Context& ctx, const fix::MessageView& m);
   void answer_problem(const Context& ctx, const fix::MessageView& m, const MessageProblem& p,

@@ -19,7 +19,7 @@ namespace matchgate::gateway {
 
 // The application messages order entry handles (any other FIX 4.4 type is
 // answered with a BusinessMessageReject).
-inline constexpr std::string_view kOrderEntryMessageTypes[] = {"D", "F", "G", "H", "q"};
+inline constexpr std::string_view kOrderEntryMessageTypes[] = {"D", "F", "G", "H", "q", "AN"};
 
 // Symbol(55) -> the config's instrument number, by binary search over the
 // sorted symbols (built once).

@@ -54,6 +54,12 @@ class TradeBook {
   // written by another build); the logged record was booked.
   std::uint64_t mismatches() const noexcept { return mismatches_; }
 
+  // The business date now: `controls_date` (the trading day's), or with
+  // none (0) the local calendar date.
+  std::int32_t business_date(std::int32_t controls_date) noexcept;
+  // A phase change to a new business date (live and in replay).
+  void roll_to(std::int32_t business_date) { ledger_.roll_to(business_date); }
+
   const clearing::Ledger& ledger() const noexcept { return ledger_; }
   const clearing::FeeSchedule& fees() const noexcept { return fees_; }
 
@@ -64,7 +70,6 @@ class TradeBook {
   records::TradeRecord compose(const engine::Event& e, std::uint32_t instrument,
                                std::int32_t business_date) const noexcept;
   void log(const records::TradeRecord& r);
-  std::int32_t business_date(std::int32_t controls_date) noexcept;
 
   bool enabled_;
   const util::ThreadClock& clock_;
