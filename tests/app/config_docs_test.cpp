@@ -262,8 +262,34 @@ void add_day_admin_member_fields(Fields& f) {
   };
 }
 
+void add_clearing_fields(Fields& f) {
+  const auto& network = [](const app::Config& c) -> const auto& {
+    return c.gateway.network;
+  };
+  f["clearing.enabled"] = [=](const app::Config& c) { return text(network(c).clearing.enabled); };
+  f["clearing.report_dir"] = [=](const app::Config& c) {
+    return network(c).clearing.report_dir.string();
+  };
+  f["clearing.fee_decimals"] = [=](const app::Config& c) {
+    return text(network(c).clearing.fee_decimals);
+  };
+  // The venue's rates reach every instrument that sets none of its own.
+  const auto rates = [=](const app::Config& c) {
+    return network(c).clearing.instruments.at(0).fees;
+  };
+  f["clearing.maker_fee_per_unit"] = [=](const app::Config& c) {
+    return text(rates(c).maker.per_unit);
+  };
+  f["clearing.maker_fee_bps"] = [=](const app::Config& c) { return text(rates(c).maker.bps_e4); };
+  f["clearing.taker_fee_per_unit"] = [=](const app::Config& c) {
+    return text(rates(c).taker.per_unit);
+  };
+  f["clearing.taker_fee_bps"] = [=](const app::Config& c) { return text(rates(c).taker.bps_e4); };
+}
+
 Fields all_fields() {
   Fields f;
+  add_clearing_fields(f);
   add_gateway_fields(f);
   add_engine_fields(f);
   add_wal_fields(f);
@@ -293,6 +319,7 @@ std::string config_text(const std::string& section, const std::string& key,
       {"[dedup]", {}},
       {"[log]", {}},
       {"[admin]", {}},
+      {"[clearing]", {}},
       {"[trading_day]", {"time_zone = \"UTC\"", "open = \"09:00\"", "close = \"17:00\""}},
       {"[[members]]",
        {"comp_id = \"M1\"",
@@ -339,7 +366,7 @@ TEST_F(ConfigDocsTest, TablesAreFound) {
   std::set<std::string> sections;
   for (const DocRow& row : rows_) sections.insert(row.section);
   EXPECT_EQ(sections, (std::set<std::string>{"gateway", "engine", "wal", "dedup", "log",
-                                             "trading_day", "admin", "members"}));
+                                             "trading_day", "admin", "clearing", "members"}));
   EXPECT_GE(rows_.size(), fields_.size());
 }
 

@@ -53,6 +53,7 @@ const TypeSamples& samples(const std::string& type) {
       {"LENGTH", "7", "7.0", {"12345"}},
       {"NUMINGROUP", "1", "-1", {"12345"}},
       {"PRICE", "100.25", "+1", {"12345.5"}},
+      {"AMT", "-0.02", "+1", {"12345.5"}},
       {"QTY", "100", "1e3", {"12345.5"}},
       {"CHAR", "X", "XY", {"Z", "z", "#", "7"}},
       {"BOOLEAN", "Y", "T", {}},
