@@ -1053,10 +1053,10 @@ void derive_gateway_tables(Config& config) {
   }
   for (const InstrumentConfig& ins : config.instruments) {
     std::vector<engine::InstrumentSpec>& owned = g.shards[ins.shard].instruments;
-    g.network.instruments.push_back(
-        gateway::InstrumentRoute{ins.symbol, static_cast<std::uint32_t>(ins.shard),
-                                 static_cast<engine::InstrumentId>(owned.size()),
-                                 ins.reference_price, ins.spec.band_low, ins.spec.band_high});
+    g.network.instruments.push_back(gateway::InstrumentRoute{
+        ins.symbol, static_cast<std::uint32_t>(ins.shard),
+        static_cast<engine::InstrumentId>(owned.size()), ins.reference_price, ins.spec.band_low,
+        ins.spec.band_high, ins.spec.tick, ins.spec.lot});
     owned.push_back(ins.spec);
   }
   clearing::ClearingOptions& c = g.network.clearing;

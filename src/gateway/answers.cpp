@@ -117,6 +117,36 @@ void Answers::report(const OrderRecord& r, const RequestIds& request, const Repo
   session.send(f.exec_id != 0 ? records::event_cause(f.exec_id, f.maker_side) : 0);
 }
 
+void Answers::trade_adjustment(engine::MemberId member, const AdjustmentFacts& a) {
+  metrics_.execution_reports.inc();
+  fix::Session& session = sessions_[member];
+  char order_id[24];
+  char exec_id[kExecIdChars];
+  char exec_ref[24];
+  fix::MessageWriter& w = session.begin(fix::msg_type::ExecutionReport);
+  w.add_string(fix::tag::OrderID, to_chars(a.order_id, order_id, sizeof order_id))
+      .add_string(fix::tag::ClOrdID, a.cl_ord_id)
+      .add_string(fix::tag::ExecID, exec_id_text(ReportFacts{}, exec_id))
+      .add_string(fix::tag::ExecRefID, to_chars(a.exec_ref_id, exec_ref, sizeof exec_ref))
+      .add_enum(fix::tag::ExecType, a.exec_type)
+      .add_enum(fix::tag::OrdStatus, a.ord_status);
+  const std::vector<std::string>& accounts = options_.members[member].accounts;
+  if (a.account < accounts.size()) w.add_string(fix::tag::Account, accounts[a.account]);
+  w.add_string(fix::tag::Symbol, options_.instruments[a.instrument].symbol)
+      .add_enum(fix::tag::Side, to_fix(a.side))
+      .add_int(fix::tag::LastQty, a.last_qty);
+  add_price(w, fix::tag::LastPx, a.last_px);
+  if (a.has_commission) {
+    add_price(w, fix::tag::Commission, a.commission);
+    w.add_char(fix::tag::CommType, '3');  // absolute
+  }
+  w.add_int(fix::tag::LeavesQty, a.leaves_qty).add_int(fix::tag::CumQty, a.cum_qty);
+  add_price(w, fix::tag::AvgPx, a.avg_px);
+  w.add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
+  if (!a.text.empty()) w.add_string(fix::tag::Text, a.text);
+  session.send();
+}
+
 void Answers::report_without_order(engine::MemberId member, const fix::MessageView& request,
                                    const RequestIds& ids, fix::OrdStatus status,
                                    const ReportFacts& f) {

@@ -81,6 +81,9 @@ void Controls::apply(const records::ControlRecord& r, std::int64_t time_ns) {
     case ControlAction::SetLimit:
       order_entry_.risk().set_limit(r.member, static_cast<risk::LimitKey>(r.limit_key), r.value);
       return;
+    case ControlAction::BustTrade:
+    case ControlAction::CorrectTrade:
+      return;  // the Trade records that follow it do it (Recovery::replay_trade)
     case ControlAction::Phase:
       state_.set_phase(static_cast<risk::TradingPhase>(r.phase), r.business_date, time_ns);
       // Clearing's positions move to the new date with the trading day.

@@ -71,9 +71,13 @@ ControlAnswer Controls::execute(std::string_view identity, std::span<const std::
   if (cmd == "set-limit" && arity(3, 3)) return set_limit(identity, args);
   if (cmd == "session" && arity(1, 1)) return session(identity, args);
   if (cmd == "status" && arity(0, 0)) return status();
-  return refuse("unknown command or wrong arguments: \"" + cmd +
-                "\" (kill|release MEMBER, halt|resume SYMBOL, stop, resume-all, mass-cancel "
-                "MEMBER [SYMBOL], set-limit MEMBER KEY VALUE, session open|close, status)");
+  if (cmd == "bust" && arity(1, 1)) return bust_or_correct(identity, args, false);
+  if (cmd == "correct" && arity(3, 3)) return bust_or_correct(identity, args, true);
+  return refuse(
+      "unknown command or wrong arguments: \"" + cmd +
+      "\" (kill|release MEMBER, halt|resume SYMBOL, stop, resume-all, mass-cancel "
+      "MEMBER [SYMBOL], set-limit MEMBER KEY VALUE, session open|close, status, bust TRADE_ID, "
+      "correct TRADE_ID PRICE QTY)");
 }
 
 ControlAnswer Controls::kill_or_release(std::string_view identity,

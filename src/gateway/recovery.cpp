@@ -98,7 +98,8 @@ void Recovery::replay_trade(const records::TradeRecord& t, std::int64_t time_ns)
   if (!book.enabled()) return;  // a log written with clearing on, read with it off
   network_.clock().set_wall(time_ns);
   if (t.action != records::TradeAction::Trade) {
-    if (!book.replay_adjustment(t)) ++trade_mismatches_;
+    // An operator's bust or correction: the function the command used live.
+    if (!network_.order_entry().apply_adjustment(t)) ++trade_mismatches_;
     return;
   }
   // Logged just before the fill reports of its event: handle the event now,

@@ -92,15 +92,41 @@ const records::TradeRecord& TradeBook::on_trade(const engine::Event& e, std::uin
   return last_;
 }
 
-bool TradeBook::replay_adjustment(const records::TradeRecord& r) {
+records::TradeRecord TradeBook::bust_of(const records::TradeRecord& trade) noexcept {
+  records::TradeRecord bust = trade;
+  bust.action = records::TradeAction::Bust;
+  return bust;
+}
+
+records::TradeRecord TradeBook::correction_of(const records::TradeRecord& trade,
+                                              engine::Price price, engine::Qty qty) const noexcept {
+  records::TradeRecord c = trade;
+  c.action = records::TradeAction::Correction;
+  c.price = price;
+  c.qty = qty;
+  // The maker is the side that did not aggress.
+  const bool buyer_made = trade.aggressor == engine::Side::Sell;
+  c.buyer.fee = fees_.fee(trade.instrument, buyer_made, price, qty);
+  c.seller.fee = fees_.fee(trade.instrument, !buyer_made, price, qty);
+  return c;
+}
+
+std::uint64_t TradeBook::log_adjustment(const records::TradeRecord& r) {
+  MATCHGATE_ASSERT(r.action != records::TradeAction::Trade && !replaying_,
+                   "only an operator's bust or correction is logged this way, live");
+  return log(r);
+}
+
+bool TradeBook::book_adjustment(const records::TradeRecord& r) {
+  MATCHGATE_ASSERT(r.action != records::TradeAction::Trade, "a trade is booked by on_trade");
   return ledger_.apply(r);
 }
 
-void TradeBook::log(const records::TradeRecord& r) {
-  if (wal_ == nullptr) return;
+std::uint64_t TradeBook::log(const records::TradeRecord& r) {
+  if (wal_ == nullptr) return 0;
   std::byte buf[records::kTradeRecordSize];
   records::encode_trade(r, buf);
-  wal_->append(records::to_wire(records::RecordType::Trade), clock_.wall_ns, buf);
+  return wal_->append(records::to_wire(records::RecordType::Trade), clock_.wall_ns, buf);
 }
 
 std::size_t TradeBook::log_unlogged() {

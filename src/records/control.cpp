@@ -27,6 +27,10 @@ const char* to_string(ControlAction a) noexcept {
       return "set-limit";
     case ControlAction::Phase:
       return "session";
+    case ControlAction::BustTrade:
+      return "bust";
+    case ControlAction::CorrectTrade:
+      return "correct";
   }
   return "unknown";
 }
@@ -57,7 +61,7 @@ std::optional<ControlRecord> decode_control(std::span<const std::byte> payload) 
   ControlRecord r;
   const auto action = static_cast<std::uint8_t>(p[0]);
   const auto origin = static_cast<std::uint8_t>(p[1]);
-  if (action < 1 || action > static_cast<std::uint8_t>(ControlAction::Phase) || origin > 1) {
+  if (action < 1 || action > static_cast<std::uint8_t>(ControlAction::CorrectTrade) || origin > 1) {
     return std::nullopt;
   }
   r.action = static_cast<ControlAction>(action);

@@ -122,6 +122,9 @@ void describe_control(std::span<const std::byte> payload, Fields& f) {
     f.emplace_back("limit_key", number(c->limit_key));
     f.emplace_back("value", number(c->value));
   }
+  if (c->action == ControlAction::BustTrade || c->action == ControlAction::CorrectTrade) {
+    f.emplace_back("trade_id", number(c->value));
+  }
   if (c->action == ControlAction::Phase) {
     f.emplace_back("business_date", number(c->business_date));
     f.emplace_back("phase", number(c->phase));

@@ -53,7 +53,9 @@ TEST(ControlRecord, RefusesMalformedPayloads) {
   std::vector<std::byte> shorter(bytes.begin(), bytes.end() - 1);
   EXPECT_FALSE(decode_control(shorter).has_value());  // identity cut
   std::vector<std::byte> bad_action = bytes;
-  bad_action[0] = std::byte{10};
+  bad_action[0] = std::byte{12};  // one past correct (11)
+  EXPECT_FALSE(decode_control(bad_action).has_value());
+  bad_action[0] = std::byte{0};
   EXPECT_FALSE(decode_control(bad_action).has_value());
   std::vector<std::byte> bad_origin = bytes;
   bad_origin[1] = std::byte{2};
@@ -72,6 +74,26 @@ TEST(ControlRecord, ALongIdentityIsCutAndTheDumpNamesTheAction) {
   const Fields f = describe(to_wire(RecordType::Control), encoded(sample()));
   ASSERT_FALSE(f.empty());
   EXPECT_EQ(f[0], (std::pair<std::string, std::string>{"action", "\"set-limit\""}));
+}
+
+TEST(ControlRecord, ABustOrCorrectionCarriesItsTradeIdAndTheDumpShowsIt) {
+  for (const ControlAction a : {ControlAction::BustTrade, ControlAction::CorrectTrade}) {
+    ControlRecord r = sample();
+    r.action = a;
+    r.member = kNoTarget;
+    r.instrument = 1;
+    r.value = 4242;
+    const auto d = decode_control(encoded(r));
+    ASSERT_TRUE(d.has_value());
+    EXPECT_EQ(d->action, a);
+    EXPECT_EQ(d->value, 4242);
+    const Fields f = describe(to_wire(RecordType::Control), encoded(r));
+    ASSERT_FALSE(f.empty());
+    EXPECT_EQ(f[0].second, a == ControlAction::BustTrade ? "\"bust\"" : "\"correct\"");
+    bool has_trade_id = false;
+    for (const auto& [name, value] : f) has_trade_id |= name == "trade_id" && value == "4242";
+    EXPECT_TRUE(has_trade_id);
+  }
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ enum class OrdStatus : char {
   New = '0',
   PartiallyFilled = '1',
   Filled = '2',
+  DoneForDay = '3',  // a bust/correction report of an order whose record is gone
   Canceled = '4',
   Replaced = '5',
   Rejected = '8',
@@ -43,6 +44,8 @@ enum class ExecType : char {
   Rejected = '8',
   Expired = 'C',
   Trade = 'F',
+  TradeCorrect = 'G',  // an operator's correction of a fill
+  TradeCancel = 'H',   // an operator's bust of a fill
   OrderStatus = 'I',
 };
 

@@ -30,6 +30,7 @@ inline constexpr Tag CommType = 13;
 inline constexpr Tag CumQty = 14;
 inline constexpr Tag EndSeqNo = 16;
 inline constexpr Tag ExecID = 17;
+inline constexpr Tag ExecRefID = 19;
 inline constexpr Tag LastPx = 31;
 inline constexpr Tag LastQty = 32;
 inline constexpr Tag MsgSeqNum = 34;

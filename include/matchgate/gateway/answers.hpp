@@ -68,6 +68,27 @@ struct PositionFacts {
   engine::Qty net() const noexcept { return opening + bought - sold; }
 };
 
+// An ExecutionReport about an operator's bust (ExecType H) or correction
+// (G) of one side's fill (docs/FIX.md "Trade bust and correction").
+struct AdjustmentFacts {
+  fix::ExecType exec_type = fix::ExecType::TradeCancel;
+  std::uint64_t exec_ref_id = 0;  // ExecRefID(19): the fill report's ExecID
+  engine::OrderId order_id = engine::kNoOrder;
+  std::string_view cl_ord_id;  // the order's, or "NONE" when its record is gone
+  std::uint32_t account = 0;
+  std::uint32_t instrument = 0;
+  engine::Side side = engine::Side::Buy;
+  engine::Qty last_qty = 0;  // H: the busted fill's; G: the corrected values
+  engine::Price last_px = 0;
+  bool has_commission = false;  // G with clearing: the new fee
+  std::int64_t commission = 0;
+  fix::OrdStatus ord_status = fix::OrdStatus::New;
+  engine::Qty leaves_qty = 0;
+  engine::Qty cum_qty = 0;
+  engine::Price avg_px = 0;
+  std::string_view text;
+};
+
 class Answers {
  public:
   Answers(std::uint32_t net_index, const NetworkOptions& options, SessionTable& sessions,
@@ -79,6 +100,9 @@ class Answers {
 
   // ExecutionReport about order record `order` (its state as it is now).
   void report(const OrderRecord& order, const RequestIds& request, const ReportFacts& facts);
+  // ExecutionReport H or G about member's fill; a gateway ExecID, no
+  // engine cause (the message is logged verbatim).
+  void trade_adjustment(engine::MemberId member, const AdjustmentFacts& facts);
   // ExecutionReport about a request that has no order: OrderID NONE,
   // OrdStatus `status`, nothing done, echoing the request's Account,
   // Symbol, Side and OrderQty where it had them.

@@ -75,6 +75,16 @@ class Controls {
   ControlAnswer mass_cancel(std::string_view identity, std::span<const std::string> args);
   ControlAnswer set_limit(std::string_view identity, std::span<const std::string> args);
   ControlAnswer session(std::string_view identity, std::span<const std::string> args);
+  // bust TRADE_ID / correct TRADE_ID PRICE QTY (controls_adjust.cpp).
+  ControlAnswer bust_or_correct(std::string_view identity, std::span<const std::string> args,
+                                bool correct);
+  // The trade an adjustment names, of the current business date and not
+  // busted; null with `why` otherwise.
+  const records::TradeRecord* adjustable_trade(const std::string& id_text, std::string& why);
+  // A correction's new price and quantity, within the instrument's tick
+  // and lot; false with `why` otherwise.
+  bool parse_correction(std::span<const std::string> args, std::uint32_t instrument,
+                        engine::Price& price, engine::Qty& qty, std::string& why) const;
   ControlAnswer status() const;
 
   // What a 35=h says besides the business date.

@@ -35,6 +35,9 @@ struct InstrumentRoute {
   engine::Price reference_price = engine::kPriceScale;
   engine::Price band_low = 1;
   engine::Price band_high = engine::kMaxPrice;
+  // The engine's tick and lot: an operator's trade correction keeps to them.
+  engine::Price tick = 1;
+  engine::Qty lot = 1;
 };
 
 // ClOrdID deduplication (docs/DEDUP.md).

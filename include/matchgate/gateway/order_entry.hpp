@@ -89,6 +89,17 @@ class OrderEntry {
   // Trade records, fees and the clearing ledger (docs/CLEARING.md).
   const TradeBook& trade_book() const noexcept { return trades_; }
   TradeBook& trade_book() noexcept { return trades_; }
+  // An operator's bust or correction of a trade (order_entry_adjust.cpp),
+  // a Trade record of action bust or correction, live and in replay alike:
+  // books it in the clearing ledger and moves both members' pre-trade risk
+  // positions (a bust takes the fill back, a correction adds the new one),
+  // so credit in use follows. False, changing nothing, when the ledger
+  // refuses it (docs/CLEARING.md).
+  bool apply_adjustment(const records::TradeRecord& r);
+  // Live only, once `busted` (and `corrected`, a correction, or null) are
+  // logged and applied: tells both members with an ExecutionReport,
+  // ExecType H (bust) or G (correction), logged verbatim (docs/FIX.md).
+  void report_adjustment(const records::TradeRecord& busted, const records::TradeRecord* corrected);
   // Credit in use and open orders of `member` counted again from the open
   // order records and the positions (tests and `status` compare it with
   // the running figures).
@@ -176,6 +187,12 @@ class OrderEntry {
   void on_replaced(const engine::Event& e);
   void on_rejected(const engine::Event& e);
   bool mine(RecordRef ref) const noexcept;
+  // The latest order record of engine order `order_id` of `member`, or
+  // null when recycled (a scan: operator commands only).
+  const OrderRecord* find_order_by_id(engine::MemberId member,
+                                      engine::OrderId order_id) const noexcept;
+  void report_adjustment_to(const records::TradeRecord& busted,
+                            const records::TradeRecord* corrected, bool buyer);
 
   // The order record a ClOrdID of the member names: the order's latest
   // record, whichever ClOrdID of its chain (the original, a replacement,

@@ -38,12 +38,26 @@ class TradeBook {
   const records::TradeRecord& on_trade(const engine::Event& e, std::uint32_t instrument,
                                        std::int32_t controls_date);
 
+  // An operator's bust or correction (docs/ADMIN.md). bust_of: the record
+  // that reverses `trade` (its values as last booked). correction_of: the
+  // corrected trade at (price, qty), each side's fee computed again with
+  // the current schedule, maker and taker as in the trade.
+  static records::TradeRecord bust_of(const records::TradeRecord& trade) noexcept;
+  records::TradeRecord correction_of(const records::TradeRecord& trade, engine::Price price,
+                                     engine::Qty qty) const noexcept;
+  // Appends an adjustment to the log (live only); returns its position (0
+  // without a log).
+  std::uint64_t log_adjustment(const records::TradeRecord& r);
+  // Books a bust or correction in the ledger (live and in replay, through
+  // OrderEntry::apply_adjustment); false, changing nothing, when the ledger
+  // refuses it.
+  bool book_adjustment(const records::TradeRecord& r);
+
   // Recovery. A Trade record of action trade met in the log: the next
-  // on_trade of its event takes it. A bust or correction: booked at once.
+  // on_trade of its event takes it.
   void expect_logged(const records::TradeRecord& r) noexcept { expected_ = r; }
   // The expected record was not taken (its event was not found): forget it.
   void expect_logged_done() noexcept { expected_.reset(); }
-  bool replay_adjustment(const records::TradeRecord& r);
   void begin_replay() noexcept { replaying_ = true; }
   void end_replay() noexcept { replaying_ = false; }
   // After recovery, before any report is sent: logs the trades whose
@@ -69,7 +83,7 @@ class TradeBook {
  private:
   records::TradeRecord compose(const engine::Event& e, std::uint32_t instrument,
                                std::int32_t business_date) const noexcept;
-  void log(const records::TradeRecord& r);
+  std::uint64_t log(const records::TradeRecord& r);
 
   bool enabled_;
   const util::ThreadClock& clock_;

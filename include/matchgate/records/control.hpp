@@ -3,9 +3,9 @@
 // operator (matchgate-admin) or by the trading-day schedule: kill or release
 // a member, halt or resume an instrument, stop or resume the venue, a mass
 // cancel ordered by an operator, a limit set at runtime, a trading-session
-// phase change. Replay applies it at its place in the log, so the gateway's
-// controls and limits come back exactly; the cancels and expiries an action
-// causes follow it as OrderRequest records. Layout (docs/WAL.md):
+// phase change, an operator's trade bust or correction. Replay applies it at its place in the log,
+// so the gateway's controls and limits come back exactly; the cancels and expiries an action causes
+// follow it as OrderRequest records. Layout (docs/WAL.md):
 //   u8 action, u8 origin, u32 member, u32 instrument (the config's
 //   numbering), u8 limit key, i64 value, i32 business date (yyyymmdd),
 //   u8 phase, u16 identity length, identity bytes (the operator).
@@ -27,6 +27,10 @@ enum class ControlAction : std::uint8_t {
   MassCancel = 7,
   SetLimit = 8,
   Phase = 9,
+  // An operator's bust / correction of trade `value` (instrument: the
+  // trade's); the Trade records that do it follow.
+  BustTrade = 10,
+  CorrectTrade = 11,
 };
 const char* to_string(ControlAction a) noexcept;  // "kill", "release", ...
 
