@@ -67,8 +67,9 @@ std::vector<engine::InstrumentSpec> instruments() {
 
 class OrderEntryTest : public ::testing::Test {
  protected:
-  explicit OrderEntryTest(std::vector<engine::MemberSpec> members = {{}, {}})
-      : options_(options()),
+  explicit OrderEntryTest(std::vector<engine::MemberSpec> members = {{}, {}},
+                          NetworkOptions net = options())
+      : options_(std::move(net)),
         requests_(1024),
         replies_(1024),
         sessions_(options_, sink_, clock_),
