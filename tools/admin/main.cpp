@@ -11,8 +11,9 @@
 //   matchgate-admin [--socket PATH | --config FILE] [--operator NAME] COMMAND ARGS...
 //
 // The commands to a running daemon (kill, release, halt, resume, stop,
-// resume-all, mass-cancel, set-limit, status, session, ping) go over its
-// admin socket (docs/ADMIN.md, endpoint.cpp); the daemon executes them.
+// resume-all, mass-cancel, set-limit, status, session, bust, correct, ping)
+// go over its admin socket (docs/ADMIN.md, endpoint.cpp); the daemon
+// executes them.
 //
 // Each subcommand is one entry in `commands()` below: adding one needs no
 // change elsewhere in this file.
@@ -222,6 +223,10 @@ std::vector<DaemonCommandSpec> daemon_commands() {
       {"set-limit", "Set one of a member's risk limits", {"MEMBER", "KEY", "VALUE"}},
       {"status", "Print the daemon's trading state", {}},
       {"session", "Open or close the trading session", {"ACTION"}},
+      {"bust", "Bust a trade of the current business date", {"TRADE_ID"}},
+      {"correct",
+       "Correct a trade of the current business date to a new price and quantity",
+       {"TRADE_ID", "PRICE", "QTY"}},
       {"ping", "Check that the daemon answers on its admin socket", {}},
   };
 }

@@ -1,0 +1,150 @@
+// An operator's trade bust and correction end to end (docs/ADMIN.md):
+// matchgate-admin bust / correct, the 150=H / 150=G reports both members
+// get with ExecRefID naming their fill, positions over FIX that follow, a
+// refusal for a trade already busted, everything back after kill -9
+// (ledger and credit in use), and the close's settlement report holding
+// the bust and correction lines and regenerating byte for byte.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "controls/controls_support.hpp"
+
+namespace matchgate::testing::controls {
+namespace {
+
+namespace fs = std::filesystem;
+
+DaemonOptions clearing_options() {
+  DaemonOptions o = gw::small();
+  // Taker 2 bp, maker a rebate of 0.5 bp, in cents.
+  o.clearing = "taker_fee_bps = \"2\"\nmaker_fee_bps = \"-0.5\"\nfee_decimals = 2\n";
+  return o;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// MEMBER1's TQ entry of its one ACME position, from 35=AN -> AO + AP.
+std::string member1_traded(FixClient& m1, const std::string& id) {
+  m1.send("AN", {{710, id}, {724, "0"}, {60, "20260101-00:00:00.000"}});
+  const auto ack = await_message(m1, Wanted{"AO", {{710, id}}});
+  if (!ack || ack->get(727) != "1") return "no single position: " + (ack ? ack->printable() : "");
+  const auto ap = await_message(m1, Wanted{"AP", {{710, id}}});
+  if (!ap) return "no AP";
+  const std::string text = ap->printable();
+  const std::size_t at = text.find("703=TQ|");
+  return at == std::string::npos ? text : text.substr(at, text.find("|703=", at + 1) - at);
+}
+
+// The "credit in use X / Y" of MEMBER1 in `matchgate-admin status`.
+std::string member1_credit(const Daemon& d) {
+  const std::string s = status_of(d);
+  const std::size_t line = s.find("member MEMBER1:");
+  const std::size_t at = s.find("credit in use", line);
+  return at == std::string::npos ? s : s.substr(at, s.find(',', at) - at);
+}
+
+struct Fill {
+  std::string trade_id;  // the fill report's ExecID / 2
+  std::string taker_exec_id;
+  std::string maker_exec_id;
+};
+
+// MEMBER1 buys `qty` of MEMBER2's resting S1 at 100.00.
+Fill take(FixClient& m1, FixClient& m2, const std::string& id, const std::string& qty) {
+  gw::new_order(m1, id, "ACME", '1', qty, "100.00");
+  const auto taker = await_message(m1, Wanted{"8", {{11, id}, {150, "F"}}});
+  const auto maker = await_message(m2, Wanted{"8", {{11, "S1"}, {150, "F"}}});
+  if (!taker || !maker) return {};
+  return Fill{std::to_string(std::stoull(taker->get(17)) / 2), taker->get(17), maker->get(17)};
+}
+
+TEST(TradeBustEndToEnd, BustAndCorrectionReachMembersPositionsRestartsAndTheReport) {
+  Daemon d(clearing_options());
+  auto m1 = gw::logged_on(d, "MEMBER1");
+  auto m2 = gw::logged_on(d, "MEMBER2");
+  EXPECT_EQ(order_answer(*m2, "S1", "ACME", '2', "10", "100.00").get(150), "0");
+  const Fill first = take(*m1, *m2, "B1", "4");
+  const Fill second = take(*m1, *m2, "B2", "6");
+  ASSERT_FALSE(first.trade_id.empty());
+  EXPECT_EQ(member1_traded(*m1, "P1"), "703=TQ|704=10|705=0");
+
+  // The bust: both members are told, each with the ExecID of its own fill.
+  const std::string busted = admin_ok(d, "bust " + first.trade_id);
+  EXPECT_NE(busted.find("busted trade " + first.trade_id), std::string::npos) << busted;
+  const auto h1 = await_message(*m1, Wanted{"8", {{150, "H"}, {11, "B1"}}});
+  ASSERT_TRUE(h1);
+  EXPECT_EQ(h1->get(19), first.taker_exec_id) << h1->printable();
+  EXPECT_EQ(h1->get(32), "4");
+  const auto h2 = await_message(*m2, Wanted{"8", {{150, "H"}, {11, "S1"}}});
+  ASSERT_TRUE(h2);
+  EXPECT_EQ(h2->get(19), first.maker_exec_id) << h2->printable();
+  EXPECT_EQ(member1_traded(*m1, "P2"), "703=TQ|704=6|705=0");
+  const CommandRun again = admin(d, "bust " + first.trade_id);
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.out.find("already busted"), std::string::npos) << again.out;
+
+  // The correction of the second trade: 5 at 101.00 instead of 6 at 100.00.
+  admin_ok(d, "correct " + second.trade_id + " 101.00 5");
+  const auto g1 = await_message(*m1, Wanted{"8", {{150, "G"}, {11, "B2"}}});
+  ASSERT_TRUE(g1);
+  EXPECT_EQ(g1->get(19), second.taker_exec_id);
+  EXPECT_EQ(g1->get(31), "101");
+  EXPECT_EQ(g1->get(12), "0.1") << g1->printable();  // 2 bp of 505.00 = 0.101
+  EXPECT_TRUE(await_message(*m2, Wanted{"8", {{150, "G"}, {19, second.maker_exec_id}}}));
+  EXPECT_EQ(member1_traded(*m1, "P3"), "703=TQ|704=5|705=0");
+  const std::string credit = member1_credit(d);
+
+  // A crash: the ledger and the credit in use come back from the log.
+  m1.reset();
+  m2.reset();
+  d.kill();
+  ASSERT_TRUE(d.restart()) << d.log();
+  m1 = gw::logged_on(d, "MEMBER1");
+  EXPECT_EQ(member1_traded(*m1, "P4"), "703=TQ|704=5|705=0");
+  EXPECT_EQ(member1_credit(d), credit);
+  const CommandRun after = admin(d, "correct " + first.trade_id + " 100.00 1");
+  EXPECT_NE(after.status, 0);
+  EXPECT_NE(after.out.find("already busted"), std::string::npos) << after.out;
+
+  // The close: the report has the bust and correction lines and regenerates.
+  admin_ok(d, "session close");
+  fs::path report;
+  EXPECT_TRUE(polled_until([&] {
+    if (!fs::exists(d.settlement_dir())) return false;
+    for (const auto& e : fs::directory_iterator(d.settlement_dir())) {
+      if (e.is_directory() && fs::exists(e.path() / "manifest.sig")) report = e.path();
+    }
+    return !report.empty();
+  })) << d.log();
+  ASSERT_FALSE(report.empty());
+  const std::string trades = read_file(report / "trades.csv");
+  EXPECT_EQ(count_lines(trades, {",bust," + first.trade_id + ",ACME,100,4,"}), 1U) << trades;
+  EXPECT_EQ(count_lines(trades, {",bust," + second.trade_id + ",ACME,100,6,"}), 1U) << trades;
+  EXPECT_EQ(count_lines(trades, {",correction," + second.trade_id + ",ACME,101,5,"}), 1U) << trades;
+  const std::string obligations = read_file(report / "obligations.csv");
+  // MEMBER1 receives 5 and pays 505.00 + 0.10; MEMBER2 delivers 5 and
+  // receives 505.00 + a rebate of 0.5 bp of 505.00 = 0.02525 -> 0.03.
+  EXPECT_NE(obligations.find("MEMBER1,ACME,5,-505.1\n"), std::string::npos) << obligations;
+  EXPECT_NE(obligations.find("MEMBER2,ACME,-5,505.03\n"), std::string::npos) << obligations;
+  const fs::path regenerated_dir = fs::path(d.dir()) / "regenerated";
+  const CommandRun regenerated = run_command(
+      "timeout 120 " + Daemon::binary("matchgate-clearing") + " report --config " +
+      d.config_path() + " --out " + regenerated_dir.string() + " --compare " + report.string());
+  EXPECT_EQ(regenerated.status, 0) << regenerated.out;
+
+  // The log says who did it.
+  const std::string dump = wal_dump(d);
+  EXPECT_EQ(count_lines(dump, {" Control action=\"bust\"", "trade_id=" + first.trade_id}), 1U)
+      << dump.substr(0, 20000);
+  EXPECT_EQ(d.stop(), 0);
+  if (::testing::Test::HasFailure()) std::cerr << d.log().substr(0, 100000);
+}
+
+}  // namespace
+}  // namespace matchgate::testing::controls
