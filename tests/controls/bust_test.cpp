@@ -118,7 +118,11 @@ TEST(TradeBustEndToEnd, BustAndCorrectionReachMembersPositionsRestartsAndTheRepo
   EXPECT_TRUE(polled_until([&] {
     if (!fs::exists(d.settlement_dir())) return false;
     for (const auto& e : fs::directory_iterator(d.settlement_dir())) {
-      if (e.is_directory() && fs::exists(e.path() / "manifest.sig")) report = e.path();
+      // A dot directory is the report being written (renamed when complete).
+      const bool complete = e.path().filename().string()[0] != '.';
+      if (e.is_directory() && complete && fs::exists(e.path() / "manifest.sig")) {
+        report = e.path();
+      }
     }
     return !report.empty();
   })) << d.log();

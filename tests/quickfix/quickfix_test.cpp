@@ -518,6 +518,45 @@ TEST_F(QuickFixTest, RestPartialFillAndFillOnBothSides) {
   EXPECT_EQ(field(fills[1], FIX::FIELD::AvgPx), "100.25");
 }
 
+// An operator's bust and correction (docs/ADMIN.md): both members' QuickFIX
+// sessions take the 150=H and 150=G reports through the profile's
+// validation (a message it refused would never reach the application, and
+// TearDown checks that none was rejected).
+TEST_F(QuickFixTest, TradeBustAndCorrectionReportsPassTheProfile) {
+  Member& m1 = logon("MEMBER1", "secret-1");
+  Member& m2 = logon("MEMBER2", "secret-2");
+  FIX::Message r;
+  m1.order("S1", FIX::Side_SELL, 10, "100");
+  AWAIT(m1, er("S1", '0'), r);
+  m2.order("B1", FIX::Side_BUY, 4, "100");
+  AWAIT(m2, fill_of("B1"), r);
+  const std::string taker_exec = field(r, FIX::FIELD::ExecID);
+  AWAIT(m1, fill_of("S1"), r);
+  const std::string maker_exec = field(r, FIX::FIELD::ExecID);
+  const std::string trade_id = std::to_string(std::stoull(taker_exec) / 2);
+  const auto admin = [&](const std::string& args) {
+    return std::system((Daemon::binary("matchgate-admin") + " " + args + " --socket " +
+                        daemon_->admin_socket() + " --operator tester >/dev/null")
+                           .c_str());
+  };
+
+  ASSERT_EQ(admin("correct " + trade_id + " 100.5 3"), 0);
+  AWAIT(m2, er("B1", 'G'), r);
+  EXPECT_EQ(field(r, FIX::FIELD::ExecRefID), taker_exec);
+  EXPECT_EQ(field(r, FIX::FIELD::LastQty), "3");
+  EXPECT_EQ(field(r, FIX::FIELD::LastPx), "100.5");
+  AWAIT(m1, er("S1", 'G'), r);
+  EXPECT_EQ(field(r, FIX::FIELD::ExecRefID), maker_exec);
+
+  ASSERT_EQ(admin("bust " + trade_id), 0);
+  AWAIT(m2, er("B1", 'H'), r);
+  EXPECT_EQ(field(r, FIX::FIELD::ExecRefID), taker_exec);
+  EXPECT_EQ(field(r, FIX::FIELD::LastPx), "100.5");
+  AWAIT(m1, er("S1", 'H'), r);
+  EXPECT_EQ(field(r, FIX::FIELD::ExecRefID), maker_exec);
+  EXPECT_EQ(field(r, FIX::FIELD::LeavesQty), "6");
+}
+
 TEST_F(QuickFixTest, AvgPxIsQuantityWeightedOverLevels) {
   Member& m1 = logon("MEMBER1", "secret-1");
   Member& m2 = logon("MEMBER2", "secret-2");
