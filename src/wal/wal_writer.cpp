@@ -84,8 +84,9 @@ WalMetrics WalMetrics::registered(ops::MetricGroup& g) {
 WalWriter::WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key,
                      WalMetrics metrics)
     : options_(std::move(options)),
+      io_(options_.file_io != nullptr ? *options_.file_io : posix_file_io()),
       sealer_(std::move(key), options_.sm2_id),
-      preparer_(options_.dir, options_.segment_bytes),
+      preparer_(options_.dir, options_.segment_bytes, io_),
       metrics_(metrics) {
   if (options_.segment_bytes < (std::uint64_t{1} << 20)) {
     throw std::invalid_argument("log segments must be at least 1 MiB");
@@ -333,9 +334,9 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   const std::uint32_t date = business_date_of(time_ns);
   const std::filesystem::path path = options_.dir / segment_file_name(date, index);
   if (segment_.is_open() || opened_a_segment_) {
-    segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes);
+    segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes, io_);
   } else {
-    segment_ = WalSegment::create(path, options_.segment_bytes);
+    segment_ = WalSegment::create(path, options_.segment_bytes, io_);
   }
   SegmentHeader h;
   h.index = index;
