@@ -36,7 +36,8 @@ WalSegment& WalSegment::operator=(WalSegment&& other) noexcept {
   return *this;
 }
 
-WalSegment WalSegment::create(const std::filesystem::path& path, std::uint64_t bytes, FileIo& io) {
+WalSegment WalSegment::create(const std::filesystem::path& path, std::uint64_t bytes,
+                              std::span<const std::byte> header, FileIo& io) {
   WalSegment s;
   s.io_ = &io;
   s.path_ = path;
@@ -52,17 +53,29 @@ WalSegment WalSegment::create(const std::filesystem::path& path, std::uint64_t b
     s.write_at(at, std::span<const std::byte>(zeros.data(), n));
     at += n;
   }
+  s.write_at(0, header);
   if (io.fsync(s.fd_) != 0) fail("cannot fsync", path);
   sync_directory(path.parent_path(), io);
   return s;
 }
 
 WalSegment WalSegment::adopt(const std::filesystem::path& prepared,
-                             const std::filesystem::path& path, std::uint64_t bytes, FileIo& io) {
+                             const std::filesystem::path& path, std::uint64_t bytes,
+                             std::span<const std::byte> header, FileIo& io) {
   if (std::filesystem::exists(path)) {
     errno = EEXIST;
     fail("refusing to replace", path);
   }
+  {
+    WalSegment prepared_file;
+    prepared_file.io_ = &io;
+    prepared_file.path_ = prepared;
+    prepared_file.size_ = bytes;
+    prepared_file.fd_ = io.open(prepared.c_str(), O_RDWR | O_CLOEXEC, 0);
+    if (prepared_file.fd_ < 0) fail("cannot open", prepared);
+    prepared_file.write_at(0, header);
+    prepared_file.sync();
+  }  // closed: the file is opened again under its name below
   if (io.rename_no_replace(prepared.c_str(), path.c_str()) != 0) fail("cannot rename into", path);
   WalSegment s;
   s.io_ = &io;

@@ -127,6 +127,11 @@ std::int64_t WalWriter::mono_ns() const noexcept {
 
 int WalWriter::do_work() {
   if (closed_) return 0;
+  // Never commit again after a failure: the staged group would be written
+  // and synced anew, and a second fdatasync can succeed although the data
+  // of the failed one is gone (Linux reports a writeback error once), which
+  // would make unsynced records durable in the producers' eyes.
+  if (failed()) throw std::runtime_error("the write-ahead log writer has failed");
   try {
     return work();
   } catch (...) {
@@ -333,11 +338,6 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   const std::uint64_t index = segment_index_ + 1;
   const std::uint32_t date = business_date_of(time_ns);
   const std::filesystem::path path = options_.dir / segment_file_name(date, index);
-  if (segment_.is_open() || opened_a_segment_) {
-    segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes, io_);
-  } else {
-    segment_ = WalSegment::create(path, options_.segment_bytes, io_);
-  }
   SegmentHeader h;
   h.index = index;
   h.segment_bytes = options_.segment_bytes;
@@ -348,7 +348,13 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   h.key_fingerprint = sealer_.key_fingerprint();
   std::array<std::byte, kSegmentHeaderSize> header{};
   encode_segment_header(h, header);
-  segment_.write_at(0, header);
+  // The header is durable before the file has its name (WalSegment::adopt):
+  // one fdatasync per rotation, on the writer thread.
+  if (segment_.is_open() || opened_a_segment_) {
+    segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes, header, io_);
+  } else {
+    segment_ = WalSegment::create(path, options_.segment_bytes, header, io_);
+  }
   segment_index_ = index;
   segment_date_ = date;
   // UTC days are whole multiples of 86400 s in POSIX time.
