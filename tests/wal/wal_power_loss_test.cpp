@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include "support/fault_injecting_io.hpp"
 #include "wal/wal_test_util.hpp"
@@ -234,6 +235,126 @@ TEST(WalPowerLoss, ShortWritesAreCompleted) {
   read_back(log, out);
   EXPECT_EQ(out.problem, "");
   EXPECT_EQ(out.recovered, 3000u);
+}
+
+}  // namespace
+}  // namespace matchgate::wal::testing
+
+namespace matchgate::wal::testing {
+namespace {
+
+// A failed pwrite or fdatasync (WAL.md 6.8): the writer stops, the durable
+// position never passes the group that failed, producers find out, and what
+// was published durable survives a power cut after it.
+struct InjectedFault {
+  FileOp op;
+  int error;
+};
+
+class WalWriterFailure : public ::testing::TestWithParam<InjectedFault> {};
+
+TEST_P(WalWriterFailure, StopsWithoutPublishingTheFailedGroup) {
+  const InjectedFault fault = GetParam();
+  TempLog log;
+  FaultInjectingIo io;
+  WalOptions o = log.options();
+  o.file_io = &io;
+  o.producer_ring_bytes = 4096;  // full soon after the writer stops
+  std::uint64_t durable_before = 0;
+  {
+    WalWriter w(o, {}, log.key());
+    WalProducer& p = w.add_producer();
+    std::uint64_t i = 0;
+    const auto append_batch = [&] {
+      for (int k = 0; k < 8; ++k, ++i) p.append(kUserType, time_of(i), payload_of(i));
+      p.settle(p.appended());
+    };
+    for (int batch = 0; batch < 20; ++batch) {
+      append_batch();
+      w.do_work();
+    }
+    ASSERT_EQ(p.durable(), p.appended());
+    durable_before = p.durable();
+    // Only this one call fails: a retry would succeed, and must not happen.
+    io.fail(fault.op, 1, fault.error, false);
+    append_batch();
+    try {
+      w.do_work();
+      ADD_FAILURE() << "the writer went on after a failed call";
+    } catch (const std::system_error& e) {
+      EXPECT_EQ(e.code().value(), fault.error) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fault.op == FileOp::pwrite ? "cannot write"
+                                                                      : "cannot fdatasync"),
+                std::string::npos)
+          << e.what();
+    }
+    EXPECT_TRUE(w.failed());
+    EXPECT_EQ(p.durable(), durable_before);
+    EXPECT_THROW(w.do_work(), std::runtime_error);
+    EXPECT_EQ(p.durable(), durable_before) << "a failed group was published after a retry";
+    bool append_threw = false;
+    for (int k = 0; k < 1000 && !append_threw; ++k, ++i) {
+      try {
+        p.append(kUserType, time_of(i), payload_of(i));
+      } catch (const std::runtime_error&) {
+        append_threw = true;
+      }
+    }
+    EXPECT_TRUE(append_threw) << "a producer could append forever to a failed writer";
+    EXPECT_EQ(p.durable(), durable_before);
+  }
+  io.lose_power();
+  io.reboot(Tear::half);
+  Outcome out;
+  read_back(log, out);
+  EXPECT_EQ(out.problem, "");
+  EXPECT_GE(out.recovered, durable_before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, WalWriterFailure,
+                         ::testing::Values(InjectedFault{FileOp::pwrite, EIO},
+                                           InjectedFault{FileOp::pwrite, ENOSPC},
+                                           InjectedFault{FileOp::fdatasync, EIO},
+                                           InjectedFault{FileOp::fdatasync, ENOSPC}),
+                         [](const auto& info) {
+                           return std::string(info.param.op == FileOp::pwrite ? "Pwrite"
+                                                                              : "Fdatasync") +
+                                  (info.param.error == EIO ? "Eio" : "Enospc");
+                         });
+
+// The daemon's test hook (MATCHGATE_TEST_WAL_FAULT): "fdatasync:3:ENOSPC"
+// fails the third commit of the run and every later one.
+TEST(WalFaultHook, ParsesOnlyWhatItDocuments) {
+  FaultHook hook;
+  ASSERT_TRUE(parse_fault_hook("fdatasync:3:ENOSPC", hook));
+  EXPECT_EQ(hook.op, FileOp::fdatasync);
+  EXPECT_EQ(hook.nth, 3u);
+  EXPECT_EQ(hook.error, ENOSPC);
+  ASSERT_TRUE(parse_fault_hook("pwrite:12:EIO", hook));
+  EXPECT_EQ(hook.op, FileOp::pwrite);
+  EXPECT_EQ(hook.nth, 12u);
+  EXPECT_EQ(hook.error, EIO);
+  for (const char* bad : {"", "fdatasync", "fdatasync:0:EIO", "fsync:1:EIO", "pwrite:1:EPERM",
+                          "pwrite:x:EIO", "pwrite:1:EIO:"}) {
+    EXPECT_FALSE(parse_fault_hook(bad, hook)) << bad;
+  }
+}
+
+TEST(WalFaultHook, FailsTheNthCommitOfTheRun) {
+  TempLog log;
+  FailingFileIo io(posix_file_io(), FaultHook{FileOp::fdatasync, 3, ENOSPC});
+  WalOptions o = log.options();
+  o.file_io = &io;
+  WalWriter w(o, {}, log.key());  // commit 1: the Start record
+  WalProducer& p = w.add_producer();
+  p.append(kUserType, time_of(0), payload_of(0));
+  p.settle(p.appended());
+  w.do_work();  // commit 2
+  EXPECT_EQ(p.durable(), 1u);
+  p.append(kUserType, time_of(1), payload_of(1));
+  p.settle(p.appended());
+  EXPECT_THROW(w.do_work(), std::system_error);  // commit 3
+  EXPECT_EQ(p.durable(), 1u);
 }
 
 }  // namespace
