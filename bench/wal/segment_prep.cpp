@@ -112,7 +112,7 @@ Preparation prepare(Method method, const std::filesystem::path& path, std::uint6
   const double cpu = thread_cpu_us();
   switch (method) {
     case Method::kZeroFill:
-      mw::WalSegment::create(path, bytes, {}).close();
+      mw::WalSegment::create(path, bytes).close();
       break;
     case Method::kFallocate:
       prepare_fallocated(path, bytes);

@@ -80,7 +80,7 @@ std::vector<double> floor_latencies(const std::filesystem::path& dir, std::size_
   // Preallocated to what the run writes (rounded up to 1 MiB), zero-filled.
   const std::uint64_t mib = std::uint64_t{1} << 20;
   const std::uint64_t size = (4096 + n * bytes + mib - 1) / mib * mib;
-  mw::WalSegment f = mw::WalSegment::create(path, size, {});
+  mw::WalSegment f = mw::WalSegment::create(path, size);
   std::vector<std::byte> block(bytes, std::byte{0x5a});
   std::vector<double> out;
   out.reserve(n);

@@ -75,7 +75,7 @@ void SegmentPreparer::run() {
       const std::filesystem::path path = temp_path(dir_, index);
       std::error_code ignored;
       std::filesystem::remove(path, ignored);
-      WalSegment::create(path, bytes_, {}, io_);
+      WalSegment::create(path, bytes_, io_);
     } catch (const std::exception& e) {
       error = e.what();
     }

@@ -36,8 +36,7 @@ WalSegment& WalSegment::operator=(WalSegment&& other) noexcept {
   return *this;
 }
 
-WalSegment WalSegment::create(const std::filesystem::path& path, std::uint64_t bytes,
-                              std::span<const std::byte> header, FileIo& io) {
+WalSegment WalSegment::create(const std::filesystem::path& path, std::uint64_t bytes, FileIo& io) {
   WalSegment s;
   s.io_ = &io;
   s.path_ = path;
@@ -53,7 +52,6 @@ WalSegment WalSegment::create(const std::filesystem::path& path, std::uint64_t b
     s.write_at(at, std::span<const std::byte>(zeros.data(), n));
     at += n;
   }
-  s.write_at(0, header);
   if (io.fsync(s.fd_) != 0) fail("cannot fsync", path);
   sync_directory(path.parent_path(), io);
   return s;

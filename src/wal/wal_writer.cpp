@@ -348,13 +348,18 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   h.key_fingerprint = sealer_.key_fingerprint();
   std::array<std::byte, kSegmentHeaderSize> header{};
   encode_segment_header(h, header);
-  // The header is durable before the file has its name (WalSegment::adopt):
-  // one fdatasync per rotation, on the writer thread.
+  // A file gets a segment's name only once it is zero-filled and its header
+  // is durable (WalSegment::adopt: one fdatasync per rotation, on the writer
+  // thread), so no crash or power cut leaves a last segment without a
+  // header. The first segment of a run is made like a prepared one, here.
+  std::filesystem::path prepared;
   if (segment_.is_open() || opened_a_segment_) {
-    segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes, header, io_);
+    prepared = preparer_.take(index);
   } else {
-    segment_ = WalSegment::create(path, options_.segment_bytes, header, io_);
+    prepared = SegmentPreparer::temp_path(options_.dir, index);
+    WalSegment::create(prepared, options_.segment_bytes, io_).close();
   }
+  segment_ = WalSegment::adopt(prepared, path, options_.segment_bytes, header, io_);
   segment_index_ = index;
   segment_date_ = date;
   // UTC days are whole multiples of 86400 s in POSIX time.

@@ -17,8 +17,8 @@ std::size_t index_of(wal::FileOp op) {
 }
 }  // namespace
 
-bool FaultInjectingIo::is_segment(const std::string& path) {
-  return path.ends_with(".log");
+bool FaultInjectingIo::counted(const std::string& path) const {
+  return count_every_file_ || path.ends_with(".log");
 }
 
 std::vector<std::byte> FaultInjectingIo::read_whole(const std::string& path) {
@@ -51,7 +51,7 @@ int FaultInjectingIo::open(const char* path, int flags, mode_t mode) {
 int FaultInjectingIo::check(wal::FileOp op, int fd) {
   if (powered_off_) return EIO;
   const auto it = open_.find(fd);
-  if (it == open_.end() || !is_segment(it->second)) return 0;
+  if (it == open_.end() || !counted(it->second)) return 0;
   const std::uint64_t n = ++counted_[index_of(op)];
   if (!trigger_ || trigger_->op != op) return 0;
   if (n != trigger_->at && !(trigger_->every_after && n > trigger_->at)) return 0;
@@ -73,7 +73,7 @@ ssize_t FaultInjectingIo::pwrite(int fd, const void* data, std::size_t size, off
   const auto* bytes = static_cast<const std::byte*>(data);
   files_[it->second].unsynced.push_back(
       Write{static_cast<std::uint64_t>(offset), std::vector<std::byte>(bytes, bytes + n)});
-  if (is_segment(it->second)) ++succeeded_[index_of(wal::FileOp::pwrite)];
+  if (counted(it->second)) ++succeeded_[index_of(wal::FileOp::pwrite)];
   return n;
 }
 
@@ -81,7 +81,7 @@ int FaultInjectingIo::sync_locked(int fd, bool data_only) {
   const int rc = data_only ? base_.fdatasync(fd) : base_.fsync(fd);
   const auto it = open_.find(fd);
   if (rc != 0 || it == open_.end()) return rc;
-  if (data_only && is_segment(it->second)) ++succeeded_[index_of(wal::FileOp::fdatasync)];
+  if (data_only && counted(it->second)) ++succeeded_[index_of(wal::FileOp::fdatasync)];
   if (data_only && ignore_fdatasync_) return rc;
   FileState& file = files_[it->second];
   for (const Write& w : file.unsynced) {
@@ -183,6 +183,11 @@ void FaultInjectingIo::reboot(Tear tear) {
 void FaultInjectingIo::limit_writes(std::size_t max_bytes) {
   std::lock_guard lock(mutex_);
   max_write_ = max_bytes;
+}
+
+void FaultInjectingIo::count_every_file(bool every) {
+  std::lock_guard lock(mutex_);
+  count_every_file_ = every;
 }
 
 void FaultInjectingIo::ignore_fdatasync(bool ignore) {

@@ -18,7 +18,9 @@
 // directory right after each anyway). A file never synced comes back empty.
 // Faults and power-loss points count calls on segment files (names ending
 // in ".log") only, so the segment preparer's concurrent zero-filling of
-// prepare-N.tmp does not shift them; files of every name are tracked.
+// prepare-N.tmp does not shift them (count_every_file() counts all files:
+// for a writer's start, before the preparer runs); files of every name are
+// tracked.
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -62,6 +64,7 @@ class FaultInjectingIo final : public wal::FileIo {
   void reboot(Tear tear = Tear::none);
 
   void limit_writes(std::size_t max_bytes);  // 0: no limit
+  void count_every_file(bool every);
   void ignore_fdatasync(bool ignore);
 
   // Successful calls on segment files so far.
@@ -86,7 +89,7 @@ class FaultInjectingIo final : public wal::FileIo {
   // errno for a call of `op` on `fd` now, or 0 to go ahead; counts it.
   int check(wal::FileOp op, int fd);
   int sync_locked(int fd, bool data_only);
-  static bool is_segment(const std::string& path);
+  bool counted(const std::string& path) const;
   static std::vector<std::byte> read_whole(const std::string& path);
   static void rewrite(const std::string& path, const FileState& state, Tear tear);
 
@@ -100,6 +103,7 @@ class FaultInjectingIo final : public wal::FileIo {
   bool powered_off_ = false;
   std::size_t max_write_ = 0;
   bool ignore_fdatasync_ = false;
+  bool count_every_file_ = false;
 };
 
 }  // namespace matchgate::testing

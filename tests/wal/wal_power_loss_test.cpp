@@ -213,6 +213,42 @@ TEST(WalPowerLoss, LogContinuesAfterAPowerCut) {
   EXPECT_EQ(after.summary.boots, 2u);
 }
 
+// A power cut while a run makes its first segment (zero-filling it,
+// writing and syncing its header, renaming it) or commits its Start record
+// leaves a log that recovery accepts and a writer continues. Every file
+// counts here: the writer's start runs before the preparer has work.
+TEST(WalPowerLoss, PowerCutWhileARunStarts) {
+  for (const FileOp op : {FileOp::pwrite, FileOp::fdatasync}) {
+    for (std::uint64_t nth = 1; nth <= 3; ++nth) {
+      SCOPED_TRACE(describe({op, nth, Tear::half}));
+      TempLog log;
+      write_log(log, 100);
+      FaultInjectingIo io;
+      io.count_every_file(true);
+      io.lose_power_at(op, nth);
+      WalOptions o = log.options();
+      o.file_io = &io;
+      try {
+        WalWriter w(o, log.scan().tail, log.key());
+        WalProducer& p = w.add_producer();
+        p.append(kUserType, time_of(100), payload_of(100));
+        pump(w, p);
+      } catch (const std::exception&) {
+        EXPECT_TRUE(io.powered_off());
+      }
+      io.lose_power();
+      io.reboot(Tear::half);
+      Outcome out;
+      read_back(log, out);
+      EXPECT_EQ(out.problem, "");
+      EXPECT_GE(out.recovered, 100u);
+      write_log(log, 10, false, log.scan().tail);
+      const ScanResult after = log.scan();
+      EXPECT_TRUE(after.ok()) << after.problem->describe();
+    }
+  }
+}
+
 // Short writes (a pwrite that writes less than asked) are continued, by
 // the writer's commits and by the zero-filling of new segments alike.
 TEST(WalPowerLoss, ShortWritesAreCompleted) {

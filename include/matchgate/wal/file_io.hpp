@@ -34,7 +34,8 @@ class FileIo {
 FileIo& posix_file_io() noexcept;
 
 // Test hook (docs/WAL.md 6.8): a FileIo that fails the `nth` pwrite or
-// fdatasync (1-based, counted on segment files only, from its creation) and
+// fdatasync (1-based, counted on segment files only, from its creation; one
+// of each per commit, the first commit being the run's Start record) and
 // every later one with `error`, passing everything else to `base`. The
 // daemon uses it when MATCHGATE_TEST_WAL_FAULT is set (see
 // parse_fault_hook); never in production.

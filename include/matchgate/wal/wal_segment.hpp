@@ -21,10 +21,10 @@ class WalSegment {
   WalSegment& operator=(const WalSegment&) = delete;
 
   // Creates `path` (refusing to replace anything), `bytes` long, filled with
-  // zeros, then `header` at offset 0 (may be empty), and fsyncs it and its
-  // directory. Throws std::system_error naming the path.
+  // zeros and fsync'd, and fsyncs its directory. Throws std::system_error
+  // naming the path.
   static WalSegment create(const std::filesystem::path& path, std::uint64_t bytes,
-                           std::span<const std::byte> header, FileIo& io = posix_file_io());
+                           FileIo& io = posix_file_io());
   // Takes over a file made by create() under another name (a prepared
   // segment): writes `header` at offset 0 and fdatasyncs it, then renames
   // it to `path`, refusing to replace anything. So a segment file under its
