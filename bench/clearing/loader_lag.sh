@@ -18,8 +18,9 @@
 #
 # Environment: DURATION (10 s), SESSIONS (8), INFLIGHT (32), SAMPLE_S (1:
 # each sample runs `matchgate-wal stats` over the whole log, CPU that the
-# daemon and the loader then lack, so not too often), POLL_MS (the loader's --poll-ms, 200), BATCH (--batch, 1000), PG_FSYNC
-# ("on": the server fsyncs its commits; "off" as clearing_load_bench does),
+# daemon and the loader then lack, so not too often), POLL_MS (the
+# loader's --poll-ms, 200), BATCH (--batch, 1000), PG_FSYNC ("on": the
+# server fsyncs its commits; "off" as clearing_load_bench does),
 # SYNC ([wal] sync, "group"), KEEP=1 keeps the work directory.
 set -euo pipefail
 
