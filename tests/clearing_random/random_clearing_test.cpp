@@ -278,7 +278,9 @@ TEST(RandomClearing, ReportsFixAnswersAndPostgresEqualTheTradesRecomputed) {
   const std::vector<DateResult> dates = check_reports(s, 3);
   std::size_t trades = 0;
   for (const DateResult& d : dates) trades += d.trades.size();
-  std::cout << s.orders_sent() << " orders, " << trades << " trades over 3 dates\n";
+  std::cout << s.orders_sent() << " orders, " << trades << " trades over 3 dates; "
+            << s.resent_fills() << " fill reports resent after a kill, " << s.gap_fills()
+            << " of the daemon's ResendRequests gap-filled\n";
   EXPECT_GE(trades, 40U) << "too few trades for the test to mean much";
   check_fill_reports(s, dates);
   check_regeneration(s, dates);
