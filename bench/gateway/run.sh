@@ -20,7 +20,8 @@
 # [wal] group_commit_us), HOLD_US (unset: the default of [wal] hold_for_reports_us),
 # LIMITS ("off": "on" gives every member every pre-trade limit of docs/RISK.md,
 # set so high that none refuses an order, to measure what the checks cost;
-# "off on" runs both), CLEARING ("on": the default [clearing], a Trade record,
+# "off on" runs both), CLEARING ("on": no [clearing] table, so the default, and
+# a baseline build without clearing reads the config too: a Trade record,
 # fees and positions per trade; "off": [clearing] enabled = false; "off on"
 # runs both, and a last line gives what clearing costs per order and per
 # trade: the CPU per order difference divided by the trades per order),
@@ -151,9 +152,7 @@ file = "$work/matchgated.log"
 [admin]
 socket = "$work/admin.sock"
 
-[clearing]
-report_dir = "$work/settlement"
-$([[ $8 == off ]] && echo "enabled = false")
+$([[ $8 == off ]] && printf '[clearing]\nenabled = false\n')
 
 EOF
   if [[ $7 == on ]]; then cat "$limited_toml" >>"$1"; else cat "$members_toml" >>"$1"; fi
