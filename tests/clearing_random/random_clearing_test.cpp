@@ -157,6 +157,17 @@ std::string wal_snapshots(const Daemon& d) {
   return r.out;
 }
 
+// One Trade record per trade in the log, as `matchgate-wal stats` counts
+// them (bench/gateway/run.sh and bench/clearing/loader_lag.sh read this line).
+void check_trade_records(const Daemon& d, std::size_t trades) {
+  const CommandRun r =
+      run_command("timeout 60 " + Daemon::binary("matchgate-wal") + " stats --dir " + d.wal_dir());
+  EXPECT_EQ(r.status, 0) << r.out;
+  char line[64];
+  std::snprintf(line, sizeof line, "\n  %-13s %zu\n", "Trade", trades);
+  EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
+}
+
 // (e)
 void check_regeneration(RandomSession& s, const std::vector<DateResult>& dates) {
   for (const DateResult& d : dates) {
@@ -283,6 +294,7 @@ TEST(RandomClearing, ReportsFixAnswersAndPostgresEqualTheTradesRecomputed) {
             << " of the daemon's ResendRequests gap-filled\n";
   EXPECT_GE(trades, 40U) << "too few trades for the test to mean much";
   check_fill_reports(s, dates);
+  check_trade_records(s.daemon(), trades);
   check_regeneration(s, dates);
   check_postgres(s, dates);
   if (::testing::Test::HasFailure()) std::cerr << s.daemon().log().substr(0, 100000);
