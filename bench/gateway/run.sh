@@ -20,7 +20,12 @@
 # [wal] group_commit_us), HOLD_US (unset: the default of [wal] hold_for_reports_us),
 # LIMITS ("off": "on" gives every member every pre-trade limit of docs/RISK.md,
 # set so high that none refuses an order, to measure what the checks cost;
-# "off on" runs both), DEDUPS ("embedded": the [dedup] backends to run, e.g.
+# "off on" runs both), CLEARING ("on": no [clearing] table, so the default, and
+# a baseline build without clearing reads the config too: a Trade record,
+# fees and positions per trade; "off": [clearing] enabled = false; "off on"
+# runs both, and a last line gives what clearing costs per order and per
+# trade: the CPU per order difference divided by the trades per order),
+# DEDUPS ("embedded": the [dedup] backends to run, e.g.
 # "off embedded redis"; "redis" starts a redis-server on a free port, emptied
 # before each run), IDLE_SPIN_US (unset:
 # the default of [engine] idle_spin_us),
@@ -56,6 +61,7 @@ IDLES=${IDLES:-"spin wait"}
 SYNCS=${SYNCS:-"group"}
 DEDUPS=${DEDUPS:-"embedded"}
 LIMITS=${LIMITS:-"off"}
+CLEARING=${CLEARING:-"on"}
 FSYNC_BYTES=${FSYNC_BYTES:-200}
 FSYNC_COUNT=${FSYNC_COUNT:-1000}
 # shellcheck source=../lib.sh
@@ -111,7 +117,7 @@ if [[ " $DEDUPS " == *" redis "* ]]; then
   wait_port "$!" "$redis_port" || { echo "run.sh: redis-server did not start" >&2; exit 1; }
 fi
 
-write_config() {  # FILE PORT BACKEND IDLE SYNC DEDUP LIMITS
+write_config() {  # FILE PORT BACKEND IDLE SYNC DEDUP LIMITS CLEARING
   cat >"$1" <<EOF
 [gateway]
 listen = "127.0.0.1:$2"
@@ -146,6 +152,8 @@ file = "$work/matchgated.log"
 [admin]
 socket = "$work/admin.sock"
 
+$([[ $8 == off ]] && printf '[clearing]\nenabled = false\n')
+
 EOF
   if [[ $7 == on ]]; then cat "$limited_toml" >>"$1"; else cat "$members_toml" >>"$1"; fi
   cat >>"$1" <<EOF
@@ -160,14 +168,14 @@ EOF
 }
 
 started_pid=
-start_matchgated() {  # DAEMON BACKEND IDLE SYNC DEDUP LIMITS; sets started_pid and port
+start_matchgated() {  # DAEMON BACKEND IDLE SYNC DEDUP LIMITS CLEARING; sets started_pid and port
   local daemon=$1
   shift
   local attempt
   for attempt in 1 2 3 4 5; do
     port=$(free_port)
     rm -rf "$work/wal"  # each run starts a new log: no replay of the previous runs
-    write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3" "$4" "$5"
+    write_config "$work/matchgate.toml" "$port" "$1" "$2" "$3" "$4" "$5" "$6"
     if [[ $4 == redis ]]; then redis-cli -p "$redis_port" FLUSHALL >/dev/null; fi
     "$daemon" --config "$work/matchgate.toml" >>"$work/matchgated.out" 2>&1 &
     started_pid=$!
@@ -221,6 +229,24 @@ log_record_bytes() {  # DAEMON DIR
     awk 'tolower($0) ~ /^ *record bytes/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+$/) { print $i; exit } }'
 }
 
+# The Trade records in the log in DIR (clearing on), from `matchgate-wal stats`.
+log_trade_records() {  # DAEMON DIR
+  local tool
+  tool=$(dirname "$1")/matchgate-wal
+  [[ -x $tool ]] || tool=$bin/matchgate-wal
+  { "$tool" stats --dir "$2" 2>/dev/null || true; } | awk '$1 == "Trade" { print $2; exit }'
+}
+
+# Trades per order of the throughput run just done (Trade records it added
+# over the orders it had answered); nothing when clearing is off.
+trades_per_order() {  # NAME REP TRADES_BEFORE TRADES_AFTER
+  local answered
+  answered=$(grep -o '"orders_answered": [0-9]*' "$work/$1.tp.$2.json" 2>/dev/null | head -n1 | awk '{print $2}')
+  [[ -n $3 && -n $4 && -n $answered ]] || return 0
+  awk -v t="$(($4 - $3))" -v n="$answered" \
+    'BEGIN { if (n > 0) printf "{\"trades_per_order\": %.4f}\n", t / n }' >"$work/$1.trades.$2.json"
+}
+
 # Log bytes per order of the throughput run just done.
 log_per_order() {  # NAME REP BYTES_BEFORE BYTES_AFTER
   local answered
@@ -267,29 +293,32 @@ load() {  # NAME REP KIND(rt|tp) PORT
 
 configs=()
 for b in $BACKENDS; do for i in $IDLES; do for y in $SYNCS; do for d in $DEDUPS; do for l in $LIMITS; do
-  configs+=("$b-$i-$y-$d-limits_$l")
+  for k in $CLEARING; do configs+=("$b-$i-$y-$d-limits_$l-clearing_$k"); done
 done; done; done; done; done
 targets=()
 for c in "${configs[@]}"; do for d in "${daemons[@]}"; do targets+=("${d%%=*}-$c"); done; done
 "$bin/matchgate-wal" keygen --private "$work/wal-key.pem" --public "$work/wal-key.pub.pem" >/dev/null
 
 echo "gateway benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS DEDUPS=$DEDUPS LIMITS=$LIMITS"
+echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS DEDUPS=$DEDUPS LIMITS=$LIMITS CLEARING=$CLEARING"
 for ((rep = 1; rep <= REPS; rep++)); do
   echo "repetition $rep/$REPS"
   "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
   fsync_floor "$rep"
   for c in "${configs[@]}"; do
-    IFS=- read -r c_backend c_idle c_sync c_dedup c_limits <<<"$c"
+    IFS=- read -r c_backend c_idle c_sync c_dedup c_limits c_clearing <<<"$c"
     for d in "${daemons[@]}"; do
-      start_matchgated "${d#*=}" "$c_backend" "$c_idle" "$c_sync" "$c_dedup" "${c_limits#limits_}"
+      start_matchgated "${d#*=}" "$c_backend" "$c_idle" "$c_sync" "$c_dedup" "${c_limits#limits_}" \
+        "${c_clearing#clearing_}"
       load "${d%%=*}-$c" "$rep" rt "$port"
       b0=$(log_record_bytes "${d#*=}" "$work/wal")
+      n0=$(log_trade_records "${d#*=}" "$work/wal")
       t0=$(cpu_ticks "$started_pid")
       load "${d%%=*}-$c" "$rep" tp "$port"
       cpu_per_order "${d%%=*}-$c" "$rep" "$t0" "$(cpu_ticks "$started_pid")"
       stop "$started_pid"
       log_per_order "${d%%=*}-$c" "$rep" "$b0" "$(log_record_bytes "${d#*=}" "$work/wal")"
+      trades_per_order "${d%%=*}-$c" "$rep" "${n0:-0}" "$(log_trade_records "${d#*=}" "$work/wal")"
     done
   done
   start_quickfix
@@ -333,10 +362,11 @@ printf 'TCP ping-pong floor: 64 B p50 %.1f us p99 %.1f us; 200 B p50 %.1f us p99
 printf 'fdatasync floor (%d B pwrite + fdatasync, preallocated file): p50 %.1f us p99 %.1f us\n' \
   "$FSYNC_BYTES" "$fs50" "$fs99"
 echo
-printf '%-46s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "target" "rt p50" "rt p99" \
-  "p99.9" "p50/pp200" "rt-pp/fs" "orders/s" "ERs/s" "vs QF" "tp p99" "cpu/order" "log B/order"
-printf '%-46s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s\n' "" "us" "us" "us" "x" "x" \
-  "$SESSIONS sess" "" "x" "us" "us" "B"
+printf '%-58s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s %10s\n' "target" "rt p50" \
+  "rt p99" "p99.9" "p50/pp200" "rt-pp/fs" "orders/s" "ERs/s" "vs QF" "tp p99" "cpu/order" \
+  "log B/order" "trades/ord"
+printf '%-58s | %9s %9s %9s %9s %9s | %11s %11s %9s %9s %9s %11s %10s\n' "" "us" "us" "us" "x" \
+  "x" "$SESSIONS sess" "" "x" "us" "us" "B" ""
 for name in "${targets[@]}" quickfix; do
   rt50=$(med "$work/$name.rt.*.json" p50)
   rt99=$(med "$work/$name.rt.*.json" p99)
@@ -346,16 +376,30 @@ for name in "${targets[@]}" quickfix; do
   tp99=$(med "$work/$name.tp.*.json" p99)
   cpu=$(med "$work/$name.cpu.*.json" cpu_us_per_order)
   logb=$(med "$work/$name.logbytes.*.json" log_bytes_per_order)
+  tpo=$(med "$work/$name.trades.*.json" trades_per_order)
+  [[ $tpo == nan ]] && tpo=-
   IFS=- read -r _ _ _ n_sync _ <<<"$name"
   rt_fs=-
   if [[ $n_sync == group ]]; then
     rt_fs=$(awk -v r="$rt50" -v p="$pp200" -v f="$fs50" 'BEGIN {if (f > 0) printf "%.2f", (r - p) / f; else print "-"}')
   fi
   if [[ $name == quickfix || $logb == nan ]]; then logb=-; else logb=$(printf '%.0f' "$logb"); fi
-  printf '%-46s | %9.1f %9.1f %9.1f %9.2f %9s | %11.0f %11.0f %9.2f %9.0f %9.2f %11s\n' "$name" \
+  printf '%-58s | %9.1f %9.1f %9.1f %9.2f %9s | %11.0f %11.0f %9.2f %9.0f %9.2f %11s %10s\n' "$name" \
     "$rt50" "$rt99" "$rt999" "$(awk -v a="$rt50" -v b="$pp200" 'BEGIN {print a / b}')" "$rt_fs" \
     "$tp" "$ers" "$(awk -v a="$tp" -v b="$qf_tp" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$tp99" \
-    "$cpu" "$logb"
+    "$cpu" "$logb" "$tpo"
+done
+# What clearing costs: each clearing_on target against its clearing_off twin.
+for name in "${targets[@]}"; do
+  [[ $name == *-clearing_on ]] || continue
+  off=${name%-clearing_on}-clearing_off
+  [[ " ${targets[*]} " == *" $off "* ]] || continue
+  awk -v name="${name%-clearing_on}" -v c1="$(med "$work/$name.cpu.*.json" cpu_us_per_order)" \
+    -v c0="$(med "$work/$off.cpu.*.json" cpu_us_per_order)" \
+    -v t1="$(med "$work/$name.tp.*.json" orders_per_s)" -v t0="$(med "$work/$off.tp.*.json" orders_per_s)" \
+    -v n="$(med "$work/$name.trades.*.json" trades_per_order)" \
+    'BEGIN { printf "clearing on vs off, %s: cpu/order %+.3f us (%+.3f us per trade at %.3f trades/order); orders/s %+.1f%%\n",
+             name, c1 - c0, (n > 0 ? (c1 - c0) / n : 0), n, (t0 > 0 ? (t1 / t0 - 1) * 100 : 0) }'
 done
 echo
 echo "targets: rt p50 <= 1.5x ping-pong p50 (200 B); orders/s >= 10x QuickFIX and >= 300000 over 8 sessions"

@@ -438,6 +438,17 @@ class Loader {
   std::int64_t fee_bps(const Table& table, std::string_view key);
   std::int64_t fee_per_unit(const Table& table, std::string_view key);
   void load_members(const toml::array& a, Config& out);
+  // A [[members]] entry's drop_copy_for, checked against the other entries
+  // once all are read.
+  struct DropCopyTarget {
+    std::size_t member;  // the drop-copy entry
+    std::string comp_id;
+    const toml::node* node;
+    std::string key;
+  };
+  void load_drop_copy_for(const Table& table, std::size_t member, MemberConfig& m,
+                          std::vector<DropCopyTarget>& targets);
+  void check_drop_copy_targets(const std::vector<DropCopyTarget>& targets, const Config& out);
   std::vector<std::string> load_accounts(const Table& table);
   risk::MemberLimits load_limits(const Table& table);
   void load_instruments(const toml::array& a, Config& out);
@@ -850,11 +861,12 @@ std::int64_t Loader::fee_bps(const Table& table, std::string_view key) {
 
 void Loader::load_members(const toml::array& members, Config& out) {
   std::set<std::string> comp_ids;
+  std::vector<DropCopyTarget> drop_copy_targets;
   for (std::size_t i = 0; i < members.size(); ++i) {
-    Table table(
-        *this, *members.get(i)->as_table(), "members[" + std::to_string(i) + "]",
-        {"comp_id", "password_hash", "accounts", "stp", "cancel_on_disconnect", "credit_limit",
-         "max_order_value", "max_open_orders", "max_messages_per_s", "message_burst"});
+    Table table(*this, *members.get(i)->as_table(), "members[" + std::to_string(i) + "]",
+                {"comp_id", "password_hash", "accounts", "stp", "cancel_on_disconnect",
+                 "credit_limit", "max_order_value", "max_open_orders", "max_messages_per_s",
+                 "message_burst", "drop_copy_for"});
     MemberConfig m;
 
     m.comp_id = *table.string("comp_id", true);
@@ -869,6 +881,11 @@ void Loader::load_members(const toml::array& members, Config& out) {
     if (auto problem = crypto::password_hash_format_error(m.password_hash); !problem.empty())
       table.fail("password_hash", problem);
 
+    if (table.find("drop_copy_for", false) != nullptr) {
+      load_drop_copy_for(table, i, m, drop_copy_targets);
+      out.members.push_back(std::move(m));
+      continue;
+    }
     m.accounts = load_accounts(table);
     table.enumerated("stp",
                      {engine::StpMode::None, engine::StpMode::CancelResting,
@@ -877,6 +894,56 @@ void Loader::load_members(const toml::array& members, Config& out) {
     table.flag("cancel_on_disconnect", m.cancel_on_disconnect);
     m.limits = load_limits(table);
     out.members.push_back(std::move(m));
+  }
+  check_drop_copy_targets(drop_copy_targets, out);
+}
+
+void Loader::load_drop_copy_for(const Table& table, std::size_t member, MemberConfig& m,
+                                std::vector<DropCopyTarget>& targets) {
+  // A drop-copy session only reads: nothing of a trading member applies.
+  for (const char* key :
+       {"accounts", "stp", "cancel_on_disconnect", "credit_limit", "max_order_value",
+        "max_open_orders", "max_messages_per_s", "message_burst"}) {
+    if (table.find(key, false) != nullptr) {
+      table.fail(key, "a drop-copy session (drop_copy_for) does not trade");
+    }
+  }
+  const toml::node& node = *table.find("drop_copy_for", true);
+  const std::string key = table.key_path("drop_copy_for");
+  const toml::array* names = node.as_array();
+  if (names == nullptr) wrong_type(node, key, "an array of member comp_ids");
+  if (names->empty()) fail(node, key, "at least one member comp_id is required");
+  for (std::size_t j = 0; j < names->size(); ++j) {
+    const toml::node& name = *names->get(j);
+    const std::string nkey = key + "[" + std::to_string(j) + "]";
+    if (!name.is_string()) wrong_type(name, nkey, "a string");
+    const std::string& comp_id = name.as_string()->get();
+    if (std::find(m.drop_copy_for.begin(), m.drop_copy_for.end(), comp_id) !=
+        m.drop_copy_for.end()) {
+      fail(name, nkey, "duplicate comp_id \"" + comp_id + "\"");
+    }
+    m.drop_copy_for.push_back(comp_id);
+    targets.push_back(DropCopyTarget{member, comp_id, &name, nkey});
+  }
+}
+
+void Loader::check_drop_copy_targets(const std::vector<DropCopyTarget>& targets,
+                                     const Config& out) {
+  for (const DropCopyTarget& target : targets) {
+    const std::string& comp_id = target.comp_id;
+    const auto it = std::find_if(out.members.begin(), out.members.end(),
+                                 [&](const MemberConfig& c) { return c.comp_id == comp_id; });
+    if (it == out.members.end()) {
+      fail(*target.node, target.key,
+           "unknown comp_id \"" + comp_id + "\" (no [[members]] entry has it)");
+    }
+    if (static_cast<std::size_t>(it - out.members.begin()) == target.member) {
+      fail(*target.node, target.key, "a drop-copy session cannot receive its own reports");
+    }
+    if (!it->drop_copy_for.empty()) {
+      fail(*target.node, target.key,
+           "\"" + comp_id + "\" is itself a drop-copy session (it has no reports to copy)");
+    }
   }
 }
 
@@ -1048,8 +1115,14 @@ void derive_gateway_tables(Config& config) {
   gateway::GatewayOptions& g = config.gateway;
   for (const MemberConfig& m : config.members) {
     g.members.push_back(engine::MemberSpec{m.stp});
-    g.network.members.push_back(gateway::MemberOptions{m.comp_id, m.password_hash, m.accounts,
-                                                       m.cancel_on_disconnect, m.limits});
+    g.network.members.push_back(gateway::MemberOptions{
+        m.comp_id, m.password_hash, m.accounts, m.cancel_on_disconnect, m.limits, {}});
+    for (const std::string& target : m.drop_copy_for) {
+      const auto it = std::find_if(config.members.begin(), config.members.end(),
+                                   [&](const MemberConfig& c) { return c.comp_id == target; });
+      g.network.members.back().drop_copy_for.push_back(
+          static_cast<engine::MemberId>(it - config.members.begin()));
+    }
   }
   for (const InstrumentConfig& ins : config.instruments) {
     std::vector<engine::InstrumentSpec>& owned = g.shards[ins.shard].instruments;

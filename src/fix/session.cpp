@@ -514,6 +514,7 @@ void Session::send(std::uint64_t cause) {
   // Every answer fits: the buffer holds the largest inbound message plus
   // what an answer adds to the values it echoes.
   MATCHGATE_ASSERT(r.ok(), "an outbound message did not encode");
+  last_composed_ = r.message;
   if (replaying_) {
     Outgoing o{r.message, next_out_, next_in_, cause, writing_admin_};
     o.replayed = true;

@@ -150,6 +150,18 @@ MessageWriter& MessageWriter::append(Tag tag, const char* value, std::size_t siz
   return *this;
 }
 
+MessageWriter& MessageWriter::add_encoded(std::string_view fields) noexcept {
+  if (error_ != WriteError::None) return *this;
+  if (!started_) return fail(WriteError::NotStarted);
+  if (fields.empty() || fields.front() < '0' || fields.front() > '9' || fields.back() != kSoh) {
+    return fail(WriteError::BadValue);
+  }
+  if (fields.size() + kTrailerSize > buf_.size() - pos_) return fail(WriteError::Overflow);
+  std::memcpy(buf_.data() + pos_, fields.data(), fields.size());
+  pos_ += fields.size();
+  return *this;
+}
+
 MessageWriter& MessageWriter::add_string(Tag tag, std::string_view value) noexcept {
   if (std::memchr(value.data(), kSoh, value.size()) != nullptr)
     return fail(WriteError::ValueContainsSoh);

@@ -56,7 +56,56 @@ Answers::Answers(std::uint32_t net_index, const NetworkOptions& options, Session
       options_(options),
       sessions_(sessions),
       clock_(clock),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      drop_copies_(options.members.size()) {
+  for (engine::MemberId d = 0; d < options.members.size(); ++d) {
+    for (const engine::MemberId member : options.members[d].drop_copy_for) {
+      MATCHGATE_ASSERT(member < options.members.size() && member != d,
+                       "a drop copy of an unknown member, or of itself");
+      drop_copies_[member].push_back(d);
+    }
+  }
+  const bool any = std::any_of(drop_copies_.begin(), drop_copies_.end(),
+                               [](const auto& copies) { return !copies.empty(); });
+  if (any) copy_body_.resize(fix::session_scratch_bytes(options.server.max_message_bytes));
+}
+
+namespace {
+
+// The fields of a message the gateway composed after its standard header
+// (35 49 56 34 52, as fix::Session::begin writes it) and before CheckSum.
+std::string_view body_after_header(std::string_view message) noexcept {
+  constexpr std::string_view kSendingTime =
+      "\x01"
+      "52=";
+  constexpr std::size_t kTrailerSize = 7;  // "10=NNN<SOH>"
+  const std::size_t at = message.find(kSendingTime);
+  MATCHGATE_ASSERT(at != std::string_view::npos && message.size() > kTrailerSize,
+                   "a composed message without SendingTime");
+  const std::size_t begin = message.find(fix::kSoh, at + kSendingTime.size()) + 1;
+  const std::size_t end = message.size() - kTrailerSize;
+  MATCHGATE_ASSERT(begin > 0 && begin < end && message.substr(end, 3) == "10=",
+                   "a composed message without body or CheckSum");
+  return message.substr(begin, end - begin);
+}
+
+}  // namespace
+
+void Answers::copy_report(engine::MemberId member, std::uint64_t cause) {
+  const std::string_view sent = body_after_header(sessions_[member].last_composed());
+  MATCHGATE_ASSERT(sent.size() <= copy_body_.size(), "a report larger than the compose buffer");
+  std::copy(sent.begin(), sent.end(), copy_body_.begin());
+  const std::string_view body(copy_body_.data(), sent.size());
+  for (const engine::MemberId drop_copy : drop_copies_[member]) {
+    metrics_.drop_copies.inc();
+    fix::Session& session = sessions_[drop_copy];
+    session.begin(fix::msg_type::ExecutionReport)
+        .add_string(fix::tag::OnBehalfOfCompID, options_.members[member].comp_id)
+        .add_encoded(body)
+        .add_bool(fix::tag::CopyMsgIndicator, true);
+    session.send(cause);
+  }
+}
 
 std::string_view Answers::exec_id_text(const ReportFacts& f, char (&buf)[kExecIdChars]) noexcept {
   // One engine event can be reported to both sides of a trade.
@@ -114,7 +163,9 @@ void Answers::report(const OrderRecord& r, const RequestIds& request, const Repo
             r.cum_qty > 0 ? static_cast<engine::Price>(r.notional / r.cum_qty) : 0);
   w.add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
   if (!f.text.empty()) w.add_string(fix::tag::Text, f.text);
-  session.send(f.exec_id != 0 ? records::event_cause(f.exec_id, f.maker_side) : 0);
+  const std::uint64_t cause = f.exec_id != 0 ? records::event_cause(f.exec_id, f.maker_side) : 0;
+  session.send(cause);
+  if (!drop_copies_[r.member].empty()) copy_report(r.member, cause);
 }
 
 void Answers::trade_adjustment(engine::MemberId member, const AdjustmentFacts& a) {
@@ -145,6 +196,7 @@ void Answers::trade_adjustment(engine::MemberId member, const AdjustmentFacts& a
   w.add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
   if (!a.text.empty()) w.add_string(fix::tag::Text, a.text);
   session.send();
+  if (!drop_copies_[member].empty()) copy_report(member, 0);
 }
 
 void Answers::report_without_order(engine::MemberId member, const fix::MessageView& request,
@@ -167,6 +219,7 @@ void Answers::report_without_order(engine::MemberId member, const fix::MessageVi
       .add_timestamp(fix::tag::TransactTime, clock_.wall_ns, options_.timestamps);
   if (!f.text.empty()) w.add_string(fix::tag::Text, f.text);
   sessions_[member].send();
+  if (!drop_copies_[member].empty()) copy_report(member, 0);
 }
 
 void Answers::cancel_reject(engine::MemberId member, const RequestIds& request,

@@ -215,15 +215,20 @@ ControlAnswer Controls::session(std::string_view identity, std::span<const std::
     return ControlAnswer{
         true, std::string("the session is already ") + risk::to_string(to) + ": nothing done", 0};
   }
-  const std::int32_t date = business_date();
+  // Without a schedule an operator's open starts the calendar's date: a
+  // venue run by hand moves to a new business date by closing and opening.
+  const std::int32_t date = to == risk::TradingPhase::Open && !schedule_.options().enabled
+                                ? schedule_.at(clock_.wall_ns).business_date
+                                : business_date();
   const std::uint64_t at =
       change_phase(risk::ScheduledState{date, to}, records::ControlOrigin::Operator, identity);
-  return ControlAnswer{true,
-                       std::string("session ") + risk::to_string(to) + " (business date " +
-                           std::to_string(date) + ")" +
-                           (to == risk::TradingPhase::Closed ? "; Day orders expire" : "") +
-                           "; the schedule takes over again at its next boundary",
-                       at};
+  return ControlAnswer{
+      true,
+      std::string("session ") + risk::to_string(to) + " (business date " + std::to_string(date) +
+          ")" + (to == risk::TradingPhase::Closed ? "; Day orders expire" : "") +
+          (schedule_.options().enabled ? "; the schedule takes over again at its next boundary"
+                                       : ""),
+      at};
 }
 
 ControlAnswer Controls::status() const {

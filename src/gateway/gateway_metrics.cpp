@@ -63,6 +63,8 @@ AnswerMetrics AnswerMetrics::registered(ops::MetricGroup& g) {
       {"matchgate_order_session_rejects_total", "order messages answered with a session Reject"});
   m.business_rejects =
       g.counter({"matchgate_business_rejects_total", "BusinessMessageRejects sent"});
+  m.drop_copies = g.counter(
+      {"matchgate_drop_copies_total", "ExecutionReports copied to drop-copy sessions (797=Y)"});
   return m;
 }
 

@@ -20,6 +20,7 @@ constexpr std::string_view kUntrackedRepeatText =
 constexpr std::string_view kStoreFullText =
     "ClOrdID store full ([dedup] max_keys): order not accepted, try again later";
 constexpr std::string_view kCapacityText = "gateway order capacity exhausted";
+constexpr std::string_view kDropCopyText = "drop copy session: read only";
 
 }  // namespace
 
@@ -83,6 +84,13 @@ void OrderEntry::mass_cancel(engine::MemberId member) {
 
 void OrderEntry::on_message(engine::MemberId member, std::uint64_t seq, const fix::MessageView& m) {
   const Context ctx{member, seq, m.msg_type()};
+  if (!options_.members[member].drop_copy_for.empty()) {
+    // A drop-copy session only receives; it has no requests waiting, so
+    // answering at once keeps its answers in order.
+    answers_.business_reject(member, seq, ctx.msg_type, fix::BusinessRejectReason::NotAuthorized,
+                             kDropCopyText);
+    return;
+  }
   if (waiting_count() > 0) {
     // Behind requests waiting for Redis: a new order that only needs the
     // store's answer is handed to Redis now (pipelined); anything else waits

@@ -67,8 +67,8 @@ void OrderEntry::on_trade(const engine::Event& e) {
   // The trade record comes before both fill reports, so the log holds the
   // decision (and each side's fee) before anyone is told.
   const records::TradeRecord* trade = nullptr;
-  if (trades_.enabled()) {
-    const RecordRef ref = mine(e.order.client_ref) ? e.order.client_ref : e.maker.client_ref;
+  const RecordRef ref = mine(e.order.client_ref) ? e.order.client_ref : e.maker.client_ref;
+  if (trades_.enabled() && mine(ref)) {
     const std::uint32_t instrument = records_[slot_of(ref)].instrument;
     trade = &trades_.on_trade(e, instrument, controls_.business_date());
   }

@@ -24,7 +24,7 @@ void Outbound::on_send(std::uint32_t session_id, const fix::Outgoing& m) {
     // The log holds the message sent at the time, unless the daemon died
     // before its record was written: kept until that record turns up.
     if (m.cause != 0) {
-      unlogged_[m.cause] =
+      unlogged_[ComposedKey{m.cause, member}] =
           Unlogged{composed_in_replay_++, m.cause, member, m.seq, std::string(m.bytes)};
     }
     return;
@@ -98,8 +98,9 @@ bool Outbound::has_releasable() const noexcept {
   return !outbox_.empty() && outbox_.oldest_position() <= wal_->durable();
 }
 
-std::optional<Outbound::Unlogged> Outbound::take_composed(std::uint64_t cause) {
-  const auto it = unlogged_.find(cause);
+std::optional<Outbound::Unlogged> Outbound::take_composed(std::uint64_t cause,
+                                                          engine::MemberId member) {
+  const auto it = unlogged_.find(ComposedKey{cause, member});
   if (it == unlogged_.end()) return std::nullopt;
   Unlogged report = std::move(it->second);
   unlogged_.erase(it);

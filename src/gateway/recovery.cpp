@@ -115,9 +115,9 @@ void Recovery::regenerate(const records::OutboundRecordHead& h, std::uint32_t me
   // are one duty-cycle clock value.
   network_.clock().set_wall(time_ns);
   Outbound& outbound = network_.outbound();
-  std::optional<Outbound::Unlogged> report = outbound.take_composed(h.cause);
+  std::optional<Outbound::Unlogged> report = outbound.take_composed(h.cause, h.member);
   if (!report && handle_replies_until(records::exec_id_of(h.cause))) {
-    report = outbound.take_composed(h.cause);
+    report = outbound.take_composed(h.cause, h.member);
   }
   SessionTable& sessions = network_.sessions();
   if (h.member >= sessions.size()) return;

@@ -48,17 +48,18 @@ records::TradeRecord TradeBook::compose(const engine::Event& e, std::uint32_t in
 
 std::int32_t TradeBook::business_date(std::int32_t controls_date) noexcept {
   if (controls_date != 0) return controls_date;
-  // No trading day logged (no [trading_day]): the local calendar date,
+  // No trading day logged (no [trading_day], no operator's session
+  // command yet): the UTC calendar date, as the trading controls see it,
   // looked up once a minute.
   const std::int64_t minute = clock_.wall_ns / 60'000'000'000;
-  if (minute != local_date_minute_) {
+  if (minute != utc_date_minute_) {
     const std::time_t t = static_cast<std::time_t>(clock_.wall_ns / 1'000'000'000);
     std::tm tm{};
-    localtime_r(&t, &tm);
-    local_date_ = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-    local_date_minute_ = minute;
+    gmtime_r(&t, &tm);
+    utc_date_ = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+    utc_date_minute_ = minute;
   }
-  return local_date_;
+  return utc_date_;
 }
 
 const records::TradeRecord& TradeBook::on_trade(const engine::Event& e, std::uint32_t instrument,

@@ -8,8 +8,8 @@
 
 namespace matchgate::wal {
 
-SegmentPreparer::SegmentPreparer(std::filesystem::path dir, std::uint64_t segment_bytes)
-    : dir_(std::move(dir)), bytes_(segment_bytes) {
+SegmentPreparer::SegmentPreparer(std::filesystem::path dir, std::uint64_t segment_bytes, FileIo& io)
+    : dir_(std::move(dir)), bytes_(segment_bytes), io_(io) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -75,7 +75,7 @@ void SegmentPreparer::run() {
       const std::filesystem::path path = temp_path(dir_, index);
       std::error_code ignored;
       std::filesystem::remove(path, ignored);
-      WalSegment::create(path, bytes_);
+      WalSegment::create(path, bytes_, io_);
     } catch (const std::exception& e) {
       error = e.what();
     }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "matchgate/util/clock.hpp"
 #include "matchgate/util/crc32c.hpp"
@@ -49,17 +50,22 @@ class Fd {
   int fd_;
 };
 
-void write_all(int fd, const void* data, std::size_t size, const std::filesystem::path& path) {
+// Writes all of `data` at `offset` (short writes continued); returns the
+// offset after it.
+std::uint64_t write_all_at(FileIo& io, int fd, const void* data, std::size_t size,
+                           std::uint64_t offset, const std::filesystem::path& path) {
   const auto* p = static_cast<const std::byte*>(data);
   while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
+    const ssize_t n = io.pwrite(fd, p, size, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       fail(errno, "cannot write", path);
     }
     p += n;
     size -= static_cast<std::size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
   }
+  return offset;
 }
 
 // Reads exactly `size` bytes; returns an errno text on failure, "" on
@@ -77,16 +83,6 @@ std::string read_exact(int fd, void* data, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
   return {};
-}
-
-// rename() that never replaces `to`: renameat2(RENAME_NOREPLACE) where the
-// file system has it, else link() + unlink() (link never replaces either).
-int rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) {
-  if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-  if (errno != EINVAL && errno != ENOSYS) return -1;
-  if (::link(from.c_str(), to.c_str()) != 0) return -1;
-  ::unlink(from.c_str());
-  return 0;
 }
 
 bool is_temp_name(std::string_view name) {
@@ -200,7 +196,8 @@ bool parse_snapshot_file_name(std::string_view name, std::uint64_t& seq) {
 
 std::filesystem::path write_snapshot(const std::filesystem::path& dir, const SnapshotInfo& in,
                                      std::span<const std::byte> payload,
-                                     const crypto::Sm2PrivateKey& key, std::string_view sm2_id) {
+                                     const crypto::Sm2PrivateKey& key, std::string_view sm2_id,
+                                     FileIo& io) {
   if (in.seq == 0) throw std::invalid_argument("a snapshot must include at least record 1");
   SnapshotInfo info = in;
   info.payload_bytes = payload.size();
@@ -234,21 +231,25 @@ std::filesystem::path write_snapshot(const std::filesystem::path& dir, const Sna
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (is_temp_name(entry.path().filename().string())) std::filesystem::remove(entry.path());
   }
-  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
-  if (fd.get() < 0) fail(errno, "cannot create", temp);
+  int fd = io.open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) fail(errno, "cannot create", temp);
   try {
-    write_all(fd.get(), header.data(), header.size(), temp);
-    write_all(fd.get(), payload.data(), payload.size(), temp);
-    write_all(fd.get(), length.data(), length.size(), temp);
-    write_all(fd.get(), signature.data(), signature_length, temp);
-    if (::fdatasync(fd.get()) != 0) fail(errno, "cannot fdatasync", temp);
-    if (fd.close() != 0) fail(errno, "cannot close", temp);
-    if (rename_no_replace(temp, path) != 0) fail(errno, "cannot rename into", path);
+    std::uint64_t at = write_all_at(io, fd, header.data(), header.size(), 0, temp);
+    at = write_all_at(io, fd, payload.data(), payload.size(), at, temp);
+    at = write_all_at(io, fd, length.data(), length.size(), at, temp);
+    write_all_at(io, fd, signature.data(), signature_length, at, temp);
+    if (io.fdatasync(fd) != 0) fail(errno, "cannot fdatasync", temp);
+    const int closed = io.close(std::exchange(fd, -1));
+    if (closed != 0) fail(errno, "cannot close", temp);
+    if (io.rename_no_replace(temp.c_str(), path.c_str()) != 0) {
+      fail(errno, "cannot rename into", path);
+    }
   } catch (...) {
+    if (fd >= 0) io.close(fd);
     ::unlink(temp.c_str());
     throw;
   }
-  sync_directory(dir);
+  sync_directory(dir, io);
   return path;
 }
 

@@ -590,8 +590,8 @@ ScanResult scan_log(const std::filesystem::path& dir, const ScanOptions& options
   return LogScanner(options, on_record, std::move(segments)).scan();
 }
 
-void cut_torn_tail(const TornTail& torn) {
-  const int fd = ::open(torn.segment.c_str(), O_WRONLY | O_CLOEXEC);
+void cut_torn_tail(const TornTail& torn, FileIo& io) {
+  const int fd = io.open(torn.segment.c_str(), O_WRONLY | O_CLOEXEC, 0);
   if (fd < 0) {
     throw std::system_error(errno, std::generic_category(), "cannot open " + torn.segment.string());
   }
@@ -601,15 +601,15 @@ void cut_torn_tail(const TornTail& torn) {
   while (done < torn.bytes && rc == 0) {
     const std::size_t n =
         static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), torn.bytes - done));
-    const ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(torn.offset + done));
+    const ssize_t w = io.pwrite(fd, zeros.data(), n, static_cast<off_t>(torn.offset + done));
     if (w < 0) {
       rc = errno;
     } else {
       done += static_cast<std::uint64_t>(w);
     }
   }
-  if (rc == 0 && ::fdatasync(fd) != 0) rc = errno;
-  ::close(fd);
+  if (rc == 0 && io.fdatasync(fd) != 0) rc = errno;
+  io.close(fd);
   if (rc != 0) {
     throw std::system_error(rc, std::generic_category(), "cannot cut " + torn.segment.string());
   }

@@ -84,8 +84,9 @@ WalMetrics WalMetrics::registered(ops::MetricGroup& g) {
 WalWriter::WalWriter(WalOptions options, LogTail tail, crypto::Sm2PrivateKey key,
                      WalMetrics metrics)
     : options_(std::move(options)),
+      io_(options_.file_io != nullptr ? *options_.file_io : posix_file_io()),
       sealer_(std::move(key), options_.sm2_id),
-      preparer_(options_.dir, options_.segment_bytes),
+      preparer_(options_.dir, options_.segment_bytes, io_),
       metrics_(metrics) {
   if (options_.segment_bytes < (std::uint64_t{1} << 20)) {
     throw std::invalid_argument("log segments must be at least 1 MiB");
@@ -126,6 +127,11 @@ std::int64_t WalWriter::mono_ns() const noexcept {
 
 int WalWriter::do_work() {
   if (closed_) return 0;
+  // Never commit again after a failure: the staged group would be written
+  // and synced anew, and a second fdatasync can succeed although the data
+  // of the failed one is gone (Linux reports a writeback error once), which
+  // would make unsynced records durable in the producers' eyes.
+  if (failed()) throw std::runtime_error("the write-ahead log writer has failed");
   try {
     return work();
   } catch (...) {
@@ -332,11 +338,6 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   const std::uint64_t index = segment_index_ + 1;
   const std::uint32_t date = business_date_of(time_ns);
   const std::filesystem::path path = options_.dir / segment_file_name(date, index);
-  if (segment_.is_open() || opened_a_segment_) {
-    segment_ = WalSegment::adopt(preparer_.take(index), path, options_.segment_bytes);
-  } else {
-    segment_ = WalSegment::create(path, options_.segment_bytes);
-  }
   SegmentHeader h;
   h.index = index;
   h.segment_bytes = options_.segment_bytes;
@@ -347,7 +348,18 @@ void WalWriter::open_segment(std::int64_t time_ns) {
   h.key_fingerprint = sealer_.key_fingerprint();
   std::array<std::byte, kSegmentHeaderSize> header{};
   encode_segment_header(h, header);
-  segment_.write_at(0, header);
+  // A file gets a segment's name only once it is zero-filled and its header
+  // is durable (WalSegment::adopt: one fdatasync per rotation, on the writer
+  // thread), so no crash or power cut leaves a last segment without a
+  // header. The first segment of a run is made like a prepared one, here.
+  std::filesystem::path prepared;
+  if (segment_.is_open() || opened_a_segment_) {
+    prepared = preparer_.take(index);
+  } else {
+    prepared = SegmentPreparer::temp_path(options_.dir, index);
+    WalSegment::create(prepared, options_.segment_bytes, io_).close();
+  }
+  segment_ = WalSegment::adopt(prepared, path, options_.segment_bytes, header, io_);
   segment_index_ = index;
   segment_date_ = date;
   // UTC days are whole multiples of 86400 s in POSIX time.

@@ -260,6 +260,12 @@ void add_day_admin_member_fields(Fields& f) {
   f["members.max_messages_per_s"] = [](const app::Config& c) {
     return limit_text(c.members.at(0).limits.max_messages_per_s);
   };
+  f["members.drop_copy_for"] = [](const app::Config& c) {
+    const std::vector<std::string>& targets = c.members.at(0).drop_copy_for;
+    std::string out = targets.empty() ? "absent" : "";
+    for (const std::string& t : targets) out += (out.empty() ? "" : ",") + t;
+    return out;
+  };
 }
 
 void add_clearing_fields(Fields& f) {

@@ -431,6 +431,47 @@ TEST_F(ConfigTest, MembersAndInstrumentsReachTheGateway) {
   EXPECT_EQ(g.shards[1].instruments[1].band_low, config.instruments[2].spec.band_low);
 }
 
+// A drop-copy session: a [[members]] entry with drop_copy_for and no trading keys.
+std::string drop_copy(const std::string& comp_id, const std::string& targets,
+                      const std::string& extra = "") {
+  return "[[members]]\ncomp_id = \"" + comp_id + "\"\npassword_hash = \"" + kHash +
+         "\"\ndrop_copy_for = " + targets + "\n" + extra + "\n";
+}
+
+TEST_F(ConfigTest, DropCopySessionsReachTheGateway) {
+  const auto config = load(member("M1") + drop_copy("DC", "[\"M2\", \"M1\"]") + member("M2") +
+                           drop_copy("DC2", "[\"M2\"]") + instrument());
+  ASSERT_EQ(config.members.size(), 4U);
+  EXPECT_EQ(config.members[1].drop_copy_for, (std::vector<std::string>{"M2", "M1"}));
+  EXPECT_TRUE(config.members[1].accounts.empty());
+  const gateway::NetworkOptions& n = config.gateway.network;
+  ASSERT_EQ(n.members.size(), 4U);
+  EXPECT_EQ(n.members[1].drop_copy_for, (std::vector<engine::MemberId>{2, 0}));
+  EXPECT_EQ(n.members[3].drop_copy_for, (std::vector<engine::MemberId>{2}));
+  EXPECT_TRUE(n.members[0].drop_copy_for.empty());
+  EXPECT_TRUE(n.members[2].drop_copy_for.empty());
+}
+
+TEST_F(ConfigTest, DropCopyErrorsNameTheKey) {
+  const std::string m1 = member("M1");
+  fail(m1 + drop_copy("DC", "[\"M1\", \"M9\"]") + instrument(), "members[1].drop_copy_for[1]",
+       "\"M9\"", "unknown comp_id \"M9\"");
+  fail(m1 + drop_copy("DC", "[\"DC\"]") + instrument(), "members[1].drop_copy_for[0]", "[\"DC\"]",
+       "cannot receive its own reports");
+  fail(m1 + drop_copy("DC", "[\"M1\"]") + drop_copy("DC2", "[\"DC\"]") + instrument(),
+       "members[2].drop_copy_for[0]", "[\"DC\"]", "\"DC\" is itself a drop-copy session");
+  fail(m1 + drop_copy("DC", "[\"M1\", \"M1\"]") + instrument(), "members[1].drop_copy_for[1]",
+       "[\"M1\", \"M1\"]", "duplicate comp_id \"M1\"");
+  fail(m1 + drop_copy("DC", "[]") + instrument(), "members[1].drop_copy_for", "drop_copy_for",
+       "at least one member comp_id");
+  fail(m1 + drop_copy("DC", "\"M1\"") + instrument(), "members[1].drop_copy_for", "drop_copy_for",
+       "an array of member comp_ids");
+  fail(m1 + drop_copy("DC", "[\"M1\"]", "accounts = [\"A\"]") + instrument(), "members[1].accounts",
+       "accounts = [\"A\"]", "does not trade", 2);
+  fail(m1 + drop_copy("DC", "[\"M1\"]", "credit_limit = \"10\"") + instrument(),
+       "members[1].credit_limit", "credit_limit", "does not trade");
+}
+
 TEST_F(ConfigTest, UnknownKeys) {
   fail("verbose = true\n" + member() + instrument(), "verbose", "verbose", "unknown key");
   fail("[gatway]\nlisten = \"1.2.3.4:5\"\n" + member() + instrument(), "gatway", "[gatway]",

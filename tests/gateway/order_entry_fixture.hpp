@@ -50,7 +50,7 @@ class RecordingSink final : public fix::SessionSink {
 NetworkOptions options() {
   NetworkOptions o;
   o.comp_id = "GW";
-  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}}, {"M2", "", {"M2-A"}, false, {}}};
+  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}, {}}, {"M2", "", {"M2-A"}, false, {}, {}}};
   // Reference prices and bands as pre-trade risk sees them (docs/RISK.md).
   o.instruments = {{"ACME", 0, 0, 100 * engine::kPriceScale, 1, 1000 * engine::kPriceScale},
                    {"BOLT", 0, 1, 10 * engine::kPriceScale, 1, 1000 * engine::kPriceScale}};
@@ -68,8 +68,8 @@ std::vector<engine::InstrumentSpec> instruments() {
 class OrderEntryTest : public ::testing::Test {
  protected:
   explicit OrderEntryTest(std::vector<engine::MemberSpec> members = {{}, {}},
-                          NetworkOptions net = options())
-      : options_(std::move(net)),
+                          NetworkOptions network = options())
+      : options_(std::move(network)),
         requests_(1024),
         replies_(1024),
         sessions_(options_, sink_, clock_),

@@ -38,7 +38,7 @@ class RecordingSink final : public fix::SessionSink {
 NetworkOptions options() {
   NetworkOptions o;
   o.comp_id = "GW";
-  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}}, {"M2", "", {"M2-A"}, false, {}}};
+  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}, {}}, {"M2", "", {"M2-A"}, false, {}, {}}};
   o.instruments = {{"ACME", 0, 0, 100 * kScale, 1, 1000 * kScale},
                    {"BOLT", 0, 1, 10 * kScale, 1, 1000 * kScale}};
   return o;

@@ -34,23 +34,34 @@ constexpr engine::Price kScale = engine::kPriceScale;
 NetworkOptions options() {
   NetworkOptions o;
   o.comp_id = "GW";
-  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}}, {"M2", "", {"M2-A"}, false, {}}};
+  o.members = {{"M1", "", {"M1-A", "M1-B"}, false, {}, {}}, {"M2", "", {"M2-A"}, false, {}, {}}};
   o.instruments = {{"ACME", 0, 0}};
   o.max_records = 64;
   o.dedup.max_keys = 64;
   return o;
 }
 
+// The same members and two drop-copy sessions: DC1 of M1, DCALL of both.
+NetworkOptions options_with_drop_copies() {
+  NetworkOptions o = options();
+  o.members.push_back({"DC1", "", {}, false, {}, {0}});
+  o.members.push_back({"DCALL", "", {}, false, {}, {0, 1}});
+  return o;
+}
+
 // One network thread and one shard, wired as the daemon wires them.
 struct Node {
-  explicit Node(const wal::testing::TempLog& log)
-      : requests(1024),
+  explicit Node(const wal::testing::TempLog& log, NetworkOptions o = options())
+      : network_options(std::move(o)),
+        requests(1024),
         replies(1024),
         shard(0, {engine::InstrumentSpec{"ACME", kScale / 100, 1, 1000, 1, engine::kMaxPrice}},
-              {{}, {}}, engine::EngineOptions{}, {&requests}, {&replies}, options().max_records),
-        network(0, options(), {&requests}, {&replies}, metrics),
+              std::vector<engine::MemberSpec>(network_options.members.size()),
+              engine::EngineOptions{}, {&requests}, {&replies}, network_options.max_records),
+        network(0, network_options, {&requests}, {&replies}, metrics),
         recovery(log.dir(), "1234567812345678", network, {&shard}, {&replies}) {}
 
+  NetworkOptions network_options;
   RequestRing requests;
   ReplyRing replies;
   ShardAgent shard;
@@ -74,7 +85,7 @@ class Regeneration : public ::testing::Test {
   // Trades through a live node writing the log, then `more`, then closes
   // the log.
   void run_live(const std::function<void()>& more = {}) {
-    Node live(log_);
+    Node live(log_, node_options_);
     const wal::LogTail tail = live.recovery.run(log_.pub());
     wal::WalWriter writer(log_.options(), tail, log_.key());
     wal::WalProducer& producer = writer.add_producer();
@@ -91,7 +102,9 @@ class Regeneration : public ::testing::Test {
     if (more) more();
     wal::testing::pump(writer, producer);
     writer.close();
-    for (engine::MemberId m = 0; m < 2; ++m) sent_[m] = stored(live, m);
+    for (engine::MemberId m = 0; m < node_options_.members.size(); ++m) {
+      sent_[m] = stored(live, m);
+    }
     live_hash_ = live.shard.engine().state_hash();
     node_ = nullptr;
   }
@@ -122,11 +135,12 @@ class Regeneration : public ::testing::Test {
   }
 
   wal::testing::TempLog log_;
+  NetworkOptions node_options_ = options();
   Node* node_ = nullptr;
   std::int64_t now_ = kT0;
   std::uint64_t next_seq_[2] = {1, 1};
   std::vector<std::unique_ptr<std::string>> frames_;
-  std::map<std::uint64_t, std::string> sent_[2];
+  std::map<std::uint64_t, std::string> sent_[4];
   std::uint64_t live_hash_ = 0;
 };
 
@@ -155,6 +169,34 @@ TEST_F(Regeneration, RecoveryComposesEveryReportAsItWasSent) {
   Node again(log_);
   again.recovery.run(log_.pub());
   for (engine::MemberId m = 0; m < 2; ++m) {
+    EXPECT_EQ(stored(again, m), sent_[m]) << "member " << m;
+  }
+  EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 0U);
+  EXPECT_EQ(again.recovery.send_unlogged_reports(), 0U);
+}
+
+// Drop copies of reports of engine events are logged like the reports
+// (regenerated form, the same cause, the drop-copy session as member):
+// recovery composes each copy again, byte for byte, under its MsgSeqNum,
+// including two copies of one trade to the session that copies both sides.
+TEST_F(Regeneration, DropCopiesAreComposedAgainAsTheyWereSent) {
+  node_options_ = options_with_drop_copies();
+  run_live();
+  EXPECT_EQ(reports_in(sent_[2]), reports_in(sent_[0]));
+  EXPECT_EQ(reports_in(sent_[3]), reports_in(sent_[0]) + reports_in(sent_[1]));
+  std::size_t regenerated_copies = 0;
+  log_.scan([&](const wal::RecordView& v) {
+    if (v.header.type != records::to_wire(records::RecordType::Outbound)) return;
+    const auto o = records::decode_outbound(v.payload);
+    ASSERT_TRUE(o);
+    regenerated_copies +=
+        o->head.member >= 2 && o->form == records::OutboundForm::Regenerated ? 1 : 0;
+  });
+  EXPECT_GE(regenerated_copies, 12U);
+
+  Node again(log_, node_options_);
+  again.recovery.run(log_.pub());
+  for (engine::MemberId m = 0; m < 4; ++m) {
     EXPECT_EQ(stored(again, m), sent_[m]) << "member " << m;
   }
   EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 0U);

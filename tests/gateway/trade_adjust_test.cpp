@@ -24,6 +24,10 @@ NetworkOptions clearing_options() {
   acme.maker.per_unit = kScale / 100;
   acme.taker.bps_e4 = 10 * 10'000;
   o.clearing.instruments = {{"ACME", false, acme}, {"BOLT", false, {}}};
+  // M1's back office: a drop copy of M1's ExecutionReports.
+  MemberOptions drop_copy{"DC1", "", {"DC1-A"}, false, {}};
+  drop_copy.drop_copy_for = {0};
+  o.members.push_back(drop_copy);
   return o;
 }
 
@@ -48,6 +52,7 @@ class TradeAdjustTest : public OrderEntryTest {
     const auto maker_reports = out(1);
     EXPECT_EQ(maker_reports.size(), 2U);  // its New, then its fill
     maker_exec_id_ = maker_reports.back()->get(fix::tag::ExecID);
+    EXPECT_EQ(out(2).size(), 2U);  // the copies of M1's two reports
     return std::to_string(std::stoull(taker_exec_id_) / 2);
   }
   ControlAnswer command(std::vector<std::string> words) {
@@ -115,6 +120,12 @@ TEST_F(TradeAdjustTest, ABustTakesTheTradeBackAndTellsBothMembers) {
               {fix::tag::CumQty, "0"},
               {fix::tag::LeavesQty, "6"}});
   expect_in_profile(m2);
+  // M1's drop copy gets the bust too.
+  const Sent& copy = one(2);
+  expect(copy, {{fix::tag::ExecType, "H"},
+                {fix::tag::ExecRefID, taker_exec_id_},
+                {fix::tag::OnBehalfOfCompID, "M1"},
+                {fix::tag::CopyMsgIndicator, "Y"}});
 
   EXPECT_EQ(position(0), (clearing::Position{}));
   EXPECT_EQ(position(1), (clearing::Position{}));

@@ -111,7 +111,16 @@ void Daemon::start() {
   cfg << "[clearing]\nreport_dir = \"" << settlement_dir() << "\"\n" << options_.clearing << "\n\n";
   for (const TestMember& m : options_.members) {
     cfg << "[[members]]\ncomp_id = \"" << m.comp_id << "\"\npassword_hash = \""
-        << crypto::hash_password(m.password, 10'000) << "\"\naccounts = [";
+        << crypto::hash_password(m.password, 10'000) << "\"\n";
+    if (!m.drop_copy_for.empty()) {
+      cfg << "drop_copy_for = [";
+      for (std::size_t i = 0; i < m.drop_copy_for.size(); ++i) {
+        cfg << (i ? ", " : "") << '"' << m.drop_copy_for[i] << '"';
+      }
+      cfg << "]\n" << m.extra << "\n\n";
+      continue;
+    }
+    cfg << "accounts = [";
     for (std::size_t i = 0; i < m.accounts.size(); ++i) {
       cfg << (i ? ", " : "") << '"' << m.accounts[i] << '"';
     }

@@ -19,6 +19,9 @@ struct TestMember {
   std::string stp = "none";
   bool cancel_on_disconnect = false;
   std::string extra = {};  // more lines for this [[members]] table
+  // Not empty: a drop-copy session of these comp_ids (no accounts, stp or
+  // cancel_on_disconnect are written for it).
+  std::vector<std::string> drop_copy_for = {};
 };
 
 struct DaemonOptions {

@@ -70,6 +70,9 @@ struct MemberConfig {
   bool cancel_on_disconnect = false;
   // Pre-trade risk limits (docs/RISK.md); money fixed point, scale kPriceScale.
   risk::MemberLimits limits;
+  // A drop-copy session (docs/FIX.md "Drop copy"): the comp_ids of the
+  // members whose ExecutionReports it receives; empty for a trading member.
+  std::vector<std::string> drop_copy_for;
 };
 
 // One [[instruments]] table as written, with its shard and engine spec.

@@ -73,7 +73,7 @@ enum class CxlRejReason : int {
 };
 
 // BusinessRejectReason(380).
-enum class BusinessRejectReason : int { UnsupportedMessageType = 3 };
+enum class BusinessRejectReason : int { UnsupportedMessageType = 3, NotAuthorized = 6 };
 
 // MassCancelRequestType(530): the gateway carries out 1 and 7; the profile
 // lists FIX 4.4's 1 to 7 so that 2 to 6 get an OrderMassCancelReport.

@@ -152,6 +152,10 @@ class Session {
   MessageWriter& begin(std::string_view msg_type) noexcept;
   // Finishes it, stores it for resend, and hands it to the sink.
   void send(std::uint64_t cause = 0);
+  // The message the last send() finished, as sent (or, replaying, as
+  // composed). A view into the thread's shared scratch: valid only until
+  // any session of the thread begins another message.
+  std::string_view last_composed() const noexcept { return last_composed_; }
   // Reject(3). `ref_tag` kNoTag leaves RefTagID out.
   void reject(std::uint64_t ref_seq, std::string_view ref_msg_type, Tag ref_tag,
               SessionRejectReason reason, std::string_view text);
@@ -230,6 +234,7 @@ class Session {
   MessageStore store_;
   SessionMetrics metrics_;
   bool writing_admin_ = false;
+  std::string_view last_composed_;
   bool replaying_ = false;
   bool logged_on_ = false;
   std::uint64_t next_in_ = 1;

@@ -58,6 +58,7 @@ inline constexpr Tag CxlRejReason = 102;
 inline constexpr Tag OrdRejReason = 103;
 inline constexpr Tag HeartBtInt = 108;
 inline constexpr Tag TestReqID = 112;
+inline constexpr Tag OnBehalfOfCompID = 115;
 inline constexpr Tag OrigSendingTime = 122;
 inline constexpr Tag GapFillFlag = 123;
 inline constexpr Tag ResetSeqNumFlag = 141;
@@ -97,6 +98,7 @@ inline constexpr Tag SettlPrice = 730;
 inline constexpr Tag SettlPriceType = 731;
 inline constexpr Tag PriorSettlPrice = 734;
 inline constexpr Tag OrdStatusReqID = 790;
+inline constexpr Tag CopyMsgIndicator = 797;
 inline constexpr Tag Password = 554;
 }  // namespace tag
 

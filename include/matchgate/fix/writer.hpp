@@ -78,6 +78,10 @@ class MessageWriter {
   requires kIntEnum<E> MessageWriter& add_enum(Tag tag, E value) noexcept {
     return add_int(tag, static_cast<int>(value));
   }
+  // Fields already encoded ("tag=value<SOH>..."), appended as they are: the
+  // body of a message being copied into another (drop copies). Must be
+  // non-empty, start with a digit and end with SOH (BadValue otherwise).
+  MessageWriter& add_encoded(std::string_view fields) noexcept;
   // The precision begin() writes SendingTime (and OrigSendingTime) with.
   TimePrecision precision() const noexcept { return precision_; }
 

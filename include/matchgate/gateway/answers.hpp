@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "matchgate/engine/types.hpp"
 #include "matchgate/fix/enums.hpp"
@@ -98,6 +99,9 @@ class Answers {
   // repeat after a restart.
   void set_boot(std::uint64_t boot) noexcept { boot_ = boot; }
 
+  // Every ExecutionReport to a member that has drop-copy sessions
+  // (MemberOptions::drop_copy_for) is also sent to each of them
+  // (docs/FIX.md "Drop copy"), with the same cause.
   // ExecutionReport about order record `order` (its state as it is now).
   void report(const OrderRecord& order, const RequestIds& request, const ReportFacts& facts);
   // ExecutionReport H or G about member's fill; a gateway ExecID, no
@@ -150,6 +154,10 @@ class Answers {
   static constexpr std::size_t kExecIdChars = 48;
   // "G<net>-<boot>-<n>" for a report the gateway makes itself, or the
   // engine's event id (* 2, + 1 for the maker's side of a trade).
+  // The ExecutionReport member `member`'s session has just sent (with
+  // `cause`), copied to each of its drop-copy sessions: OnBehalfOfCompID(115)
+  // the member in the header, the body as sent, then CopyMsgIndicator(797)=Y.
+  void copy_report(engine::MemberId member, std::uint64_t cause);
   std::string_view exec_id_text(const ReportFacts& f, char (&buf)[kExecIdChars]) noexcept;
   void write_ids(fix::MessageWriter& w, const RequestIds& request, const ReportFacts& f,
                  char (&exec_id)[kExecIdChars]);
@@ -166,6 +174,11 @@ class Answers {
   std::uint64_t gateway_exec_ids_ = 0;
   std::uint64_t position_report_ids_ = 0;
   AnswerMetrics metrics_;
+  // Per member, the drop-copy sessions that receive its reports.
+  std::vector<std::vector<engine::MemberId>> drop_copies_;
+  // The body of the report being copied (the sessions' scratch is reused
+  // by each copy); sized once, empty when no drop copy is configured.
+  std::vector<char> copy_body_;
 };
 
 }  // namespace matchgate::gateway

@@ -46,6 +46,7 @@ struct AnswerMetrics {
   ops::Counter mass_cancel_reports;
   ops::Counter session_rejects;
   ops::Counter business_rejects;
+  ops::Counter drop_copies;  // ExecutionReports copied to drop-copy sessions
   static AnswerMetrics registered(ops::MetricGroup& group);
 };
 

@@ -24,6 +24,9 @@ struct MemberOptions {
   std::vector<std::string> accounts;  // the first is the default Account(1)
   bool cancel_on_disconnect = false;
   risk::MemberLimits limits;  // docs/RISK.md
+  // Not empty: a read-only drop-copy session that receives a copy of every
+  // ExecutionReport of these members (docs/FIX.md "Drop copy").
+  std::vector<engine::MemberId> drop_copy_for;
 };
 
 struct InstrumentRoute {

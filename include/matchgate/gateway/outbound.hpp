@@ -68,9 +68,10 @@ class Outbound final : public fix::SessionSink {
     std::uint64_t seq = 0;  // the MsgSeqNum it was composed with
     std::string message;
   };
-  // Recovery: the report replay composed for engine event `cause`, taken
-  // out because the log holds its record; none if replay has not composed it.
-  std::optional<Unlogged> take_composed(std::uint64_t cause);
+  // Recovery: the report replay composed for engine event `cause` to
+  // `member` (the member, or one of its drop-copy sessions), taken out
+  // because the log holds its record; none if replay has not composed it.
+  std::optional<Unlogged> take_composed(std::uint64_t cause, engine::MemberId member);
   // Reports composed by replay whose records never appeared, oldest first.
   std::vector<Unlogged> take_unlogged();
 
@@ -86,7 +87,18 @@ class Outbound final : public fix::SessionSink {
   std::vector<bool> connected_;
   DurableOutbox outbox_;
   OutboundMetrics metrics_;
-  std::unordered_map<std::uint64_t, Unlogged> unlogged_;
+  // An event's report and its drop copies share the cause: keyed by both.
+  struct ComposedKey {
+    std::uint64_t cause = 0;
+    engine::MemberId member = 0;
+    bool operator==(const ComposedKey&) const noexcept = default;
+  };
+  struct ComposedKeyHash {
+    std::size_t operator()(const ComposedKey& k) const noexcept {
+      return std::hash<std::uint64_t>{}(k.cause * 0x9E3779B97F4A7C15ULL + k.member);
+    }
+  };
+  std::unordered_map<ComposedKey, Unlogged, ComposedKeyHash> unlogged_;
   std::uint64_t composed_in_replay_ = 0;
 };
 

@@ -33,8 +33,7 @@ class TradeBook {
   // `instrument`, booked: in replay the one the log holds for it (see
   // expect_logged), else a new one with the fees of the current schedule,
   // logged now (or, in replay, after start: log_unlogged). Its business
-  // date: `controls_date` (the trading day's), or with none (0) the local
-  // calendar date.
+  // date: business_date(controls_date).
   const records::TradeRecord& on_trade(const engine::Event& e, std::uint32_t instrument,
                                        std::int32_t controls_date);
 
@@ -69,7 +68,7 @@ class TradeBook {
   std::uint64_t mismatches() const noexcept { return mismatches_; }
 
   // The business date now: `controls_date` (the trading day's), or with
-  // none (0) the local calendar date.
+  // none (0) the UTC calendar date.
   std::int32_t business_date(std::int32_t controls_date) noexcept;
   // A phase change to a new business date (live and in replay).
   void roll_to(std::int32_t business_date) { ledger_.roll_to(business_date); }
@@ -95,8 +94,8 @@ class TradeBook {
   std::vector<records::TradeRecord> unlogged_;
   records::TradeRecord last_;
   std::uint64_t mismatches_ = 0;
-  std::int64_t local_date_minute_ = -1;
-  std::int32_t local_date_ = 0;
+  std::int64_t utc_date_minute_ = -1;
+  std::int32_t utc_date_ = 0;
 };
 
 // The clearing view of `options`: names from the members and instruments,

@@ -9,11 +9,14 @@
 #include <string>
 #include <thread>
 
+#include "matchgate/wal/file_io.hpp"
+
 namespace matchgate::wal {
 
 class SegmentPreparer {
  public:
-  SegmentPreparer(std::filesystem::path dir, std::uint64_t segment_bytes);
+  SegmentPreparer(std::filesystem::path dir, std::uint64_t segment_bytes,
+                  FileIo& io = posix_file_io());
   ~SegmentPreparer();
   SegmentPreparer(const SegmentPreparer&) = delete;
   SegmentPreparer& operator=(const SegmentPreparer&) = delete;
@@ -33,6 +36,7 @@ class SegmentPreparer {
 
   std::filesystem::path dir_;
   std::uint64_t bytes_;
+  FileIo& io_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::uint64_t requested_ = 0;

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "matchgate/crypto/sm2.hpp"
+#include "matchgate/wal/file_io.hpp"
 #include "matchgate/wal/format.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 
@@ -83,10 +84,11 @@ bool parse_snapshot_file_name(std::string_view name, std::uint64_t& seq);
 // The caller must only snapshot state whose records are durable, and give
 // the chain hash (of the block record seq ends: a snapshot names the last
 // record of a block) and boots of record seq (logged_chain_hash() reads the
-// hash back from the log).
+// hash back from the log). `io`: the file system calls (tests inject faults).
 std::filesystem::path write_snapshot(const std::filesystem::path& dir, const SnapshotInfo& info,
                                      std::span<const std::byte> payload,
-                                     const crypto::Sm2PrivateKey& key, std::string_view sm2_id);
+                                     const crypto::Sm2PrivateKey& key, std::string_view sm2_id,
+                                     FileIo& io = posix_file_io());
 
 struct SnapshotFile {
   std::filesystem::path path;

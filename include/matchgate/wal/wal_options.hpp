@@ -10,6 +10,8 @@
 
 namespace matchgate::wal {
 
+class FileIo;
+
 enum class SyncMode : std::uint8_t {
   Group,  // results leave only after their records are fdatasync'd
   Async,  // results leave at once; each commit is fdatasync'd right after it is written
@@ -36,6 +38,9 @@ struct WalOptions {
   std::string sm2_id = "1234567812345678";
   std::size_t producer_ring_bytes = std::size_t{64} << 20;
   std::string software = "matchgate";  // written into Start records
+  // The file system calls of the writer and its segment preparer; nullptr:
+  // the real ones (posix_file_io()). Tests put a fault-injecting one here.
+  FileIo* file_io = nullptr;
 };
 
 // Where an existing log ends: what a writer continues from.

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "matchgate/crypto/sm2.hpp"
+#include "matchgate/wal/file_io.hpp"
 #include "matchgate/wal/format.hpp"
 #include "matchgate/wal/wal_options.hpp"
 
@@ -157,6 +158,6 @@ std::optional<Hash> logged_chain_hash(const std::filesystem::path& dir, std::uin
 
 // Zeroes a torn tail found by scan_log and fdatasyncs the segment, so the
 // log ends cleanly where the last valid block ends.
-void cut_torn_tail(const TornTail& torn);
+void cut_torn_tail(const TornTail& torn, FileIo& io = posix_file_io());
 
 }  // namespace matchgate::wal

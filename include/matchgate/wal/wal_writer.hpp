@@ -162,6 +162,7 @@ class WalWriter {
   std::int64_t mono_ns() const noexcept;
 
   WalOptions options_;
+  FileIo& io_;
   Sealer sealer_;
   SegmentPreparer preparer_;
   std::vector<std::unique_ptr<WalProducer>> producers_;

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "matchgate/gateway/gateway.hpp"
 #include "matchgate/ops/logging.hpp"
 #include "matchgate/risk/trading_schedule.hpp"
+#include "matchgate/wal/file_io.hpp"
 
 namespace {
 
@@ -167,6 +169,19 @@ int run(const app::Config& config, const std::string& level_override) {
 
   matchgate::gateway::GatewayOptions options = config.gateway;
   options.wal.software = std::string("matchgated ") + MATCHGATE_VERSION;
+  // Test hook, never for production (docs/WAL.md 6.8): the log's Nth pwrite
+  // or fdatasync of this run fails. Outlives the gateway (declared first).
+  std::optional<matchgate::wal::FailingFileIo> wal_fault_io;
+  if (const char* spec = std::getenv("MATCHGATE_TEST_WAL_FAULT")) {
+    matchgate::wal::FaultHook hook;
+    if (!matchgate::wal::parse_fault_hook(spec, hook)) {
+      spdlog::critical("MATCHGATE_TEST_WAL_FAULT={}: expected pwrite|fdatasync:N:EIO|ENOSPC", spec);
+      return kExitConfig;
+    }
+    spdlog::warn("test hook MATCHGATE_TEST_WAL_FAULT={}: the log will fail on purpose", spec);
+    wal_fault_io.emplace(matchgate::wal::posix_file_io(), hook);
+    options.wal.file_io = &*wal_fault_io;
+  }
   matchgate::gateway::Gateway gateway(std::move(options));
   log_configuration(config, gateway);
   return serve(config, gateway, stop_signals);
