@@ -157,7 +157,10 @@ void check_required(const dict::Dictionary& d, const dict::MessageDef& m) {
 void check_others(const dict::Dictionary& d, const dict::MessageDef& m) {
   const Fields full = full_message(d, m);
   for (const dict::FieldDef& f : d.fields) {
-    bool in_message = f.number == 8 || f.number == 9 || f.number == 10;
+    // OnBehalfOfCompID(115) is defined only for the drop copies the gateway
+    // sends; inbound it is a standard-header tag, refused by the header
+    // rules (out of place here, or as routing) rather than as a body tag.
+    bool in_message = f.number == 8 || f.number == 9 || f.number == 10 || f.number == 115;
     for (const auto& [tag, value] : full) in_message = in_message || tag == f.number;
     if (in_message) continue;
     Fields more = full;

@@ -33,6 +33,10 @@ struct WriterFault {
   std::string hook;          // MATCHGATE_TEST_WAL_FAULT
   std::string error_in_log;  // what the daemon must say
 };
+// Stable test names in ctest (not the struct's bytes).
+void PrintTo(const WriterFault& f, std::ostream* os) {
+  *os << f.hook;
+}
 
 class DaemonWriterFailure : public ::testing::TestWithParam<WriterFault> {};
 

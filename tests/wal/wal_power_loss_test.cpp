@@ -286,6 +286,10 @@ struct InjectedFault {
   FileOp op;
   int error;
 };
+// Stable test names in ctest (not the struct's bytes).
+void PrintTo(const InjectedFault& f, std::ostream* os) {
+  *os << (f.op == FileOp::pwrite ? "pwrite " : "fdatasync ") << (f.error == EIO ? "EIO" : "ENOSPC");
+}
 
 class WalWriterFailure : public ::testing::TestWithParam<InjectedFault> {};
 
