@@ -6,28 +6,13 @@
 // the bust and correction lines and regenerating byte for byte.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
-#include "controls/controls_support.hpp"
+#include "controls/clearing_support.hpp"
 
 namespace matchgate::testing::controls {
 namespace {
 
 namespace fs = std::filesystem;
-
-DaemonOptions clearing_options() {
-  DaemonOptions o = gw::small();
-  // Taker 2 bp, maker a rebate of 0.5 bp, in cents.
-  o.clearing = "taker_fee_bps = \"2\"\nmaker_fee_bps = \"-0.5\"\nfee_decimals = 2\n";
-  return o;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // MEMBER1's TQ entry of its one ACME position, from 35=AN -> AO + AP.
 std::string member1_traded(FixClient& m1, const std::string& id) {

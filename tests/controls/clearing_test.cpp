@@ -6,32 +6,13 @@
 // is detected.
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
-#include "controls/controls_support.hpp"
+#include "controls/clearing_support.hpp"
 
 namespace matchgate::testing::controls {
 namespace {
 
 namespace fs = std::filesystem;
-
-DaemonOptions clearing_options() {
-  DaemonOptions o = gw::small();
-  // Taker 2 bp, maker a rebate of 0.5 bp, in cents.
-  o.clearing = "taker_fee_bps = \"2\"\nmaker_fee_bps = \"-0.5\"\nfee_decimals = 2\n";
-  return o;
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-CommandRun clearing_tool(const std::string& args) {
-  return run_command("timeout 120 " + Daemon::binary("matchgate-clearing") + " " + args);
-}
 
 // 35=AN for every account and instrument of the member; the AO, then the APs.
 std::vector<FixMessage> positions(FixClient& c, const std::string& id) {
