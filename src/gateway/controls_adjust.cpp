@@ -26,6 +26,7 @@ std::string money(std::int64_t v) {
 }  // namespace
 
 const records::TradeRecord* Controls::adjustable_trade(const std::string& id_text,
+                                                       bool allow_busted, bool* was_busted,
                                                        std::string& why) {
   TradeBook& book = order_entry_.trade_book();
   if (!book.enabled()) {
@@ -51,10 +52,11 @@ const records::TradeRecord* Controls::adjustable_trade(const std::string& id_tex
           ", not the current one (" + std::to_string(today) +
           "): only the current date's trades can be busted or corrected";
     trade = nullptr;
-  } else if (busted) {
+  } else if (busted && !allow_busted) {
     why = "trade " + id_text + " is already busted";
     trade = nullptr;
   }
+  if (was_busted != nullptr) *was_busted = busted;
   return trade;
 }
 
@@ -83,7 +85,11 @@ bool Controls::parse_correction(std::span<const std::string> args, std::uint32_t
 ControlAnswer Controls::bust_or_correct(std::string_view identity,
                                         std::span<const std::string> args, bool correct) {
   std::string why;
-  const records::TradeRecord* found = adjustable_trade(args[0], why);
+  // A busted trade can be corrected: its correction reinstates it at the
+  // new values (so a correction cut short by a crash after its bust can be
+  // completed); it cannot be busted twice.
+  bool reinstate = false;
+  const records::TradeRecord* found = adjustable_trade(args[0], correct, &reinstate, why);
   if (found == nullptr) return refuse(why);
   const records::TradeRecord old = *found;  // the ledger changes below
   engine::Price price = 0;
@@ -91,7 +97,7 @@ ControlAnswer Controls::bust_or_correct(std::string_view identity,
   if (correct && !parse_correction(args, old.instrument, price, qty, why)) return refuse(why);
   const std::string what = options_.instruments[old.instrument].symbol + " " +
                            std::to_string(old.qty) + " @ " + money(old.price);
-  if (correct && price == old.price && qty == old.qty) {
+  if (correct && !reinstate && price == old.price && qty == old.qty) {
     return ControlAnswer{true, "trade " + args[0] + " is " + what + " already: nothing done", 0};
   }
   TradeBook& book = order_entry_.trade_book();
@@ -103,9 +109,11 @@ ControlAnswer Controls::bust_or_correct(std::string_view identity,
   c.identity = identity;
   std::uint64_t at = log(c);
   const records::TradeRecord bust = TradeBook::bust_of(old);
-  at = std::max(at, book.log_adjustment(bust));
-  const bool busted = order_entry_.apply_adjustment(bust);
-  MATCHGATE_ASSERT(busted, "the ledger refused a checked bust");
+  if (!reinstate) {
+    at = std::max(at, book.log_adjustment(bust));
+    const bool busted = order_entry_.apply_adjustment(bust);
+    MATCHGATE_ASSERT(busted, "the ledger refused a checked bust");
+  }
   records::TradeRecord corrected;
   if (correct) {
     corrected = book.correction_of(old, price, qty);
@@ -122,8 +130,9 @@ ControlAnswer Controls::bust_or_correct(std::string_view identity,
         at};
   }
   return ControlAnswer{true,
-                       "corrected trade " + args[0] + ": " + what + " -> " + std::to_string(qty) +
-                           " @ " + money(price) + parties + "; both members told (150=G)",
+                       std::string(reinstate ? "reinstated busted trade " : "corrected trade ") +
+                           args[0] + ": " + what + " -> " + std::to_string(qty) + " @ " +
+                           money(price) + parties + "; both members told (150=G)",
                        at};
 }
 

@@ -93,7 +93,7 @@ TEST(TradeBustEndToEnd, BustAndCorrectionReachMembersPositionsRestartsAndTheRepo
   m1 = gw::logged_on(d, "MEMBER1");
   EXPECT_EQ(member1_traded(*m1, "P4"), "703=TQ|704=5|705=0");
   EXPECT_EQ(member1_credit(d), credit);
-  const CommandRun after = admin(d, "correct " + first.trade_id + " 100.00 1");
+  const CommandRun after = admin(d, "bust " + first.trade_id);
   EXPECT_NE(after.status, 0);
   EXPECT_NE(after.out.find("already busted"), std::string::npos) << after.out;
 

@@ -218,9 +218,24 @@ TEST_F(TradeAdjustTest, BadOrUnknownTradesAndValuesAreRefusedAndChangeNothing) {
   out(0);
   out(1);
   refused({"bust", id}, "already busted");
-  refused({"correct", id, "100", "2"}, "already busted");
   EXPECT_TRUE(out(0).empty());
   EXPECT_EQ(entry_.risk().position(0, 0), 0);
+  // A correction of a busted trade reinstates it at the new values (what
+  // completes a correction a crash cut short after its bust).
+  const ControlAnswer reinstated = command({"correct", id, "100", "2"});
+  ASSERT_TRUE(reinstated.ok) << reinstated.text;
+  EXPECT_NE(reinstated.text.find("reinstated busted trade"), std::string::npos) << reinstated.text;
+  EXPECT_EQ(entry_.risk().position(0, 0), 2);
+  bool busted = true;
+  const records::TradeRecord* now = ledger().find_trade(std::stoull(id), &busted);
+  ASSERT_NE(now, nullptr);
+  EXPECT_FALSE(busted);
+  EXPECT_EQ(now->qty, 2);
+  EXPECT_EQ(ledger().check(), std::nullopt);
+  const auto told = out(0);
+  ASSERT_EQ(told.size(), 1U);
+  EXPECT_EQ(told[0]->get(fix::tag::ExecType), "G");
+  EXPECT_EQ(told[0]->get(fix::tag::LastQty), "2");
 }
 
 TEST_F(TradeAdjustTest, OnlyTheCurrentBusinessDatesTradesCanBeAdjusted) {

@@ -78,9 +78,11 @@ class Controls {
   // bust TRADE_ID / correct TRADE_ID PRICE QTY (controls_adjust.cpp).
   ControlAnswer bust_or_correct(std::string_view identity, std::span<const std::string> args,
                                 bool correct);
-  // The trade an adjustment names, of the current business date and not
-  // busted; null with `why` otherwise.
-  const records::TradeRecord* adjustable_trade(const std::string& id_text, std::string& why);
+  // The trade an adjustment names, of the current business date; a busted
+  // one only when `allow_busted` (*was_busted says which); null with `why`
+  // otherwise.
+  const records::TradeRecord* adjustable_trade(const std::string& id_text, bool allow_busted,
+                                               bool* was_busted, std::string& why);
   // A correction's new price and quantity, within the instrument's tick
   // and lot; false with `why` otherwise.
   bool parse_correction(std::span<const std::string> args, std::uint32_t instrument,
