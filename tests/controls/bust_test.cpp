@@ -96,6 +96,20 @@ TEST(TradeBustEndToEnd, BustAndCorrectionReachMembersPositionsRestartsAndTheRepo
   const CommandRun after = admin(d, "bust " + first.trade_id);
   EXPECT_NE(after.status, 0);
   EXPECT_NE(after.out.find("already busted"), std::string::npos) << after.out;
+  // A busted trade corrected: reinstated, at 1 @ 100.00, after the restart.
+  EXPECT_NE(admin_ok(d, "correct " + first.trade_id + " 100.00 1").find("reinstated busted trade"),
+            std::string::npos);
+  const auto g0 = await_message(*m1, Wanted{"8", {{150, "G"}, {19, first.taker_exec_id}}});
+  ASSERT_TRUE(g0);
+  EXPECT_EQ(g0->get(32), "1") << g0->printable();
+  EXPECT_EQ(g0->get(12), "0.02") << g0->printable();  // 2 bp of 100.00
+  EXPECT_EQ(member1_traded(*m1, "P5"), "703=TQ|704=6|705=0");
+  // Replayed after another crash: a correction without a bust before it.
+  m1.reset();
+  d.kill();
+  ASSERT_TRUE(d.restart()) << d.log();
+  m1 = gw::logged_on(d, "MEMBER1");
+  EXPECT_EQ(member1_traded(*m1, "P6"), "703=TQ|704=6|705=0");
 
   // The close: the report has the bust and correction lines and regenerates.
   admin_ok(d, "session close");
@@ -116,11 +130,13 @@ TEST(TradeBustEndToEnd, BustAndCorrectionReachMembersPositionsRestartsAndTheRepo
   EXPECT_EQ(count_lines(trades, {",bust," + first.trade_id + ",ACME,100,4,"}), 1U) << trades;
   EXPECT_EQ(count_lines(trades, {",bust," + second.trade_id + ",ACME,100,6,"}), 1U) << trades;
   EXPECT_EQ(count_lines(trades, {",correction," + second.trade_id + ",ACME,101,5,"}), 1U) << trades;
+  EXPECT_EQ(count_lines(trades, {",correction," + first.trade_id + ",ACME,100,1,"}), 1U) << trades;
   const std::string obligations = read_file(report / "obligations.csv");
-  // MEMBER1 receives 5 and pays 505.00 + 0.10; MEMBER2 delivers 5 and
-  // receives 505.00 + a rebate of 0.5 bp of 505.00 = 0.02525 -> 0.03.
-  EXPECT_NE(obligations.find("MEMBER1,ACME,5,-505.1\n"), std::string::npos) << obligations;
-  EXPECT_NE(obligations.find("MEMBER2,ACME,-5,505.03\n"), std::string::npos) << obligations;
+  // MEMBER1 receives 5 + 1 and pays 505.00 + 100.00 + fees 0.10 + 0.02;
+  // MEMBER2 delivers 6 and receives 605.00 + rebates of 0.5 bp: 0.02525 ->
+  // 0.03 and 0.005 -> 0.01 (half away from zero).
+  EXPECT_NE(obligations.find("MEMBER1,ACME,6,-605.12\n"), std::string::npos) << obligations;
+  EXPECT_NE(obligations.find("MEMBER2,ACME,-6,605.04\n"), std::string::npos) << obligations;
   const fs::path regenerated_dir = fs::path(d.dir()) / "regenerated";
   const CommandRun regenerated = run_command(
       "timeout 120 " + Daemon::binary("matchgate-clearing") + " report --config " +
