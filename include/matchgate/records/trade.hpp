@@ -9,7 +9,8 @@
 //   bust        an operator's reversal of an earlier trade: the trade's
 //               values (as last corrected) again, to be subtracted;
 //   correction  the new values of a corrected trade (same trade id), logged
-//               right after the bust of its old values.
+//               right after the bust of its old values (or, reinstating
+//               a trade busted earlier that date, on its own).
 // So every record adds (trade, correction) or subtracts (bust) itself, and
 // positions are the sum of the records. Layout (docs/WAL.md 4.9b), 88 bytes,
 // little-endian:
