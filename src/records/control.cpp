@@ -51,7 +51,9 @@ std::size_t encode_control(const ControlRecord& r, std::byte* out) noexcept {
   out[23] = static_cast<std::byte>(r.phase);
   wal::put_u16(out + 24, static_cast<std::uint16_t>(id_len));
   out[26] = out[27] = out[28] = std::byte{0};  // reserved
-  std::memcpy(out + kControlFixedSize, r.identity.data(), id_len);
+  // An empty identity may have no storage at all (memcpy from null is
+  // undefined even for 0 bytes).
+  if (id_len > 0) std::memcpy(out + kControlFixedSize, r.identity.data(), id_len);
   return kControlFixedSize + id_len;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -148,7 +149,15 @@ void Daemon::start() {
       pid_ = -1;
       return;
     }
-    if (can_connect(port_)) return;
+    if (can_connect(port_)) {
+      // The admin socket is opened just after the FIX port: a test may use
+      // either as soon as start() returns.
+      while (!std::filesystem::exists(admin_socket()) && running() &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(pid_, SIGKILL);
