@@ -1,6 +1,7 @@
 #include "matchgate/clearing/fees.hpp"
 
 #include "matchgate/util/assert.hpp"
+#include "report_text.hpp"
 
 namespace matchgate::clearing {
 
@@ -10,15 +11,6 @@ __int128 pow10(int n) noexcept {
   __int128 v = 1;
   for (int i = 0; i < n; ++i) v *= 10;
   return v;
-}
-
-// n / d rounded half away from zero (d > 0).
-__int128 divide_rounded(__int128 n, __int128 d) noexcept {
-  const __int128 q = n / d;
-  const __int128 r = n % d;
-  const __int128 twice = (r < 0 ? -r : r) * 2;
-  if (twice < d) return q;
-  return n < 0 ? q - 1 : q + 1;
 }
 
 }  // namespace
@@ -32,7 +24,7 @@ std::int64_t compute_fee(const FeeRate& rate, engine::Price price, engine::Qty q
                          static_cast<__int128>(price) * qty * rate.bps_e4;
   // One quantum of the rounded fee, in the same scale.
   const __int128 quantum = pow10(8 - decimals);
-  const __int128 quanta = divide_rounded(exact, quantum * engine::kPriceScale);
+  const __int128 quanta = text::divide_rounded(exact, quantum * engine::kPriceScale);
   return static_cast<std::int64_t>(quanta * quantum);
 }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "matchgate/util/assert.hpp"
+#include "report_text.hpp"
 
 namespace matchgate::clearing {
 
@@ -24,19 +25,6 @@ Money get_money(util::ByteReader& in, const char* what) {
   const auto lo = in.get<std::uint64_t>(what);
   const auto hi = in.get<std::uint64_t>(what);
   return static_cast<Money>((static_cast<unsigned __int128>(hi) << 64) | lo);
-}
-
-std::string money_string(Money v) {
-  const bool negative = v < 0;
-  auto u = static_cast<unsigned __int128>(negative ? -v : v);
-  char buf[48];
-  std::size_t at = sizeof buf;
-  do {
-    buf[--at] = static_cast<char>('0' + static_cast<int>(u % 10));
-    u /= 10;
-  } while (u != 0);
-  if (negative) buf[--at] = '-';
-  return std::string(buf + at, sizeof buf - at);
 }
 
 }  // namespace
@@ -210,8 +198,8 @@ std::optional<std::string> Ledger::check() const {
     }
   }
   if (cash + fees_collected_ != 0) {
-    return "the members' net cash (" + money_string(cash) + ") plus the fees collected (" +
-           money_string(fees_collected_) + ") is not 0";
+    return "the members' net cash (" + text::money(cash) + ") plus the fees collected (" +
+           text::money(fees_collected_) + ") is not 0";
   }
   return std::nullopt;
 }

@@ -16,8 +16,8 @@ namespace matchgate::clearing::text {
 // Exact decimal text of a value in 1e-8 units: the shortest form (no
 // trailing fraction zeros, no '.' for whole numbers), "-" for negatives.
 std::string money(Money value_e8);
-// `numerator / denominator` (both 1e-8 units x something / a count)
-// rounded to a whole 1e-8 unit, half away from zero; denominator > 0.
+// `numerator / denominator` rounded to a whole number, half away from zero;
+// denominator > 0 (average prices, fees).
 Money divide_rounded(Money numerator, Money denominator);
 // "2024-03-15T09:30:00.123456789Z": UTC, always nine fraction digits.
 std::string utc_time(std::int64_t ns);

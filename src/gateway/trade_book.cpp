@@ -19,10 +19,13 @@ clearing::ClearingOptions clearing_options_of(const NetworkOptions& options) {
 }
 
 TradeBook::TradeBook(const NetworkOptions& options, const util::ThreadClock& clock)
-    : enabled_(options.clearing.enabled),
+    : TradeBook(clearing_options_of(options), clock) {}
+
+TradeBook::TradeBook(const clearing::ClearingOptions& clearing, const util::ThreadClock& clock)
+    : enabled_(clearing.enabled),
       clock_(clock),
-      fees_(clearing_options_of(options).fee_schedule()),
-      ledger_(clearing_options_of(options).ledger_shape()) {
+      fees_(clearing.fee_schedule()),
+      ledger_(clearing.ledger_shape()) {
   unlogged_.reserve(64);
 }
 

@@ -25,7 +25,7 @@ NetworkOptions clearing_options() {
   acme.taker.bps_e4 = 10 * 10'000;
   o.clearing.instruments = {{"ACME", false, acme}, {"BOLT", false, {}}};
   // M1's back office: a drop copy of M1's ExecutionReports.
-  MemberOptions drop_copy{"DC1", "", {"DC1-A"}, false, {}};
+  MemberOptions drop_copy{"DC1", "", {"DC1-A"}, false, {}, {}};
   drop_copy.drop_copy_for = {0};
   o.members.push_back(drop_copy);
   return o;

@@ -24,6 +24,7 @@ namespace matchgate::gateway {
 class TradeBook {
  public:
   TradeBook(const NetworkOptions& options, const util::ThreadClock& clock);
+  TradeBook(const clearing::ClearingOptions& clearing, const util::ThreadClock& clock);
 
   void attach_log(wal::WalProducer* producer) noexcept { wal_ = producer; }
   // [clearing] enabled: otherwise no record, no fee, no ledger.
