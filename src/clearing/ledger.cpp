@@ -29,8 +29,7 @@ Money get_money(util::ByteReader& in, const char* what) {
 
 }  // namespace
 
-Ledger::Ledger(LedgerShape shape)
-    : shape_(std::move(shape)), position_index_(1024), trade_index_(1U << 16) {
+Ledger::Ledger(LedgerShape shape) : shape_(std::move(shape)), position_index_(1024) {
   MATCHGATE_ASSERT(shape_.members <= kMaxMembers, "too many members for the ledger's key");
   trades_.reserve(1U << 15);
 }
@@ -67,8 +66,7 @@ bool Ledger::apply(const records::TradeRecord& r) {
     return true;
   }
   if (r.business_date > date_) roll_to(r.business_date);
-  if (trade_index_.find(r.trade_id)) return false;
-  trade_index_.insert(r.trade_id, static_cast<std::uint32_t>(trades_.size()));
+  if (!trade_index_.insert(r.trade_id, static_cast<std::uint32_t>(trades_.size()))) return false;
   trades_.push_back(DayTrade{r, false});
   book(r, 1);
   return true;
@@ -271,7 +269,10 @@ void Ledger::load(util::ByteReader& in) {
     const auto r = records::decode_trade(in.get_bytes(records::kTradeRecordSize, "day trade"));
     if (!r) throw std::runtime_error("a malformed trade in the clearing ledger");
     const bool busted = in.get<std::uint8_t>("busted") != 0;
-    trade_index_.insert(r->trade_id, static_cast<std::uint32_t>(trades_.size()));
+    if (!trade_index_.insert(r->trade_id, static_cast<std::uint32_t>(trades_.size()))) {
+      throw std::runtime_error("the clearing ledger holds trade " + std::to_string(r->trade_id) +
+                               " twice");
+    }
     trades_.push_back(DayTrade{*r, busted});
   }
   fees_collected_ = get_money(in, "fees collected");

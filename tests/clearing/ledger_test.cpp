@@ -33,6 +33,69 @@ Ledger make_ledger(std::size_t members = 4, std::vector<bool> carry = {false, tr
   return Ledger(LedgerShape{members, std::move(carry)});
 }
 
+// Trade ids as the gateway makes them: shard << 48 | the engine's ExecId.
+constexpr std::uint64_t shard_id(std::uint64_t shard, std::uint64_t exec_id) {
+  return (shard << 48) | exec_id;
+}
+
+TEST(TradeIndex, FindsEveryTradeOfInterleavedShards) {
+  TradeIndex index;
+  std::uint32_t value = 0;
+  for (std::uint64_t exec = 1; exec <= 3000; exec += 3) {
+    ASSERT_TRUE(index.insert(shard_id(0, exec), value++));
+    ASSERT_TRUE(index.insert(shard_id(2, exec + 1), value++));
+  }
+  EXPECT_EQ(index.size(), 2000U);
+  value = 0;
+  for (std::uint64_t exec = 1; exec <= 3000; exec += 3) {
+    EXPECT_EQ(index.find(shard_id(0, exec)), value++);
+    EXPECT_EQ(index.find(shard_id(2, exec + 1)), value++);
+    EXPECT_EQ(index.find(shard_id(0, exec + 1)), std::nullopt) << "a gap between a shard's ids";
+    EXPECT_EQ(index.find(shard_id(1, exec)), std::nullopt) << "a shard without trades";
+  }
+  EXPECT_EQ(index.find(shard_id(0, 0)), std::nullopt) << "below the shard's first";
+  EXPECT_EQ(index.find(shard_id(0, 5000)), std::nullopt) << "above the shard's last";
+}
+
+TEST(TradeIndex, RefusesAnIdTwiceAndPlacesOneOutOfOrder) {
+  TradeIndex index;
+  ASSERT_TRUE(index.insert(10, 0));
+  ASSERT_TRUE(index.insert(30, 1));
+  EXPECT_FALSE(index.insert(30, 7)) << "the newest id again";
+  EXPECT_FALSE(index.insert(10, 7)) << "an older id again";
+  ASSERT_TRUE(index.insert(20, 2)) << "an id between two, as a hand-made log may have";
+  ASSERT_TRUE(index.insert(5, 3)) << "an id below every other";
+  EXPECT_EQ(index.find(5), 3U);
+  EXPECT_EQ(index.find(10), 0U);
+  EXPECT_EQ(index.find(20), 2U);
+  EXPECT_EQ(index.find(30), 1U);
+  EXPECT_EQ(index.find(15), std::nullopt);
+  index.clear();
+  EXPECT_EQ(index.size(), 0U);
+  EXPECT_EQ(index.find(10), std::nullopt) << "a new date starts without trades";
+  EXPECT_TRUE(index.insert(10, 0));
+}
+
+TEST(Ledger, FindsTradesOfSeveralShardsForABust) {
+  Ledger l = make_ledger();
+  const TradeSide a{0, 0, 1, 0};
+  const TradeSide b{1, 0, 2, 0};
+  for (std::uint64_t exec = 1; exec <= 100; ++exec) {
+    ASSERT_TRUE(l.apply(trade(shard_id(exec % 3, exec), 0, kUnit, 1, a, b)));
+  }
+  EXPECT_FALSE(l.apply(trade(shard_id(1, 1), 0, kUnit, 1, a, b))) << "trade id booked twice";
+  TradeRecord bust = trade(shard_id(1, 4), 0, kUnit, 1, a, b);
+  bust.action = TradeAction::Bust;
+  ASSERT_TRUE(l.apply(bust));
+  bool busted = false;
+  ASSERT_NE(l.find_trade(shard_id(1, 4), &busted), nullptr);
+  EXPECT_TRUE(busted);
+  ASSERT_NE(l.find_trade(shard_id(2, 5), &busted), nullptr);
+  EXPECT_FALSE(busted);
+  EXPECT_EQ(l.find_trade(shard_id(1, 5)), nullptr) << "exec 5 traded on shard 2";
+  EXPECT_EQ(l.find(PositionKey{0, 0, 0})->bought, 99);
+}
+
 TEST(Ledger, PartialFillsAddUp) {
   Ledger l = make_ledger();
   // Member 1 buys 100 in three fills from members 2 and 3.

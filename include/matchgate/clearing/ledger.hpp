@@ -77,6 +77,35 @@ class FlatIndex {
   std::size_t size_ = 0;
 };
 
+// Trade id -> index into the day's trades. Trade ids are the engine's
+// ExecIds: a shard's number in the top 16 bits, ascending within the shard
+// (gateway.cpp's id_base), so a shard's new trade has a greater id than its
+// last one and is appended, touching only the shard's newest entry; a bust
+// or correction (an operator's, rare) finds its trade by binary search. A
+// hash index missed the cache on every trade once a day held millions.
+// Ids out of order (a hand-made log) are still placed right, at O(n).
+class TradeIndex {
+ public:
+  std::optional<std::uint32_t> find(std::uint64_t trade_id) const noexcept;
+  // False, changing nothing, when trade_id is there already.
+  bool insert(std::uint64_t trade_id, std::uint32_t value);
+  // Keeps the memory for the next date.
+  void clear() noexcept;
+  std::size_t size() const noexcept;
+
+ private:
+  struct Entry {
+    std::uint64_t trade_id = 0;
+    std::uint32_t value = 0;
+  };
+  struct Shard {
+    std::uint64_t prefix = 0;    // trade_id >> 48
+    std::vector<Entry> entries;  // ascending trade_id
+  };
+  static constexpr int kShardShift = 48;
+  std::vector<Shard> shards_;  // a venue has a handful: searched linearly
+};
+
 // Limits of the packed position key.
 inline constexpr std::uint32_t kMaxMembers = 1U << 20;
 inline constexpr std::uint32_t kMaxAccounts = 1U << 12;
@@ -141,7 +170,7 @@ class Ledger {
   std::vector<std::pair<PositionKey, Position>> positions_;
   FlatIndex position_index_;
   std::vector<DayTrade> trades_;
-  FlatIndex trade_index_;
+  TradeIndex trade_index_;
   Money fees_collected_ = 0;
   std::uint64_t trades_booked_ = 0;
 };
