@@ -52,7 +52,11 @@ LoadProgress read_progress(PgConnection& db) {
 class TradeLoader {
  public:
   TradeLoader(PgConnection& db, const LoadSettings& settings, const crypto::Sm2PublicKey& key)
-      : db_(db), settings_(settings), key_(key), committed_(read_progress(db)) {}
+      : db_(db),
+        settings_(settings),
+        key_(key),
+        committed_(read_progress(db)),
+        row_writer_(settings.names) {}
 
   // One pass over the log after committed_; commits what it read unless
   // the scan found a problem (then only the full batches before it). A
@@ -75,7 +79,8 @@ class TradeLoader {
   LoadProgress pending_;  // committed_ plus the records taken since
   std::uint64_t pending_trades_ = 0;
   std::uint64_t boots_ = 0;  // Start records up to the record being taken
-  std::string rows_;
+  TradeRowWriter row_writer_;
+  std::string rows_;  // the batch's COPY text, its capacity kept across batches
   LoadStats stats_;
 };
 
@@ -117,7 +122,7 @@ void TradeLoader::take(const wal::RecordView& v) {
     if (v.header.type == kTradeType) {
       const std::optional<records::TradeRecord> trade = records::decode_trade(v.payload);
       if (!trade) throw LoadError("record " + std::to_string(seq) + ": malformed Trade record");
-      append_trade_row(rows_, seq, v.header.time_ns, *trade, settings_.names);
+      row_writer_.append(rows_, seq, v.header.time_ns, *trade);
       ++pending_trades_;
     }
     pending_.last_seq = seq;
