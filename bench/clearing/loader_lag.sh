@@ -11,8 +11,12 @@
 #   age            = now - the newest loaded trade's record_time (SQL).
 # At the end: the daemon's trade rate, the loader's trades/s while the load
 # ran, the time it needed after the load to reach the log's end, its CPU
-# per trade (user + system of the loader process; the server's not
-# included), and the lag's median and maximum. No pass/fail.
+# per trade (user + system of the loader process), the PostgreSQL server's
+# CPU per trade next to it (user + system of the postmaster's processes
+# alive at the start and the end of the measurement: the loader's backend,
+# WAL writer, checkpointer, ...; the short-lived backends of the sampling
+# queries are not among them), and the lag's median and maximum. No
+# pass/fail.
 #
 #   bench/clearing/loader_lag.sh [BIN_DIR]     (default: build/bin)
 #
@@ -148,6 +152,16 @@ loaded_seq() { sql 'SELECT last_seq FROM load_progress'; }
 loaded_trades() { sql 'SELECT trades_loaded FROM load_progress'; }
 now_s() { date +%s.%N; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# User + system ticks of the PostgreSQL server's processes alive now: the
+# postmaster's children (the stat line's 4th field is the parent; the
+# command name in parentheses has no spaces for these processes).
+pg_server_ticks() {
+  local postmaster
+  postmaster=$(head -n1 "$work/pg/data/postmaster.pid")
+  # A process may exit between the glob and cat: not an error here.
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
+    awk -v pm="$postmaster" '$4 == pm || $1 == pm { t += $14 + $15 } END { print t + 0 }'
+}
 
 # Until the loader has made its schema and loaded the start's records.
 for _ in $(seq 100); do [[ -n $(loaded_seq) ]] && break; sleep 0.1; done
@@ -156,6 +170,7 @@ for _ in $(seq 100); do [[ -n $(loaded_seq) ]] && break; sleep 0.1; done
 t_start=$(now_s)
 trades0=$(loaded_trades)
 ticks0=$(cpu_ticks "$loader_pid")
+pg_ticks0=$(pg_server_ticks)
 "$bin/matchgate-load" --port "$port" --members-from 'MEMBER{}:secret-{}' --sessions "$SESSIONS" \
   --closed-loop --inflight "$INFLIGHT" --duration "$DURATION" --warmup 0 \
   --json "$work/load.json" >"$work/load.txt" 2>&1 &
@@ -178,6 +193,7 @@ end=$(log_last_seq)
 while [[ $(loaded_seq) -lt $end ]]; do sleep 0.05; done
 t_caught_up=$(now_s)
 ticks1=$(cpu_ticks "$loader_pid")
+pg_ticks1=$(pg_server_ticks)
 trades1=$(loaded_trades)
 log_trades=$("$bin/matchgate-wal" stats --dir "$work/wal" | awk '$1 == "Trade" { print $2; exit }')
 
@@ -192,12 +208,13 @@ echo "loader lag: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average 
 echo "DURATION=$DURATION SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNC=$SYNC POLL_MS=$POLL_MS BATCH=$BATCH PG_FSYNC=$PG_FSYNC"
 awk -v d="$DURATION" -v o="$orders_per_s" -v lt="$log_trades" -v t0="$t_start" -v t1="$t_load_end" \
   -v t2="$t_caught_up" -v n0="$trades0" -v n1="$trades_at_load_end" -v n2="$trades1" \
-  -v c="$((ticks1 - ticks0))" -v hz="$(getconf CLK_TCK)" -v lm="$lag_med" -v lx="$lag_max" \
+  -v c="$((ticks1 - ticks0))" -v pc="$((pg_ticks1 - pg_ticks0))" -v hz="$(getconf CLK_TCK)" -v lm="$lag_med" -v lx="$lag_max" \
   -v am="$age_med" -v ax="$age_max" -v s="$(wc -l <"$work/samples.txt")" 'BEGIN {
     printf "daemon: %.0f orders/s, %d Trade records in the log (%.0f trades/s over the load)\n", o, lt, lt / d
     printf "loader: %.0f trades/s while the load ran, %.0f trades/s overall; at the log end %.2f s after the load\n",
            (n1 - n0) / (t1 - t0), (n2 - n0) / (t2 - t0), t2 - t1
-    printf "loader CPU: %.2f us per trade (%d trades)\n", (n2 > n0 ? c / hz / (n2 - n0) * 1e6 : 0), n2 - n0
+    printf "loader CPU: %.2f us per trade (%d trades); PostgreSQL server CPU: %.2f us per trade\n",
+           (n2 > n0 ? c / hz / (n2 - n0) * 1e6 : 0), n2 - n0, (n2 > n0 ? pc / hz / (n2 - n0) * 1e6 : 0)
     printf "lag over %d samples: records behind the log end median %s max %s; newest trade loaded %.2f s old median, %.2f s max\n",
            s, lm, lx, am, ax
   }'

@@ -196,8 +196,8 @@ std::optional<std::string> Ledger::check() const {
     }
   }
   if (cash + fees_collected_ != 0) {
-    return "the members' net cash (" + text::money(cash) + ") plus the fees collected (" +
-           text::money(fees_collected_) + ") is not 0";
+    return "the members' net cash (" + money_text(cash) + ") plus the fees collected (" +
+           money_text(fees_collected_) + ") is not 0";
   }
   return std::nullopt;
 }

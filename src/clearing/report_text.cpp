@@ -7,30 +7,6 @@
 
 namespace matchgate::clearing::text {
 
-namespace {
-constexpr std::int64_t kScale = 100'000'000;  // 1e-8 units per currency unit
-}  // namespace
-
-std::string money(Money value_e8) {
-  const bool negative = value_e8 < 0;
-  auto u = static_cast<unsigned __int128>(negative ? -value_e8 : value_e8);
-  auto whole = u / kScale;
-  auto fraction = static_cast<std::uint64_t>(u % kScale);
-  std::string digits;
-  do {
-    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(whole % 10)));
-    whole /= 10;
-  } while (whole != 0);
-  std::string out = negative ? "-" + digits : digits;
-  if (fraction != 0) {
-    std::string f(8, '0');
-    for (int i = 7; i >= 0; --i, fraction /= 10) f[i] = static_cast<char>('0' + fraction % 10);
-    while (f.back() == '0') f.pop_back();
-    out += '.' + f;
-  }
-  return out;
-}
-
 Money divide_rounded(Money numerator, Money denominator) {
   MATCHGATE_ASSERT(denominator > 0, "an average over no quantity");
   const bool negative = numerator < 0;

@@ -1,5 +1,6 @@
 #pragma once
-// Text for settlement reports: exact decimal money, UTC times, CSV fields,
+// Text for settlement reports: exact decimal money (money_text.hpp, public),
+// UTC times, CSV fields,
 // JSON strings, and a small JSON reader for the manifest. Private to the
 // clearing module.
 #include <cstdint>
@@ -10,12 +11,10 @@
 #include <vector>
 
 #include "matchgate/clearing/fees.hpp"
+#include "matchgate/clearing/money_text.hpp"
 
 namespace matchgate::clearing::text {
 
-// Exact decimal text of a value in 1e-8 units: the shortest form (no
-// trailing fraction zeros, no '.' for whole numbers), "-" for negatives.
-std::string money(Money value_e8);
 // `numerator / denominator` rounded to a whole number, half away from zero;
 // denominator > 0 (average prices, fees).
 Money divide_rounded(Money numerator, Money denominator);

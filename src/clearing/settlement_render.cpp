@@ -62,11 +62,11 @@ Cell num_u(const char* c, std::uint64_t v) {
   return Cell{c, std::to_string(v), false};
 }
 Cell cash(const char* c, Money v) {
-  return Cell{c, text::money(v), true};
+  return Cell{c, money_text(v), true};
 }
 
 std::string average(Money value, engine::Qty qty) {
-  return qty > 0 ? text::money(text::divide_rounded(value, qty)) : std::string();
+  return qty > 0 ? money_text(text::divide_rounded(value, qty)) : std::string();
 }
 
 Row trade_row(const ReportTrade& t, const Names& n) {
@@ -196,7 +196,7 @@ std::string json(const SettlementReport& r, const ClearingOptions& o,
   out += "  \"chain_hash\": " +
          text::json_string(text::hex(r.chain_hash.data(), r.chain_hash.size())) + ",\n";
   out += "  \"fee_decimals\": " + std::to_string(o.fee_decimals) + ",\n";
-  out += "  \"fees_collected\": " + text::json_string(text::money(r.fees_collected));
+  out += "  \"fees_collected\": " + text::json_string(money_text(r.fees_collected));
   for (const Table& t : ts) {
     out += ",\n  " + text::json_string(t.name) + ": [";
     for (std::size_t i = 0; i < t.rows.size(); ++i) {

@@ -190,6 +190,7 @@ class LogScanner {
                                      bool start_segment);
   bool check_segment_key(const SegmentView& seg, const SegmentHeader& h);
   bool walk_blocks(const SegmentView& seg);
+  bool blocks_end(const SegmentView& seg, std::size_t off) const noexcept;
   bool torn_tail_or_damage(const SegmentView& seg, std::size_t off, std::string what);
   bool pass_block_before_start(const SegmentView& seg, const BlockView& block);
   bool take_block(const SegmentView& seg, const BlockView& block);
@@ -352,7 +353,7 @@ bool LogScanner::check_segment_key(const SegmentView& seg, const SegmentHeader& 
 // they end, each checked whole before its records are taken.
 bool LogScanner::walk_blocks(const SegmentView& seg) {
   std::size_t off = kSegmentHeaderRegion;
-  while (!blocks_end_at(seg.base, seg.size, off)) {
+  while (!blocks_end(seg, off)) {
     // Up to the start point the chain hash cannot be recomputed: the
     // blocks before the first one read were not read.
     const std::string bad = check_block(seg.base, seg.size, off, seq_, hash_, !skipping_);
@@ -371,6 +372,18 @@ bool LogScanner::walk_blocks(const SegmentView& seg) {
                        std::to_string(start_->seq) + ", which the start point includes");
   }
   return true;
+}
+
+// Where the blocks of `seg` end (section 5, step 3.7.1). A follow scan
+// takes the last segment's first zero length field for its end unread
+// after it: the writer fills the preallocated zeros block by block, so
+// that is where the next poll goes on.
+bool LogScanner::blocks_end(const SegmentView& seg, std::size_t off) const noexcept {
+  if (options_.end_at_zero_length && seg.last && off + kBlockHeaderSize <= seg.size &&
+      get_u32(seg.base + off) == 0) {
+    return true;
+  }
+  return blocks_end_at(seg.base, seg.size, off);
 }
 
 // A bad block is a torn tail, which ends the scan without a problem, only

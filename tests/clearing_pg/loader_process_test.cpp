@@ -2,7 +2,8 @@
 // (the MATCHGATE_CLEARING_PAUSE_IN_BATCH hook holds it between sending a
 // batch and COMMIT) and restarted, nothing is doubled and nothing lost;
 // with --follow it keeps up with a log that is being written, across
-// segment rotations, and stops cleanly on SIGTERM.
+// segment rotations, and stops cleanly on SIGTERM; damage that its follow
+// scans take for the log's end still stops it.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -198,6 +199,52 @@ TEST_F(LoaderProcessTest, FollowKeepsUpWithALogBeingWrittenAndStopsOnSigterm) {
   EXPECT_EQ(loader.stop(SIGTERM), 0) << loader.err();
   EXPECT_EQ(loaded_seqs(), seqs_of(logged_trades(log_), written));
   EXPECT_GE(log_.tail().next_segment_index, 3U);  // rotated while followed
+}
+
+// The last segment's first block after `from_seq`'s: where it starts and
+// the first record in it.
+std::pair<std::filesystem::path, std::uint64_t> block_after(const LogDir& log,
+                                                            std::uint64_t from_seq,
+                                                            std::uint64_t& first_seq) {
+  const crypto::Sm2PublicKey key = crypto::Sm2PublicKey::load_pem(log.pub_path());
+  wal::ScanOptions so;
+  so.key = &key;
+  std::pair<std::filesystem::path, std::uint64_t> at;
+  wal::scan_log(log.dir(), so, [&](const wal::RecordView& v) {
+    if (first_seq == 0 && v.header.seq > from_seq && v.header.seq == v.block->first_seq) {
+      at = {*v.segment, v.block->offset};
+      first_seq = v.header.seq;
+    }
+  });
+  return at;
+}
+
+TEST_F(LoaderProcessTest, FollowStopsAtABlockWhoseLengthFieldWasZeroedWithBlocksAfterIt) {
+  // A follow scan takes a zero length field in the active segment for the
+  // log's end; once the end stays put the loader checks the whole tail,
+  // finds blocks after it, and stops as at any damage.
+  TradeScript script(sample_names(), 80);
+  script.day(20261118, 600);
+  TradeLogWriter w(log_);
+  for (const auto& r : script.records()) w.append(r);
+  w.commit();  // the segment stays open, as the daemon's is
+  const auto trades = logged_trades(log_);
+  std::uint64_t cut_seq = 0;
+  const auto [segment, offset] = block_after(log_, trades[300].first, cut_seq);
+  ASSERT_NE(cut_seq, 0U);
+  {
+    const int fd = ::open(segment.c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    const std::uint32_t zero = 0;
+    ASSERT_EQ(::pwrite(fd, &zero, sizeof zero, static_cast<off_t>(offset)), 4);
+    ::close(fd);
+  }
+  LoaderProcess loader(args({"--follow", "--poll-ms", "10", "--batch", "100"}));
+  EXPECT_EQ(loader.wait_exit(), 1) << loader.err();
+  EXPECT_NE(loader.err().find("invalid block length 0"), std::string::npos) << loader.err();
+  std::size_t before = 0;
+  while (trades[before].first < cut_seq) ++before;
+  EXPECT_EQ(loaded_seqs(), seqs_of(trades, before));
 }
 
 }  // namespace

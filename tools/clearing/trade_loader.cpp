@@ -52,11 +52,17 @@ LoadProgress read_progress(PgConnection& db) {
 class TradeLoader {
  public:
   TradeLoader(PgConnection& db, const LoadSettings& settings, const crypto::Sm2PublicKey& key)
-      : db_(db), settings_(settings), key_(key), committed_(read_progress(db)) {}
+      : db_(db),
+        settings_(settings),
+        key_(key),
+        committed_(read_progress(db)),
+        row_writer_(settings.names) {}
 
   // One pass over the log after committed_; commits what it read unless
-  // the scan found a problem (then only the full batches before it).
-  wal::ScanResult scan();
+  // the scan found a problem (then only the full batches before it). A
+  // follow scan ends at the last segment's first zero length field
+  // (wal::ScanOptions::end_at_zero_length).
+  wal::ScanResult scan(bool follow_scan);
   const LoadProgress& committed() const noexcept { return committed_; }
   LoadStats& stats() noexcept { return stats_; }
 
@@ -73,7 +79,8 @@ class TradeLoader {
   LoadProgress pending_;  // committed_ plus the records taken since
   std::uint64_t pending_trades_ = 0;
   std::uint64_t boots_ = 0;  // Start records up to the record being taken
-  std::string rows_;
+  TradeRowWriter row_writer_;
+  std::string rows_;  // the batch's COPY text, its capacity kept across batches
   LoadStats stats_;
 };
 
@@ -83,11 +90,12 @@ void TradeLoader::reset_pending() {
   rows_.clear();
 }
 
-wal::ScanResult TradeLoader::scan() {
+wal::ScanResult TradeLoader::scan(bool follow_scan) {
   reset_pending();
   wal::ScanOptions options;
   options.key = &key_;
   options.sm2_id = settings_.sm2_id;
+  options.end_at_zero_length = follow_scan;
   boots_ = 0;
   if (committed_.chain_seq > 0) {
     options.start =
@@ -114,7 +122,7 @@ void TradeLoader::take(const wal::RecordView& v) {
     if (v.header.type == kTradeType) {
       const std::optional<records::TradeRecord> trade = records::decode_trade(v.payload);
       if (!trade) throw LoadError("record " + std::to_string(seq) + ": malformed Trade record");
-      append_trade_row(rows_, seq, v.header.time_ns, *trade, settings_.names);
+      row_writer_.append(rows_, seq, v.header.time_ns, *trade);
       ++pending_trades_;
     }
     pending_.last_seq = seq;
@@ -195,15 +203,40 @@ bool stop_requested(const LoadSettings& s) {
   return s.stop != nullptr && s.stop->load();
 }
 
+// Which scans of a follow run check the active segment's zero tail. A
+// follow scan stops at the first zero length field; once the log's end has
+// stayed where it was for a poll (the daemon idle, or a block whose length
+// field was zeroed with blocks after it, damage that looks like the end to
+// a follow scan), the next scan checks the whole tail, once per end.
+class TailChecks {
+ public:
+  bool next_is_whole() const noexcept { return whole_next_; }
+  void scanned(const wal::ScanResult& r, bool was_whole) {
+    if (!r.ok()) return;  // retried the same way
+    const std::uint64_t end = r.tail.next_seq;
+    if (was_whole) checked_end_ = end;
+    whole_next_ = end == previous_end_ && end != checked_end_;
+    previous_end_ = end;
+  }
+
+ private:
+  std::uint64_t previous_end_ = 0;  // the log's next seq after the previous scan
+  std::uint64_t checked_end_ = 0;   // ... after the last scan that checked the tail
+  bool whole_next_ = false;
+};
+
 void follow(TradeLoader& loader, const LoadSettings& s) {
   std::string last_problem;
   int repeats = 0;
+  TailChecks tail;
   while (!stop_requested(s)) {
     if (wal::list_segments(s.wal_dir).empty()) {
       wait_poll(s);  // the daemon has not started its log yet
       continue;
     }
-    const wal::ScanResult r = loader.scan();
+    const bool whole = tail.next_is_whole();
+    const wal::ScanResult r = loader.scan(!whole);
+    tail.scanned(r, whole);
     if (r.problem) {
       const std::string what = r.problem->describe();
       repeats = what == last_problem ? repeats + 1 : 1;
@@ -242,7 +275,7 @@ LoadStats run_load(const LoadSettings& s) {
     if (wal::list_segments(s.wal_dir).empty()) {
       throw LoadError("no log in " + s.wal_dir.string() + ": no segment files");
     }
-    const wal::ScanResult r = loader.scan();
+    const wal::ScanResult r = loader.scan(false);
     if (r.problem) throw LoadError("the log is damaged: " + r.problem->describe());
   }
   LoadStats stats = loader.stats();

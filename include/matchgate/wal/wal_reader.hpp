@@ -93,6 +93,15 @@ struct ScanOptions {
   // in a whole scan, their chain starting from chain_hash. A seal naming a
   // record before the start point is checked for key and signature only.
   std::optional<StartPoint> start;
+  // A follow scan, for a reader that polls a log being written (docs/WAL.md
+  // 10.4a): in the last segment the blocks end at the first block position
+  // whose length field is 0, without checking that the rest of the file is
+  // zero. The rest of the active segment is megabytes of preallocated zeros
+  // that a polling reader would otherwise read at every poll; damage there
+  // (or a zeroed length field with blocks after it) looks like the log's
+  // end to such a scan, and is found by one without this option. Other
+  // segments are checked whole either way.
+  bool end_at_zero_length = false;
 };
 
 // A block as a scan read it: checked whole (CRC, chain hash, records)
