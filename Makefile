@@ -24,7 +24,7 @@ BENCH_ARGS ?=
 PHASE := scripts/phase.sh
 FORMAT_DIRS := src include tests bench tools
 
-.PHONY: help deps build run test release-build release-test asan-build asan-test \
+.PHONY: help deps build run test release-build release-test release-test-other asan-build asan-test \
         bench bench-check format format-check clean
 
 help:
@@ -48,6 +48,15 @@ release-build: deps
 release-test: release-build
 	@$(PHASE) "release: tests" ctest --preset release -j$(CTEST_JOBS)
 
+# The FIX end-to-end suites once more on the other network back end and
+# idle strategy: release-test runs every daemon on io_uring (backend auto)
+# with idle "wait"; this runs them on Asio with idle "spin"
+# (tests/support/daemon.hpp: MATCHGATE_TEST_BACKEND, MATCHGATE_TEST_IDLE).
+E2E_SUITES := SessionTest|SessionRulesTest|OrdersTest|OrdersRecyclingTest|RobustnessTest|MassCancel|DedupTest|QuickFixTest
+release-test-other: release-build
+	@$(PHASE) "release: e2e asio+spin" env MATCHGATE_TEST_BACKEND=asio MATCHGATE_TEST_IDLE=spin \
+	  ctest --preset release -j$(CTEST_JOBS) -R '^($(E2E_SUITES))\.'
+
 asan-build: deps
 	@$(PHASE) "asan: configure" cmake --preset asan
 	@$(PHASE) "asan: build" cmake --build --preset asan -j$(JOBS)
@@ -55,7 +64,7 @@ asan-build: deps
 asan-test: asan-build
 	@$(PHASE) "asan: tests" ctest --preset asan -j$(CTEST_JOBS)
 
-test: deps format-check release-test asan-test bench-check
+test: deps format-check release-test release-test-other asan-test bench-check
 
 run: release-build
 	@test -x build/bin/matchgated || { echo "make run: build/bin/matchgated was not built" >&2; exit 1; }

@@ -33,10 +33,10 @@ inline std::string password_of(const std::string& comp_id) {
 
 // Daemon options for these tests: the gateway's ClOrdID table is sized down
 // (the default, 2^20 records, costs most of the daemon's start-up time).
-// MATCHGATE_TEST_BACKEND=asio|io_uring runs every daemon on that backend.
+// (MATCHGATE_TEST_BACKEND and MATCHGATE_TEST_IDLE choose every daemon's back
+// end and idle strategy: DaemonOptions.)
 inline DaemonOptions small(DaemonOptions o = {}) {
   o.gateway_extra += "\nmax_tracked_orders = 4096\n";
-  if (const char* b = std::getenv("MATCHGATE_TEST_BACKEND")) o.backend = b;
   return o;
 }
 

@@ -24,6 +24,12 @@ struct TestMember {
   std::vector<std::string> drop_copy_for = {};
 };
 
+// The environment's value of `name`, or `fallback` when it is unset or
+// empty: how a whole test run is pointed at another back end or idle
+// strategy (MATCHGATE_TEST_BACKEND, MATCHGATE_TEST_IDLE; `make test` runs the
+// end-to-end tests on both).
+std::string env_or(const char* name, const char* fallback);
+
 struct DaemonOptions {
   std::vector<TestMember> members = {
       {"MEMBER1", "secret-1", {"M1-A", "M1-B"}, "none", false},
@@ -33,8 +39,9 @@ struct DaemonOptions {
   // max 1000000) and LOTS (tick 0.05, lot 10, ref 20, no band, max 10000).
   std::string instruments;
   int shards = 2;
-  std::string backend = "auto";
-  std::string idle = "wait";
+  // [gateway] backend and [engine] idle; a test that needs one sets it.
+  std::string backend = env_or("MATCHGATE_TEST_BACKEND", "auto");
+  std::string idle = env_or("MATCHGATE_TEST_IDLE", "wait");
   std::string gateway_extra;  // more lines for [gateway]
   std::string engine_extra;   // more lines for [engine]
   // More lines for [wal]. The fixture sets dir, sign_key (a key pair it
