@@ -423,7 +423,9 @@ TEST(EmbeddedStore, ForEachVisitsEveryKeyOnceInExpiryOrderAndRestoresACopy) {
     const DedupEntry* a = original.find(1, r, now);
     const DedupEntry* b = copy.find(1, r, now);
     ASSERT_EQ(a == nullptr, b == nullptr) << r;
-    if (a != nullptr) EXPECT_EQ(a->expires_ns, b->expires_ns) << r;
+    if (a != nullptr) {
+      EXPECT_EQ(a->expires_ns, b->expires_ns) << r;
+    }
     ASSERT_NE(copy.find(2, k, now), nullptr) << k;
     EXPECT_EQ(copy.find(2, k, now)->order_ref, static_cast<std::uint64_t>(i));
   }
