@@ -15,7 +15,12 @@
 #   bench/gateway/run.sh [BIN_DIR]        (default: build/bin)
 #
 # Environment: REPS (3), DURATION (5 s measured), WARMUP (1 s), SESSIONS (8),
-# INFLIGHT (32), BACKENDS ("io_uring asio"), IDLES ("spin wait"), SYNCS ("group": the
+# INFLIGHT (32), RATE (unset: the throughput run is closed loop, INFLIGHT
+# orders in flight per session; a number: open loop at RATE orders/s over
+# the SESSIONS sessions, so that configurations compared in "cpu/order" do
+# the same work per second: a closed loop's CPU per order also moves with
+# the throughput it reaches, as fixed costs such as fdatasync are shared by
+# more or fewer orders), BACKENDS ("io_uring asio"), IDLES ("spin wait"), SYNCS ("group": the
 # [wal] sync modes to run, e.g. "group none"), GROUP_COMMIT_US (unset: the default of
 # [wal] group_commit_us), HOLD_US (unset: the default of [wal] hold_for_reports_us),
 # LIMITS ("off": "on" gives every member every pre-trade limit of docs/RISK.md,
@@ -271,7 +276,12 @@ load() {  # NAME REP KIND(rt|tp) PORT
   if [[ $3 == rt ]]; then
     args=(--member MEMBER1:secret-1 --closed-loop --inflight 1)
   else
-    args=(--members-from 'MEMBER{}:secret-{}' --sessions "$SESSIONS" --closed-loop --inflight "$INFLIGHT")
+    args=(--members-from 'MEMBER{}:secret-{}' --sessions "$SESSIONS")
+    if [[ -n ${RATE:-} ]]; then
+      args+=(--rate "$RATE")
+    else
+      args+=(--closed-loop --inflight "$INFLIGHT")
+    fi
   fi
   # An acceptor may still be tearing down the previous run's session when
   # the next logon arrives (QuickFIX refuses it as already logged on): a run
@@ -300,7 +310,7 @@ for c in "${configs[@]}"; do for d in "${daemons[@]}"; do targets+=("${d%%=*}-$c
 "$bin/matchgate-wal" keygen --private "$work/wal-key.pem" --public "$work/wal-key.pub.pem" >/dev/null
 
 echo "gateway benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNCS=$SYNCS DEDUPS=$DEDUPS LIMITS=$LIMITS CLEARING=$CLEARING"
+echo "REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT RATE=${RATE:-closed-loop} SYNCS=$SYNCS DEDUPS=$DEDUPS LIMITS=$LIMITS CLEARING=$CLEARING"
 for ((rep = 1; rep <= REPS; rep++)); do
   echo "repetition $rep/$REPS"
   "$bin/tcp_pingpong" --count 100000 --warmup 10000 --json "$work/pingpong.$rep.json" >/dev/null
