@@ -8,6 +8,9 @@
 // (sequence number, chain hash, Start records so far): the next scan
 // starts there (wal::ScanOptions::start), which both skips the log
 // already loaded and checks that the log is still the one loaded from.
+// The scanning thread reads, verifies and formats the log while a second
+// thread commits the batch before (batch_committer.hpp); a scan returns
+// once everything it read is committed.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
