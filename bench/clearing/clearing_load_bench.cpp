@@ -29,6 +29,10 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+double seconds(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+
 // What the loader reads per trade, to compare with the daemon's log
 // (`matchgate-wal stats` of loader_lag.sh's: 7.05 records, 69.5 bytes per
 // record, a seal per ~240 trades at 20,000 trades/s).
@@ -84,5 +88,8 @@ int main(int argc, char** argv) {
       "loader CPU %.2f us/trade (%.2f s)\n",
       static_cast<unsigned long long>(stats.trades), static_cast<unsigned long long>(stats.batches),
       batch, wall, n / wall, cpu / n * 1e6, cpu);
+  std::printf(
+      "scanning thread waited for commits %.2f s; committing thread in transactions %.2f s\n",
+      seconds(stats.scanner_waited), seconds(stats.committing));
   return stats.trades == script.records().size() ? 0 : 1;
 }

@@ -36,7 +36,7 @@ void BatchCommitter::hand_over() {
   changed_.notify_all();
   filling_ = (filling_ + 1) % kBuffers;
   // The next buffer is free once every batch queued before it is committed.
-  changed_.wait(lock, [this] { return queued_ < kBuffers || failure_; });
+  scanner_wait(lock, [this] { return queued_ < kBuffers || failure_; });
   throw_if_failed();
   lock.unlock();
   TradeBatch& next = buffers_[filling_];
@@ -46,7 +46,7 @@ void BatchCommitter::hand_over() {
 
 void BatchCommitter::finish() {
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [this] { return queued_ == 0 || failure_; });
+  scanner_wait(lock, [this] { return queued_ == 0 || failure_; });
   throw_if_failed();
 }
 
@@ -65,6 +65,24 @@ std::uint64_t BatchCommitter::trades_committed() const {
   return trades_;
 }
 
+std::chrono::nanoseconds BatchCommitter::scanner_waited() const {
+  const std::lock_guard lock(mutex_);
+  return scanner_waited_;
+}
+
+std::chrono::nanoseconds BatchCommitter::committing() const {
+  const std::lock_guard lock(mutex_);
+  return committing_;
+}
+
+template <class Ready>
+void BatchCommitter::scanner_wait(std::unique_lock<std::mutex>& lock, Ready ready) {
+  if (ready()) return;
+  const auto start = std::chrono::steady_clock::now();
+  changed_.wait(lock, ready);
+  scanner_waited_ += std::chrono::steady_clock::now() - start;
+}
+
 void BatchCommitter::throw_if_failed() const {
   if (failure_) std::rethrow_exception(failure_);
 }
@@ -78,13 +96,16 @@ void BatchCommitter::run() {
     if (queued_ == 0) return;
     const TradeBatch& batch = buffers_[next_];
     lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
     std::exception_ptr failure;
     try {
       commit(batch);
     } catch (...) {
       failure = std::current_exception();
     }
+    const auto took = std::chrono::steady_clock::now() - start;
     lock.lock();
+    committing_ += took;
     if (failure) {
       failure_ = failure;
       changed_.notify_all();

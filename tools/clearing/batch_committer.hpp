@@ -13,6 +13,7 @@
 // a batch fails nothing after it commits, and its error is thrown to the
 // scanning thread at its next hand_over() or finish().
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +60,11 @@ class BatchCommitter {
   LoadProgress committed() const;
   std::uint64_t batches_committed() const;
   std::uint64_t trades_committed() const;
+  // Where the time went, to tell which side is the bottleneck: the
+  // scanning thread waiting in hand_over() and finish() for commits, and
+  // the committing thread inside transactions.
+  std::chrono::nanoseconds scanner_waited() const;
+  std::chrono::nanoseconds committing() const;
 
  private:
   static constexpr std::size_t kBuffers = 2;
@@ -68,6 +74,9 @@ class BatchCommitter {
   void claim_progress(const TradeBatch& batch);
   void pause_for_test_hook(const TradeBatch& batch) const;
   void throw_if_failed() const;  // mutex_ held
+  // Waits (mutex_ held by `lock`) until `ready`, counting the time in scanner_waited_.
+  template <class Ready>
+  void scanner_wait(std::unique_lock<std::mutex>& lock, Ready ready);
 
   PgConnection& db_;
   const int pause_in_batch_;
@@ -85,6 +94,8 @@ class BatchCommitter {
   LoadProgress committed_;
   std::uint64_t batches_ = 0;
   std::uint64_t trades_ = 0;
+  std::chrono::nanoseconds scanner_waited_{0};
+  std::chrono::nanoseconds committing_{0};
 
   std::thread thread_;  // last: starts once the members above exist
 };

@@ -87,6 +87,8 @@ LoadStats TradeLoader::stats() const {
   s.trades = committer_.trades_committed();
   s.batches = committer_.batches_committed();
   s.scans = scans_;
+  s.scanner_waited = committer_.scanner_waited();
+  s.committing = committer_.committing();
   s.progress = committer_.committed();
   return s;
 }

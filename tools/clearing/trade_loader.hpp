@@ -73,6 +73,10 @@ struct LoadStats {
   std::uint64_t trades = 0;   // trade rows loaded by this run
   std::uint64_t batches = 0;  // transactions committed by this run
   std::uint64_t scans = 0;
+  // The scanning thread waiting for commits (the server the slower side
+  // when large), and the committing thread inside transactions.
+  std::chrono::nanoseconds scanner_waited{0};
+  std::chrono::nanoseconds committing{0};
   LoadProgress progress;  // at the end
 };
 
