@@ -1,6 +1,8 @@
 // clearing_load_bench: how fast matchgate-clearing load puts a log's trades
-// into PostgreSQL. Writes a log of N Trade records (with the filler record
-// the daemon logs before each), starts a throwaway PostgreSQL server
+// into PostgreSQL. Writes a log of N Trade records shaped like the daemon's
+// (testing::LogShape::DaemonOrders: the OrderRequest and Outbound records
+// of the orders before each trade, which the loader checks and hashes
+// too), prints its records, bytes and seals per trade, starts a throwaway PostgreSQL server
 // (tests/clearing_pg/pg_server.hpp; fsync off, so this measures the
 // loader and the server's CPU, not the disk), loads the log in process and
 // prints trades/s and the loader's CPU per trade (this process only; the
@@ -27,6 +29,22 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+double seconds(std::chrono::nanoseconds d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// What the loader reads per trade, to compare with the daemon's log
+// (`matchgate-wal stats` of loader_lag.sh's: 7.05 records, 69.5 bytes per
+// record, a seal per ~240 trades at 20,000 trades/s).
+void print_log_shape(const matchgate::testing::LogDir& log, std::size_t trades) {
+  const matchgate::wal::LogSummary s = matchgate::wal::scan_log(log.dir(), {}).summary;
+  const double n = static_cast<double>(trades);
+  std::printf("log: %.2f records per trade, %.1f bytes per record, a seal per %.0f trades\n",
+              static_cast<double>(s.records) / n,
+              static_cast<double>(s.bytes) / static_cast<double>(s.records),
+              s.seals > 0 ? n / static_cast<double>(s.seals) : 0.0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -45,10 +63,11 @@ int main(int argc, char** argv) {
   for (int d = 0; d < days; ++d) script.day(20261118 + d, per_day);
   mt::LogDir log;
   {
-    mt::TradeLogWriter w(log, {}, std::uint64_t{64} << 20);
+    mt::TradeLogWriter w(log, {}, std::uint64_t{64} << 20, mt::LogShape::DaemonOrders);
     for (const auto& r : script.records()) w.append(r);
     w.close();
   }
+  print_log_shape(log, script.records().size());
   mt::PgServer server;
   server.create_database("clearing");
   cl::LoadSettings s;
@@ -69,5 +88,8 @@ int main(int argc, char** argv) {
       "loader CPU %.2f us/trade (%.2f s)\n",
       static_cast<unsigned long long>(stats.trades), static_cast<unsigned long long>(stats.batches),
       batch, wall, n / wall, cpu / n * 1e6, cpu);
+  std::printf(
+      "scanning thread waited for commits %.2f s; committing thread in transactions %.2f s\n",
+      seconds(stats.scanner_waited), seconds(stats.committing));
   return stats.trades == script.records().size() ? 0 : 1;
 }

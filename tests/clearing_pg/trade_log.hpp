@@ -15,6 +15,8 @@
 #include "matchgate/clearing/clearing_options.hpp"
 #include "matchgate/clearing/ledger.hpp"
 #include "matchgate/crypto/sm2.hpp"
+#include "matchgate/records/order_request.hpp"
+#include "matchgate/records/outbound.hpp"
 #include "matchgate/records/record_types.hpp"
 #include "matchgate/records/trade.hpp"
 #include "matchgate/wal/wal_reader.hpp"
@@ -176,22 +178,42 @@ class LogDir {
   std::filesystem::path root_;
 };
 
+// What a TradeLogWriter logs around each Trade record.
+enum class LogShape {
+  // One 24-byte Control record before each trade, groups of 64 records:
+  // small logs for the tests.
+  FillerPerTrade,
+  // The daemon's log at 0.5 trades per order (what bench/clearing/
+  // loader_lag.sh's daemon writes: 7.05 records and ~490 bytes per trade,
+  // blocks of ~350 records): per trade two OrderRequest records with a
+  // 16-character ClOrdID and four regenerated Outbound records (an
+  // acknowledgement and a fill report per order), groups of 350 records.
+  // Their payloads are zeros of the real sizes: the loader only frames,
+  // checksums and hashes records other than Trade and Start.
+  DaemonOrders,
+};
+
 // Appends records to an open log, as the daemon's network thread does:
-// each Trade record after a filler record of another type (the order
-// request the daemon logs before), groups committed as they fill.
+// each Trade record after the records of the orders that made it (one
+// filler record in LogShape::FillerPerTrade), groups committed as they fill.
 class TradeLogWriter {
  public:
-  TradeLogWriter(const LogDir& log, wal::LogTail tail = {}, std::uint64_t segment_bytes = 1 << 20)
+  TradeLogWriter(const LogDir& log, wal::LogTail tail = {}, std::uint64_t segment_bytes = 1 << 20,
+                 LogShape shape = LogShape::FillerPerTrade)
       : writer_(log.options(segment_bytes), tail, crypto::Sm2PrivateKey::load_pem(log.key_path())),
-        producer_(writer_.add_producer()) {}
+        producer_(writer_.add_producer()),
+        shape_(shape) {}
 
   void append(const records::TradeRecord& r) {
-    std::byte filler[24]{};
-    producer_.append(records::to_wire(records::RecordType::Control), time_ns_++, filler);
+    if (shape_ == LogShape::FillerPerTrade) {
+      std::byte filler[24]{};
+      append_record(records::RecordType::Control, filler, 64);
+    } else {
+      append_orders();
+    }
     std::byte payload[records::kTradeRecordSize];
     records::encode_trade(r, payload);
-    producer_.append(records::to_wire(records::RecordType::Trade), time_ns_++, payload);
-    if (producer_.appended() % 64 == 0) commit();
+    append_record(records::RecordType::Trade, payload, group_records());
   }
   // Everything appended is written (sync = none: written means durable).
   void commit() {
@@ -206,8 +228,29 @@ class TradeLogWriter {
   }
 
  private:
+  static constexpr std::size_t kClOrdIdLength = 16;
+
+  std::uint64_t group_records() const { return shape_ == LogShape::FillerPerTrade ? 64 : 350; }
+
+  void append_orders() {
+    std::byte order[records::kOrderRequestFixedSize + kClOrdIdLength]{};
+    std::byte report[records::kOutboundRegeneratedSize]{};
+    for (int i = 0; i < 2; ++i) {
+      append_record(records::RecordType::OrderRequest, order, group_records());
+      append_record(records::RecordType::Outbound, report, group_records());
+      append_record(records::RecordType::Outbound, report, group_records());
+    }
+  }
+
+  template <std::size_t N>
+  void append_record(records::RecordType type, const std::byte (&payload)[N], std::uint64_t group) {
+    producer_.append(records::to_wire(type), time_ns_++, payload);
+    if (producer_.appended() % group == 0) commit();
+  }
+
   wal::WalWriter writer_;
   wal::WalProducer& producer_;
+  LogShape shape_;
   std::int64_t time_ns_ = 1'795'000'000'123'456'789;
 };
 

@@ -2,6 +2,9 @@
 
 #include <libpq-fe.h>
 
+#include <charconv>
+#include <cstring>
+
 namespace matchgate::clearing_load {
 
 namespace {
@@ -56,6 +59,13 @@ std::string PgRows::text(int row, int column) const {
 
 std::string PgRows::column_name(int column) const {
   return PQfname(result_, column);
+}
+
+std::uint64_t PgRows::affected_rows() const noexcept {
+  const char* count = PQcmdTuples(result_);
+  std::uint64_t n = 0;  // stays 0 for "" (statements that change no rows)
+  std::from_chars(count, count + std::strlen(count), n);
+  return n;
 }
 
 PgConnection::PgConnection(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {

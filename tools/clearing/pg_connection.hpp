@@ -3,6 +3,7 @@
 // statements that either succeed or throw PgError with the server's
 // message, and COPY FROM STDIN for batches of rows.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,8 @@ class PgRows {
   // The value, which must not be NULL.
   std::string text(int row, int column) const;
   std::string column_name(int column) const;
+  // Rows an INSERT, UPDATE or DELETE changed (0 for other statements).
+  std::uint64_t affected_rows() const noexcept;
 
  private:
   pg_result* result_;

@@ -1,11 +1,9 @@
 #include "trade_loader.hpp"
 
-#include <unistd.h>
-
-#include <cstdio>
 #include <string>
 #include <thread>
 
+#include "batch_committer.hpp"
 #include "clearing_schema.hpp"
 #include "matchgate/records/record_types.hpp"
 #include "matchgate/util/assert.hpp"
@@ -48,82 +46,97 @@ LoadProgress read_progress(PgConnection& db) {
 }
 
 // One loader over one database connection: scans the log from where the
-// database stands and commits batches as they fill.
+// database stands, formats batches as they fill and hands them to a
+// BatchCommitter, which commits them on its own thread in order.
 class TradeLoader {
  public:
   TradeLoader(PgConnection& db, const LoadSettings& settings, const crypto::Sm2PublicKey& key)
-      : db_(db),
-        settings_(settings),
+      : settings_(settings),
         key_(key),
-        committed_(read_progress(db)),
+        committer_(db, read_progress(db), settings.pause_in_batch),
+        handed_(committer_.committed()),
         row_writer_(settings.names) {}
 
-  // One pass over the log after committed_; commits what it read unless
-  // the scan found a problem (then only the full batches before it). A
-  // follow scan ends at the last segment's first zero length field
+  // One pass over the log after what is committed; returns once every
+  // batch it handed over is committed: what it read unless the scan found
+  // a problem (then only the full batches before it). A follow scan ends
+  // at the last segment's first zero length field
   // (wal::ScanOptions::end_at_zero_length).
   wal::ScanResult scan(bool follow_scan);
-  const LoadProgress& committed() const noexcept { return committed_; }
-  LoadStats& stats() noexcept { return stats_; }
+  // Between scans (scan() has returned).
+  LoadProgress committed() const { return committer_.committed(); }
+  LoadStats stats() const;
 
  private:
   void take(const wal::RecordView& v);
-  void commit();
-  void pause_for_test_hook() const;
+  void hand_over();
   void reset_pending();
 
-  PgConnection& db_;
   const LoadSettings& settings_;
   const crypto::Sm2PublicKey& key_;
-  LoadProgress committed_;
-  LoadProgress pending_;  // committed_ plus the records taken since
-  std::uint64_t pending_trades_ = 0;
+  BatchCommitter committer_;
+  LoadProgress handed_;      // where the batches handed over lead
+  LoadProgress pending_;     // handed_ plus the records taken since
   std::uint64_t boots_ = 0;  // Start records up to the record being taken
   TradeRowWriter row_writer_;
-  std::string rows_;  // the batch's COPY text, its capacity kept across batches
-  LoadStats stats_;
+  std::uint64_t scans_ = 0;
 };
 
+LoadStats TradeLoader::stats() const {
+  LoadStats s;
+  s.trades = committer_.trades_committed();
+  s.batches = committer_.batches_committed();
+  s.scans = scans_;
+  s.scanner_waited = committer_.scanner_waited();
+  s.committing = committer_.committing();
+  s.progress = committer_.committed();
+  return s;
+}
+
 void TradeLoader::reset_pending() {
-  pending_ = committed_;
-  pending_trades_ = 0;
-  rows_.clear();
+  pending_ = handed_;
+  TradeBatch& batch = committer_.filling();
+  batch.rows.clear();
+  batch.trades = 0;
 }
 
 wal::ScanResult TradeLoader::scan(bool follow_scan) {
+  handed_ = committer_.committed();  // the previous scan handed over nothing uncommitted
   reset_pending();
   wal::ScanOptions options;
   options.key = &key_;
   options.sm2_id = settings_.sm2_id;
   options.end_at_zero_length = follow_scan;
   boots_ = 0;
-  if (committed_.chain_seq > 0) {
-    options.start =
-        wal::StartPoint{committed_.chain_seq, committed_.chain_hash, committed_.chain_boots};
-    boots_ = committed_.chain_boots;
+  if (handed_.chain_seq > 0) {
+    options.start = wal::StartPoint{handed_.chain_seq, handed_.chain_hash, handed_.chain_boots};
+    boots_ = handed_.chain_boots;
   }
-  ++stats_.scans;
+  ++scans_;
   wal::ScanResult result;
   try {
     result =
         wal::scan_log(settings_.wal_dir, options, [this](const wal::RecordView& v) { take(v); });
   } catch (const StopScan&) {
-    return result;  // the batches before the stop are committed
+    committer_.finish();  // the batches before the stop are committed
+    return result;
   }
-  if (result.ok() && pending_.last_seq > committed_.last_seq) commit();
+  if (result.ok() && pending_.last_seq > handed_.last_seq) hand_over();
+  committer_.finish();
   return result;
 }
 
 void TradeLoader::take(const wal::RecordView& v) {
   const std::uint64_t seq = v.header.seq;
   if (v.header.type == kStartType) ++boots_;
-  if (seq > committed_.last_seq) {
+  TradeBatch& batch = committer_.filling();
+  if (seq > handed_.last_seq) {
     MATCHGATE_ASSERT(seq == pending_.last_seq + 1, "the log delivers records in sequence");
     if (v.header.type == kTradeType) {
       const std::optional<records::TradeRecord> trade = records::decode_trade(v.payload);
       if (!trade) throw LoadError("record " + std::to_string(seq) + ": malformed Trade record");
-      row_writer_.append(rows_, seq, v.header.time_ns, *trade);
-      ++pending_trades_;
+      row_writer_.append(batch.rows, seq, v.header.time_ns, *trade);
+      ++batch.trades;
     }
     pending_.last_seq = seq;
   }
@@ -132,59 +145,20 @@ void TradeLoader::take(const wal::RecordView& v) {
     pending_.chain_hash = v.block->hash;
     pending_.chain_boots = boots_;
   }
-  if (pending_trades_ >= settings_.batch_trades) {
-    commit();
+  if (batch.trades >= settings_.batch_trades) {
+    hand_over();
     if (settings_.stop != nullptr && settings_.stop->load()) throw StopScan{};
   }
 }
 
-// The batch and the progress row in one transaction; the progress row is
-// locked and must still say what this loader last committed.
-void TradeLoader::commit() {
-  db_.exec("BEGIN");
-  try {
-    PgRows now = db_.query("SELECT last_seq FROM load_progress WHERE id = 1 FOR UPDATE");
-    if (now.text(0, 0) != std::to_string(committed_.last_seq)) {
-      throw LoadError("load_progress moved to record " + now.text(0, 0) + " under this loader (" +
-                      std::to_string(committed_.last_seq) + "): another loader wrote it");
-    }
-    if (!rows_.empty())
-      db_.copy_in("COPY trades (" + std::string(kTradeColumns) + ") FROM STDIN", rows_);
-    const bool has_chain = pending_.chain_seq > 0;
-    db_.query(
-        "UPDATE load_progress SET last_seq = $1, chain_seq = $2, chain_hash = $3::bytea, "
-        "chain_boots = $4, trades_loaded = trades_loaded + $5, updated_at = now() WHERE id = 1",
-        {std::to_string(pending_.last_seq), std::to_string(pending_.chain_seq),
-         has_chain ? std::optional<std::string>("\\x" + crypto::to_hex(pending_.chain_hash))
-                   : std::nullopt,
-         std::to_string(pending_.chain_boots), std::to_string(pending_trades_)});
-    if (settings_.pause_in_batch > 0 &&
-        stats_.batches + 1 == static_cast<std::uint64_t>(settings_.pause_in_batch)) {
-      pause_for_test_hook();
-    }
-    db_.exec("COMMIT");
-  } catch (...) {
-    try {
-      db_.exec("ROLLBACK");
-    } catch (const PgError&) {
-      // The connection is gone; the server rolls the transaction back itself.
-    }
-    throw;
-  }
-  pending_.trades_loaded = committed_.trades_loaded + pending_trades_;
-  committed_ = pending_;
-  stats_.trades += pending_trades_;
-  ++stats_.batches;
+// The batch leads load_progress to pending_; the next one starts there.
+void TradeLoader::hand_over() {
+  TradeBatch& batch = committer_.filling();
+  pending_.trades_loaded = handed_.trades_loaded + batch.trades;
+  batch.progress = pending_;
+  handed_ = pending_;
+  committer_.hand_over();
   reset_pending();
-}
-
-void TradeLoader::pause_for_test_hook() const {
-  std::fprintf(stderr,
-               "matchgate-clearing: test hook: paused in batch %d before COMMIT (records up to "
-               "%llu)\n",
-               settings_.pause_in_batch, static_cast<unsigned long long>(pending_.last_seq));
-  std::fflush(stderr);
-  for (;;) ::pause();
 }
 
 void note(const LoadSettings& s, const std::string& what) {
@@ -278,8 +252,7 @@ LoadStats run_load(const LoadSettings& s) {
     const wal::ScanResult r = loader.scan(false);
     if (r.problem) throw LoadError("the log is damaged: " + r.problem->describe());
   }
-  LoadStats stats = loader.stats();
-  stats.progress = loader.committed();
+  const LoadStats stats = loader.stats();
   note(s, "loaded " + std::to_string(stats.trades) + " trade rows in " +
               std::to_string(stats.batches) + " transactions; database at record " +
               std::to_string(stats.progress.last_seq));

@@ -8,6 +8,9 @@
 // (sequence number, chain hash, Start records so far): the next scan
 // starts there (wal::ScanOptions::start), which both skips the log
 // already loaded and checks that the log is still the one loaded from.
+// The scanning thread reads, verifies and formats the log while a second
+// thread commits the batch before (batch_committer.hpp); a scan returns
+// once everything it read is committed.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -70,6 +73,10 @@ struct LoadStats {
   std::uint64_t trades = 0;   // trade rows loaded by this run
   std::uint64_t batches = 0;  // transactions committed by this run
   std::uint64_t scans = 0;
+  // The scanning thread waiting for commits (the server the slower side
+  // when large), and the committing thread inside transactions.
+  std::chrono::nanoseconds scanner_waited{0};
+  std::chrono::nanoseconds committing{0};
   LoadProgress progress;  // at the end
 };
 
