@@ -1,9 +1,11 @@
 # matchgate front door. Two commands matter (README.md):
 #   make run    install what is missing, build the release preset, start the daemon
 #   make test   install what is missing, build and run the whole suite:
-#               formatting check, release tests, ASan+UBSan tests, benchmark gates
+#               formatting check, release tests, ASan+UBSan tests, TSan tests of
+#               the programs that run threads, benchmark gates
 # Other targets: deps build bench bench-check format format-check clean help.
-# Programs land in build/bin/ (release) and build-asan/bin/ (sanitizers).
+# Programs land in build/bin/ (release), build-asan/bin/ (ASan+UBSan) and
+# build-tsan/bin/ (ThreadSanitizer).
 #
 # Knobs: JOBS (build parallelism, default nproc), CTEST_JOBS (tests run at
 # once, default 1: end-to-end tests bind ports), CONFIG (for `make run`),
@@ -25,16 +27,19 @@ PHASE := scripts/phase.sh
 FORMAT_DIRS := src include tests bench tools
 
 .PHONY: help deps build run test release-build release-test release-test-other asan-build asan-test \
+        tsan-build tsan-test \
         bench bench-check format format-check clean
 
 help:
 	@echo "make run          install deps, build (release preset), run build/bin/matchgated --config $(CONFIG)"
-	@echo "make test         install deps, format check, release build + ctest, ASan/UBSan build + ctest, benchmark gates"
+	@echo "make test         install deps, format check, release build + ctest, ASan/UBSan build + ctest,"
+	@echo "                  TSan build + ctest of the thread tests (make tsan-test), benchmark gates"
+	@echo "make tsan-test    install deps, TSan build of util_tests and wal_tests, ctest --preset tsan"
 	@echo "make build        install deps, build the release preset into build/"
 	@echo "make bench        build, then run every build/bin/*_bench"
 	@echo "make bench-check  build, then run every build/bin/*-gate (fails if a ratio is below its floor)"
 	@echo "make format       clang-format -i over $(FORMAT_DIRS)"
-	@echo "make clean        remove build/ and build-asan/"
+	@echo "make clean        remove build/, build-asan/ and build-tsan/"
 
 deps:
 	@$(PHASE) "dependencies" scripts/install-deps.sh
@@ -64,7 +69,17 @@ asan-build: deps
 asan-test: asan-build
 	@$(PHASE) "asan: tests" ctest --preset asan -j$(CTEST_JOBS)
 
-test: deps format-check release-test release-test-other asan-test bench-check
+# The tsan preset builds only the test programs that run threads (the build
+# preset's target tsan_test_programs) and runs only their tests (label
+# threads); TSAN_OPTIONS come from the test preset.
+tsan-build: deps
+	@$(PHASE) "tsan: configure" cmake --preset tsan
+	@$(PHASE) "tsan: build" cmake --build --preset tsan -j$(JOBS)
+
+tsan-test: tsan-build
+	@$(PHASE) "tsan: tests" ctest --preset tsan -j$(CTEST_JOBS)
+
+test: deps format-check release-test release-test-other asan-test tsan-test bench-check
 
 run: release-build
 	@test -x build/bin/matchgated || { echo "make run: build/bin/matchgated was not built" >&2; exit 1; }
@@ -90,4 +105,4 @@ format-check:
 	  -print0 | xargs -0 -r clang-format --dry-run --Werror
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan
