@@ -60,8 +60,10 @@ run_target() {
   touch "$started"
   before=$(cpu_ticks_of_children)
   echo "fuzz: $target for ${seconds}s (log: $log)"
+  local dict=()
+  [ -f "fuzz/dict/$target.dict" ] && dict=(-dict="fuzz/dict/$target.dict")
   "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" "$corpus" "fuzz/corpus/$target" >"$log" 2>&1
+    "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "fuzz/corpus/$target" >"$log" 2>&1
   rc=$?
   after=$(cpu_ticks_of_children)
   grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$log" | tail -2 | sed 's/^/  /'
