@@ -62,7 +62,9 @@ run_target() {
   echo "fuzz: $target for ${seconds}s (log: $log)"
   local dict=()
   [ -f "fuzz/dict/$target.dict" ] && dict=(-dict="fuzz/dict/$target.dict")
-  "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # -timeout is wall-clock time per input: 60 s, since on a machine shared
+  # with builds an input of a few milliseconds has waited 14 s for a core.
+  "$exe" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
     "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "fuzz/corpus/$target" >"$log" 2>&1
   rc=$?
   after=$(cpu_ticks_of_children)
