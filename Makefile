@@ -2,16 +2,18 @@
 #   make run    install what is missing, build the release preset, start the daemon
 #   make test   install what is missing, build and run the whole suite:
 #               formatting check, release tests, ASan+UBSan tests, TSan tests of
-#               the programs that run threads, benchmark gates
-# Other targets: deps build bench bench-check format format-check clean help.
-# Programs land in build/bin/ (release), build-asan/bin/ (ASan+UBSan) and
-# build-tsan/bin/ (ThreadSanitizer).
+#               the programs that run threads, a short run of every fuzz
+#               target, benchmark gates
+# Other targets: deps build bench bench-check fuzz format format-check clean help.
+# Programs land in build/bin/ (release), build-asan/bin/ (ASan+UBSan),
+# build-tsan/bin/ (ThreadSanitizer) and build-fuzz/bin/ (fuzz targets).
 #
 # Knobs: JOBS (build parallelism, default nproc), CTEST_JOBS (tests run at
 # once, default 1: end-to-end tests bind ports), CONFIG (for `make run`),
 # BENCH_ARGS (passed to every benchmark by `make bench`; Google Benchmark
 # flags such as --benchmark_min_time=0.05 suit the Google Benchmark programs
-# only, so set it when those are the ones you run).
+# only, so set it when those are the ones you run), FUZZ_SECONDS (time per
+# fuzz target, default 30), FUZZ_TARGETS (default: all of fuzz/fuzz_*.cpp).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -23,23 +25,25 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS ?= 1
 CONFIG ?= config/matchgate.toml
 BENCH_ARGS ?=
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?=
 PHASE := scripts/phase.sh
-FORMAT_DIRS := src include tests bench tools
+FORMAT_DIRS := src include tests bench tools fuzz
 
 .PHONY: help deps build run test release-build release-test release-test-other asan-build asan-test \
-        tsan-build tsan-test \
-        bench bench-check format format-check clean
+        tsan-build tsan-test fuzz-build fuzz bench bench-check format format-check clean
 
 help:
 	@echo "make run          install deps, build (release preset), run build/bin/matchgated --config $(CONFIG)"
 	@echo "make test         install deps, format check, release build + ctest, ASan/UBSan build + ctest,"
-	@echo "                  TSan build + ctest of the thread tests (make tsan-test), benchmark gates"
+	@echo "                  TSan build + ctest of the thread tests (make tsan-test), fuzz, benchmark gates"
 	@echo "make tsan-test    install deps, TSan build of util_tests and wal_tests, ctest --preset tsan"
 	@echo "make build        install deps, build the release preset into build/"
 	@echo "make bench        build, then run every build/bin/*_bench"
 	@echo "make bench-check  build, then run every build/bin/*-gate (fails if a ratio is below its floor)"
+	@echo "make fuzz         build the fuzz preset, run each fuzz target FUZZ_SECONDS (default 30); fails on a finding"
 	@echo "make format       clang-format -i over $(FORMAT_DIRS)"
-	@echo "make clean        remove build/, build-asan/ and build-tsan/"
+	@echo "make clean        remove build/, build-asan/, build-tsan/ and build-fuzz/"
 
 deps:
 	@$(PHASE) "dependencies" scripts/install-deps.sh
@@ -79,7 +83,16 @@ tsan-build: deps
 tsan-test: tsan-build
 	@$(PHASE) "tsan: tests" ctest --preset tsan -j$(CTEST_JOBS)
 
-test: deps format-check release-test release-test-other asan-test tsan-test bench-check
+# libFuzzer targets (fuzz/README.md): only they and the modules they use are
+# built, with clang, coverage, ASan and UBSan.
+fuzz-build: deps
+	@$(PHASE) "fuzz: configure" cmake --preset fuzz
+	@$(PHASE) "fuzz: build" cmake --build --preset fuzz -j$(JOBS)
+
+fuzz: fuzz-build
+	@$(PHASE) "fuzz: run" scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+test: deps format-check release-test release-test-other asan-test tsan-test fuzz bench-check
 
 run: release-build
 	@test -x build/bin/matchgated || { echo "make run: build/bin/matchgated was not built" >&2; exit 1; }
@@ -105,4 +118,4 @@ format-check:
 	  -print0 | xargs -0 -r clang-format --dry-run --Werror
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

@@ -154,7 +154,7 @@ class JsonReader {
       if (at_ >= text_.size() || text_[at_] != '"') fail("expected a key");
       std::string key = string();
       expect(':');
-      v.object.emplace_back(std::move(key), value(depth + 1));
+      v.object.push_back(JsonMember{std::move(key), value(depth + 1)});
     } while (take(','));
     expect('}');
     return v;

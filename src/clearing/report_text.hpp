@@ -26,6 +26,8 @@ std::string csv_field(std::string_view s);
 std::string json_string(std::string_view s);
 std::string hex(const std::uint8_t* data, std::size_t size);
 
+struct JsonMember;
+
 // A parsed JSON value: objects, arrays, strings, integers (no fractions,
 // no exponents: the manifest has none), true, false, null.
 struct Json {
@@ -34,9 +36,15 @@ struct Json {
   std::int64_t integer = 0;
   std::string string;
   std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;  // in document order
+  // In document order. A struct of its own, not std::pair: a pair of the
+  // incomplete Json is ill-formed, and clang rejects it.
+  std::vector<JsonMember> object;
   // The member `key` of an object, or null.
   const Json* find(std::string_view key) const;
+};
+struct JsonMember {
+  std::string key;
+  Json value;
 };
 // Throws std::runtime_error saying where the text stops being JSON.
 Json parse_json(std::string_view text);
