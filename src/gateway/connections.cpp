@@ -65,18 +65,27 @@ bool Connections::on_accept(net::ConnectionId id, const net::PeerAddress& peer) 
 void Connections::on_close(net::ConnectionId id, net::CloseReason reason) {
   Connection* c = connection(id);
   if (c == nullptr) return;
-  if (c->has_member && members_[c->member].conn == id) {
-    const engine::MemberId m = c->member;
-    fix::Session& s = sessions_[m];
-    const bool was_logged_on = s.logged_on();
-    s.on_disconnect();
-    outbound_.disconnect(m);
-    members_[m] = Member{};
-    spdlog::info("{} disconnected ({})", options_.members[m].comp_id, net::to_string(reason));
-    if (was_logged_on && options_.members[m].cancel_on_disconnect) order_entry_.mass_cancel(m);
-  }
+  release_member(*c, reason);
   c->state = State::Free;
   metrics_.open.dec();
+}
+
+// The member's session ends with its connection: when the peer closes, or
+// as soon as the gateway decides to close (close()), not only once the back
+// end reports the close done. A member whose connection the gateway closed
+// (after a Logout, say) may log on again at once on a new connection; on
+// the Asio back end the close's completion can come after that new logon,
+// which was then refused as "already logged on".
+void Connections::release_member(Connection& c, net::CloseReason reason) {
+  if (!c.has_member || members_[c.member].conn != c.id) return;
+  const engine::MemberId m = c.member;
+  fix::Session& s = sessions_[m];
+  const bool was_logged_on = s.logged_on();
+  s.on_disconnect();
+  outbound_.disconnect(m);
+  members_[m] = Member{};
+  spdlog::info("{} disconnected ({})", options_.members[m].comp_id, net::to_string(reason));
+  if (was_logged_on && options_.members[m].cancel_on_disconnect) order_entry_.mass_cancel(m);
 }
 
 void Connections::pause(Connection& c) {
@@ -271,7 +280,10 @@ void Connections::refuse(Connection& c, std::string_view target_comp_id, std::st
 void Connections::close(Connection& c) {
   if (c.state == State::Closing || c.state == State::Free) return;
   c.state = State::Closing;
+  // Bytes already queued for the connection (a Logout held until durable)
+  // still go out before it closes: the outbox keys them by connection.
   outbound_.close(c.id);
+  release_member(c, net::CloseReason::LocalClose);
 }
 
 void Connections::resume_paused() {

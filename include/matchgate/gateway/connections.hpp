@@ -79,6 +79,7 @@ class Connections final : public net::ConnectionHandler {
   // like), not sequenced in any member's stream, then close it.
   void refuse(Connection& c, std::string_view target_comp_id, std::string_view text);
   void close(Connection& c);
+  void release_member(Connection& c, net::CloseReason reason);
   void logout_all();
 
   const NetworkOptions& options_;
