@@ -3,11 +3,17 @@
 // nothing races and every wait is a bounded number of iterations.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -608,14 +614,60 @@ TEST(TcpServerFactory, AutoChoosesIoUringWhereItRuns) {
   EXPECT_EQ(why, "");
 }
 
-TEST(TcpServerFactory, AutoFallsBackToAsioWhereIoUringDoesNotRun) {
-  const std::string unavailable = io_uring_unavailable_because();
-  if (unavailable.empty()) GTEST_SKIP() << "io_uring runs here: nothing to fall back from";
-  NullHandler h;
-  std::string why;
-  auto s = make_tcp_server(Backend::Auto, ServerOptions{}, h, &why);
-  EXPECT_EQ(s->backend(), Backend::Asio);
-  EXPECT_EQ(why, unavailable);
+// In a child process whose io_uring_setup(2) the kernel refuses with EPERM
+// (a seccomp filter, as Docker's default profile does), Backend::Auto must
+// fall back to Asio and report the kernel's refusal. Returns "backend|why"
+// from the child, or what went wrong.
+std::string auto_backend_with_io_uring_refused() {
+  int out[2];
+  if (::pipe(out) != 0) return "pipe failed";
+  const pid_t child = ::fork();
+  if (child < 0) return "fork failed";
+  if (child == 0) {
+    ::close(out[0]);
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+    std::string result;
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+      result = std::string("seccomp filter refused: ") + std::strerror(errno);
+    } else {
+      try {
+        NullHandler h;
+        std::string why;
+        auto s = make_tcp_server(Backend::Auto, ServerOptions{}, h, &why);
+        result = std::string(to_string(s->backend())) + "|" + why;
+      } catch (const std::exception& e) {
+        result = std::string("threw: ") + e.what();
+      }
+    }
+    const ssize_t written = ::write(out[1], result.data(), result.size());
+    ::_exit(written == static_cast<ssize_t>(result.size()) ? 0 : 1);
+  }
+  ::close(out[1]);
+  std::string result;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0) result.append(buf, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) result += " (child failed)";
+  return result;
+}
+
+TEST(TcpServerFactory, AutoFallsBackToAsioWhereIoUringIsRefused) {
+  const std::string result = auto_backend_with_io_uring_refused();
+  const auto bar = result.find('|');
+  ASSERT_NE(bar, std::string::npos) << result;
+  EXPECT_EQ(result.substr(0, bar), "asio");
+  const std::string why = result.substr(bar + 1);
+  EXPECT_NE(why.find(std::strerror(EPERM)), std::string::npos) << why;
 }
 
 TEST(TcpServerFactory, PortInUseThrows) {
