@@ -31,7 +31,6 @@ Money get_money(util::ByteReader& in, const char* what) {
 
 Ledger::Ledger(LedgerShape shape) : shape_(std::move(shape)), position_index_(1024) {
   MATCHGATE_ASSERT(shape_.members <= kMaxMembers, "too many members for the ledger's key");
-  trades_.reserve(1U << 15);
 }
 
 bool Ledger::fits(const records::TradeRecord& r) const noexcept {
@@ -220,7 +219,8 @@ void Ledger::save(util::ByteWriter& out) const {
     out.put(p.trades);
   }
   out.put(static_cast<std::uint64_t>(trades_.size()));
-  for (const DayTrade& t : trades_) {
+  for (std::size_t i = 0; i < trades_.size(); ++i) {
+    const DayTrade& t = trades_[i];
     std::byte buf[records::kTradeRecordSize];
     records::encode_trade(t.record, buf);
     out.put_bytes(buf);

@@ -7,8 +7,6 @@ namespace matchgate::clearing {
 
 namespace {
 
-constexpr std::size_t kEntriesReserved = std::size_t{1} << 15;
-
 // The shard of `prefix` in `shards`, or its end. (Templates: the element
 // types are TradeIndex's private ones; find and insert share these.)
 template <class Shards>
@@ -17,11 +15,21 @@ auto shard_with(Shards& shards, std::uint64_t prefix) {
                       [prefix](const auto& s) { return s.prefix == prefix; });
 }
 
-// The first entry of `entries` (ascending) whose id is not below `trade_id`.
+// The index of the first entry of `entries` (ascending) whose id is not
+// below `trade_id`; entries.size() when there is none.
 template <class Entries>
-auto first_not_below(Entries& entries, std::uint64_t trade_id) {
-  return std::lower_bound(entries.begin(), entries.end(), trade_id,
-                          [](const auto& entry, std::uint64_t id) { return entry.trade_id < id; });
+std::size_t first_not_below(const Entries& entries, std::uint64_t trade_id) {
+  std::size_t low = 0;
+  std::size_t high = entries.size();
+  while (low < high) {
+    const std::size_t middle = low + (high - low) / 2;
+    if (entries[middle].trade_id < trade_id) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
 }
 
 }  // namespace
@@ -31,9 +39,9 @@ std::optional<std::uint32_t> TradeIndex::find(std::uint64_t trade_id) const noex
   if (shard == shards_.end()) return std::nullopt;
   const auto& e = shard->entries;
   if (e.empty() || trade_id > e.back().trade_id) return std::nullopt;
-  const auto at = first_not_below(e, trade_id);
-  if (at == e.end() || at->trade_id != trade_id) return std::nullopt;
-  return at->value;
+  const std::size_t at = first_not_below(e, trade_id);
+  if (at == e.size() || e[at].trade_id != trade_id) return std::nullopt;
+  return e[at].value;
 }
 
 bool TradeIndex::insert(std::uint64_t trade_id, std::uint32_t value) {
@@ -42,18 +50,20 @@ bool TradeIndex::insert(std::uint64_t trade_id, std::uint32_t value) {
   if (shard == shards_.end()) {
     shards_.push_back(Shard{prefix, {}});
     shard = shards_.end() - 1;
-    shard->entries.reserve(kEntriesReserved);
   }
   auto& e = shard->entries;
   if (e.empty() || trade_id > e.back().trade_id) {
     e.push_back(Entry{trade_id, value});
     return true;
   }
-  const auto at = first_not_below(e, trade_id);
-  // trade_id <= the last id, so lower_bound stops at an entry.
-  MATCHGATE_ASSERT(at != e.end(), "TradeIndex: an id below the shard's last has a place");
-  if (at->trade_id == trade_id) return false;
-  e.insert(at, Entry{trade_id, value});
+  const std::size_t at = first_not_below(e, trade_id);
+  // trade_id <= the last id, so the search stops at an entry.
+  MATCHGATE_ASSERT(at < e.size(), "TradeIndex: an id below the shard's last has a place");
+  if (e[at].trade_id == trade_id) return false;
+  // Out of order (a hand-made log): shift the later entries up by one.
+  e.push_back(e.back());
+  for (std::size_t i = e.size() - 2; i > at; --i) e[i] = e[i - 1];
+  e[at] = Entry{trade_id, value};
   return true;
 }
 

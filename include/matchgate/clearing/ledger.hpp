@@ -19,6 +19,7 @@
 #include "matchgate/engine/types.hpp"
 #include "matchgate/records/trade.hpp"
 #include "matchgate/util/byte_io.hpp"
+#include "matchgate/util/chunked_vector.hpp"
 
 namespace matchgate::clearing {
 
@@ -99,8 +100,8 @@ class TradeIndex {
     std::uint32_t value = 0;
   };
   struct Shard {
-    std::uint64_t prefix = 0;    // trade_id >> 48
-    std::vector<Entry> entries;  // ascending trade_id
+    std::uint64_t prefix = 0;            // trade_id >> 48
+    util::ChunkedVector<Entry> entries;  // ascending trade_id
   };
   static constexpr int kShardShift = 48;
   std::vector<Shard> shards_;  // a venue has a handful: searched linearly
@@ -169,7 +170,7 @@ class Ledger {
   // key (PositionKey packed into 64 bits) or trade id in O(1).
   std::vector<std::pair<PositionKey, Position>> positions_;
   FlatIndex position_index_;
-  std::vector<DayTrade> trades_;
+  util::ChunkedVector<DayTrade> trades_;  // the date's, in booking order
   TradeIndex trade_index_;
   Money fees_collected_ = 0;
   std::uint64_t trades_booked_ = 0;
