@@ -4,7 +4,8 @@
 // remembers. Seeds are fixed; MATCHGATE_CRASH_KILLS raises the number of
 // kills (default 20) for a longer run. SIGKILL keeps the page cache, so this
 // shows "written before sent"; "fdatasync'd before sent" is tested with
-// simulated power loss in tests/wal/wal_power_loss_test.cpp.
+// simulated power loss in tests/wal/wal_power_loss_test.cpp (in process)
+// and tests/recovery/power_cut_test.cpp (the daemon).
 #include <atomic>
 #include <cstdlib>
 #include <map>
