@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "matchgate/ops/logging.hpp"
 #include "matchgate/risk/trading_schedule.hpp"
 #include "matchgate/wal/file_io.hpp"
+#include "matchgate/wal/journaling_file_io.hpp"
 
 namespace {
 
@@ -139,6 +141,44 @@ int serve(const app::Config& config, matchgate::gateway::Gateway& gateway,
   return exit_code;
 }
 
+// The log's test hooks, never for production (docs/WAL.md 6.8 and 12):
+// MATCHGATE_TEST_POWER_JOURNAL journals what a power cut could undo,
+// MATCHGATE_TEST_WAL_FAULT makes the log's Nth pwrite or fdatasync of this
+// run fail (on top of the journal when both are set). Neither set: the log
+// keeps the POSIX calls, nothing here is created.
+struct TestFileIo {
+  std::optional<matchgate::wal::JournalingFileIo> journal;
+  std::optional<matchgate::wal::FailingFileIo> fault;
+};
+
+bool install_test_hooks(matchgate::wal::WalOptions& wal, TestFileIo& io) {
+  matchgate::wal::FileIo* file_io = &matchgate::wal::posix_file_io();
+  if (const char* spec = std::getenv("MATCHGATE_TEST_POWER_JOURNAL")) {
+    std::filesystem::path journal;
+    std::chrono::microseconds sync_delay{};
+    if (!matchgate::wal::parse_power_journal_hook(spec, journal, sync_delay)) {
+      spdlog::critical("MATCHGATE_TEST_POWER_JOURNAL={}: expected PATH or PATH:SYNC_DELAY_US",
+                       spec);
+      return false;
+    }
+    spdlog::warn("test hook MATCHGATE_TEST_POWER_JOURNAL={}: the log's writes are journaled", spec);
+    io.journal.emplace(*file_io, journal, sync_delay);
+    file_io = &*io.journal;
+  }
+  if (const char* spec = std::getenv("MATCHGATE_TEST_WAL_FAULT")) {
+    matchgate::wal::FaultHook hook;
+    if (!matchgate::wal::parse_fault_hook(spec, hook)) {
+      spdlog::critical("MATCHGATE_TEST_WAL_FAULT={}: expected pwrite|fdatasync:N:EIO|ENOSPC", spec);
+      return false;
+    }
+    spdlog::warn("test hook MATCHGATE_TEST_WAL_FAULT={}: the log will fail on purpose", spec);
+    io.fault.emplace(*file_io, hook);
+    file_io = &*io.fault;
+  }
+  if (file_io != &matchgate::wal::posix_file_io()) wal.file_io = file_io;
+  return true;
+}
+
 int run(const app::Config& config, const std::string& level_override) {
   // Blocked before any thread exists (the log worker included), so every
   // thread inherits the mask and only sigwait() below sees the signals.
@@ -169,19 +209,9 @@ int run(const app::Config& config, const std::string& level_override) {
 
   matchgate::gateway::GatewayOptions options = config.gateway;
   options.wal.software = std::string("matchgated ") + MATCHGATE_VERSION;
-  // Test hook, never for production (docs/WAL.md 6.8): the log's Nth pwrite
-  // or fdatasync of this run fails. Outlives the gateway (declared first).
-  std::optional<matchgate::wal::FailingFileIo> wal_fault_io;
-  if (const char* spec = std::getenv("MATCHGATE_TEST_WAL_FAULT")) {
-    matchgate::wal::FaultHook hook;
-    if (!matchgate::wal::parse_fault_hook(spec, hook)) {
-      spdlog::critical("MATCHGATE_TEST_WAL_FAULT={}: expected pwrite|fdatasync:N:EIO|ENOSPC", spec);
-      return kExitConfig;
-    }
-    spdlog::warn("test hook MATCHGATE_TEST_WAL_FAULT={}: the log will fail on purpose", spec);
-    wal_fault_io.emplace(matchgate::wal::posix_file_io(), hook);
-    options.wal.file_io = &*wal_fault_io;
-  }
+  // Test hooks, never for production. Outlive the gateway (declared first).
+  TestFileIo test_io;
+  if (!install_test_hooks(options.wal, test_io)) return kExitConfig;
   matchgate::gateway::Gateway gateway(std::move(options));
   log_configuration(config, gateway);
   return serve(config, gateway, stop_signals);
