@@ -125,9 +125,11 @@ void Recovery::regenerate(const records::OutboundRecordHead& h, std::uint32_t me
   std::string_view message;
   if (report && report->member == h.member) {
     message = report->message;
-    if (report->seq != h.seq) {
+    if (report->seq != h.seq || composed_at_request_time_.contains(records::exec_id_of(h.cause))) {
       // Composed ahead of a message of the same member the same event caused
-      // (both sides of a trade): numbered as it was live.
+      // (both sides of a trade): numbered as it was live. Or composed at its
+      // request's time by an earlier recovery, which sent it later: it went
+      // out with its record's time as SendingTime.
       const fix::WriteResult r = fix::resequence(
           message, h.seq, time_ns, resequence_buffer(message.size()), session.options().timestamps);
       message = r.ok() ? r.message : std::string_view();
@@ -163,13 +165,25 @@ bool Recovery::handle_replies_until(engine::ExecId exec_id) {
     // records are missing): handled in ring order as live, at this time.
     const auto count = static_cast<std::size_t>(it - queue.begin()) + 1;
     for (std::size_t i = 0; i < count; ++i) {
-      const ShardReply reply = queue.front().reply;
+      const QueuedReply queued = queue.front();
       queue.pop_front();
-      network_.order_entry().on_reply(reply);
+      handle_reply(queued);
     }
     return true;
   }
   return false;
+}
+
+void Recovery::handle_reply(const QueuedReply& queued) {
+  if (!queued.from_earlier_run) {
+    network_.order_entry().on_reply(queued.reply);
+    return;
+  }
+  const std::int64_t record_time_ns = network_.clock().now().wall_ns;
+  network_.clock().set_wall(queued.request_time_ns);
+  network_.order_entry().on_reply(queued.reply);
+  network_.clock().set_wall(record_time_ns);
+  composed_at_request_time_.insert(queued.reply.event.exec_id);
 }
 
 void Recovery::handle_queued_replies() {
@@ -221,7 +235,14 @@ void Recovery::replay(const wal::RecordView& v) {
       return;
     }
   }
-  // The log's own records (Start, Seal, Shutdown).
+  // The log's own records (Start, Seal, Shutdown). A Start ends the run
+  // before it: whatever that run left queued, the new run's recovery
+  // handled at the end of its scan.
+  if (v.header.type == static_cast<std::uint16_t>(wal::RecordType::Start)) {
+    for (std::deque<QueuedReply>& queue : queued_) {
+      for (QueuedReply& q : queue) q.from_earlier_run = true;
+    }
+  }
 }
 
 wal::LogTail Recovery::run(const crypto::Sm2PublicKey& key) {

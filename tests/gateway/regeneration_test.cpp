@@ -255,6 +255,54 @@ TEST_F(Regeneration, MassCancelsAndDayExpiryReplayAsTheyHappened) {
   EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 0U);
 }
 
+// A crash after a trading request was logged, before its reports were: the
+// next run handles the replies at the request's time and sends the reports
+// under new numbers (WAL.md 7, step 9), logged without their text. A third
+// run must compose those again exactly as the second run sent them, with
+// the second run's SendingTime and the request's TransactTime.
+TEST_F(Regeneration, ReportsSentAfterACrashAreComposedAgainAsSent) {
+  run_live();
+  // The log up to and including its second OrderRequest (S1, which trades
+  // with B1), without any record that followed it.
+  wal::testing::TempLog crashed;
+  {
+    wal::WalWriter writer(crashed.options(), {}, crashed.key());
+    wal::WalProducer& producer = writer.add_producer();
+    int requests = 0;
+    log_.scan([&](const wal::RecordView& v) {
+      if (v.header.type < records::to_wire(records::RecordType::OrderRequest) || requests == 2)
+        return;
+      if (v.header.type == records::to_wire(records::RecordType::OrderRequest)) ++requests;
+      producer.append(v.header.type, v.header.time_ns, v.payload);
+      wal::testing::pump(writer, producer);
+    });
+    ASSERT_EQ(requests, 2);
+  }  // dropped unclosed, as a killed process leaves it
+
+  std::map<std::uint64_t, std::string> sent_after_crash[2];
+  {
+    Node second(crashed);
+    const wal::LogTail tail = second.recovery.run(crashed.pub());
+    wal::WalWriter writer(crashed.options(), tail, crashed.key());
+    wal::WalProducer& producer = writer.add_producer();
+    second.network.attach_log(&producer, false, writer.boot());
+    // S1's acknowledgement and its fill, B1's fill.
+    EXPECT_EQ(second.recovery.send_unlogged_reports(), 3U);
+    wal::testing::pump(writer, producer);
+    writer.close();
+    for (engine::MemberId m = 0; m < 2; ++m) sent_after_crash[m] = stored(second, m);
+  }
+  ASSERT_EQ(reports_in(sent_after_crash[0]), 2U) << "B1's acknowledgement and fill";
+  ASSERT_EQ(reports_in(sent_after_crash[1]), 2U) << "S1's acknowledgement and fill";
+
+  Node third(crashed);
+  third.recovery.run(crashed.pub());
+  for (engine::MemberId m = 0; m < 2; ++m) {
+    EXPECT_EQ(stored(third, m), sent_after_crash[m]) << "member " << m;
+  }
+  EXPECT_EQ(third.network.outbound().metrics().regeneration_mismatches.value(), 0U);
+}
+
 TEST_F(Regeneration, ATamperedCrcBecomesAGapAndIsCounted) {
   run_live();
   // The same records in a new log, one report's CRC changed.

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "matchgate/crypto/sm2.hpp"
@@ -72,7 +73,12 @@ class Recovery {
   struct QueuedReply {
     ShardReply reply;
     std::int64_t request_time_ns = 0;
+    // Queued before a later run's Start record: that run's recovery found
+    // it unanswered at the end of the log and handled it at its request's
+    // time (handle_queued_replies), so replay does the same.
+    bool from_earlier_run = false;
   };
+  void handle_reply(const QueuedReply& queued);
 
   std::filesystem::path dir_;
   std::string sm2_id_;
@@ -81,6 +87,9 @@ class Recovery {
   std::vector<ReplyRing*> replies_;
   std::vector<std::deque<QueuedReply>> queued_;  // per shard, in ring order
   std::string resequenced_;
+  // Engine events whose reports a previous run's recovery composed at the
+  // request's time and sent under a new SendingTime (WAL.md 7, step 9).
+  std::unordered_set<engine::ExecId> composed_at_request_time_;
   std::uint64_t regenerated_ = 0;
   std::uint64_t mismatches_ = 0;
   std::uint64_t trade_mismatches_ = 0;  // trade records without their event
