@@ -209,6 +209,7 @@ void follow(TradeLoader& loader, const LoadSettings& s) {
       continue;
     }
     const bool whole = tail.next_is_whole();
+    const std::uint64_t before = loader.stats().trades;
     const wal::ScanResult r = loader.scan(!whole);
     tail.scanned(r, whole);
     if (r.problem) {
@@ -220,6 +221,9 @@ void follow(TradeLoader& loader, const LoadSettings& s) {
     } else {
       repeats = 0;
       last_problem.clear();
+      // Behind (the scan found a batch's worth or more): scan again at once;
+      // waiting would only let the lag grow while the daemon trades.
+      if (loader.stats().trades - before >= s.batch_trades) continue;
     }
     wait_poll(s);
   }
