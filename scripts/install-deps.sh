@@ -18,6 +18,7 @@ PACKAGES=(
   build-essential
   clang
   libclang-rt-14-dev
+  clang-tidy
   cmake
   ninja-build
   pkg-config

@@ -39,9 +39,7 @@ using matchgate::dedup::EmbeddedStore;
 using matchgate::dedup::PreparedKey;
 using matchgate::dedup::RedisOptions;
 using matchgate::dedup::RedisResult;
-using matchgate::dedup::RedisStatus;
 using matchgate::dedup::RedisStore;
-using matchgate::dedup::SetStatus;
 using namespace std::chrono_literals;
 
 constexpr std::int64_t kTtlSeconds = 1800;

@@ -224,6 +224,7 @@ std::size_t floor_bytes_of(const Options& o) {
 void print_medians(const std::vector<Rep>& results, const Options& o) {
   const auto med = [&](double Rep::*field) {
     std::vector<double> v;
+    v.reserve(results.size());
     for (const Rep& r : results) v.push_back(r.*field);
     return median(v);
   };

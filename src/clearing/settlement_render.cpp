@@ -215,6 +215,7 @@ std::vector<ReportFile> render_report(const SettlementReport& report,
   const Names names(options);
   const std::vector<Table> ts = tables(report, names);
   std::vector<ReportFile> files;
+  files.reserve(ts.size() + 1);
   for (const Table& t : ts) files.push_back(ReportFile{std::string(t.name) + ".csv", csv(t)});
   files.push_back(ReportFile{"report.json", json(report, options, ts)});
   std::sort(files.begin(), files.end(),

@@ -35,7 +35,7 @@ bool parse_hex16(const char* in, std::uint64_t& v) noexcept {
     if (c >= '0' && c <= '9') {
       digit = static_cast<std::uint64_t>(c - '0');
     } else if (c >= 'a' && c <= 'f') {
-      digit = static_cast<std::uint64_t>(c - 'a' + 10);
+      digit = static_cast<std::uint64_t>(c - 'a') + 10;
     } else {
       return false;
     }

@@ -64,6 +64,7 @@ void check_labels(const MetricInfo& m) {
 
 std::vector<std::string> sorted_label_names(const std::vector<Label>& labels) {
   std::vector<std::string> names;
+  names.reserve(labels.size());
   for (const Label& l : labels) names.push_back(l.name);
   std::sort(names.begin(), names.end());
   return names;

@@ -1,6 +1,7 @@
 #include "matchgate/wal/sealer.hpp"
 
 #include <pthread.h>
+#include <utility>
 
 namespace matchgate::wal {
 
@@ -78,8 +79,7 @@ bool Sealer::idle() const {
 std::optional<Seal> Sealer::take() {
   if (!has_done_.load(std::memory_order_acquire)) return std::nullopt;
   std::lock_guard lock(mutex_);
-  std::optional<Seal> s = std::move(done_);
-  done_.reset();
+  std::optional<Seal> s = std::exchange(done_, std::nullopt);
   has_done_.store(false, std::memory_order_relaxed);
   cv_.notify_all();
   return s;
@@ -88,8 +88,7 @@ std::optional<Seal> Sealer::take() {
 std::optional<Seal> Sealer::finish_pending() {
   std::unique_lock lock(mutex_);
   cv_.wait(lock, [this] { return !requested_ || !error_.empty(); });
-  std::optional<Seal> s = std::move(done_);
-  done_.reset();
+  std::optional<Seal> s = std::exchange(done_, std::nullopt);
   has_done_.store(false, std::memory_order_relaxed);
   return s;
 }

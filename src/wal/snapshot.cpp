@@ -223,7 +223,8 @@ std::filesystem::path write_snapshot(const std::filesystem::path& dir, const Sna
   std::array<std::byte, kSignatureLengthSize> length{};
   put_u16(length.data(), static_cast<std::uint16_t>(signature_length));
 
-  const std::filesystem::path path = dir / snapshot_file_name(info.seq);
+  // Not const: it is returned, and a const local cannot be moved out.
+  std::filesystem::path path = dir / snapshot_file_name(info.seq);
   const std::filesystem::path temp = path.string() + std::string(kTempSuffix);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) fail(EEXIST, "refusing to replace", path);

@@ -72,7 +72,7 @@ class ConfigTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::filesystem::path write(const std::string& text) {
-    const auto path = dir_ / "matchgate.toml";
+    auto path = dir_ / "matchgate.toml";
     std::ofstream(path) << text;
     return path;
   }

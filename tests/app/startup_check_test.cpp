@@ -71,7 +71,7 @@ class StartupCheckTest : public ::testing::Test {
             "\"\naccounts = [\"A\"]\n" + env.member_extra +
             "\n[[instruments]]\nsymbol = \"ACME\"\ntick_size = \"0.01\"\nlot_size = 1\n"
             "reference_price = \"100.00\"\nprice_band_pct = 10\nmax_order_qty = 1000\n";
-    const fs::path path = dir_ / "matchgate.toml";
+    fs::path path = dir_ / "matchgate.toml";
     std::ofstream(path) << text;
     return path;
   }

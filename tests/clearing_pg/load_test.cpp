@@ -63,7 +63,7 @@ Rows expected_trade_rows(const LogDir& log, const clearing::ClearingOptions& nam
                                     r.aggressor == engine::Side::Buy ? "buy" : "sell"};
     for (const auto& c : side_columns(r.buyer, names)) row.push_back(c);
     for (const auto& c : side_columns(r.seller, names)) row.push_back(c);
-    row.push_back(r.action == records::TradeAction::Bust ? "-1" : "1");
+    row.emplace_back(r.action == records::TradeAction::Bust ? "-1" : "1");
     out.push_back(std::move(row));
   }
   return out;

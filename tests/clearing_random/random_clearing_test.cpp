@@ -242,13 +242,13 @@ void check_postgres(RandomSession& s, const std::vector<DateResult>& dates) {
   std::vector<CsvRow> want_positions, want_obligations, want_cash;
   std::size_t trades = 0;
   for (const DateResult& d : dates) {
-    for (CsvRow r :
+    for (const CsvRow& r :
          report_rows(d, d.positions,
                      {"member", "account", "symbol", "opening", "bought", "bought_value", "sold",
                       "sold_value", "day_qty", "net", "fees", "cash", "trades"})) {
       want_positions.push_back(r);
     }
-    for (CsvRow r : report_rows(d, d.obligations, {"member", "symbol", "qty", "cash"})) {
+    for (const CsvRow& r : report_rows(d, d.obligations, {"member", "symbol", "qty", "cash"})) {
       want_obligations.push_back(r);
     }
     for (CsvRow r : report_rows(d, d.cash, {"party", "fees", "cash"})) {

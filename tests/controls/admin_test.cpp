@@ -128,6 +128,7 @@ TEST(AdminSocket, CommandsSentAtOnceAreAllAnsweredAndApplied) {
     }
   }
   std::vector<std::thread> threads;
+  threads.reserve(jobs.size());
   for (Job& j : jobs) threads.emplace_back([&d, &j] { j.result = admin(d, j.args); });
   for (std::thread& t : threads) t.join();
   for (const Job& j : jobs) {

@@ -543,6 +543,7 @@ TEST_F(Sm2Test, CopiesShareTheKeyAndMovedFromKeysFailSafely) {
 
   Sm2PrivateKey owner = Sm2PrivateKey::load_pem(priv_);
   const Sm2PrivateKey taken = std::move(owner);
+  // NOLINTNEXTLINE(bugprone-use-after-move): the moved-from state is what is tested
   EXPECT_NE(crypto_error_of([&] { (void)owner.sign(kMessage, sig); }), "");
   EXPECT_TRUE(copy.verify(kMessage, {sig.data(), taken.sign(kMessage, sig)}));
 }
@@ -563,6 +564,7 @@ TEST_F(Sm2Test, ConcurrentSignAndVerifyOnSharedKeys) {
   const Sm2PublicKey pub = Sm2PublicKey::load_pem(pub_);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {

@@ -604,7 +604,7 @@ TEST_F(SnapshotTest, AnotherConfigurationIsRefusedNamingTheDifference) {
   auto why = [&](std::vector<InstrumentSpec> inst, std::vector<MemberSpec> mem,
                  OrderId id_base = 0) {
     Engine target(std::move(inst), std::move(mem), {64, id_base, nullptr});
-    const std::string w = refusal([&] { target.load_snapshot(b); });
+    std::string w = refusal([&] { target.load_snapshot(b); });
     EXPECT_EQ(target.live_orders(), 0U);
     return w;
   };

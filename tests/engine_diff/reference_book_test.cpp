@@ -88,6 +88,7 @@ struct RefBook : ::testing::Test {
 
 std::vector<EventType> types(const std::vector<Event>& ev) {
   std::vector<EventType> t;
+  t.reserve(ev.size());
   for (const auto& e : ev) t.push_back(e.type);
   return t;
 }

@@ -76,6 +76,7 @@ TEST_F(DropCopyTest, EveryReportOfAMemberReachesItsDropCopiesAndNoOthers) {
   EXPECT_EQ(m1[3]->get(37), "NONE");  // the shape without an order
 
   std::vector<std::pair<engine::MemberId, const Sent*>> of_m1;
+  of_m1.reserve(m1.size());
   for (const Sent* s : m1) of_m1.emplace_back(kM1, s);
   expect_copies(out(kCopyM1), of_m1, "DC1");
 

@@ -166,6 +166,7 @@ TEST_F(AdminServerTest, ConcurrentClientsAreAllAnsweredCorrectly) {
   constexpr int kCommands = 20;
   std::atomic<int> wrong{0};
   std::vector<std::thread> clients;
+  clients.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     clients.emplace_back([&, t] {
       for (int i = 0; i < kCommands; ++i) {

@@ -230,11 +230,11 @@ class Member {
     session.setString("TargetCompID", "MATCHGATE");
     settings.set(id_, session);
     if (options.file_store) {
-      store_.reset(new FIX::FileStoreFactory(dir + "/store"));
+      store_ = std::make_unique<FIX::FileStoreFactory>(dir + "/store");
     } else {
-      store_.reset(new FIX::MemoryStoreFactory());
+      store_ = std::make_unique<FIX::MemoryStoreFactory>();
     }
-    initiator_.reset(new FIX::SocketInitiator(app_, *store_, settings, logs_));
+    initiator_ = std::make_unique<FIX::SocketInitiator>(app_, *store_, settings, logs_);
     // Driven from our own thread with non-blocking polls: start() would run
     // QuickFIX's loop with a 1 s select timeout, which delays every timer
     // action (the Logout of a stop, reconnects) by up to a second.
@@ -418,7 +418,7 @@ DaemonOptions daemon_options() {
 
 class QuickFixTest : public ::testing::Test {
  protected:
-  void SetUp() override { daemon_.reset(new Daemon(daemon_options())); }
+  void SetUp() override { daemon_ = std::make_unique<Daemon>(daemon_options()); }
   void TearDown() override {
     for (auto& m : members_) m->stop();
     for (auto& m : members_) {

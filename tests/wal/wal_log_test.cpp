@@ -175,7 +175,7 @@ TEST(WalLog, TornTailIsCutAndTheLogContinues) {
   TempLog log;
   write_log(log, 300, /*crash=*/true);
   const auto records = locate(log);
-  const Located last = records.back();
+  const Located& last = records.back();
   // A crash in the middle of writing one more block: half of it reached
   // the disk.
   const auto seg = last.segment;
@@ -324,7 +324,7 @@ class WalTamper : public ::testing::Test {
     write_file(file, bytes);
   }
   ScanResult expect_problem(const std::string& what_contains, const ScanOptions* so = nullptr) {
-    const ScanResult r = so == nullptr ? log.scan() : scan_log(log.dir(), *so);
+    ScanResult r = so == nullptr ? log.scan() : scan_log(log.dir(), *so);
     EXPECT_FALSE(r.ok()) << "tampering not detected";
     if (r.problem) {
       EXPECT_NE(r.problem->what.find(what_contains), std::string::npos) << r.problem->describe();

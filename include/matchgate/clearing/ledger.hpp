@@ -27,7 +27,9 @@ struct PositionKey {
   engine::MemberId member = 0;
   engine::AccountId account = 0;
   std::uint32_t instrument = 0;  // the config's numbering
-  auto operator<=>(const PositionKey&) const = default;
+  // clang-tidy 14 sees the literal 0 that a defaulted <=> compares with as a
+  // null pointer (llvm-project issue 53961).
+  auto operator<=>(const PositionKey&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 // One member account's position in one instrument on the business date.

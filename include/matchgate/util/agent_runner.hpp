@@ -141,7 +141,7 @@ class AgentRunner {
     if (failed_.load(std::memory_order_relaxed)) return;
     try {
       try {
-        std::rethrow_exception(error);
+        std::rethrow_exception(std::move(error));
       } catch (const std::exception& e) {
         failure_ = std::string(where) + ": " + e.what();
       } catch (...) {
