@@ -42,7 +42,8 @@ help:
 	@echo "make run          install deps, build (release preset), run build/bin/matchgated --config $(CONFIG)"
 	@echo "make test         install deps, format check, release build + ctest, clang-tidy, ASan/UBSan build + ctest,"
 	@echo "                  TSan build + ctest of the thread tests (make tsan-test), fuzz, benchmark gates"
-	@echo "make tsan-test    install deps, TSan build of util_tests and wal_tests, ctest --preset tsan"
+	@echo "make tsan-test    install deps, TSan build of util_tests, wal_tests and matchgated, ctest --preset tsan,"
+	@echo "                  then end-to-end suites of the release build against the TSan daemon"
 	@echo "make build        install deps, build the release preset into build/"
 	@echo "make bench        build, then run every build/bin/*_bench"
 	@echo "make bench-check  build, then run every build/bin/*-gate (fails if a ratio is below its floor)"
@@ -89,15 +90,27 @@ asan-build: deps
 asan-test: asan-build
 	@$(PHASE) "asan: tests" ctest --preset asan -j$(CTEST_JOBS)
 
-# The tsan preset builds only the test programs that run threads (the build
-# preset's target tsan_test_programs) and runs only their tests (label
-# threads); TSAN_OPTIONS come from the test preset.
+# The tsan preset builds only the test programs that run threads and the
+# daemon (the build preset's target tsan_test_programs) and runs only their
+# tests (label threads); TSAN_OPTIONS come from the test preset. Like the
+# asan preset it compiles with -O1 -g1.
 tsan-build: deps
 	@$(PHASE) "tsan: configure" cmake --preset tsan
 	@$(PHASE) "tsan: build" cmake --build --preset tsan -j$(JOBS)
 
-tsan-test: tsan-build
+# Then the gateway's threads together (network, engine shards over the SPSC
+# rings, the log writer in group mode, the sealer, the admin server, the
+# snapshot taker), which run only inside matchgated: the release build's
+# end-to-end suites below drive the TSan build's daemon
+# (tests/support/daemon.hpp: MATCHGATE_TEST_DAEMON). The daemon inherits
+# TSAN_OPTIONS; the fixture fails a test whose daemon printed a
+# ThreadSanitizer report.
+TSAN_E2E_SUITES := OrdersTest|SessionTest|RobustnessTest|MassCancel|Controls|AdminSocket|TradingDay|DropCopyTest|DropCopyEndToEnd|Snapshots|Resend|CrashRecovery
+TSAN_E2E_OPTIONS := halt_on_error=1 second_deadlock_stack=1
+tsan-test: tsan-build release-build
 	@$(PHASE) "tsan: tests" ctest --preset tsan -j$(CTEST_JOBS)
+	@$(PHASE) "tsan: gateway e2e" env MATCHGATE_TEST_DAEMON=$(CURDIR)/build-tsan/bin/matchgated \
+	  TSAN_OPTIONS="$(TSAN_E2E_OPTIONS)" ctest --preset release -j$(CTEST_JOBS) -R '^($(TSAN_E2E_SUITES))\.'
 
 # libFuzzer targets (fuzz/README.md): only they and the modules they use are
 # built, with clang, coverage, ASan and UBSan.

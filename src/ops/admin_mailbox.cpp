@@ -131,12 +131,21 @@ void AdminMailbox::answer(std::uint64_t id, AdminAnswer a) {
 
 AdminAnswer AdminMailbox::call(AdminRequest request, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::unique_lock turn(turn_, std::defer_lock);
-  if (!turn.try_lock_until(deadline)) {
+  std::unique_lock lock(mutex_);
+  if (!turn_cv_.wait_until(lock, deadline, [&] { return !turn_taken_ || closed_; })) {
     return {false, no_answer_reason(timeout) + " (an earlier command was still in flight)"};
   }
-  std::unique_lock lock(mutex_);
   if (closed_) return {false, kStopping};
+  turn_taken_ = true;
+  // However this call returns, the next caller's turn comes (mutex_ is still
+  // held: `lock` is destroyed after this).
+  struct TurnPassesOn {
+    AdminMailbox& box;
+    ~TurnPassesOn() {
+      box.turn_taken_ = false;
+      box.turn_cv_.notify_one();
+    }
+  } turn_passes_on{*this};
   request.id = ++next_id_;
   awaited_id_ = request.id;
   answer_.reset();
@@ -175,6 +184,7 @@ void AdminMailbox::close() {
     closed_ = true;
   }
   answered_cv_.notify_all();
+  turn_cv_.notify_all();
 }
 
 }  // namespace matchgate::ops

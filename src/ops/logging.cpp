@@ -64,9 +64,16 @@ void init_logging(const LogOptions& options) {
 void shutdown_logging() noexcept {
   try {
     spdlog::level::level_enum level = spdlog::level::info;
-    if (auto* logger = spdlog::default_logger_raw(); logger != nullptr) {
-      level = logger->level();
-      logger->flush();
+    // Held until spdlog::shutdown() has joined the pool's worker, so that the
+    // async logger and its sinks are destroyed here, after the join. Without
+    // it the registry dropped the last reference before the join and the
+    // sink was freed right after the worker's last flush of it, ordered only
+    // by shared_ptr counts inside libspdlog, which ThreadSanitizer does not
+    // see (it reported a race of that free with the flush's lock).
+    const std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+    if (previous != nullptr) {
+      level = previous->level();
+      previous->flush();
     }
     spdlog::shutdown();
     // spdlog::shutdown() leaves no default logger, and spdlog::info() would

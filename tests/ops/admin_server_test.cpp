@@ -229,6 +229,32 @@ TEST_F(AdminServerTest, LateAnswerIsDroppedAndTheNextCallGetsItsOwn) {
   EXPECT_EQ(second.text, "second");
 }
 
+// One request in flight at a time: a caller whose turn does not come before
+// its deadline is told so, and the turn passes on once the first is answered.
+TEST_F(AdminServerTest, CallerWhoseTurnDoesNotComeInTimeIsToldAndTheTurnPassesOn) {
+  ops::AdminAnswer first;
+  std::thread first_caller([&] { first = mailbox_.call({0, "id", {"stop"}}, 10s); });
+  ops::AdminRequest taken;
+  while (!mailbox_.take(taken)) std::this_thread::sleep_for(100us);
+  const ops::AdminAnswer second = mailbox_.call({0, "id", {"status"}}, 100ms);
+  EXPECT_FALSE(second.ok);
+  EXPECT_NE(second.text.find("an earlier command was still in flight"), std::string::npos)
+      << second.text;
+  mailbox_.answer(taken.id, {true, "first"});
+  first_caller.join();
+  EXPECT_TRUE(first.ok);
+  EXPECT_EQ(first.text, "first");
+  std::thread prompt([&] {
+    ops::AdminRequest r;
+    while (!mailbox_.take(r)) std::this_thread::sleep_for(100us);
+    mailbox_.answer(r.id, {true, "third"});
+  });
+  const ops::AdminAnswer third = mailbox_.call({0, "id", {"status"}}, 5s);
+  prompt.join();
+  EXPECT_TRUE(third.ok);
+  EXPECT_EQ(third.text, "third");
+}
+
 TEST_F(AdminServerTest, ClosedMailboxAnswersAtOnce) {
   mailbox_.close();
   const auto start = std::chrono::steady_clock::now();

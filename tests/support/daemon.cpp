@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "matchgate/crypto/password_hash.hpp"
 #include "matchgate/crypto/sm2.hpp"
 
@@ -95,6 +97,10 @@ std::string Daemon::binary(const std::string& name) {
   return std::string(MATCHGATE_BIN_DIR) + "/" + name;
 }
 
+std::string Daemon::daemon_binary() {
+  return env_or("MATCHGATE_TEST_DAEMON", binary("matchgated").c_str());
+}
+
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
   char templ[] = "/tmp/matchgate-test-XXXXXX";
   if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
@@ -108,7 +114,10 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
     start();
     if (pid_ > 0) return;
   }
-  throw std::runtime_error("matchgated did not start; log:\n" + log());
+  const std::string why = "matchgated did not start; log:\n" + log();
+  // No destructor runs for a constructor that throws.
+  if (std::getenv("MATCHGATE_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(dir_);
+  throw std::runtime_error(why);
 }
 
 void Daemon::start() {
@@ -151,7 +160,7 @@ void Daemon::start() {
   cfg << (options_.instruments.empty() ? kDefaultInstruments : options_.instruments);
   std::ofstream(config_path_) << cfg.str();
 
-  const std::string bin = binary("matchgated");
+  const std::string bin = daemon_binary();
   pid_ = ::fork();
   if (pid_ == 0) {
     const int out = ::open((dir_ + "/stdout.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -182,7 +191,21 @@ void Daemon::start() {
   }
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
+  reaped(128 + SIGKILL);
+}
+
+// stdout.log is truncated when the daemon starts again: a report of this
+// life is looked for now. A TSan report is a race in the daemon (the test's
+// own process is not instrumented for it), whatever the test expected.
+void Daemon::reaped(int exit_status) {
   pid_ = -1;
+  exit_status_ = exit_status;
+  const std::string output = log();
+  if (output.find("ThreadSanitizer:") != std::string::npos) {
+    ADD_FAILURE() << "ThreadSanitizer report in " << daemon_binary() << "'s output (exit status "
+                  << exit_status << "):\n"
+                  << output;
+  }
 }
 
 void Daemon::kill() {
@@ -190,8 +213,7 @@ void Daemon::kill() {
   ::kill(pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  exit_status_ = 128 + SIGKILL;
+  reaped(128 + SIGKILL);
   wait_port_closed();
 }
 
@@ -223,8 +245,7 @@ bool Daemon::running() {
   int status = 0;
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == 0) return true;
-  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  pid_ = -1;
+  reaped(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
   return false;
 }
 
@@ -237,8 +258,7 @@ int Daemon::stop(std::chrono::milliseconds grace) {
       ::kill(pid_, SIGKILL);
       int status = 0;
       ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-      exit_status_ = 128 + SIGKILL;
+      reaped(128 + SIGKILL);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -254,9 +274,15 @@ Daemon::~Daemon() {
   }
 }
 
+// Each file on its own: inserting the buffer of a file that is not there
+// (the daemon died before opening its log) sets the stream's failbit, and
+// the output after it (stdout.log, where sanitizers report) was lost.
 std::string Daemon::log() const {
   std::ostringstream out;
-  out << std::ifstream(log_path_).rdbuf() << std::ifstream(dir_ + "/stdout.log").rdbuf();
+  for (const std::string& path : {log_path_, dir_ + "/stdout.log"}) {
+    std::ifstream in(path);
+    if (in.is_open() && in.peek() != std::ifstream::traits_type::eof()) out << in.rdbuf();
+  }
   return out.str();
 }
 

@@ -2,6 +2,15 @@
 // Runs the real matchgated on a free loopback port with a generated config,
 // for end-to-end tests. The daemon is stopped (SIGTERM, then SIGKILL) when
 // the fixture goes away.
+//
+// MATCHGATE_TEST_DAEMON=/path/to/matchgated runs that daemon instead of the
+// one built next to the test program: `make tsan-test` points the release
+// build's end-to-end suites at the ThreadSanitizer build's daemon
+// (build-tsan/bin/matchgated), whose threads run together only there. The
+// daemon inherits the environment (TSAN_OPTIONS). Whenever a daemon ends
+// (it exits, or stop() or kill() ends it), a ThreadSanitizer report in its
+// output fails the running test with the output, even when the tests'
+// assertions passed or TSAN_OPTIONS lacks halt_on_error.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -93,9 +102,14 @@ class Daemon {
   std::string settlement_dir() const { return dir_ + "/settlement"; }
 
   static std::string binary(const std::string& name);
+  // The daemon the fixture runs: $MATCHGATE_TEST_DAEMON, else binary("matchgated").
+  static std::string daemon_binary();
 
  private:
   void start();
+  // The process has been waited for: records how it ended and fails the
+  // test if its output holds a ThreadSanitizer report.
+  void reaped(int exit_status);
   void wait_port_closed();
 
   DaemonOptions options_;

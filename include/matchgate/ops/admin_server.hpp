@@ -89,9 +89,14 @@ class AdminMailbox {
 
  private:
   std::atomic<bool> posted_{false};  // pending_ holds a request; the network thread's fast path
-  std::timed_mutex turn_;            // held by the one caller whose request is in flight
   std::mutex mutex_;                 // guards everything below
   std::condition_variable answered_cv_;
+  // The caller whose request is in flight holds the turn; the others wait on
+  // turn_cv_. Not a std::timed_mutex: its try_lock_until on steady_clock is
+  // pthread_mutex_clocklock, which ThreadSanitizer (GCC 12) does not
+  // intercept, so it saw only the unlock ("unlock of an unlocked mutex").
+  bool turn_taken_ = false;
+  std::condition_variable turn_cv_;
   std::optional<AdminRequest> pending_;
   std::uint64_t next_id_ = 0;
   std::uint64_t awaited_id_ = 0;  // the caller waiting now; 0: none
