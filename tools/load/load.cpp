@@ -52,7 +52,6 @@ std::int64_t wall_ns() {
 // the load generator has no use for finer ones in SendingTime.
 constexpr fix::TimePrecision kTimePrecision = fix::TimePrecision::Millis;
 
-constexpr std::int64_t kNotSent = -1;
 constexpr std::int64_t kAnswered = -2;
 
 enum class Kind : std::uint8_t { Passive, Cross, Cancel };
