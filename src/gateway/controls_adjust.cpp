@@ -1,12 +1,15 @@
 // Trading controls: an operator's trade bust or correction (docs/ADMIN.md).
 // Checked completely, then logged as a Control record followed by the Trade
-// records (the bust; for a correction the bust and the corrected trade),
+// records (the bust; for a correction the bust and the corrected trade) in
+// one block,
 // applied through OrderEntry::apply_adjustment (the function replay uses),
 // and reported to both members (ExecType H or G).
+#include <array>
 #include <charconv>
 #include <string>
 
 #include "matchgate/gateway/controls.hpp"
+#include "matchgate/records/record_types.hpp"
 #include "matchgate/util/assert.hpp"
 #include "matchgate/util/decimal.hpp"
 
@@ -82,12 +85,35 @@ bool Controls::parse_correction(std::span<const std::string> args, std::uint32_t
   return true;
 }
 
+std::uint64_t Controls::log_adjustment(const records::ControlRecord& c,
+                                       const records::TradeRecord* bust,
+                                       const records::TradeRecord* corrected) {
+  if (wal_ == nullptr) return 0;
+  std::byte control[records::kControlMaxSize];
+  std::byte trades[2][records::kTradeRecordSize];
+  std::array<wal::GroupedRecord, 3> group;
+  std::size_t n = 0;
+  group[n++] = {records::to_wire(records::RecordType::Control),
+                std::span<const std::byte>(control, records::encode_control(c, control))};
+  for (const records::TradeRecord* t : {bust, corrected}) {
+    if (t == nullptr) continue;
+    std::byte* out = trades[n - 1];
+    records::encode_trade(*t, out);
+    group[n++] = {records::to_wire(records::RecordType::Trade),
+                  std::span<const std::byte>(out, records::kTradeRecordSize)};
+  }
+  // One block: a crash or a power cut keeps the whole adjustment or none of
+  // it, never a bust without its correction (docs/WAL.md 4.9b).
+  return wal_->append_together(clock_.wall_ns, std::span(group.data(), n));
+}
+
 ControlAnswer Controls::bust_or_correct(std::string_view identity,
                                         std::span<const std::string> args, bool correct) {
   std::string why;
   // A busted trade can be corrected: its correction reinstates it at the
-  // new values (so a correction cut short by a crash after its bust can be
-  // completed); it cannot be busted twice.
+  // new values (which also completes a correction that a log written before
+  // adjustments were appended as one group holds only the bust of); it
+  // cannot be busted twice.
   bool reinstate = false;
   const records::TradeRecord* found = adjustable_trade(args[0], correct, &reinstate, why);
   if (found == nullptr) return refuse(why);
@@ -107,17 +133,16 @@ ControlAnswer Controls::bust_or_correct(std::string_view identity,
   c.value = static_cast<std::int64_t>(old.trade_id);
   c.business_date = old.business_date;
   c.identity = identity;
-  std::uint64_t at = log(c);
   const records::TradeRecord bust = TradeBook::bust_of(old);
+  records::TradeRecord corrected;
+  if (correct) corrected = book.correction_of(old, price, qty);
+  const std::uint64_t at =
+      log_adjustment(c, reinstate ? nullptr : &bust, correct ? &corrected : nullptr);
   if (!reinstate) {
-    at = std::max(at, book.log_adjustment(bust));
     const bool busted = order_entry_.apply_adjustment(bust);
     MATCHGATE_ASSERT(busted, "the ledger refused a checked bust");
   }
-  records::TradeRecord corrected;
   if (correct) {
-    corrected = book.correction_of(old, price, qty);
-    at = std::max(at, book.log_adjustment(corrected));
     const bool booked = order_entry_.apply_adjustment(corrected);
     MATCHGATE_ASSERT(booked, "the ledger refused a checked correction");
   }

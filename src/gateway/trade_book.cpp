@@ -115,12 +115,6 @@ records::TradeRecord TradeBook::correction_of(const records::TradeRecord& trade,
   return c;
 }
 
-std::uint64_t TradeBook::log_adjustment(const records::TradeRecord& r) {
-  MATCHGATE_ASSERT(r.action != records::TradeAction::Trade && !replaying_,
-                   "only an operator's bust or correction is logged this way, live");
-  return log(r);
-}
-
 bool TradeBook::book_adjustment(const records::TradeRecord& r) {
   MATCHGATE_ASSERT(r.action != records::TradeAction::Trade, "a trade is booked by on_trade");
   return ledger_.apply(r);

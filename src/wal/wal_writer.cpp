@@ -15,6 +15,10 @@ namespace {
 // Producer ring entries: type (2), flags (2), payload length (4), time (8), payload.
 constexpr std::size_t kEntryHeader = 16;
 constexpr std::uint16_t kEntryEndsBlock = 1;
+// The entry packs the records of append_together(), each as type (2),
+// payload length (4), payload; the entry's own type is unused.
+constexpr std::uint16_t kEntryGroup = 2;
+constexpr std::size_t kGroupItemHeader = 6;
 // The most a record can add to the staged bytes: a new block's header, the
 // record and padding.
 constexpr std::size_t most_added(std::size_t payload) noexcept {
@@ -61,6 +65,42 @@ std::uint64_t WalProducer::append(std::uint16_t type, std::int64_t time_ns,
   if (!body.empty()) std::memcpy(p + kEntryHeader + head.size(), body.data(), body.size());
   ring_.publish();
   return ++appended_;
+}
+
+std::uint64_t WalProducer::append_together(std::int64_t time_ns,
+                                           std::span<const GroupedRecord> records, EndBlock end) {
+  if (records.empty() || records.size() > kMaxGroupedRecords) {
+    throw std::length_error("a group of log records holds 1 to 8 records");
+  }
+  std::size_t packed = 0;
+  for (const GroupedRecord& r : records) {
+    if (r.payload.size() > kMaxPayload) throw std::length_error("log record payload too large");
+    packed += kGroupItemHeader + r.payload.size();
+  }
+  // Also keeps the group within one block (kMaxBlockBytes is larger).
+  if (packed > kMaxPayload) throw std::length_error("group of log records too large");
+  std::byte* p = ring_.try_claim(kEntryHeader + packed);
+  while (p == nullptr) {
+    if (writer_.failed()) throw std::runtime_error("the write-ahead log writer has failed");
+    notify();
+    std::this_thread::yield();
+    p = ring_.try_claim(kEntryHeader + packed);
+  }
+  put_u16(p, 0);
+  put_u16(p + 2,
+          static_cast<std::uint16_t>(kEntryGroup | (end == EndBlock::yes ? kEntryEndsBlock : 0)));
+  put_u32(p + 4, static_cast<std::uint32_t>(packed));
+  put_u64(p + 8, static_cast<std::uint64_t>(time_ns));
+  std::byte* at = p + kEntryHeader;
+  for (const GroupedRecord& r : records) {
+    put_u16(at, r.type);
+    put_u32(at + 2, static_cast<std::uint32_t>(r.payload.size()));
+    if (!r.payload.empty()) std::memcpy(at + kGroupItemHeader, r.payload.data(), r.payload.size());
+    at += kGroupItemHeader + r.payload.size();
+  }
+  ring_.publish();
+  appended_ += records.size();
+  return appended_;
 }
 
 void WalProducer::notify() noexcept {
@@ -189,12 +229,21 @@ int WalWriter::drain_producers() {
       const std::uint16_t flags = get_u16(e.data() + 2);
       const std::uint32_t length = get_u32(e.data() + 4);
       const auto time_ns = static_cast<std::int64_t>(get_u64(e.data() + 8));
-      stage(type, time_ns, e.subspan(kEntryHeader, length));
+      std::size_t records = 1;
+      if ((flags & kEntryGroup) != 0) {
+        records = stage_group(time_ns, e.subspan(kEntryHeader, length));
+      } else {
+        stage(type, time_ns, e.subspan(kEntryHeader, length));
+      }
       if ((flags & kEntryEndsBlock) != 0) end_block();
       p->ring_.release();
-      ++p->consumed_;  // only now: a rotation inside stage() commits, and must not count it
-      ++taken;
-      if (p->consumed_ == p->watch_.load(std::memory_order_relaxed)) {
+      p->consumed_ +=
+          records;  // only now: a rotation inside stage() commits, and must not count it
+      taken += static_cast<int>(records);
+      const std::uint64_t watch = p->watch_.load(std::memory_order_relaxed);
+      MATCHGATE_ASSERT(watch <= p->consumed_ - records || watch >= p->consumed_,
+                       "a watched record is the last of its group");
+      if (p->consumed_ == watch) {
         MATCHGATE_ASSERT(!block_.open(),
                          "a watched record ends its block (append it with EndBlock::yes)");
         p->watched_position_ = RecordPosition{next_seq_ - 1, head_, segment_index_, boot_};
@@ -203,6 +252,36 @@ int WalWriter::drain_producers() {
     }
   }
   return taken;
+}
+
+std::size_t WalWriter::stage_group(std::int64_t time_ns, std::span<const std::byte> packed) {
+  std::size_t records = 0;
+  std::size_t bytes = 0;  // the records' bytes in a block
+  std::size_t most = 0;   // at most staged: as if every record began a block
+  for (std::size_t pos = 0; pos < packed.size(); ++records) {
+    const std::uint32_t length = get_u32(packed.data() + pos + 2);
+    bytes += record_size(length);
+    most += most_added(length);
+    pos += kGroupItemHeader + length;
+  }
+  // Make room first, so that neither a segment's end nor a new day nor a
+  // full block or staging buffer ends the block inside the group: each
+  // record's own checks in stage() then pass (each adds at most its
+  // most_added()).
+  const bool full = write_offset_ + pending_bytes() + most + kCloseReserve > segment_.size();
+  if (full || time_ns >= segment_day_end_ns_) rotate(time_ns);
+  if (block_.open() && !block_takes(time_ns, bytes)) end_block();
+  if (!block_.open() && staged_ + most > staging_.size()) commit();
+  const std::uint64_t first = next_seq_;
+  for (std::size_t pos = 0; pos < packed.size();) {
+    const std::uint16_t type = get_u16(packed.data() + pos);
+    const std::uint32_t length = get_u32(packed.data() + pos + 2);
+    stage(type, time_ns, packed.subspan(pos + kGroupItemHeader, length));
+    pos += kGroupItemHeader + length;
+  }
+  MATCHGATE_ASSERT(block_.open() && block_.next_seq() - block_.records() <= first,
+                   "the records of a group share one block");
+  return records;
 }
 
 void WalWriter::stage(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> payload,

@@ -263,6 +263,77 @@ TEST(WalLog, ARecordWhoseTimeIsFarFromItsBlocksStartsAnother) {
   EXPECT_EQ(firsts[4], firsts[3]);
 }
 
+TEST(WalLog, RecordsAppendedTogetherShareOneBlockEvenAtASegmentsEnd) {
+  // append_together()'s promise: a crash keeps all of a group or none,
+  // because its records share a block. Groups of 2..5 records, mixed with
+  // single records, through small segments: the writer rotates many times,
+  // mostly with a group next, and must end the segment before a group that
+  // does not fit rather than inside it.
+  TempLog log;
+  constexpr std::int64_t t0 = 1'700'000'000'000'000'000;
+  std::map<std::uint64_t, std::uint64_t> group_of;  // record id -> group (0: appended alone)
+  std::uint64_t id = 0;
+  std::uint64_t groups = 0;
+  {
+    WalWriter w(log.options(), {}, log.key());
+    WalProducer& p = w.add_producer();
+    for (std::uint64_t g = 1; g <= 9000; ++g) {
+      const auto t = t0 + static_cast<std::int64_t>(g);
+      if (g % 16 == 0) w.do_work();
+      if (g % 4 == 0) {
+        group_of[id] = 0;
+        p.append(16, t, payload_of(id++));
+        continue;
+      }
+      std::vector<std::vector<std::byte>> payloads;
+      std::vector<GroupedRecord> records;
+      for (std::uint64_t k = 0; k < 2 + g % 4; ++k) {
+        group_of[id] = g;
+        payloads.push_back(payload_of(id++));
+      }
+      for (const auto& pl : payloads) records.push_back({16, pl});
+      const std::uint64_t last = p.append_together(t, records);
+      EXPECT_EQ(last, p.appended());
+      ++groups;
+    }
+    pump(w, p);
+    w.close();
+  }
+  std::map<std::uint64_t, std::uint64_t> block_of_group;
+  std::uint64_t read = 0;
+  const ScanResult r = log.scan([&](const RecordView& v) {
+    if (v.header.type != 16) return;
+    std::uint64_t rid = 0;
+    std::memcpy(&rid, v.payload.data(), sizeof rid);
+    EXPECT_EQ(rid, read) << "records read back in the order appended";
+    ++read;
+    const std::uint64_t g = group_of.at(rid);
+    if (g == 0) return;
+    const auto [it, first] = block_of_group.emplace(g, v.block->first_seq);
+    EXPECT_EQ(it->second, v.block->first_seq)
+        << "group " << g << " spans two blocks (record " << rid << ")";
+  });
+  ASSERT_TRUE(r.ok()) << r.problem->describe();
+  EXPECT_EQ(read, id);
+  EXPECT_EQ(block_of_group.size(), groups);
+  EXPECT_GE(r.summary.segments, 6U);
+}
+
+TEST(WalLog, AGroupOfRecordsOutsideTheLimitsIsRefused) {
+  TempLog log;
+  WalWriter w(log.options(), {}, log.key());
+  WalProducer& p = w.add_producer();
+  const std::vector<std::byte> small(8);
+  std::vector<GroupedRecord> nine(kMaxGroupedRecords + 1, GroupedRecord{16, small});
+  EXPECT_THROW(p.append_together(1, {}), std::length_error);
+  EXPECT_THROW(p.append_together(1, nine), std::length_error);
+  const std::vector<std::byte> half(kMaxPayload / 2 + 1);
+  const std::vector<GroupedRecord> two = {{16, half}, {16, half}};
+  EXPECT_THROW(p.append_together(1, two), std::length_error);
+  EXPECT_EQ(p.appended(), 0U);
+  w.close();
+}
+
 TEST(WalLog, ALogOfAnotherFormatVersionIsRefusedByName) {
   // A log written by a build of format version 2: the header is intact
   // (magic, CRC), only its version is not this build's.

@@ -93,6 +93,12 @@ class Controls {
   const char* phase_text() const noexcept;
   // Appends `r` to the log; returns its position (0 without a log).
   std::uint64_t log(const records::ControlRecord& r);
+  // Logs an operator's bust or correction: its Control record, then the
+  // bust (none when a busted trade is reinstated) and the corrected trade
+  // (none for a bust), as one group that shares a block. Returns the
+  // position of the last (0 without a log).
+  std::uint64_t log_adjustment(const records::ControlRecord& c, const records::TradeRecord* bust,
+                               const records::TradeRecord* corrected);
   // Applies `r` to the controls and limits (live and replay alike).
   void apply(const records::ControlRecord& r, std::int64_t time_ns);
   // Moves to `to` (logged, applied, announced); the Day orders expire when

@@ -45,9 +45,6 @@ class TradeBook {
   static records::TradeRecord bust_of(const records::TradeRecord& trade) noexcept;
   records::TradeRecord correction_of(const records::TradeRecord& trade, engine::Price price,
                                      engine::Qty qty) const noexcept;
-  // Appends an adjustment to the log (live only); returns its position (0
-  // without a log).
-  std::uint64_t log_adjustment(const records::TradeRecord& r);
   // Books a bust or correction in the ledger (live and in replay, through
   // OrderEntry::apply_adjustment); false, changing nothing, when the ledger
   // refuses it.

@@ -42,6 +42,15 @@ struct RecordPosition {
   std::uint64_t boots = 0;  // Start records up to and including this run's
 };
 
+// One record of a group that append_together() puts into one block.
+struct GroupedRecord {
+  std::uint16_t type = 0;
+  std::span<const std::byte> payload;
+};
+
+// The most records append_together() takes at once.
+inline constexpr std::size_t kMaxGroupedRecords = 8;
+
 // The producing side, one per producing thread. Positions count this
 // producer's records: append() returns the position of the record it added
 // (1, 2, 3 ...), durable() how many of them are durable.
@@ -53,6 +62,14 @@ class WalProducer {
   // nothing may be acknowledged any more.
   std::uint64_t append(std::uint16_t type, std::int64_t time_ns, std::span<const std::byte> head,
                        std::span<const std::byte> body = {}, EndBlock end = EndBlock::no);
+  // Appends `records` (1..kMaxGroupedRecords, all of time `time_ns`) so
+  // that they share one block: a crash or a power cut keeps all of them or
+  // none, since recovery keeps or drops whole blocks (docs/WAL.md 6). An
+  // operator's trade correction is such a group: its Control record, the
+  // bust and the corrected trade. Returns the position of the last; with
+  // EndBlock::yes the block ends after it. Throws as append().
+  std::uint64_t append_together(std::int64_t time_ns, std::span<const GroupedRecord> records,
+                                EndBlock end = EndBlock::no);
   std::uint64_t appended() const noexcept { return appended_; }
   std::uint64_t durable() const noexcept { return durable_.load(std::memory_order_acquire); }
   // Wakes the writer if it sleeps; once per duty cycle is enough.
@@ -137,6 +154,10 @@ class WalWriter {
  private:
   int work();
   int drain_producers();
+  // Stages the records a producer packed with append_together() into one
+  // block, first ending the open block or the segment when they would not
+  // fit; returns how many there were.
+  std::size_t stage_group(std::int64_t time_ns, std::span<const std::byte> packed);
   // Every producer has settled everything the writer has taken from it.
   bool producers_settled() const noexcept;
   // Frames one record into the open block of the staging buffer (rotating
