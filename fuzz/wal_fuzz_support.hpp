@@ -14,6 +14,7 @@
 #include <string>
 
 #include "matchgate/crypto/sm2.hpp"
+#include "support/temp_dir.hpp"
 
 namespace matchgate::fuzz {
 
@@ -31,30 +32,18 @@ inline const crypto::Sm2PublicKey& fuzz_public_key() {
 // exit. In /dev/shm where there is one: the targets write a file per input.
 class ScratchDir {
  public:
-  ScratchDir() {
-    const std::filesystem::path base =
-        std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
-    std::string templ = (base / "matchgate-fuzz-XXXXXX").string();
-    if (::mkdtemp(templ.data()) == nullptr) std::abort();
-    root_ = templ;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
   // An empty subdirectory `name`.
   std::filesystem::path fresh(const std::string& name) const {
-    const std::filesystem::path dir = root_ / name;
+    const std::filesystem::path dir = temp_.path() / name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
   }
 
  private:
-  std::filesystem::path root_;
+  testing::TempDir temp_{"matchgate-fuzz", std::filesystem::is_directory("/dev/shm")
+                                               ? std::filesystem::path("/dev/shm")
+                                               : std::filesystem::path("/tmp")};
 };
 
 inline void write_bytes(const std::filesystem::path& path, std::span<const std::byte> bytes) {

@@ -21,6 +21,7 @@
 #include "matchgate/records/trade.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 #include "matchgate/wal/wal_writer.hpp"
+#include "support/temp_dir.hpp"
 
 namespace matchgate::testing {
 
@@ -142,20 +143,11 @@ class TradeScript {
 // A temporary log directory with its own key pair.
 class LogDir {
  public:
-  LogDir() {
-    char templ[] = "/tmp/matchgate-clearing-log-XXXXXX";
-    if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp");
-    root_ = templ;
-    crypto::generate_sm2_key_pair(key_path(), pub_path());
-  }
-  ~LogDir() {
-    std::error_code ec;
-    if (std::getenv("MATCHGATE_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(root_, ec);
-  }
-  std::filesystem::path dir() const { return root_ / "wal"; }
-  std::filesystem::path key_path() const { return root_ / "key.pem"; }
-  std::filesystem::path pub_path() const { return root_ / "key.pub.pem"; }
-  const std::filesystem::path& root() const { return root_; }
+  LogDir() { crypto::generate_sm2_key_pair(key_path(), pub_path()); }
+  std::filesystem::path dir() const { return root() / "wal"; }
+  std::filesystem::path key_path() const { return root() / "key.pem"; }
+  std::filesystem::path pub_path() const { return root() / "key.pub.pem"; }
+  const std::filesystem::path& root() const { return temp_.path(); }
 
   wal::WalOptions options(std::uint64_t segment_bytes = 1 << 20) const {
     wal::WalOptions o;
@@ -175,7 +167,7 @@ class LogDir {
   }
 
  private:
-  std::filesystem::path root_;
+  TempDir temp_{"matchgate-clearing-log"};
 };
 
 // What a TradeLogWriter logs around each Trade record.

@@ -25,6 +25,7 @@
 #include "gateway/gateway_test_util.hpp"
 #include "recovery/member_trading.hpp"
 #include "support/power_cut.hpp"
+#include "support/temp_dir.hpp"
 
 namespace matchgate::testing {
 namespace {
@@ -55,21 +56,10 @@ struct PowerCutOutcome {
 // makes when it starts the daemon, the hook already set).
 class JournalDir {
  public:
-  JournalDir() {
-    char templ[] = "/tmp/matchgate-power-XXXXXX";
-    if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = templ;
-  }
-  ~JournalDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-  JournalDir(const JournalDir&) = delete;
-  JournalDir& operator=(const JournalDir&) = delete;
-  std::string journal() const { return dir_ + "/power.journal"; }
+  std::string journal() const { return (dir_.path() / "power.journal").string(); }
 
  private:
-  std::string dir_;
+  TempDir dir_{"matchgate-power"};
 };
 
 DaemonOptions daemon_options(const PowerCutPlan& plan, const std::string& journal) {

@@ -15,27 +15,19 @@
 #include "matchgate/crypto/sm2.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 #include "matchgate/wal/wal_writer.hpp"
+#include "support/temp_dir.hpp"
 
 namespace matchgate::wal::testing {
 
 class TempLog {
  public:
-  TempLog() {
-    char templ[] = "/tmp/matchgate-wal-XXXXXX";
-    if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp");
-    root_ = templ;
-    crypto::generate_sm2_key_pair(root_ / "key.pem", root_ / "key.pub.pem");
-  }
-  ~TempLog() {
-    std::error_code ec;
-    if (std::getenv("MATCHGATE_KEEP_TEST_DIRS") == nullptr) std::filesystem::remove_all(root_, ec);
-  }
-  std::filesystem::path dir() const { return root_ / "wal"; }
-  std::filesystem::path key_path() const { return root_ / "key.pem"; }
-  std::filesystem::path pub_path() const { return root_ / "key.pub.pem"; }
+  TempLog() { crypto::generate_sm2_key_pair(root() / "key.pem", root() / "key.pub.pem"); }
+  std::filesystem::path dir() const { return root() / "wal"; }
+  std::filesystem::path key_path() const { return root() / "key.pem"; }
+  std::filesystem::path pub_path() const { return root() / "key.pub.pem"; }
   crypto::Sm2PrivateKey key() const { return crypto::Sm2PrivateKey::load_pem(key_path()); }
   crypto::Sm2PublicKey pub() const { return crypto::Sm2PublicKey::load_pem(pub_path()); }
-  const std::filesystem::path& root() const { return root_; }
+  const std::filesystem::path& root() const { return temp_.path(); }
 
   WalOptions options(std::uint64_t segment_bytes = 1 << 20) const {
     WalOptions o;
@@ -61,7 +53,7 @@ class TempLog {
   }
 
  private:
-  std::filesystem::path root_;
+  ::matchgate::testing::TempDir temp_{"matchgate-wal"};
 };
 
 // Payload i: a few bytes that say which record it is, of varying length.
