@@ -45,11 +45,8 @@ const char* to_string(SyncMode m) noexcept {
   return "?";
 }
 
-std::uint64_t WalProducer::append(std::uint16_t type, std::int64_t time_ns,
-                                  std::span<const std::byte> head, std::span<const std::byte> body,
-                                  EndBlock end) {
-  const std::size_t payload = head.size() + body.size();
-  if (payload > kMaxPayload) throw std::length_error("log record payload too large");
+std::byte* WalProducer::claim_entry(std::uint16_t type, std::uint16_t flags, std::size_t payload,
+                                    std::int64_t time_ns) {
   std::byte* p = ring_.try_claim(kEntryHeader + payload);
   while (p == nullptr) {
     if (writer_.failed()) throw std::runtime_error("the write-ahead log writer has failed");
@@ -58,9 +55,18 @@ std::uint64_t WalProducer::append(std::uint16_t type, std::int64_t time_ns,
     p = ring_.try_claim(kEntryHeader + payload);
   }
   put_u16(p, type);
-  put_u16(p + 2, end == EndBlock::yes ? kEntryEndsBlock : 0);
+  put_u16(p + 2, flags);
   put_u32(p + 4, static_cast<std::uint32_t>(payload));
   put_u64(p + 8, static_cast<std::uint64_t>(time_ns));
+  return p;
+}
+
+std::uint64_t WalProducer::append(std::uint16_t type, std::int64_t time_ns,
+                                  std::span<const std::byte> head, std::span<const std::byte> body,
+                                  EndBlock end) {
+  const std::size_t payload = head.size() + body.size();
+  if (payload > kMaxPayload) throw std::length_error("log record payload too large");
+  std::byte* p = claim_entry(type, end == EndBlock::yes ? kEntryEndsBlock : 0, payload, time_ns);
   if (!head.empty()) std::memcpy(p + kEntryHeader, head.data(), head.size());
   if (!body.empty()) std::memcpy(p + kEntryHeader + head.size(), body.data(), body.size());
   ring_.publish();
@@ -79,18 +85,9 @@ std::uint64_t WalProducer::append_together(std::int64_t time_ns,
   }
   // Also keeps the group within one block (kMaxBlockBytes is larger).
   if (packed > kMaxPayload) throw std::length_error("group of log records too large");
-  std::byte* p = ring_.try_claim(kEntryHeader + packed);
-  while (p == nullptr) {
-    if (writer_.failed()) throw std::runtime_error("the write-ahead log writer has failed");
-    notify();
-    std::this_thread::yield();
-    p = ring_.try_claim(kEntryHeader + packed);
-  }
-  put_u16(p, 0);
-  put_u16(p + 2,
-          static_cast<std::uint16_t>(kEntryGroup | (end == EndBlock::yes ? kEntryEndsBlock : 0)));
-  put_u32(p + 4, static_cast<std::uint32_t>(packed));
-  put_u64(p + 8, static_cast<std::uint64_t>(time_ns));
+  const auto flags =
+      static_cast<std::uint16_t>(kEntryGroup | (end == EndBlock::yes ? kEntryEndsBlock : 0));
+  std::byte* p = claim_entry(0, flags, packed, time_ns);
   std::byte* at = p + kEntryHeader;
   for (const GroupedRecord& r : records) {
     put_u16(at, r.type);

@@ -97,6 +97,10 @@ class WalProducer {
 
  private:
   friend class WalWriter;
+  // Claims a ring entry of `payload` bytes (waiting while the ring is full)
+  // and writes its header; the caller writes the payload and publishes.
+  std::byte* claim_entry(std::uint16_t type, std::uint16_t flags, std::size_t payload,
+                         std::int64_t time_ns);
   WalProducer(WalWriter& writer, std::size_t ring_bytes) : writer_(writer), ring_(ring_bytes) {}
 
   WalWriter& writer_;
