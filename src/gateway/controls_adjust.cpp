@@ -1,9 +1,8 @@
 // Trading controls: an operator's trade bust or correction (docs/ADMIN.md).
 // Checked completely, then logged as a Control record followed by the Trade
 // records (the bust; for a correction the bust and the corrected trade) in
-// one block,
-// applied through OrderEntry::apply_adjustment (the function replay uses),
-// and reported to both members (ExecType H or G).
+// one block, applied through OrderEntry::apply_adjustment (the function
+// replay uses), and reported to both members (ExecType H or G).
 #include <array>
 #include <charconv>
 #include <string>

@@ -234,8 +234,8 @@ int WalWriter::drain_producers() {
       }
       if ((flags & kEntryEndsBlock) != 0) end_block();
       p->ring_.release();
-      p->consumed_ +=
-          records;  // only now: a rotation inside stage() commits, and must not count it
+      // Only now: a rotation inside stage() commits, and must not count these.
+      p->consumed_ += records;
       taken += static_cast<int>(records);
       const std::uint64_t watch = p->watch_.load(std::memory_order_relaxed);
       MATCHGATE_ASSERT(watch <= p->consumed_ - records || watch >= p->consumed_,
