@@ -21,7 +21,7 @@
 #include "matchgate/records/trade.hpp"
 #include "matchgate/wal/wal_reader.hpp"
 #include "matchgate/wal/wal_writer.hpp"
-#include "support/temp_dir.hpp"
+#include "wal/wal_test_util.hpp"
 
 namespace matchgate::testing {
 
@@ -140,34 +140,19 @@ class TradeScript {
   std::vector<LedgerDay> days_;
 };
 
-// A temporary log directory with its own key pair.
-class LogDir {
+// A temporary log directory with its own key pair (the WAL tests' TempLog),
+// written the way the loader tests want: a large producer ring and no
+// fdatasync (their logs are big; durability is not what they test).
+class LogDir : public wal::testing::TempLog {
  public:
-  LogDir() { crypto::generate_sm2_key_pair(key_path(), pub_path()); }
-  std::filesystem::path dir() const { return root() / "wal"; }
-  std::filesystem::path key_path() const { return root() / "key.pem"; }
-  std::filesystem::path pub_path() const { return root() / "key.pub.pem"; }
-  const std::filesystem::path& root() const { return temp_.path(); }
-
   wal::WalOptions options(std::uint64_t segment_bytes = 1 << 20) const {
-    wal::WalOptions o;
-    o.dir = dir();
-    o.segment_bytes = segment_bytes;
+    wal::WalOptions o = TempLog::options(segment_bytes);
     o.producer_ring_bytes = 1 << 22;
-    o.seal_interval = std::chrono::milliseconds(1);
     o.sync = wal::SyncMode::None;
     return o;
   }
   // Where a writer continues this log.
-  wal::LogTail tail() const {
-    const crypto::Sm2PublicKey key = crypto::Sm2PublicKey::load_pem(pub_path());
-    wal::ScanOptions so;
-    so.key = &key;
-    return wal::scan_log(dir(), so).tail;
-  }
-
- private:
-  TempDir temp_{"matchgate-clearing-log"};
+  wal::LogTail tail() const { return scan().tail; }
 };
 
 // What a TradeLogWriter logs around each Trade record.
