@@ -190,6 +190,7 @@ class LogScanner {
                                      bool start_segment);
   bool check_segment_key(const SegmentView& seg, const SegmentHeader& h);
   bool walk_blocks(const SegmentView& seg);
+  std::optional<std::size_t> start_block_at_hint(const SegmentView& seg) const;
   bool blocks_end(const SegmentView& seg, std::size_t off) const noexcept;
   bool torn_tail_or_damage(const SegmentView& seg, std::size_t off, std::string what);
   bool pass_block_before_start(const SegmentView& seg, const BlockView& block);
@@ -353,6 +354,12 @@ bool LogScanner::check_segment_key(const SegmentView& seg, const SegmentHeader& 
 // they end, each checked whole before its records are taken.
 bool LogScanner::walk_blocks(const SegmentView& seg) {
   std::size_t off = kSegmentHeaderRegion;
+  if (skipping_ && start_->block_offset != 0) {
+    if (const std::optional<std::size_t> at = start_block_at_hint(seg)) {
+      off = *at;
+      seq_ = decode_block_header(seg.base + off).first_seq;
+    }
+  }
   while (!blocks_end(seg, off)) {
     // Up to the start point the chain hash cannot be recomputed: the
     // blocks before the first one read were not read.
@@ -372,6 +379,33 @@ bool LogScanner::walk_blocks(const SegmentView& seg) {
                        std::to_string(start_->seq) + ", which the start point includes");
   }
   return true;
+}
+
+// The start point's block, at the offset the point gives (10.4b), if it is
+// there: a block that passes the checks of the blocks before the point,
+// starts at or after the segment's first record, ends with the point's
+// record, has its chain hash, and holds a record that is not a seal (the
+// one clean_shutdown looks at, which the blocks skipped would otherwise
+// give). Its offset, or nullopt for a hint that does not hold.
+std::optional<std::size_t> LogScanner::start_block_at_hint(const SegmentView& seg) const {
+  const std::uint64_t off = start_->block_offset;
+  if (off < kSegmentHeaderRegion || off % kBlockAlign != 0 || off >= seg.size ||
+      seg.size - off < kBlockHeaderSize) {
+    return std::nullopt;
+  }
+  const BlockHeader bh = decode_block_header(seg.base + off);
+  if (bh.record_count == 0 || bh.first_seq < seq_ ||
+      bh.first_seq + bh.record_count - 1 != start_->seq || bh.hash != start_->chain_hash ||
+      !check_block(seg.base, seg.size, off, bh.first_seq, hash_, false).empty()) {
+    return std::nullopt;
+  }
+  std::size_t pos = off + kBlockHeaderSize;
+  for (std::uint32_t i = 0; i < bh.record_count; ++i) {
+    const RecordHeader rh = decode_record_header(seg.base + pos);
+    if (rh.type != kSealType) return off;
+    pos += record_size(rh.length);
+  }
+  return std::nullopt;
 }
 
 // Where the blocks of `seg` end (section 5, step 3.7.1). A follow scan

@@ -411,6 +411,58 @@ TEST_F(WalScanFromPoint, DeliversExactlyTheRecordsAfterIt) {
   }
 }
 
+// A start point with its block's offset (10.4b) reads that block alone
+// instead of the blocks before it: the same records and summary; damage
+// before the block goes unread; an offset that does not hold the block is
+// ignored (the segment's blocks are framed as without one).
+TEST_F(WalScanFromPoint, TheBlockOffsetHintSkipsTheBlocksBeforeThePointOnly) {
+  const auto seg2 = in_segment(big[1]);
+  const std::uint64_t s = block_end(seg2[seg2.size() / 2].seq);
+  const Point& p = points.at(s - 1);
+  std::vector<std::uint64_t> plain_seqs;
+  const ScanResult plain = scan_from(at(s), &plain_seqs);
+  ASSERT_TRUE(plain.ok()) << plain.problem->describe();
+  StartPoint hinted = at(s);
+  hinted.block_offset = p.block_offset;
+  std::vector<std::uint64_t> hinted_seqs;
+  const ScanResult with_hint = scan_from(hinted, &hinted_seqs);
+  ASSERT_TRUE(with_hint.ok()) << with_hint.problem->describe();
+  EXPECT_EQ(hinted_seqs, plain_seqs);
+  EXPECT_EQ(with_hint.summary.records, plain.summary.records);
+  EXPECT_EQ(with_hint.summary.clean_shutdown, plain.summary.clean_shutdown);
+  EXPECT_EQ(with_hint.tail.next_seq, plain.tail.next_seq);
+  EXPECT_EQ(with_hint.tail.last_hash, plain.tail.last_hash);
+
+  // Offsets that do not hold the point's block: the segment's first
+  // block, one inside the block, one past the file, a misaligned one.
+  const std::uint64_t first_block = points.at(seg2.front().seq - 1).block_offset;
+  ASSERT_NE(first_block, p.block_offset);
+  for (const std::uint64_t wrong :
+       {first_block, p.block_offset + 8, std::uint64_t{1} << 40, p.block_offset + 1}) {
+    SCOPED_TRACE("offset " + std::to_string(wrong));
+    StartPoint sp = at(s);
+    sp.block_offset = wrong;
+    std::vector<std::uint64_t> seqs;
+    const ScanResult r = scan_from(sp, &seqs);
+    ASSERT_TRUE(r.ok()) << r.problem->describe();
+    EXPECT_EQ(seqs, plain_seqs);
+  }
+
+  // A byte of the segment's first record altered: the scan without the
+  // hint frames that block (CRC), the one with it never reads it.
+  ASSERT_LT(seg2.front().seq, p.block_first);
+  std::vector<char> bytes = read_file(p.segment);
+  bytes.at(points.at(seg2.front().seq - 1).offset + 12) ^= 0x5A;  // its first payload byte
+  write_file(p.segment, bytes);
+  const ScanResult damaged_plain = scan_from(at(s));
+  ASSERT_FALSE(damaged_plain.ok());
+  EXPECT_TRUE(contains(damaged_plain.problem->what, "CRC")) << damaged_plain.problem->what;
+  std::vector<std::uint64_t> seqs;
+  const ScanResult damaged_hinted = scan_from(hinted, &seqs);
+  ASSERT_TRUE(damaged_hinted.ok()) << damaged_hinted.problem->describe();
+  EXPECT_EQ(seqs, plain_seqs);
+}
+
 TEST_F(WalScanFromPoint, AStartPointThatIsNotThisLogsIsReported) {
   const auto seg2 = in_segment(big[1]);
   // In the middle of a segment: the stored hash of the block ending with

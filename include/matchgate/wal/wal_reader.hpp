@@ -76,6 +76,11 @@ struct StartPoint {
   std::uint64_t seq = 0;    // the last record the state includes, >= 1
   Hash chain_hash{};        // the chain hash of the block that ends with record seq
   std::uint64_t boots = 0;  // Start records up to and including seq
+  // Where that block's header is in its segment, if known (0: not known).
+  // Only a hint (docs/WAL.md 10.4b): a block there that ends with record
+  // seq, with chain_hash, is read alone instead of framing the start
+  // segment's blocks before it; anything else there is ignored.
+  std::uint64_t block_offset = 0;
 };
 
 struct ScanOptions {
