@@ -5,14 +5,22 @@
 // too), prints its records, bytes and seals per trade, starts a throwaway PostgreSQL server
 // (tests/clearing_pg/pg_server.hpp; fsync off, so this measures the
 // loader and the server's CPU, not the disk), loads the log in process and
-// prints trades/s and the loader's CPU per trade (this process only; the
-// server's backend is another process).
+// prints trades/s, the loader's CPU per trade (this process) and the
+// server's (the postmaster and all its processes, from /proc).
 //
 //   clearing_load_bench [--trades N] [--batch N]
 #include <sys/resource.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +35,38 @@ double cpu_seconds() {
   ::getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// utime, stime, cutime, cstime of /proc/<pid>/stat (fields 14-17) in
+// seconds, and the parent's pid (field 4); {-1, 0} for a process gone.
+std::pair<int, double> parent_and_cpu(const std::filesystem::path& stat_file) {
+  std::ifstream f(stat_file);
+  std::string line;
+  if (!std::getline(f, line)) return {-1, 0.0};
+  // The command name (field 2) may hold spaces: fields after its ')'.
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string state;
+  int parent = 0;
+  rest >> state >> parent;
+  std::string skip;
+  for (int field = 5; field < 14; ++field) rest >> skip;
+  long long ticks[4] = {};
+  rest >> ticks[0] >> ticks[1] >> ticks[2] >> ticks[3];
+  const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return {parent, static_cast<double>(ticks[0] + ticks[1] + ticks[2] + ticks[3]) / hz};
+}
+
+// The PostgreSQL server's CPU so far: the postmaster with its reaped
+// children (exited backends), plus its live children.
+double server_cpu_seconds(int postmaster) {
+  double total = parent_and_cpu("/proc/" + std::to_string(postmaster) + "/stat").second;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto [parent, cpu] = parent_and_cpu(e.path() / "stat");
+    if (parent == postmaster) total += cpu;
+  }
+  return total;
 }
 
 double seconds(std::chrono::nanoseconds d) {
@@ -77,17 +117,23 @@ int main(int argc, char** argv) {
   s.names = mt::sample_names();
   s.batch_trades = batch;
 
+  const int postmaster = server.postmaster_pid();
+  const double server_cpu0 = server_cpu_seconds(postmaster);
   const double cpu0 = cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   const cl::LoadStats stats = cl::run_load(s);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu = cpu_seconds() - cpu0;
+  // The loader's backend has exited; give the postmaster a moment to reap
+  // it, so its CPU is in the postmaster's children's total.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double server_cpu = server_cpu_seconds(postmaster) - server_cpu0;
   const double n = static_cast<double>(stats.trades);
   std::printf(
       "loaded %llu trade records in %llu transactions of %zu: %.2f s, %.0f trades/s; "
-      "loader CPU %.2f us/trade (%.2f s)\n",
+      "loader CPU %.2f us/trade (%.2f s); server CPU %.2f us/trade (%.2f s)\n",
       static_cast<unsigned long long>(stats.trades), static_cast<unsigned long long>(stats.batches),
-      batch, wall, n / wall, cpu / n * 1e6, cpu);
+      batch, wall, n / wall, cpu / n * 1e6, cpu, server_cpu / n * 1e6, server_cpu);
   std::printf(
       "scanning thread waited for commits %.2f s; committing thread in transactions %.2f s\n",
       seconds(stats.scanner_waited), seconds(stats.committing));

@@ -179,7 +179,8 @@ pids+=("$load_pid")
 : >"$work/samples.txt"
 while kill -0 "$load_pid" 2>/dev/null; do
   db=$(loaded_seq)
-  age=$(sql "SELECT coalesce(extract(epoch FROM now() - max(record_time)), 0) FROM trades")
+  # The newest loaded trade's age: the last row by primary key, not a scan.
+  age=$(sql "SELECT coalesce(extract(epoch FROM now()) - max(record_time_ns) / 1e9, 0) FROM (SELECT record_time_ns FROM trade_records ORDER BY seq DESC LIMIT 1) t")
   end=$(log_last_seq)
   [[ -n $db && -n $end ]] && echo "$(now_s) $((end - db)) $age" >>"$work/samples.txt"
   sleep "$SAMPLE_S"

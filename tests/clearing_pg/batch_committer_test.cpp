@@ -41,8 +41,9 @@ class BatchCommitterTest : public ::testing::Test {
   void fill(TradeBatch& batch, std::uint64_t first, std::uint64_t count,
             std::uint64_t trades_before) {
     for (std::uint64_t seq = first; seq < first + count; ++seq) {
-      writer_.append(batch.rows, seq, 1'795'000'000'000'000'000 + static_cast<std::int64_t>(seq),
-                     script_.records().at(seq - 1));
+      clearing_load::append_trade_row(batch.rows, seq,
+                                      1'795'000'000'000'000'000 + static_cast<std::int64_t>(seq),
+                                      script_.records().at(seq - 1));
       ++batch.trades;
     }
     batch.progress.last_seq = first + count - 1;
@@ -63,7 +64,6 @@ class BatchCommitterTest : public ::testing::Test {
   std::unique_ptr<PgConnection> committer_db_;
   std::unique_ptr<PgConnection> check_db_;
   TradeScript script_{sample_names(), 31};
-  clearing_load::TradeRowWriter writer_{script_.names()};
 };
 
 TEST_F(BatchCommitterTest, CommitsTheBatchesHandedOverInOrderWithTheirProgress) {

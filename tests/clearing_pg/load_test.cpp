@@ -190,7 +190,31 @@ TEST_F(LoadTest, ReferenceTablesHoldTheConfiguredNames) {
   EXPECT_EQ(
       select_rows(db, "SELECT instrument, symbol, carry_positions FROM instruments ORDER BY 1"),
       (Rows{{"0", "AAPL", "f"}, {"1", "MSFT", "t"}, {"2", "BOND.10Y", "f"}}));
-  EXPECT_EQ(select_rows(db, "SELECT version FROM clearing_schema"), Rows{{"1"}});
+  EXPECT_EQ(select_rows(db, "SELECT version FROM clearing_schema"), Rows{{"2"}});
+}
+
+TEST_F(LoadTest, RefusesADatabaseOfAnotherSchemaVersionLoadingNothing) {
+  TradeScript script(sample_names(), 5);
+  script.day(20261118, 50);
+  write(script);
+  PgConnection db(server_->conninfo("clearing"));
+  // What schema version 1 left (its trades table had the text columns).
+  db.exec(
+      "CREATE TABLE clearing_schema (version integer PRIMARY KEY, created_at timestamptz);"
+      "INSERT INTO clearing_schema VALUES (1, now());"
+      "CREATE TABLE trades (seq bigint PRIMARY KEY, action text)");
+  std::string refusal;
+  try {
+    clearing_load::run_load(settings());
+  } catch (const clearing_load::PgError& e) {
+    refusal = e.what();
+  }
+  EXPECT_EQ(refusal,
+            "the database holds clearing schema version 1, this matchgate-clearing writes "
+            "version 2: load into a new database or schema (the loader reloads everything from "
+            "the log)");
+  EXPECT_EQ(select_rows(db, "SELECT count(*) FROM trades"), Rows{{"0"}});
+  EXPECT_EQ(select_rows(db, "SELECT to_regclass('trade_records') IS NULL"), Rows{{"t"}});
 }
 
 TEST_F(LoadTest, LoadingAgainAndAfterTheLogGrewAddsEachRecordOnce) {
@@ -213,6 +237,16 @@ TEST_F(LoadTest, LoadingAgainAndAfterTheLogGrewAddsEachRecordOnce) {
   expect_store_equals_ledger(db, log_, script);
   EXPECT_EQ(select_rows(db, "SELECT trades_loaded FROM load_progress"),
             Rows{{std::to_string(script.records().size())}});
+  // The progress row names where its block is, for the next scan to go
+  // straight there.
+  std::uint64_t chain_block_offset = 0;
+  wal::scan_log(log_.dir(), {}, [&](const wal::RecordView& v) {
+    if (v.header.seq == third.progress.chain_seq) chain_block_offset = v.block->offset;
+  });
+  EXPECT_EQ(third.progress.chain_offset, chain_block_offset);
+  EXPECT_GT(chain_block_offset, 0U);
+  EXPECT_EQ(select_rows(db, "SELECT chain_seq, chain_offset FROM load_progress"),
+            (Rows{{std::to_string(third.progress.chain_seq), std::to_string(chain_block_offset)}}));
 }
 
 TEST_F(LoadTest, RefusesALogThatIsNotTheOneItLoadedFrom) {

@@ -58,6 +58,16 @@ class PgServer {
                 "CREATE DATABASE");
   }
   const std::filesystem::path& root() const noexcept { return root_; }
+  // The postmaster's process id (first line of postmaster.pid), e.g. to
+  // measure the server's CPU; -1 if unreadable.
+  int postmaster_pid() const {
+    int pid = -1;
+    if (FILE* f = std::fopen((root_ / "data" / "postmaster.pid").c_str(), "r")) {
+      if (std::fscanf(f, "%d", &pid) != 1) pid = -1;
+      std::fclose(f);
+    }
+    return pid;
+  }
 
  private:
   static std::filesystem::path find_bin_dir() {

@@ -15,7 +15,8 @@ namespace matchgate::clearing_load {
 BatchCommitter::BatchCommitter(PgConnection& db, const LoadProgress& committed, int pause_in_batch)
     : db_(db),
       pause_in_batch_(pause_in_batch),
-      copy_statement_("COPY trades (" + std::string(kTradeColumns) + ") FROM STDIN"),
+      copy_statement_("COPY trade_records (" + std::string(kTradeColumns) +
+                      ") FROM STDIN (FORMAT binary)"),
       committed_(committed),
       thread_([this] { run(); }) {}
 
@@ -124,7 +125,9 @@ void BatchCommitter::commit(const TradeBatch& batch) {
   db_.exec("BEGIN");
   try {
     claim_progress(batch);
-    if (!batch.rows.empty()) db_.copy_in(copy_statement_, batch.rows);
+    if (!batch.rows.empty()) {
+      db_.copy_in(copy_statement_, {kCopyBinaryHeader, batch.rows, kCopyBinaryTrailer});
+    }
     // Only this thread writes batches_: reading it unlocked is no race.
     if (pause_in_batch_ > 0 && batches_ + 1 == static_cast<std::uint64_t>(pause_in_batch_)) {
       pause_for_test_hook(batch);
@@ -148,12 +151,13 @@ void BatchCommitter::claim_progress(const TradeBatch& batch) {
   const std::string expected = std::to_string(committed_.last_seq);
   PgRows updated = db_.query(
       "UPDATE load_progress SET last_seq = $1, chain_seq = $2, chain_hash = $3::bytea, "
-      "chain_boots = $4, trades_loaded = trades_loaded + $5, updated_at = now() "
-      "WHERE id = 1 AND last_seq = $6",
+      "chain_boots = $4, trades_loaded = trades_loaded + $5, chain_offset = $7, "
+      "updated_at = now() WHERE id = 1 AND last_seq = $6",
       {std::to_string(p.last_seq), std::to_string(p.chain_seq),
        p.chain_seq > 0 ? std::optional<std::string>("\\x" + crypto::to_hex(p.chain_hash))
                        : std::nullopt,
-       std::to_string(p.chain_boots), std::to_string(batch.trades), expected});
+       std::to_string(p.chain_boots), std::to_string(batch.trades), expected,
+       std::to_string(p.chain_offset)});
   if (updated.affected_rows() == 1) return;
   PgRows now = db_.query("SELECT last_seq FROM load_progress WHERE id = 1");
   const std::string moved_to = now.rows() == 1 ? now.text(0, 0) : "(no row)";

@@ -29,7 +29,7 @@ namespace matchgate::clearing_load {
 
 // One transaction's worth of trades, as the scanning thread hands it over.
 struct TradeBatch {
-  std::string rows;  // COPY text of its trade rows; capacity kept across batches
+  std::string rows;  // its trade rows in binary COPY format; capacity kept across batches
   std::uint64_t trades = 0;
   // load_progress once the batch is committed (trades_loaded: the total).
   LoadProgress progress;

@@ -6,8 +6,13 @@ namespace matchgate::clearing_load {
 
 namespace {
 
-// Money and prices: NUMERIC(38,8), exact in the log's 1e-8 units. Ids are
-// u64 in the log (a shard number in their top bits), hence NUMERIC(20,0).
+// trade_records is what the loader writes, lean because the server's CPU
+// per row sets how fast it loads (binary COPY, no text to parse): money
+// and prices as bigint 1e-8 units (`*_e8`, the log's integers), action
+// and aggressor as the log's codes, no names. Trade and order ids are the
+// log's u64 bits as bigint: the id itself below 2^63, which every id the
+// daemon makes is (shard << 48 | counter). The `trades` view presents the
+// records as people read them: exact decimals, text codes, names.
 const char* const kTables = R"SQL(
 CREATE TABLE clearing_schema (
   version     integer PRIMARY KEY,
@@ -34,58 +39,96 @@ CREATE TABLE load_progress (
   chain_seq      bigint NOT NULL,
   chain_hash     bytea,
   chain_boots    bigint NOT NULL,
+  chain_offset   bigint NOT NULL,
   trades_loaded  bigint NOT NULL,
   updated_at     timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO load_progress VALUES (1, 0, 0, NULL, 0, 0, now());
-CREATE TABLE trades (
-  seq                 bigint PRIMARY KEY,
-  record_time         timestamptz NOT NULL,
-  record_time_ns      bigint NOT NULL,
-  action              text NOT NULL CHECK (action IN ('trade', 'bust', 'correction')),
-  sign                smallint GENERATED ALWAYS AS
-                        (CASE WHEN action = 'bust' THEN -1 ELSE 1 END) STORED,
-  trade_id            numeric(20,0) NOT NULL,
-  business_date       date NOT NULL,
-  instrument          integer NOT NULL,
-  symbol              text,
-  price               numeric(38,8) NOT NULL,
-  qty                 bigint NOT NULL,
-  aggressor           text NOT NULL CHECK (aggressor IN ('buy', 'sell')),
-  buyer_member        integer NOT NULL,
-  buyer_comp_id       text,
-  buyer_account       integer NOT NULL,
-  buyer_account_name  text,
-  buyer_order         numeric(20,0) NOT NULL,
-  buyer_fee           numeric(38,8) NOT NULL,
-  seller_member       integer NOT NULL,
-  seller_comp_id      text,
-  seller_account      integer NOT NULL,
-  seller_account_name text,
-  seller_order        numeric(20,0) NOT NULL,
-  seller_fee          numeric(38,8) NOT NULL
+INSERT INTO load_progress VALUES (1, 0, 0, NULL, 0, 0, 0, now());
+CREATE TABLE trade_records (
+  seq              bigint PRIMARY KEY,
+  record_time_ns   bigint NOT NULL,
+  action           smallint NOT NULL CHECK (action IN (1, 2, 3)),
+  trade_id         bigint NOT NULL,
+  business_date    date NOT NULL,
+  instrument       integer NOT NULL,
+  price_e8         bigint NOT NULL,
+  qty              bigint NOT NULL,
+  aggressor        smallint NOT NULL CHECK (aggressor IN (0, 1)),
+  buyer_member     integer NOT NULL,
+  buyer_account    integer NOT NULL,
+  buyer_order      bigint NOT NULL,
+  buyer_fee_e8     bigint NOT NULL,
+  seller_member    integer NOT NULL,
+  seller_account   integer NOT NULL,
+  seller_order     bigint NOT NULL,
+  seller_fee_e8    bigint NOT NULL
 );
-CREATE INDEX trades_date_trade ON trades (business_date, trade_id);
+CREATE INDEX trade_records_date_trade ON trade_records (business_date, trade_id);
+)SQL";
+
+// The records as people read them: the log's u64 ids and 1e-8 units as
+// exact numerics, codes as words, the time to the microsecond (floored;
+// record_time_ns is exact), names from the reference tables (NULL where
+// they have none).
+const char* const kTradesView = R"SQL(
+CREATE FUNCTION clearing_u64(bits bigint) RETURNS numeric
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT CASE WHEN bits < 0 THEN bits::numeric + 18446744073709551616
+                    ELSE bits::numeric END $$;
+CREATE FUNCTION clearing_money(units_e8 bigint) RETURNS numeric
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT (units_e8 * 0.00000001)::numeric(38,8) $$;
+CREATE VIEW trades AS
+  SELECT t.seq,
+         timestamptz 'epoch' + floor(t.record_time_ns::numeric / 1000) * interval '1 microsecond'
+           AS record_time,
+         t.record_time_ns,
+         (ARRAY['trade', 'bust', 'correction'])[t.action] AS action,
+         (CASE WHEN t.action = 2 THEN -1 ELSE 1 END)::smallint AS sign,
+         clearing_u64(t.trade_id) AS trade_id,
+         t.business_date, t.instrument, i.symbol,
+         clearing_money(t.price_e8) AS price, t.qty,
+         CASE WHEN t.aggressor = 0 THEN 'buy' ELSE 'sell' END AS aggressor,
+         t.buyer_member, bm.comp_id AS buyer_comp_id,
+         t.buyer_account, ba.name AS buyer_account_name,
+         clearing_u64(t.buyer_order) AS buyer_order,
+         clearing_money(t.buyer_fee_e8) AS buyer_fee,
+         t.seller_member, sm.comp_id AS seller_comp_id,
+         t.seller_account, sa.name AS seller_account_name,
+         clearing_u64(t.seller_order) AS seller_order,
+         clearing_money(t.seller_fee_e8) AS seller_fee
+  FROM trade_records t
+  LEFT JOIN instruments i ON i.instrument = t.instrument
+  LEFT JOIN members bm ON bm.member = t.buyer_member
+  LEFT JOIN accounts ba ON ba.member = t.buyer_member AND ba.account = t.buyer_account
+  LEFT JOIN members sm ON sm.member = t.seller_member
+  LEFT JOIN accounts sa ON sa.member = t.seller_member AND sa.account = t.seller_account;
 )SQL";
 
 // Each trade as two legs, signed: a bust subtracts what its trade added.
+// Sums run over integers (value: numeric, price x qty can pass 2^63) and
+// become 1e-8 decimals once, at the end.
 const char* const kLegsAndDayPositions = R"SQL(
 CREATE VIEW trade_legs AS
-  SELECT seq, business_date, instrument, sign, 'buy'::text AS side,
+  SELECT seq, business_date, instrument,
+         (CASE WHEN action = 2 THEN -1 ELSE 1 END)::smallint AS sign, 'buy'::text AS side,
          buyer_member AS member, buyer_account AS account,
-         qty, price * qty AS value, buyer_fee AS fee
-  FROM trades
+         qty, price_e8::numeric * qty AS value_e8, buyer_fee_e8 AS fee_e8
+  FROM trade_records
   UNION ALL
-  SELECT seq, business_date, instrument, sign, 'sell'::text,
-         seller_member, seller_account, qty, price * qty, seller_fee
-  FROM trades;
+  SELECT seq, business_date, instrument,
+         (CASE WHEN action = 2 THEN -1 ELSE 1 END)::smallint, 'sell'::text,
+         seller_member, seller_account, qty, price_e8::numeric * qty, seller_fee_e8
+  FROM trade_records;
 CREATE VIEW day_positions AS
   SELECT business_date, member, account, instrument,
          coalesce(sum(sign * qty) FILTER (WHERE side = 'buy'), 0)::bigint AS bought,
-         coalesce(sum(sign * value) FILTER (WHERE side = 'buy'), 0)::numeric(38,8) AS bought_value,
+         (coalesce(sum(sign * value_e8) FILTER (WHERE side = 'buy'), 0) * 0.00000001)::numeric(38,8)
+           AS bought_value,
          coalesce(sum(sign * qty) FILTER (WHERE side = 'sell'), 0)::bigint AS sold,
-         coalesce(sum(sign * value) FILTER (WHERE side = 'sell'), 0)::numeric(38,8) AS sold_value,
-         sum(sign * fee)::numeric(38,8) AS fees,
+         (coalesce(sum(sign * value_e8) FILTER (WHERE side = 'sell'), 0) * 0.00000001)::numeric(38,8)
+           AS sold_value,
+         (sum(sign * fee_e8) * 0.00000001)::numeric(38,8) AS fees,
          sum(sign)::bigint AS trades
   FROM trade_legs
   GROUP BY business_date, member, account, instrument;
@@ -97,7 +140,7 @@ CREATE VIEW day_positions AS
 // trades). Positions: the day's, plus carried ones without trades that day.
 const char* const kPositions = R"SQL(
 CREATE VIEW business_dates AS
-  SELECT DISTINCT business_date FROM trades;
+  SELECT DISTINCT business_date FROM trade_records;
 CREATE VIEW opening_positions AS
   SELECT d.business_date, p.member, p.account, p.instrument,
          sum(p.bought - p.sold)::bigint AS opening
@@ -142,8 +185,10 @@ CREATE VIEW member_cash AS
   FROM day_positions
   GROUP BY business_date, member;
 CREATE VIEW fees_collected AS
-  SELECT business_date, sum(sign * (buyer_fee + seller_fee))::numeric(38,8) AS fees
-  FROM trades
+  SELECT business_date,
+         (sum(CASE WHEN action = 2 THEN -1 ELSE 1 END * (buyer_fee_e8::numeric + seller_fee_e8))
+          * 0.00000001)::numeric(38,8) AS fees
+  FROM trade_records
   GROUP BY business_date;
 )SQL";
 
@@ -151,7 +196,7 @@ CREATE VIEW fees_collected AS
 
 const std::string& schema_sql() {
   static const std::string sql =
-      std::string(kTables) + kLegsAndDayPositions + kPositions + kObligations;
+      std::string(kTables) + kTradesView + kLegsAndDayPositions + kPositions + kObligations;
   return sql;
 }
 
@@ -170,7 +215,9 @@ void ensure_schema(PgConnection& db) {
       const std::string found = v.get(0, 0).value_or("none");
       if (found != std::to_string(kSchemaVersion)) {
         throw PgError("the database holds clearing schema version " + found +
-                      ", this matchgate-clearing writes version " + std::to_string(kSchemaVersion));
+                      ", this matchgate-clearing writes version " + std::to_string(kSchemaVersion) +
+                      ": load into a new database or schema (the loader reloads everything "
+                      "from the log)");
       }
     }
     db.exec("COMMIT");

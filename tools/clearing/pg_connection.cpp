@@ -100,15 +100,18 @@ PgRows PgConnection::query(const std::string& sql,
   return checked(conn_, r, first_words(sql));
 }
 
-void PgConnection::copy_in(const std::string& copy_statement, std::string_view data) {
+void PgConnection::copy_in(const std::string& copy_statement,
+                           std::initializer_list<std::string_view> data) {
   PGresult* start = PQexec(conn_, copy_statement.c_str());
   if (start == nullptr || PQresultStatus(start) != PGRES_COPY_IN) {
     checked(conn_, start, first_words(copy_statement));
     throw PgError(first_words(copy_statement) + ": the server did not start a COPY");
   }
   PQclear(start);
-  if (!data.empty() && PQputCopyData(conn_, data.data(), static_cast<int>(data.size())) != 1) {
-    throw PgError("COPY: " + server_message(conn_));
+  for (const std::string_view piece : data) {
+    if (!piece.empty() && PQputCopyData(conn_, piece.data(), static_cast<int>(piece.size())) != 1) {
+      throw PgError("COPY: " + server_message(conn_));
+    }
   }
   if (PQputCopyEnd(conn_, nullptr) != 1) throw PgError("COPY: " + server_message(conn_));
   // The COPY's own result, then the end of the command.

@@ -4,6 +4,7 @@
 // message, and COPY FROM STDIN for batches of rows.
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -54,8 +55,9 @@ class PgConnection {
   void exec(const std::string& sql);
   // One statement with text parameters ($1, $2 ...; nullopt is NULL).
   PgRows query(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
-  // COPY ... FROM STDIN with `data` in COPY text format.
-  void copy_in(const std::string& copy_statement, std::string_view data);
+  // COPY ... FROM STDIN with `data` in the format the statement names,
+  // sent in the order given (e.g. a binary header, the rows, a trailer).
+  void copy_in(const std::string& copy_statement, std::initializer_list<std::string_view> data);
 
  private:
   pg_conn* conn_ = nullptr;

@@ -33,8 +33,8 @@ wal::Hash hash_from_hex(const std::string& hex) {
 
 LoadProgress read_progress(PgConnection& db) {
   PgRows r = db.query(
-      "SELECT last_seq, chain_seq, encode(chain_hash, 'hex'), chain_boots, trades_loaded "
-      "FROM load_progress WHERE id = 1");
+      "SELECT last_seq, chain_seq, encode(chain_hash, 'hex'), chain_boots, trades_loaded, "
+      "chain_offset FROM load_progress WHERE id = 1");
   if (r.rows() != 1) throw LoadError("load_progress has no row: not a matchgate clearing schema");
   LoadProgress p;
   p.last_seq = std::stoull(r.text(0, 0));
@@ -42,6 +42,7 @@ LoadProgress read_progress(PgConnection& db) {
   if (const auto hex = r.get(0, 2)) p.chain_hash = hash_from_hex(*hex);
   p.chain_boots = std::stoull(r.text(0, 3));
   p.trades_loaded = std::stoull(r.text(0, 4));
+  p.chain_offset = std::stoull(r.text(0, 5));
   return p;
 }
 
@@ -54,8 +55,7 @@ class TradeLoader {
       : settings_(settings),
         key_(key),
         committer_(db, read_progress(db), settings.pause_in_batch),
-        handed_(committer_.committed()),
-        row_writer_(settings.names) {}
+        handed_(committer_.committed()) {}
 
   // One pass over the log after what is committed; returns once every
   // batch it handed over is committed: what it read unless the scan found
@@ -78,7 +78,6 @@ class TradeLoader {
   LoadProgress handed_;      // where the batches handed over lead
   LoadProgress pending_;     // handed_ plus the records taken since
   std::uint64_t boots_ = 0;  // Start records up to the record being taken
-  TradeRowWriter row_writer_;
   std::uint64_t scans_ = 0;
 };
 
@@ -109,7 +108,8 @@ wal::ScanResult TradeLoader::scan(bool follow_scan) {
   options.end_at_zero_length = follow_scan;
   boots_ = 0;
   if (handed_.chain_seq > 0) {
-    options.start = wal::StartPoint{handed_.chain_seq, handed_.chain_hash, handed_.chain_boots};
+    options.start = wal::StartPoint{handed_.chain_seq, handed_.chain_hash, handed_.chain_boots,
+                                    handed_.chain_offset};
     boots_ = handed_.chain_boots;
   }
   ++scans_;
@@ -135,7 +135,7 @@ void TradeLoader::take(const wal::RecordView& v) {
     if (v.header.type == kTradeType) {
       const std::optional<records::TradeRecord> trade = records::decode_trade(v.payload);
       if (!trade) throw LoadError("record " + std::to_string(seq) + ": malformed Trade record");
-      row_writer_.append(batch.rows, seq, v.header.time_ns, *trade);
+      append_trade_row(batch.rows, seq, v.header.time_ns, *trade);
       ++batch.trades;
     }
     pending_.last_seq = seq;
@@ -144,6 +144,7 @@ void TradeLoader::take(const wal::RecordView& v) {
     pending_.chain_seq = seq;
     pending_.chain_hash = v.block->hash;
     pending_.chain_boots = boots_;
+    pending_.chain_offset = v.block->offset;
   }
   if (batch.trades >= settings_.batch_trades) {
     hand_over();

@@ -41,8 +41,8 @@ struct LoadSettings {
   std::filesystem::path sign_key;
   std::string sm2_id = std::string(crypto::kDefaultSm2Id);
   std::string conninfo;
-  // Names for the reference tables and the trades' name columns; empty
-  // vectors when the loader is not given a config.
+  // Names and carry flags for the reference tables (the `trades` view
+  // joins the names by number); empty vectors without a config.
   clearing::ClearingOptions names;
   std::size_t batch_trades = 1000;
   bool follow = false;
@@ -66,6 +66,9 @@ struct LoadProgress {
   std::uint64_t chain_seq = 0;    // a block end <= last_seq (0: none yet)
   wal::Hash chain_hash{};         // that block's chain hash
   std::uint64_t chain_boots = 0;  // Start records up to chain_seq
+  // Where that block is in its segment: the next scan reads it there
+  // (wal::StartPoint::block_offset) instead of framing the blocks before it.
+  std::uint64_t chain_offset = 0;
   std::uint64_t trades_loaded = 0;
 };
 
