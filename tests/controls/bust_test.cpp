@@ -6,8 +6,13 @@
 // the bust and correction lines and regenerating byte for byte.
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include "controls/clearing_support.hpp"
+#include "matchgate/records/record_types.hpp"
+#include "matchgate/records/trade.hpp"
+#include "matchgate/wal/wal_reader.hpp"
 
 namespace matchgate::testing::controls {
 namespace {
@@ -32,6 +37,59 @@ std::string member1_credit(const Daemon& d) {
   const std::size_t line = s.find("member MEMBER1:");
   const std::size_t at = s.find("credit in use", line);
   return at == std::string::npos ? s : s.substr(at, s.find(',', at) - at);
+}
+
+// A record of the log and the block holding it.
+struct LoggedRecord {
+  std::uint16_t type = 0;
+  std::optional<records::TradeRecord> trade;
+  std::filesystem::path segment;
+  std::uint64_t block_offset = 0;
+  bool same_block(const LoggedRecord& o) const {
+    return segment == o.segment && block_offset == o.block_offset;
+  }
+};
+
+std::vector<LoggedRecord> logged_records(const Daemon& d) {
+  std::vector<LoggedRecord> out;
+  const wal::ScanResult r = wal::scan_log(d.wal_dir(), {}, [&](const wal::RecordView& v) {
+    LoggedRecord l{v.header.type, std::nullopt, *v.segment, v.block->offset};
+    if (v.header.type == records::to_wire(records::RecordType::Trade)) {
+      l.trade = records::decode_trade(v.payload);
+    }
+    out.push_back(std::move(l));
+  });
+  EXPECT_TRUE(r.ok()) << r.problem->describe();
+  return out;
+}
+
+// Whether each of the operator's adjustments of `trade_id` (a bust, a
+// correction, or a bust and its correction) is in one block with the
+// Control record before it, as Controls logs them (one group: a crash
+// keeps all or none). Returns what is not.
+std::string adjustments_share_a_block(const std::vector<LoggedRecord>& log,
+                                      const std::string& trade_id, std::size_t expected) {
+  std::size_t found = 0;
+  for (std::size_t i = 1; i < log.size(); ++i) {
+    const LoggedRecord& r = log[i];
+    if (!r.trade || std::to_string(r.trade->trade_id) != trade_id ||
+        r.trade->action == records::TradeAction::Trade) {
+      continue;
+    }
+    // The first record of an adjustment follows its Control record.
+    const bool follows_bust = log[i - 1].trade && log[i - 1].trade->trade_id == r.trade->trade_id &&
+                              log[i - 1].trade->action == records::TradeAction::Bust;
+    if (follows_bust) {
+      if (!r.same_block(log[i - 1])) return "a correction outside its bust's block";
+      continue;
+    }
+    ++found;
+    if (log[i - 1].type != records::to_wire(records::RecordType::Control)) {
+      return "an adjustment not right after a Control record";
+    }
+    if (!r.same_block(log[i - 1])) return "an adjustment outside its Control record's block";
+  }
+  return found == expected ? "" : std::to_string(found) + " adjustments";
 }
 
 struct Fill {
@@ -147,6 +205,11 @@ TEST(TradeBustEndToEnd, BustAndCorrectionReachMembersPositionsRestartsAndTheRepo
   const std::string dump = wal_dump(d);
   EXPECT_EQ(count_lines(dump, {" Control action=\"bust\"", "trade_id=" + first.trade_id}), 1U)
       << dump.substr(0, 20000);
+  // Each adjustment is one group: its Control record, the bust and the
+  // correction in one block.
+  const std::vector<LoggedRecord> log = logged_records(d);
+  EXPECT_EQ(adjustments_share_a_block(log, first.trade_id, 2), "");   // the bust, the reinstatement
+  EXPECT_EQ(adjustments_share_a_block(log, second.trade_id, 1), "");  // bust + correction
   EXPECT_EQ(d.stop(), 0);
   if (::testing::Test::HasFailure()) std::cerr << d.log().substr(0, 100000);
 }
