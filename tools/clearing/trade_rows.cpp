@@ -1,9 +1,9 @@
 #include "trade_rows.hpp"
 
 #include <chrono>
-#include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "trade_loader.hpp"
 
