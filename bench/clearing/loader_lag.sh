@@ -25,7 +25,9 @@
 # daemon and the loader then lack, so not too often), POLL_MS (the
 # loader's --poll-ms, 200), BATCH (--batch, 1000), PG_FSYNC ("on": the
 # server fsyncs its commits; "off" as clearing_load_bench does),
-# SYNC ([wal] sync, "group"), KEEP=1 keeps the work directory.
+# SYNC ([wal] sync, "group"), RATE (orders/s over all sessions on a fixed
+# schedule, matchgate-load --rate; unset: closed loop, the daemon's peak),
+# KEEP=1 keeps the work directory.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,6 +40,7 @@ SAMPLE_S=${SAMPLE_S:-1}
 POLL_MS=${POLL_MS:-200}
 BATCH=${BATCH:-1000}
 PG_FSYNC=${PG_FSYNC:-on}
+RATE=${RATE:-}
 SYNC=${SYNC:-group}
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
@@ -171,9 +174,22 @@ t_start=$(now_s)
 trades0=$(loaded_trades)
 ticks0=$(cpu_ticks "$loader_pid")
 pg_ticks0=$(pg_server_ticks)
-"$bin/matchgate-load" --port "$port" --members-from 'MEMBER{}:secret-{}' --sessions "$SESSIONS" \
-  --closed-loop --inflight "$INFLIGHT" --duration "$DURATION" --warmup 0 \
-  --json "$work/load.json" >"$work/load.txt" 2>&1 &
+if [[ -n $RATE ]]; then
+  pace=(--rate "$RATE")
+else
+  pace=(--closed-loop --inflight "$INFLIGHT")
+fi
+# The load, then at once the time and the trades loaded by then (the
+# sampling loop below notices the end only at its next turn, a second or
+# more later with a large log).
+(
+  rc=0
+  "$bin/matchgate-load" --port "$port" --members-from 'MEMBER{}:secret-{}' \
+    --sessions "$SESSIONS" "${pace[@]}" --duration "$DURATION" --warmup 0 \
+    --json "$work/load.json" >"$work/load.txt" 2>&1 || rc=$?
+  echo "$(now_s) $(loaded_trades)" >"$work/load_end.txt"
+  exit "$rc"
+) &
 load_pid=$!
 pids+=("$load_pid")
 : >"$work/samples.txt"
@@ -186,8 +202,7 @@ while kill -0 "$load_pid" 2>/dev/null; do
   sleep "$SAMPLE_S"
 done
 wait "$load_pid" || echo "loader_lag.sh: matchgate-load reported a failure (see $work/load.txt)" >&2
-t_load_end=$(now_s)
-trades_at_load_end=$(loaded_trades)
+read -r t_load_end trades_at_load_end <"$work/load_end.txt"
 
 # After the load: until the loader reaches the log's end.
 end=$(log_last_seq)
@@ -206,14 +221,19 @@ age_max=$(awk '{print $3}' "$work/samples.txt" | sort -g | tail -n1)
 orders_per_s=$(grep -o '"orders_per_s": [0-9.]*' "$work/load.json" | head -n1 | awk '{print $2}')
 
 echo "loader lag: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "DURATION=$DURATION SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT SYNC=$SYNC POLL_MS=$POLL_MS BATCH=$BATCH PG_FSYNC=$PG_FSYNC"
+echo "DURATION=$DURATION SESSIONS=$SESSIONS INFLIGHT=$INFLIGHT RATE=${RATE:-closed-loop} SYNC=$SYNC POLL_MS=$POLL_MS BATCH=$BATCH PG_FSYNC=$PG_FSYNC"
 awk -v d="$DURATION" -v o="$orders_per_s" -v lt="$log_trades" -v t0="$t_start" -v t1="$t_load_end" \
   -v t2="$t_caught_up" -v n0="$trades0" -v n1="$trades_at_load_end" -v n2="$trades1" \
   -v c="$((ticks1 - ticks0))" -v pc="$((pg_ticks1 - pg_ticks0))" -v hz="$(getconf CLK_TCK)" -v lm="$lag_med" -v lx="$lag_max" \
   -v am="$age_med" -v ax="$age_max" -v s="$(wc -l <"$work/samples.txt")" 'BEGIN {
     printf "daemon: %.0f orders/s, %d Trade records in the log (%.0f trades/s over the load)\n", o, lt, lt / d
-    printf "loader: %.0f trades/s while the load ran, %.0f trades/s overall; at the log end %.2f s after the load\n",
+    printf "loader: %.0f trades/s while the load ran, %.0f trades/s overall; at the log end within %.2f s after the load (an upper bound: it includes reading the log end)\n",
            (n1 - n0) / (t1 - t0), (n2 - n0) / (t2 - t0), t2 - t1
+    # The load window (t0..t1) includes logons and logouts, so its
+    # trades/s is lower than the daemon figure over DURATION even for a
+    # loader that keeps up; the share loaded is not.
+    printf "loader: %.1f%% of the run'"'"'s %d trades loaded when the load stopped\n",
+           (lt > 0 ? (n1 - n0) / lt * 100 : 0), lt
     printf "loader CPU: %.2f us per trade (%d trades); PostgreSQL server CPU: %.2f us per trade\n",
            (n2 > n0 ? c / hz / (n2 - n0) * 1e6 : 0), n2 - n0, (n2 > n0 ? pc / hz / (n2 - n0) * 1e6 : 0)
     printf "lag over %d samples: records behind the log end median %s max %s; newest trade loaded %.2f s old median, %.2f s max\n",
