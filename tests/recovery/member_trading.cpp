@@ -46,6 +46,31 @@ void record(MemberBook& b, const FixMessage& m) {
   if (seq >= b.expect_in) b.expect_in = seq + 1;
 }
 
+namespace {
+
+// Every message sent uses up its MsgSeqNum, answered or not, as in a real
+// FIX engine: the daemon may have logged our Logon or ResendRequest just
+// before it died, and then expects the next number (a number too high is
+// gap-filled; one too low is a Logout). Kept in the book however a life ends.
+class KeepNextOut {
+ public:
+  KeepNextOut(MemberBook& book, const std::unique_ptr<FixClient>& client)
+      : book_(book), client_(client) {}
+  KeepNextOut(const KeepNextOut&) = delete;
+  KeepNextOut& operator=(const KeepNextOut&) = delete;
+  KeepNextOut(KeepNextOut&&) = delete;
+  KeepNextOut& operator=(KeepNextOut&&) = delete;
+  ~KeepNextOut() {
+    if (client_) book_.next_out = client_->next_seq();
+  }
+
+ private:
+  MemberBook& book_;
+  const std::unique_ptr<FixClient>& client_;
+};
+
+}  // namespace
+
 // One life of the daemon as seen by one member: log on without a reset,
 // fetch everything from MsgSeqNum 1 again, then trade until the daemon dies
 // or `stop` is set.
@@ -54,6 +79,7 @@ void trade(const Daemon& d, MemberBook& b, std::uint64_t seed, std::atomic<bool>
   // Until the daemon has seen this member's previous connection close it
   // answers "already logged on"; that is retried, anything else is not.
   std::unique_ptr<FixClient> client;
+  const KeepNextOut keep_next_out(b, client);
   std::optional<std::uint64_t> logon_seq;
   const auto logon_deadline = std::chrono::steady_clock::now() + 10s;
   while (!logon_seq && std::chrono::steady_clock::now() < logon_deadline) {
