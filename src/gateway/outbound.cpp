@@ -24,8 +24,8 @@ void Outbound::on_send(std::uint32_t session_id, const fix::Outgoing& m) {
     // The log holds the message sent at the time, unless the daemon died
     // before its record was written: kept until that record turns up.
     if (m.cause != 0) {
-      unlogged_[ComposedKey{m.cause, member}] =
-          Unlogged{composed_in_replay_++, m.cause, member, m.seq, std::string(m.bytes)};
+      unlogged_[ComposedKey{m.cause, member}] = Unlogged{
+          composed_in_replay_++, m.cause, member, m.seq, clock_.wall_ns, std::string(m.bytes)};
     }
     return;
   }

@@ -125,11 +125,13 @@ void Recovery::regenerate(const records::OutboundRecordHead& h, std::uint32_t me
   std::string_view message;
   if (report && report->member == h.member) {
     message = report->message;
-    if (report->seq != h.seq || composed_at_request_time_.contains(records::exec_id_of(h.cause))) {
-      // Composed ahead of a message of the same member the same event caused
-      // (both sides of a trade): numbered as it was live. Or composed at its
-      // request's time by an earlier recovery, which sent it later: it went
-      // out with its record's time as SendingTime.
+    if (report->seq != h.seq || report->sending_time_ns != time_ns) {
+      // Sent under its record's MsgSeqNum and time, whenever it was
+      // composed: ahead of a message of the same member the same event
+      // caused (both sides of a trade); at its request's time by an earlier
+      // recovery that sent it later; or with the other side of a trade whose
+      // first report's record is the last the crashed run logged, and sent
+      // by that recovery (WAL.md 7, step 9).
       const fix::WriteResult r = fix::resequence(
           message, h.seq, time_ns, resequence_buffer(message.size()), session.options().timestamps);
       message = r.ok() ? r.message : std::string_view();
@@ -183,7 +185,6 @@ void Recovery::handle_reply(const QueuedReply& queued) {
   network_.clock().set_wall(queued.request_time_ns);
   network_.order_entry().on_reply(queued.reply);
   network_.clock().set_wall(record_time_ns);
-  composed_at_request_time_.insert(queued.reply.event.exec_id);
 }
 
 void Recovery::handle_queued_replies() {

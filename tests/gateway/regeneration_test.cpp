@@ -303,6 +303,78 @@ TEST_F(Regeneration, ReportsSentAfterACrashAreComposedAgainAsSent) {
   EXPECT_EQ(third.network.outbound().metrics().regeneration_mismatches.value(), 0U);
 }
 
+// A crash between the two reports of one trade: the aggressor's report is
+// the last record the run logged, the maker's is not. The next run composes
+// the maker's report while replaying the aggressor's record (at that
+// record's time) and sends it under the next MsgSeqNum at its own time. A
+// third run must compose it again as sent, SendingTime included (before
+// the fix it kept the composed SendingTime when the MsgSeqNum happened to
+// be the same, and recovered the report as a gap; seen in CrashRecovery).
+TEST_F(Regeneration, AReportSentAfterACrashBetweenATradesTwoSidesIsComposedAgainAsSent) {
+  run_live();
+  // Records up to S1's request, then those that follow it up to the first
+  // record of member 0 (M1): B1's fill, the maker's side of S1's trade.
+  wal::testing::TempLog crashed;
+  int requests = 0;
+  bool maker_report_reached = false;
+  {
+    wal::WalWriter writer(crashed.options(), {}, crashed.key());
+    wal::WalProducer& producer = writer.add_producer();
+    log_.scan([&](const wal::RecordView& v) {
+      if (v.header.type < records::to_wire(records::RecordType::OrderRequest) ||
+          maker_report_reached) {
+        return;
+      }
+      if (v.header.type == records::to_wire(records::RecordType::OrderRequest)) {
+        if (requests == 2) {
+          maker_report_reached = true;  // S1's records ended without it
+          return;
+        }
+        ++requests;
+      }
+      if (requests == 2 && v.header.type == records::to_wire(records::RecordType::Outbound)) {
+        const auto o = records::decode_outbound(v.payload);
+        ASSERT_TRUE(o);
+        if (o->head.member == 0) {
+          maker_report_reached = true;
+          return;
+        }
+      }
+      producer.append(v.header.type, v.header.time_ns, v.payload);
+      wal::testing::pump(writer, producer);
+    });
+  }  // dropped unclosed, as a killed process leaves it
+  ASSERT_EQ(requests, 2);
+  ASSERT_TRUE(maker_report_reached);
+
+  std::map<std::uint64_t, std::string> sent_after_crash[2];
+  {
+    Node second(crashed);
+    const wal::LogTail tail = second.recovery.run(crashed.pub());
+    wal::WalWriter writer(crashed.options(), tail, crashed.key());
+    wal::WalProducer& producer = writer.add_producer();
+    second.network.attach_log(&producer, false, writer.boot());
+    EXPECT_EQ(second.recovery.send_unlogged_reports(), 1U) << "B1's fill";
+    wal::testing::pump(writer, producer);
+    writer.close();
+    for (engine::MemberId m = 0; m < 2; ++m) sent_after_crash[m] = stored(second, m);
+  }
+  // B1's fill went out under the MsgSeqNum it had live, at a later time.
+  const std::uint64_t fill_seq = sent_after_crash[0].rbegin()->first;
+  ASSERT_TRUE(sent_[0].contains(fill_seq));
+  EXPECT_NE(sent_after_crash[0][fill_seq], sent_[0][fill_seq]);
+  EXPECT_NE(sent_after_crash[0][fill_seq].find("\x01"
+                                               "150=F\x01"),
+            std::string::npos);
+
+  Node third(crashed);
+  third.recovery.run(crashed.pub());
+  for (engine::MemberId m = 0; m < 2; ++m) {
+    EXPECT_EQ(stored(third, m), sent_after_crash[m]) << "member " << m;
+  }
+  EXPECT_EQ(third.network.outbound().metrics().regeneration_mismatches.value(), 0U);
+}
+
 TEST_F(Regeneration, ATamperedCrcBecomesAGapAndIsCounted) {
   run_live();
   // The same records in a new log, one report's CRC changed.

@@ -66,6 +66,8 @@ class Outbound final : public fix::SessionSink {
     std::uint64_t cause = 0;
     engine::MemberId member = 0;
     std::uint64_t seq = 0;  // the MsgSeqNum it was composed with
+    // The clock value it was composed with: its SendingTime(52).
+    std::int64_t sending_time_ns = 0;
     std::string message;
   };
   // Recovery: the report replay composed for engine event `cause` to

@@ -17,7 +17,6 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "matchgate/crypto/sm2.hpp"
@@ -87,9 +86,6 @@ class Recovery {
   std::vector<ReplyRing*> replies_;
   std::vector<std::deque<QueuedReply>> queued_;  // per shard, in ring order
   std::string resequenced_;
-  // Engine events whose reports a previous run's recovery composed at the
-  // request's time and sent under a new SendingTime (WAL.md 7, step 9).
-  std::unordered_set<engine::ExecId> composed_at_request_time_;
   std::uint64_t regenerated_ = 0;
   std::uint64_t mismatches_ = 0;
   std::uint64_t trade_mismatches_ = 0;  // trade records without their event
