@@ -7,6 +7,7 @@
 // mismatch metric, and every other report intact.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -255,6 +256,57 @@ TEST_F(Regeneration, MassCancelsAndDayExpiryReplayAsTheyHappened) {
   EXPECT_EQ(again.network.outbound().metrics().regeneration_mismatches.value(), 0U);
 }
 
+// What each of the two members' stores holds, by MsgSeqNum.
+using MemberMessages = std::array<std::map<std::uint64_t, std::string>, 2>;
+
+// `log`'s records from the first OrderRequest on, copied into `crashed`
+// until `stop_before` says stop; dropped unclosed, as a killed process
+// leaves a log.
+void copy_until_crash(const wal::testing::TempLog& log, const wal::testing::TempLog& crashed,
+                      const std::function<bool(const wal::RecordView&)>& stop_before) {
+  wal::WalWriter writer(crashed.options(), {}, crashed.key());
+  wal::WalProducer& producer = writer.add_producer();
+  bool stopped = false;
+  log.scan([&](const wal::RecordView& v) {
+    if (v.header.type < records::to_wire(records::RecordType::OrderRequest) || stopped) return;
+    stopped = stop_before(v);
+    if (stopped) return;
+    producer.append(v.header.type, v.header.time_ns, v.payload);
+    wal::testing::pump(writer, producer);
+  });
+}
+
+// The run after the crash: recovers, sends the reports that died with the
+// crashed run (`unlogged` of them expected), closes the log; the members'
+// stores then.
+MemberMessages run_after_crash(const wal::testing::TempLog& crashed, std::size_t unlogged) {
+  Node second(crashed);
+  const wal::LogTail tail = second.recovery.run(crashed.pub());
+  wal::WalWriter writer(crashed.options(), tail, crashed.key());
+  wal::WalProducer& producer = writer.add_producer();
+  second.network.attach_log(&producer, false, writer.boot());
+  EXPECT_EQ(second.recovery.send_unlogged_reports(), unlogged);
+  wal::testing::pump(writer, producer);
+  writer.close();
+  return {stored(second, 0), stored(second, 1)};
+}
+
+// The run after that recovers every message exactly as the one before sent
+// it, with no report recovered as a gap.
+void expect_composed_again_as_sent(const wal::testing::TempLog& crashed,
+                                   const MemberMessages& sent) {
+  Node third(crashed);
+  third.recovery.run(crashed.pub());
+  for (engine::MemberId m = 0; m < 2; ++m) {
+    EXPECT_EQ(stored(third, m), sent[m]) << "member " << m;
+  }
+  EXPECT_EQ(third.network.outbound().metrics().regeneration_mismatches.value(), 0U);
+}
+
+bool is_request(const wal::RecordView& v) {
+  return v.header.type == records::to_wire(records::RecordType::OrderRequest);
+}
+
 // A crash after a trading request was logged, before its reports were: the
 // next run handles the replies at the request's time and sends the reports
 // under new numbers (WAL.md 7, step 9), logged without their text. A third
@@ -265,42 +317,19 @@ TEST_F(Regeneration, ReportsSentAfterACrashAreComposedAgainAsSent) {
   // The log up to and including its second OrderRequest (S1, which trades
   // with B1), without any record that followed it.
   wal::testing::TempLog crashed;
-  {
-    wal::WalWriter writer(crashed.options(), {}, crashed.key());
-    wal::WalProducer& producer = writer.add_producer();
-    int requests = 0;
-    log_.scan([&](const wal::RecordView& v) {
-      if (v.header.type < records::to_wire(records::RecordType::OrderRequest) || requests == 2)
-        return;
-      if (v.header.type == records::to_wire(records::RecordType::OrderRequest)) ++requests;
-      producer.append(v.header.type, v.header.time_ns, v.payload);
-      wal::testing::pump(writer, producer);
-    });
-    ASSERT_EQ(requests, 2);
-  }  // dropped unclosed, as a killed process leaves it
+  int requests = 0;
+  copy_until_crash(log_, crashed, [&](const wal::RecordView& v) {
+    if (requests == 2) return true;
+    requests += is_request(v) ? 1 : 0;
+    return false;
+  });
+  ASSERT_EQ(requests, 2);
 
-  std::map<std::uint64_t, std::string> sent_after_crash[2];
-  {
-    Node second(crashed);
-    const wal::LogTail tail = second.recovery.run(crashed.pub());
-    wal::WalWriter writer(crashed.options(), tail, crashed.key());
-    wal::WalProducer& producer = writer.add_producer();
-    second.network.attach_log(&producer, false, writer.boot());
-    // S1's acknowledgement and its fill, B1's fill.
-    EXPECT_EQ(second.recovery.send_unlogged_reports(), 3U);
-    wal::testing::pump(writer, producer);
-    writer.close();
-    for (engine::MemberId m = 0; m < 2; ++m) sent_after_crash[m] = stored(second, m);
-  }
+  // S1's acknowledgement and its fill, B1's fill.
+  const MemberMessages sent_after_crash = run_after_crash(crashed, 3);
   ASSERT_EQ(reports_in(sent_after_crash[0]), 2U) << "B1's acknowledgement and fill";
   ASSERT_EQ(reports_in(sent_after_crash[1]), 2U) << "S1's acknowledgement and fill";
-
-  Node third(crashed);
-  third.recovery.run(crashed.pub());
-  for (engine::MemberId m = 0; m < 2; ++m) {
-    EXPECT_EQ(stored(third, m), sent_after_crash[m]) << "member " << m;
-  }
-  EXPECT_EQ(third.network.outbound().metrics().regeneration_mismatches.value(), 0U);
+  expect_composed_again_as_sent(crashed, sent_after_crash);
 }
 
 // A crash between the two reports of one trade: the aggressor's report is
@@ -317,62 +346,31 @@ TEST_F(Regeneration, AReportSentAfterACrashBetweenATradesTwoSidesIsComposedAgain
   wal::testing::TempLog crashed;
   int requests = 0;
   bool maker_report_reached = false;
-  {
-    wal::WalWriter writer(crashed.options(), {}, crashed.key());
-    wal::WalProducer& producer = writer.add_producer();
-    log_.scan([&](const wal::RecordView& v) {
-      if (v.header.type < records::to_wire(records::RecordType::OrderRequest) ||
-          maker_report_reached) {
-        return;
-      }
-      if (v.header.type == records::to_wire(records::RecordType::OrderRequest)) {
-        if (requests == 2) {
-          maker_report_reached = true;  // S1's records ended without it
-          return;
-        }
-        ++requests;
-      }
-      if (requests == 2 && v.header.type == records::to_wire(records::RecordType::Outbound)) {
-        const auto o = records::decode_outbound(v.payload);
-        ASSERT_TRUE(o);
-        if (o->head.member == 0) {
-          maker_report_reached = true;
-          return;
-        }
-      }
-      producer.append(v.header.type, v.header.time_ns, v.payload);
-      wal::testing::pump(writer, producer);
-    });
-  }  // dropped unclosed, as a killed process leaves it
+  copy_until_crash(log_, crashed, [&](const wal::RecordView& v) {
+    if (is_request(v)) {
+      if (requests == 2) return true;  // S1's records ended without it
+      ++requests;
+      return false;
+    }
+    if (requests < 2 || v.header.type != records::to_wire(records::RecordType::Outbound)) {
+      return false;
+    }
+    const auto o = records::decode_outbound(v.payload);
+    maker_report_reached = o && o->head.member == 0;
+    return maker_report_reached;
+  });
   ASSERT_EQ(requests, 2);
   ASSERT_TRUE(maker_report_reached);
 
-  std::map<std::uint64_t, std::string> sent_after_crash[2];
-  {
-    Node second(crashed);
-    const wal::LogTail tail = second.recovery.run(crashed.pub());
-    wal::WalWriter writer(crashed.options(), tail, crashed.key());
-    wal::WalProducer& producer = writer.add_producer();
-    second.network.attach_log(&producer, false, writer.boot());
-    EXPECT_EQ(second.recovery.send_unlogged_reports(), 1U) << "B1's fill";
-    wal::testing::pump(writer, producer);
-    writer.close();
-    for (engine::MemberId m = 0; m < 2; ++m) sent_after_crash[m] = stored(second, m);
-  }
+  const MemberMessages sent_after_crash = run_after_crash(crashed, 1);  // B1's fill
   // B1's fill went out under the MsgSeqNum it had live, at a later time.
-  const std::uint64_t fill_seq = sent_after_crash[0].rbegin()->first;
+  const auto& [fill_seq, fill] = *sent_after_crash[0].rbegin();
   ASSERT_TRUE(sent_[0].contains(fill_seq));
-  EXPECT_NE(sent_after_crash[0][fill_seq], sent_[0][fill_seq]);
-  EXPECT_NE(sent_after_crash[0][fill_seq].find("\x01"
-                                               "150=F\x01"),
+  EXPECT_NE(fill, sent_[0][fill_seq]);
+  EXPECT_NE(fill.find("\x01"
+                      "150=F\x01"),
             std::string::npos);
-
-  Node third(crashed);
-  third.recovery.run(crashed.pub());
-  for (engine::MemberId m = 0; m < 2; ++m) {
-    EXPECT_EQ(stored(third, m), sent_after_crash[m]) << "member " << m;
-  }
-  EXPECT_EQ(third.network.outbound().metrics().regeneration_mismatches.value(), 0U);
+  expect_composed_again_as_sent(crashed, sent_after_crash);
 }
 
 TEST_F(Regeneration, ATamperedCrcBecomesAGapAndIsCounted) {
