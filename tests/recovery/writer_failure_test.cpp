@@ -104,10 +104,10 @@ TEST_P(DaemonWriterFailure, ExitsOneAndLosesNothingItSent) {
 }
 
 // Counted on segment files (the writer's commits: 1 is the Start record's).
-// An order costs one commit, or up to four when Seals (every
-// seal_interval_ms, 10 by default) fall between its request and its report
-// as they do in a slow (sanitizer) build: the 40th leaves room for several
-// answered orders either way (the 12th did not: 3 answered in an ASan run).
+// An order is about one commit (its request and report in one block), but
+// Seals (every seal_interval_ms, 10 by default) add commits of their own,
+// more of them per order in a slow (sanitizer) build: at the 12th commit an
+// ASan run had answered only 3 orders; the 40th leaves room for several.
 INSTANTIATE_TEST_SUITE_P(Faults, DaemonWriterFailure,
                          ::testing::Values(WriterFault{"fdatasync:40:EIO", "cannot fdatasync"},
                                            WriterFault{"fdatasync:40:ENOSPC",
